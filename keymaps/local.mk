@@ -1,0 +1,2 @@
+keymapsdir = $(pkgdatadir)/keymaps
+dist_keymaps_DATA =

@@ -1,0 +1,122 @@
+#ifndef WARY_STORE_H
+#define WARY_STORE_H
+/*
+ * store: one ops table for every kind of mailbox (Maildir now; IMAP and
+ * POP3->Maildir later).  A struct store is owned by one thread at a time:
+ * the UI runs it inside a worker and talks to it by messages, so a slow
+ * disk or network never blocks the keys.
+ *
+ * Messages are named by a key the backend chooses (the Maildir base name
+ * without its ":2,FLAGS" info; an IMAP UID later).  Keys are stable while
+ * the folder is open, also across flag changes.
+ */
+#include "base/base.h"
+
+enum store_flag {
+	STORE_SEEN = 1 << 0,
+	STORE_ANSWERED = 1 << 1,
+	STORE_FLAGGED = 1 << 2,
+	STORE_DELETED = 1 << 3, /* marked for expunge (Maildir "T") */
+	STORE_DRAFT = 1 << 4,
+	STORE_PASSED = 1 << 5,  /* forwarded */
+	STORE_NEW = 1 << 6,     /* not seen by any client yet (Maildir new/) */
+};
+
+/* One row of a folder index: the header fields the index, sorting and
+ * threading need, raw (undecoded) as they stand in the message. */
+struct store_row {
+	char *key;
+	unsigned flags;      /* enum store_flag */
+	time_t date;         /* Date header, or delivery time when absent/bad */
+	int64_t size;        /* bytes */
+	char *from;          /* raw header values, NULL when absent */
+	char *to;
+	char *subject;
+	char *message_id;
+	char *in_reply_to;
+	char *references;
+	char *content_type;  /* to mark attachments in the index */
+};
+void store_row_clear(struct store_row *r);
+
+struct store_folder {
+	char *name;         /* display name, "INBOX" for the top Maildir */
+	char *id;           /* what store_select() takes */
+	unsigned total, unread;
+	char *special;      /* "sent", "drafts", "junk", "trash", "archive" or NULL */
+};
+void store_folder_clear(struct store_folder *f);
+
+/* Called for every batch of rows while an index is read; `done` and
+ * `total` give progress (total may be 0 when unknown).  Rows are
+ * borrowed: copy what you keep.  Return non-zero to cancel. */
+typedef int (*store_row_cb)(void *ctx, const struct store_row *rows, size_t n,
+                            size_t done, size_t total);
+
+struct store;
+
+struct store_ops {
+	const char *kind; /* "maildir", ... */
+	int (*open)(struct store *s, const char *location, char *err, size_t errlen);
+	void (*close)(struct store *s);
+	int (*list_folders)(struct store *s, struct store_folder **out, size_t *n,
+	                    char *err, size_t errlen);
+	int (*select)(struct store *s, const char *folder, char *err, size_t errlen);
+	int (*index)(struct store *s, store_row_cb cb, void *ctx, char *err, size_t errlen);
+	int (*fetch)(struct store *s, const char *key, struct buf *out, char *err, size_t errlen);
+	int (*set_flags)(struct store *s, const char *key, unsigned set, unsigned clear,
+	                 char *err, size_t errlen);
+	int (*expunge)(struct store *s, char *err, size_t errlen);
+	int (*copy)(struct store *s, const char *key, const char *folder, char *err, size_t errlen);
+	int (*move)(struct store *s, const char *key, const char *folder, char *err, size_t errlen);
+	int (*append)(struct store *s, const char *folder, const char *data, size_t len,
+	              unsigned flags, char **key_out, char *err, size_t errlen);
+	/* New mail since the last index/check: rows for new messages and
+	 * keys that vanished.  *changed says whether anything changed. */
+	int (*check)(struct store *s, bool *changed, char *err, size_t errlen);
+};
+
+/* Open a mailbox: a path to a Maildir (or a folder holding Maildirs, in
+ * the Maildir++ or plain-folder layout). */
+int store_open(const char *location, struct store **out, char *err, size_t errlen);
+void store_free(struct store **s);
+const char *store_kind(const struct store *s);
+const char *store_location(const struct store *s);
+/* The folder currently selected ("INBOX" after open). */
+const char *store_current(const struct store *s);
+
+int store_list_folders(struct store *s, struct store_folder **out, size_t *n,
+                       char *err, size_t errlen);
+void store_folders_free(struct store_folder **v, size_t n);
+int store_select(struct store *s, const char *folder, char *err, size_t errlen);
+/* Read the index of the selected folder, in batches, through cb. */
+int store_index(struct store *s, store_row_cb cb, void *ctx, char *err, size_t errlen);
+int store_fetch(struct store *s, const char *key, struct buf *out, char *err, size_t errlen);
+int store_set_flags(struct store *s, const char *key, unsigned set, unsigned clear,
+                    char *err, size_t errlen);
+/* Remove messages flagged STORE_DELETED from the selected folder. */
+int store_expunge(struct store *s, char *err, size_t errlen);
+int store_copy(struct store *s, const char *key, const char *folder, char *err, size_t errlen);
+/* Move is atomic where the backend allows, otherwise copy-then-delete:
+ * a failure in the middle leaves the message in at least one place. */
+int store_move(struct store *s, const char *key, const char *folder, char *err, size_t errlen);
+int store_append(struct store *s, const char *folder, const char *data, size_t len,
+                 unsigned flags, char **key_out, char *err, size_t errlen);
+int store_check(struct store *s, bool *changed, char *err, size_t errlen);
+
+/* For backends: the table and private data of a store. */
+struct store *store_new_with(const struct store_ops *ops, void *priv);
+void *store_priv(struct store *s);
+void store_set_current(struct store *s, const char *folder);
+
+/* Maildir helpers also used by POP3 download and the outbox. */
+extern const struct store_ops store_maildir_ops;
+/* Deliver data into a Maildir (tmp/, fsync, rename into new/ or cur/ with
+ * flags, fsync the directory).  Creates the Maildir if missing. */
+int maildir_deliver(const char *maildir, const char *data, size_t len, unsigned flags,
+                    char **name_out, char *err, size_t errlen);
+/* "2,FS" style info suffix for flags, and back. */
+void maildir_flags_to_info(unsigned flags, char out[16]);
+unsigned maildir_info_to_flags(const char *name);
+
+#endif

@@ -1,0 +1,1 @@
+wary_SOURCES += ui/main.c
