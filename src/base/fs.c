@@ -1,0 +1,178 @@
+/* File helpers: whole-file reads with a limit, atomic durable writes,
+ * private temporary directories and the XDG locations. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/base.h"
+
+int fs_read_file(const char *path, struct buf *out, size_t max, char *err, size_t errlen)
+{
+	int fd, rc = WARY_OK;
+	char tmp[65536];
+	ssize_t n;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(err, errlen, errno == ENOENT ? WARY_ENOENT : WARY_EIO,
+		               "%s: %s", path, strerror(errno));
+	for (;;) {
+		n = read(fd, tmp, sizeof(tmp));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = err_set(err, errlen, WARY_EIO, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (max != 0 && out->len + (size_t)n > max) {
+			rc = err_set(err, errlen, WARY_ELIMIT, "%s: larger than %zu bytes", path, max);
+			goto out;
+		}
+		buf_add(out, tmp, (size_t)n);
+	}
+out:
+	close(fd);
+	return rc;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int fs_fsync_dir(const char *dir, char *err, size_t errlen)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return err_set(err, errlen, WARY_EIO, "%s: %s", dir, strerror(errno));
+	if (fsync(fd) < 0 && errno != EINVAL) {
+		int e = errno;
+
+		close(fd);
+		return err_set(err, errlen, WARY_EIO, "fsync %s: %s", dir, strerror(e));
+	}
+	close(fd);
+	return WARY_OK;
+}
+
+int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                    char *err, size_t errlen)
+{
+	struct buf tmp = BUF_INIT, dir = BUF_INIT;
+	const char *slash;
+	int fd = -1, rc = WARY_OK;
+
+	buf_init(&tmp);
+	buf_init(&dir);
+	slash = strrchr(path, '/');
+	if (slash == NULL)
+		buf_adds(&dir, ".");
+	else if (slash == path)
+		buf_adds(&dir, "/");
+	else
+		buf_add(&dir, path, (size_t)(slash - path));
+	buf_addf(&tmp, "%s.tmp.XXXXXX", path);
+	fd = mkstemp(tmp.data);
+	if (fd < 0) {
+		rc = err_set(err, errlen, WARY_EIO, "%s: %s", tmp.data, strerror(errno));
+		goto out;
+	}
+	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		rc = err_set(err, errlen, WARY_EIO, "%s: %s", tmp.data, strerror(errno));
+		unlink(tmp.data);
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		rc = err_set(err, errlen, WARY_EIO, "%s: %s", tmp.data, strerror(errno));
+		unlink(tmp.data);
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp.data, path) < 0) {
+		rc = err_set(err, errlen, WARY_EIO, "rename to %s: %s", path, strerror(errno));
+		unlink(tmp.data);
+		goto out;
+	}
+	rc = fs_fsync_dir(dir.data, err, errlen);
+out:
+	if (fd >= 0)
+		close(fd);
+	buf_release(&tmp);
+	buf_release(&dir);
+	return rc;
+}
+
+int fs_mkdir_p(const char *path, mode_t mode, char *err, size_t errlen)
+{
+	struct buf b = BUF_INIT;
+	int rc = WARY_OK;
+
+	buf_init(&b);
+	buf_adds(&b, path);
+	for (size_t i = 1; i <= b.len; i++) {
+		if (b.data[i] != '/' && b.data[i] != '\0')
+			continue;
+		char save = b.data[i];
+
+		b.data[i] = '\0';
+		if (mkdir(b.data, mode) < 0 && errno != EEXIST) {
+			rc = err_set(err, errlen, WARY_EIO, "mkdir %s: %s", b.data, strerror(errno));
+			goto out;
+		}
+		b.data[i] = save;
+	}
+out:
+	buf_release(&b);
+	return rc;
+}
+
+int fs_private_tmpdir(struct buf *out, char *err, size_t errlen)
+{
+	const char *base = getenv("TMPDIR");
+	size_t start = out->data ? out->len : 0;
+
+	if (base == NULL || base[0] != '/')
+		base = "/tmp";
+	buf_addf(out, "%s/wary.XXXXXX", base);
+	if (mkdtemp(out->data + start) == NULL) {
+		buf_truncate(out, start);
+		return err_set(err, errlen, WARY_EIO, "mkdtemp in %s: %s", base, strerror(errno));
+	}
+	return WARY_OK;
+}
+
+char *fs_xdg_dir(enum fs_xdg which)
+{
+	static const char *const vars[] = { "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME" };
+	static const char *const fallbacks[] = { ".config", ".local/share", ".cache" };
+	const char *v = getenv(vars[which]);
+	const char *home;
+
+	/* The XDG spec says relative values are invalid and must be ignored. */
+	if (v != NULL && v[0] == '/')
+		return xasprintf("%s/wary", v);
+	home = getenv("HOME");
+	if (home == NULL || home[0] != '/')
+		home = "/tmp";
+	return xasprintf("%s/%s/wary", home, fallbacks[which]);
+}

@@ -1,0 +1,228 @@
+/*
+ * Safe text: the single gate between message bytes and the terminal
+ * (design 4.3).  It runs after all decoding (RFC 2047, charsets, HTML
+ * entities), because an escape hidden in an encoded-word or written as
+ * &#27; only exists once decoded.
+ *
+ * Controls are replaced by visible forms instead of being dropped so that
+ * the user can see that the sender tried something.
+ */
+#include <string.h>
+
+#include "base/base.h"
+
+size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
+{
+	uint32_t c;
+	size_t n;
+
+	if (len == 0)
+		return 0;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		c = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		c = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		c = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF are invalid. */
+	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+void utf8_encode(struct buf *b, uint32_t cp)
+{
+	char s[4];
+
+	if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		cp = 0xfffd;
+	if (cp < 0x80) {
+		buf_addch(b, (int)cp);
+	} else if (cp < 0x800) {
+		s[0] = (char)(0xc0 | (cp >> 6));
+		s[1] = (char)(0x80 | (cp & 0x3f));
+		buf_add(b, s, 2);
+	} else if (cp < 0x10000) {
+		s[0] = (char)(0xe0 | (cp >> 12));
+		s[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		s[2] = (char)(0x80 | (cp & 0x3f));
+		buf_add(b, s, 3);
+	} else {
+		s[0] = (char)(0xf0 | (cp >> 18));
+		s[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		s[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		s[3] = (char)(0x80 | (cp & 0x3f));
+		buf_add(b, s, 4);
+	}
+}
+
+/* Bidi embeddings, overrides and isolates: they reorder what follows and
+ * can make "exe.pdf" read as "fdp.exe".  Shown in every mode. */
+static bool is_bidi_control(uint32_t cp)
+{
+	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* Bidi marks: harmless in running text, suspicious in a name. */
+static bool is_bidi_mark(uint32_t cp)
+{
+	return cp == 0x200e || cp == 0x200f || cp == 0x061c;
+}
+
+bool safe_is_invisible(uint32_t cp)
+{
+	if (is_bidi_control(cp) || is_bidi_mark(cp))
+		return true;
+	switch (cp) {
+	case 0x00ad: /* soft hyphen */
+	case 0x034f: /* combining grapheme joiner */
+	case 0x115f: case 0x1160: case 0x3164: case 0xffa0: /* Hangul fillers */
+	case 0x17b4: case 0x17b5:
+	case 0x180e: /* Mongolian vowel separator */
+	case 0xfeff: /* BOM / zero-width no-break space */
+		return true;
+	default:
+		break;
+	}
+	if (cp >= 0x200b && cp <= 0x200d) /* zero-width space, ZWNJ, ZWJ */
+		return true;
+	if (cp >= 0x2060 && cp <= 0x2064) /* word joiner, invisible operators */
+		return true;
+	if (cp >= 0x206a && cp <= 0x206f) /* deprecated format characters */
+		return true;
+	if (cp >= 0xfff9 && cp <= 0xfffb) /* interlinear annotation */
+		return true;
+	if (cp >= 0x1bca0 && cp <= 0x1bca3) /* shorthand format controls */
+		return true;
+	if (cp >= 0xe0000 && cp <= 0xe007f) /* tag characters */
+		return true;
+	return false;
+}
+
+/* Emoji sequences use ZWJ and VS16 between pictographs; those are not a
+ * trick and showing them as escapes would garble ordinary subjects. */
+static bool is_pictograph(uint32_t cp)
+{
+	return (cp >= 0x1f000 && cp <= 0x1faff) || (cp >= 0x2600 && cp <= 0x27bf) ||
+	       (cp >= 0x2300 && cp <= 0x23ff) || (cp >= 0x2b00 && cp <= 0x2bff);
+}
+
+static void add_escape_cp(struct buf *out, uint32_t cp)
+{
+	buf_addf(out, "<U+%04X>", (unsigned)cp);
+}
+
+static void add_caret(struct buf *out, unsigned c)
+{
+	buf_addch(out, '^');
+	buf_addch(out, c == 0x7f ? '?' : (int)(c + 0x40));
+}
+
+void safe_text(struct buf *out, const char *in, size_t len, enum safe_mode mode)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t i = 0;
+	uint32_t prev = 0;
+
+	if (out->data == NULL)
+		buf_init(out);
+	buf_grow(out, len);
+	while (i < len) {
+		uint32_t cp;
+		size_t n;
+		size_t run = i;
+
+		/* Fast path: printable ASCII is copied in one go. */
+		while (run < len && s[run] >= 0x20 && s[run] < 0x7f)
+			run++;
+		if (run > i) {
+			buf_add(out, s + i, run - i);
+			prev = s[run - 1];
+			i = run;
+			continue;
+		}
+		n = utf8_decode(s + i, len - i, &cp);
+		if (n == 0) {
+			if (mode == SAFE_RAW)
+				buf_addf(out, "\\x%02x", s[i]);
+			else
+				utf8_encode(out, 0xfffd);
+			i++;
+			prev = 0xfffd;
+			continue;
+		}
+		i += n;
+		if (cp < 0x20 || cp == 0x7f) {
+			if (cp == '\n') {
+				buf_addch(out, mode == SAFE_LINE ? ' ' : '\n');
+			} else if (cp == '\t') {
+				buf_addch(out, mode == SAFE_LINE ? ' ' : '\t');
+			} else if (cp == '\r') {
+				if (i < len && s[i] == '\n') {
+					/* CRLF: the LF that follows does the work. */
+				} else if (mode == SAFE_LINE) {
+					buf_addch(out, ' ');
+				} else {
+					add_caret(out, cp);
+				}
+			} else {
+				add_caret(out, cp);
+			}
+		} else if (cp >= 0x80 && cp <= 0x9f) {
+			add_escape_cp(out, cp);
+		} else if (cp == 0x2028 || cp == 0x2029) {
+			/* Unicode line/paragraph separators: some terminals move
+			 * the cursor on them. */
+			buf_addch(out, mode == SAFE_LINE ? ' ' : '\n');
+		} else if (is_bidi_control(cp)) {
+			add_escape_cp(out, cp);
+		} else if (mode != SAFE_BODY && safe_is_invisible(cp) &&
+		           !((cp == 0x200d) && is_pictograph(prev))) {
+			add_escape_cp(out, cp);
+		} else {
+			buf_add(out, s + i - n, n);
+		}
+		prev = cp;
+	}
+}
+
+char *safe_str(const char *in, enum safe_mode mode)
+{
+	struct buf b;
+
+	buf_init(&b);
+	if (in != NULL)
+		safe_text(&b, in, strlen(in), mode);
+	return buf_detach(&b, NULL);
+}
+
+bool safe_is_clean(const char *s, size_t len)
+{
+	struct buf b;
+	bool same;
+
+	buf_init(&b);
+	safe_text(&b, s, len, SAFE_LINE);
+	same = b.len == len && memcmp(b.data, s, len) == 0;
+	buf_release(&b);
+	return same;
+}

@@ -1,0 +1,91 @@
+/* Small string helpers; ASCII-only case rules, because protocol tokens
+ * (header names, charsets, flags) are ASCII and the locale must not matter. */
+#include <string.h>
+
+#include "base/base.h"
+
+static int ascii_lower(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+size_t str_copy(char *dst, const char *src, size_t dstsize)
+{
+	size_t len = strlen(src);
+
+	if (dstsize > 0) {
+		size_t n = len < dstsize - 1 ? len : dstsize - 1;
+
+		memcpy(dst, src, n);
+		dst[n] = '\0';
+	}
+	return len;
+}
+
+int str_casecmp(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		int ca = ascii_lower((unsigned char)*a), cb = ascii_lower((unsigned char)*b);
+
+		if (ca != cb || ca == 0)
+			return ca - cb;
+	}
+}
+
+int str_ncasecmp(const char *a, const char *b, size_t n)
+{
+	for (; n > 0; a++, b++, n--) {
+		int ca = ascii_lower((unsigned char)*a), cb = ascii_lower((unsigned char)*b);
+
+		if (ca != cb || ca == 0)
+			return ca - cb;
+	}
+	return 0;
+}
+
+bool str_starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool str_istarts_with(const char *s, const char *prefix)
+{
+	return str_ncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static bool is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+char *str_trim(char *s)
+{
+	size_t len, start = 0;
+
+	while (is_space((unsigned char)s[start]))
+		start++;
+	len = strlen(s + start);
+	memmove(s, s + start, len + 1);
+	while (len > 0 && is_space((unsigned char)s[len - 1]))
+		s[--len] = '\0';
+	return s;
+}
+
+char *str_lower(char *s)
+{
+	for (char *p = s; *p; p++)
+		*p = (char)ascii_lower((unsigned char)*p);
+	return s;
+}
+
+const char *str_memcasemem(const char *h, size_t hlen, const char *needle)
+{
+	size_t nlen = strlen(needle);
+
+	if (nlen == 0)
+		return h;
+	for (size_t i = 0; i + nlen <= hlen; i++)
+		if (str_ncasecmp(h + i, needle, nlen) == 0)
+			return h + i;
+	return NULL;
+}

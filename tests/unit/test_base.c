@@ -1,0 +1,253 @@
+/* Tests for src/base: buffers, strings, safe text and files. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/base.h"
+#include "tests/unit/t.h"
+
+static char *safe(const char *s, enum safe_mode m)
+{
+	struct buf b = BUF_INIT;
+
+	buf_init(&b);
+	safe_text(&b, s, strlen(s), m);
+	return buf_detach(&b, NULL);
+}
+
+/* No byte sequence that a terminal could act on may survive. */
+static int has_dangerous(const char *s, size_t len, bool allow_lf_tab)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] == 0x1b || p[i] == 0x7f || p[i] == 0x08 || p[i] == '\r' || p[i] == 0)
+			return 1;
+		if (p[i] < 0x20 && !(allow_lf_tab && (p[i] == '\n' || p[i] == '\t')))
+			return 1;
+		/* U+0080..U+009F encoded as C2 80..C2 9F */
+		if (p[i] == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f)
+			return 1;
+		/* U+202A..U+202E = E2 80 AA..AE; U+2066..2069 = E2 81 A6..A9 */
+		if (p[i] == 0xe2 && i + 2 < len &&
+		    ((p[i + 1] == 0x80 && p[i + 2] >= 0xaa && p[i + 2] <= 0xae) ||
+		     (p[i + 1] == 0x81 && p[i + 2] >= 0xa6 && p[i + 2] <= 0xa9)))
+			return 1;
+	}
+	/* Raw single bytes >= 0x80 must form valid UTF-8. */
+	for (size_t i = 0; i < len;) {
+		uint32_t cp;
+		size_t n = utf8_decode(p + i, len - i, &cp);
+
+		if (n == 0)
+			return 1;
+		i += n;
+	}
+	return 0;
+}
+
+static void test_buf(void)
+{
+	struct buf b = BUF_INIT;
+	char *s;
+	size_t len;
+
+	buf_init(&b);
+	T_STR(b.data, "", "empty buf is an empty string");
+	buf_adds(&b, "abc");
+	buf_addch(&b, 'd');
+	buf_addf(&b, "%d-%s", 42, "x");
+	T_STR(b.data, "abcd42-x", "buf_add* append");
+	for (int i = 0; i < 10000; i++)
+		buf_adds(&b, "0123456789");
+	T_INT(b.len, 8 + 100000, "buf grows to 100 KB");
+	buf_truncate(&b, 3);
+	T_STR(b.data, "abc", "truncate");
+	s = buf_detach(&b, &len);
+	T_STR(s, "abc", "detach hands the bytes over");
+	T_INT(len, 3, "detach length");
+	T_STR(b.data, "", "buf empty after detach");
+	free(s);
+	buf_add(&b, "a\0b", 3);
+	T_INT(b.len, 3, "binary bytes kept");
+	buf_reset(&b);
+	buf_add_json_str(&b, "q\"\\\n\x01\x7f");
+	T_STR(b.data, "\"q\\\"\\\\\\n\\u0001\\u007f\"", "JSON string escaping");
+	buf_release(&b);
+	s = xasprintf("%s=%d", "n", 7);
+	T_STR(s, "n=7", "xasprintf");
+	free(s);
+}
+
+static void test_str(void)
+{
+	char d[4], t[32];
+
+	T_INT(str_copy(d, "abcdef", sizeof(d)), 6, "str_copy returns the source length");
+	T_STR(d, "abc", "str_copy truncates and terminates");
+	T_OK(str_casecmp("Content-Type", "content-TYPE") == 0, "case-insensitive compare");
+	T_OK(str_casecmp("a", "b") < 0, "compare order");
+	T_OK(str_istarts_with("Subject: x", "subject:"), "istarts_with");
+	T_OK(!str_starts_with("Sub", "Subject"), "starts_with on a short string");
+	str_copy(t, "  \t hi there \r\n", sizeof(t));
+	T_STR(str_trim(t), "hi there", "trim");
+	str_copy(t, "MiXeD", sizeof(t));
+	T_STR(str_lower(t), "mixed", "lower");
+	T_OK(str_memcasemem("xxBoundaryyy", 12, "BOUNDARY") != NULL, "memcasemem finds");
+	T_OK(str_memcasemem("xxBound", 7, "BOUNDARY") == NULL, "memcasemem near miss");
+}
+
+static void test_safe(void)
+{
+	struct {
+		const char *in;
+		enum safe_mode mode;
+		const char *want;
+		const char *what;
+	} cases[] = {
+		{ "plain", SAFE_LINE, "plain", "ASCII unchanged" },
+		{ "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac", SAFE_LINE, "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac", "UTF-8 unchanged" },
+		{ "a\x1b[2Jb", SAFE_LINE, "a^[[2Jb", "ESC shown as ^[" },
+		{ "\x1b]0;pwned\x07", SAFE_LINE, "^[]0;pwned^G", "OSC title set neutralised" },
+		{ "\x1b]52;c;aGk=\x1b\\", SAFE_BODY, "^[]52;c;aGk=^[\\", "OSC 52 clipboard write neutralised" },
+		{ "a\xc2\x9b" "31mb", SAFE_LINE, "a<U+009B>31mb", "UTF-8 C1 CSI shown" },
+		{ "a\x9b" "31mb", SAFE_LINE, "a\xef\xbf\xbd" "31mb", "raw C1 byte becomes U+FFFD" },
+		{ "a\x9b" "b", SAFE_RAW, "a\\x9bb", "raw C1 byte in raw view is \\x9b" },
+		{ "l1\r\nl2\n", SAFE_BODY, "l1\nl2\n", "CRLF becomes LF in bodies" },
+		{ "over\rwrite", SAFE_BODY, "over^Mwrite", "bare CR shown in bodies" },
+		{ "a\tb\nc", SAFE_LINE, "a b c", "line mode flattens TAB and LF" },
+		{ "a\tb\nc", SAFE_BODY, "a\tb\nc", "body keeps TAB and LF" },
+		{ "x\x08y\x7f", SAFE_BODY, "x^Hy^?", "backspace and DEL shown" },
+		{ "doc\xe2\x80\xaegpj.exe", SAFE_LINE, "doc<U+202E>gpj.exe", "RLO in a name shown" },
+		{ "txt\xe2\x81\xa6x", SAFE_BODY, "txt<U+2066>x", "isolate shown in bodies too" },
+		{ "pay\xe2\x80\x8bpal", SAFE_LINE, "pay<U+200B>pal", "zero-width space shown in a header" },
+		{ "pay\xe2\x80\x8bpal", SAFE_BODY, "pay\xe2\x80\x8bpal", "zero-width space kept in body text" },
+		{ "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9", SAFE_LINE,
+		  "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9", "emoji ZWJ sequence kept" },
+		{ "a\xe2\x80\x8d" "b", SAFE_LINE, "a<U+200D>b", "ZWJ between letters shown" },
+		{ "\xc0\xaf", SAFE_LINE, "\xef\xbf\xbd\xef\xbf\xbd", "overlong UTF-8 rejected" },
+		{ "\xed\xa0\x80", SAFE_LINE, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", "surrogate rejected" },
+		{ "tag\xf3\xa0\x81\x81", SAFE_LINE, "tag<U+E0041>", "tag character shown" },
+		{ "p\xe2\x80\xa8q", SAFE_LINE, "p q", "U+2028 is not a line break in a header" },
+		{ "a\x1b" "b", SAFE_RAW, "a^[b", "raw view shows ESC" },
+		{ "r\r\n", SAFE_RAW, "r\n", "raw view: CRLF as LF" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *got = safe(cases[i].in, cases[i].mode);
+
+		T_STR(got, cases[i].want, cases[i].what);
+		free(got);
+	}
+	T_OK(safe_is_clean("hello", 5), "clean string is clean");
+	T_OK(!safe_is_clean("a\x1b", 2), "escape is not clean");
+	T_OK(safe_is_invisible(0x202e) && safe_is_invisible(0xfeff) && !safe_is_invisible('a'),
+	     "invisible classification");
+
+	/* Every byte pair and a long pseudo-random stream: nothing dangerous
+	 * ever comes out, in any mode. */
+	{
+		int bad = 0;
+		unsigned char in[3];
+
+		for (int a = 0; a < 256; a++)
+			for (int c = 0; c < 256; c++) {
+				struct buf b = BUF_INIT;
+
+				in[0] = (unsigned char)a;
+				in[1] = (unsigned char)c;
+				in[2] = 'x';
+				buf_init(&b);
+				safe_text(&b, (const char *)in, 3, SAFE_LINE);
+				bad += has_dangerous(b.data, b.len, false);
+				buf_reset(&b);
+				safe_text(&b, (const char *)in, 3, SAFE_BODY);
+				bad += has_dangerous(b.data, b.len, true);
+				buf_release(&b);
+			}
+		T_INT(bad, 0, "all 65536 byte pairs come out safe");
+	}
+	{
+		struct buf b = BUF_INIT;
+		size_t n = 4u << 20;
+		unsigned char *junk = xmalloc(n);
+		uint32_t x = 2463534242u;
+
+		for (size_t i = 0; i < n; i++) {
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			junk[i] = (unsigned char)x;
+		}
+		buf_init(&b);
+		safe_text(&b, (const char *)junk, n, SAFE_BODY);
+		T_OK(!has_dangerous(b.data, b.len, true), "4 MB of random bytes come out safe (body)");
+		buf_reset(&b);
+		safe_text(&b, (const char *)junk, n, SAFE_RAW);
+		T_OK(!has_dangerous(b.data, b.len, true), "4 MB of random bytes come out safe (raw)");
+		buf_release(&b);
+		free(junk);
+	}
+}
+
+static void test_fs(void)
+{
+	struct buf dir = BUF_INIT, path = BUF_INIT, got = BUF_INIT;
+	char err[WARY_ERRLEN];
+	struct stat st;
+
+	buf_init(&dir);
+	buf_init(&path);
+	buf_init(&got);
+	T_INT(fs_private_tmpdir(&dir, err, sizeof(err)), WARY_OK, "private temp dir");
+	T_OK(stat(dir.data, &st) == 0 && (st.st_mode & 0777) == 0700, "temp dir is 0700");
+	buf_addf(&path, "%s/a/b/c", dir.data);
+	T_INT(fs_mkdir_p(path.data, 0700, err, sizeof(err)), WARY_OK, "mkdir -p");
+	buf_adds(&path, "/file");
+	T_INT(fs_write_atomic(path.data, "hello\n", 6, 0600, err, sizeof(err)), WARY_OK, "atomic write");
+	T_OK(stat(path.data, &st) == 0 && (st.st_mode & 0777) == 0600, "written file is 0600");
+	T_INT(fs_write_atomic(path.data, "again\n", 6, 0600, err, sizeof(err)), WARY_OK, "atomic overwrite");
+	T_INT(fs_read_file(path.data, &got, 0, err, sizeof(err)), WARY_OK, "read back");
+	T_STR(got.data, "again\n", "content replaced");
+	buf_reset(&got);
+	T_INT(fs_read_file(path.data, &got, 3, err, sizeof(err)), WARY_ELIMIT, "read limit enforced");
+	buf_reset(&got);
+	T_INT(fs_read_file("/nonexistent/x", &got, 0, err, sizeof(err)), WARY_ENOENT, "missing file is ENOENT");
+	T_OK(strstr(err, "/nonexistent/x") != NULL, "error names the file");
+	{
+		struct buf ro = BUF_INIT;
+
+		buf_init(&ro);
+		buf_addf(&ro, "%s/nodir/x", dir.data);
+		T_INT(fs_write_atomic(ro.data, "x", 1, 0600, err, sizeof(err)), WARY_EIO,
+		      "atomic write into a missing dir fails cleanly");
+		buf_release(&ro);
+	}
+	setenv("XDG_CACHE_HOME", "relative/path", 1);
+	setenv("HOME", "/home/u", 1);
+	{
+		char *x = fs_xdg_dir(FS_XDG_CACHE);
+
+		T_STR(x, "/home/u/.cache/wary", "relative XDG value ignored");
+		free(x);
+	}
+	{
+		char cmd[600];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir.data);
+		T_INT(system(cmd), 0, "cleanup");
+	}
+	buf_release(&dir);
+	buf_release(&path);
+	buf_release(&got);
+}
+
+int main(void)
+{
+	test_buf();
+	test_str();
+	test_safe();
+	test_fs();
+	return t_done();
+}
