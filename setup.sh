@@ -64,12 +64,15 @@ build() {
 		echo "setup: ./autogen.sh"
 		./autogen.sh
 	fi
-	if [ ! -f Makefile ]; then
-		echo "setup: ./configure"
-		./configure --quiet
+	# Out of tree, so the sanitizer and fuzz builds of tests/run can sit
+	# beside it.
+	mkdir -p _build
+	if [ ! -f _build/Makefile ]; then
+		echo "setup: configure (in _build/)"
+		(cd _build && ../configure --quiet)
 	fi
-	echo "setup: make"
-	make -j"$(nproc)" --no-print-directory
+	echo "setup: make (in _build/)"
+	make -C _build -j"$(nproc)" --no-print-directory
 }
 
 cmd=${1:-}
@@ -89,7 +92,7 @@ demo)
 	LANG=${LANG:-C.UTF-8}
 	case $LANG in *UTF-8*|*utf8*) ;; *) LANG=C.UTF-8 ;; esac
 	export LANG
-	exec ./wary -f "$demo/Maildir"
+	exec _build/wary -f "$demo/Maildir"
 	;;
 test)
 	install_missing $BUILD_PKGS $TEST_PKGS $(server_pkgs)
