@@ -1986,7 +1986,7 @@ Access review 2024-Q2 for alex@example.org
   ... and 10 more: https://access.harbor.example.com/review/2024Q2
 
 This is an automated message.
-""", "a very long subject (about 370 characters) folded over five lines")
+""", "a very long subject (339 characters) folded over five lines")
 
 add("", env("2024-05-25 12:31:09 +0200", "jordan.lee@example.com", "smtp.example.com", "192.0.2.40",
             sub=("[10.0.0.5]", "198.51.100.33")) + """
@@ -2201,7 +2201,7 @@ def main():
             name += ":2," + flags
         with open(os.path.join(MAILDIR, folder, name), "wb") as f:
             f.write(data)
-        rows.append("%-30s %s" % (folder + "/" + name, desc))
+        rows.append("%-32s %s" % (folder + "/" + name, desc))
     with open(os.path.join(HERE, "README"), "w", encoding="utf-8") as f:
         f.write(README_HEAD + "\n".join(rows) + "\n")
     print("wrote %d messages to %s" % (len(MESSAGES), os.path.relpath(MAILDIR)))

@@ -318,7 +318,10 @@ for e in expected:
 subjects = [str(m[4].get("Subject", "")) for m in msgs]
 res(sum(1 for s in subjects if re.search(r"(?i)best offer|d0ctors", s)) >= 2, "demo has at least two spam messages")
 PY
-report < <("$PY" "$tmp/demo.py" "$DEMO/Maildir" 2>&1)
+"$PY" "$tmp/demo.py" "$DEMO/Maildir" >"$tmp/demo.out" 2>&1
+rc=$?
+report <"$tmp/demo.out"
+[ "$rc" = 0 ] || not_ok "the demo checker itself failed (exit $rc)"
 
 # The committed Maildir is exactly what the script writes (and the script is deterministic).
 mkdir -p "$tmp/regen"
@@ -375,7 +378,7 @@ if "$PY" "$tmp/hregen/make-hostile.py" >/dev/null 2>"$tmp/hregen.err" && "$PY" "
 else
 	not_ok "make-hostile.py runs: $(head -c 300 "$tmp/hregen.err")"
 fi
-report < <("$PY" - "$HOSTILE" <<'PY'
+"$PY" - "$HOSTILE" >"$tmp/hostile.out" 2>&1 <<'PY'
 import base64, os, re, sys
 d = sys.argv[1]
 def raw(n): return open(os.path.join(d, n), "rb").read()
@@ -394,7 +397,9 @@ for n in ("subject-osc52", "subject-osc8", "subject-osc-title", "subject-csi-cle
     h = raw(n + ".eml").split(b"\n\n")[0]
     res(b"\x1b" in h, n + " has a raw ESC in its headers")
 PY
-)
+rc=$?
+report <"$tmp/hostile.out"
+[ "$rc" = 0 ] || not_ok "the hostile fixture checker itself failed (exit $rc)"
 
 # ------------------------------------------------------- wary inspect --json
 # Every demo and hostile message: exit 0, JSON that parses, the contract's
