@@ -3,3 +3,11 @@ FUZZ_LDADD = $(WARY_LIBS)
 FUZZ_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 if FUZZING
 endif
+
+# config parser (owned by src/config)
+if FUZZING
+EXTRA_PROGRAMS += tests/fuzz/fuzz_config
+tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c
+tests_fuzz_fuzz_config_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_config_LDFLAGS = $(FUZZ_LDFLAGS)
+endif
