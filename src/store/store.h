@@ -74,6 +74,9 @@ struct store_ops {
 	/* New mail since the last index/check: rows for new messages and
 	 * keys that vanished.  *changed says whether anything changed. */
 	int (*check)(struct store *s, bool *changed, char *err, size_t errlen);
+	/* Optional: the details of check (see store_check_changes). */
+	int (*check_changes)(struct store *s, store_row_cb cb, void *ctx, char ***vanished,
+	                     size_t *nvanished, char *err, size_t errlen);
 };
 
 /* Open a mailbox: a path to a Maildir (or a folder holding Maildirs, in
@@ -104,9 +107,28 @@ int store_append(struct store *s, const char *folder, const char *data, size_t l
                  unsigned flags, char **key_out, char *err, size_t errlen);
 int store_check(struct store *s, bool *changed, char *err, size_t errlen);
 
+/* The header cache file.  By default a store caches index rows in
+ * $XDG_CACHE_HOME/wary/<kind>-<hash of the location>.db; call this
+ * before store_index() to use another file, or with NULL to disable the
+ * cache.  A corrupt cache, or one of another schema version, is rebuilt. */
+void store_set_cache(struct store *s, const char *path_or_null);
+/* The cache file in use, or NULL when disabled. */
+const char *store_cache_path(const struct store *s);
+/* The default cache file for a location inside directory `dir` (the
+ * header_cache setting). */
+char *store_default_cache_path(const char *dir, const char *kind, const char *location);
+
+/* What check found: rows of new messages (and of messages whose flags
+ * changed) through cb, and the keys that vanished (caller frees with
+ * store_keys_free).  store_check() is this without the details. */
+int store_check_changes(struct store *s, store_row_cb cb, void *ctx, char ***vanished,
+                        size_t *nvanished, char *err, size_t errlen);
+void store_keys_free(char **keys, size_t n);
+
 /* For backends: the table and private data of a store. */
 struct store *store_new_with(const struct store_ops *ops, void *priv);
 void *store_priv(struct store *s);
+void store_set_priv(struct store *s, void *priv);
 void store_set_current(struct store *s, const char *folder);
 
 /* Maildir helpers also used by POP3 download and the outbox. */
