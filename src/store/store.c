@@ -143,7 +143,9 @@ int store_open(const char *location, struct store **out, char *err, size_t errle
 	free(dir);
 	rc = s->ops->open(s, location, err, errlen);
 	if (rc != WARY_OK) {
-		s->ops = NULL; /* open failed: nothing for close to release */
+		if (s->priv != NULL)
+			s->ops->close(s); /* what open set up before it failed */
+		s->ops = NULL;
 		store_free(&s);
 		return rc;
 	}

@@ -74,6 +74,7 @@ static void test_paths(void)
 	T_STR(config_get(c, "mailbox"), "/home/ada/.local/share/m", "XDG fallback used");
 	T_INT(load(&c, "set header_cache = off\n"), WARY_OK, "header_cache off");
 	T_STR(config_get(c, "header_cache"), "off", "off is a word, not a path");
+	config_free(&c);
 	c = config_new();
 	T_STR(config_get(c, "header_cache"), "/var/cache/ada/wary", "default cache dir expanded");
 	T_INT(load(&c, "set mailbox = $SHELL/x\n"), WARY_EPARSE, "other variables are refused");

@@ -118,6 +118,14 @@ static char *find_name(const char *dir, const char *sub, const char *prefix)
 	return found;
 }
 
+static bool has_name(const char *dir, const char *sub, const char *prefix)
+{
+	char *n = find_name(dir, sub, prefix);
+
+	free(n);
+	return n != NULL;
+}
+
 struct got {
 	char *key, *from, *subject, *msgid, *refs, *ctype, *irt, *to;
 	unsigned flags;
@@ -405,7 +413,7 @@ static void test_basic(void)
 
 	T_INT(store_expunge(s, err, sizeof(err)), WARY_OK, "expunge");
 	T_INT(count_files(md, "cur"), 2, "the T message is gone");
-	T_OK(find_name(md, "cur", "1212491300") == NULL, "it was the T one");
+	T_OK(!has_name(md, "cur", "1212491300"), "it was the T one");
 	T_INT(index_into(s, &c), WARY_OK, "index after expunge");
 	T_INT(c.n, 2, "two left");
 
@@ -637,7 +645,7 @@ static void test_copy_move(void)
 	      "copy to unknown folder");
 
 	T_INT(store_move(s, "101.M1P1.h", ".Dst", err, sizeof(err)), WARY_OK, "move, same fs");
-	T_OK(find_name(src, "cur", "101.") == NULL, "gone from the source");
+	T_OK(!has_name(src, "cur", "101."), "gone from the source");
 	name = find_name(dst, "cur", "101.M1P1.h");
 	T_STR(name, "101.M1P1.h:2,F", "in the target with its name and flags");
 	free(name);
@@ -645,7 +653,7 @@ static void test_copy_move(void)
 	      "moved key no longer in the source");
 	T_INT(store_move(s, "103.M1P1.h", "INBOX", err, sizeof(err)), WARY_OK,
 	      "move into the same folder is a no-op");
-	T_OK(find_name(src, "cur", "103.") != NULL, "still there");
+	T_OK(has_name(src, "cur", "103."), "still there");
 
 	/* Failure in the middle: target cur/ is not a directory. */
 	{
@@ -655,7 +663,7 @@ static void test_copy_move(void)
 		write_file(tcur, "not a dir", 9);
 		T_OK(store_move(s, "103.M1P1.h", ".Dst", err, sizeof(err)) != WARY_OK,
 		     "move into a broken target fails");
-		T_OK(find_name(src, "cur", "103.M1P1.h") != NULL, "the message is still in the source");
+		T_OK(has_name(src, "cur", "103.M1P1.h"), "the message is still in the source");
 		unlink(tcur);
 		rename(saved, tcur);
 		free(tcur);
@@ -669,7 +677,7 @@ static void test_copy_move(void)
 		chmod(ttmp, 0500);
 		T_OK(store_move(s, "103.M1P1.h", ".Dst", err, sizeof(err)) != WARY_OK,
 		     "move into an unwritable target fails");
-		T_OK(find_name(src, "cur", "103.M1P1.h") != NULL, "and leaves the source alone");
+		T_OK(has_name(src, "cur", "103.M1P1.h"), "and leaves the source alone");
 		chmod(tcur, 0700);
 		chmod(ttmp, 0700);
 		free(tcur);
@@ -704,12 +712,12 @@ static void test_copy_move(void)
 				T_OK(symlink(far, link_path) == 0, "far folder linked in");
 				T_OK(store_move(s, "104.M1P1.h", ".Far", err, sizeof(err)) != WARY_OK,
 				     "cross-fs move with a broken target fails");
-				T_OK(find_name(src, "cur", "104.M1P1.h") != NULL, "source kept");
+				T_OK(has_name(src, "cur", "104.M1P1.h"), "source kept");
 				unlink(ttmp);
 				mkdir(ttmp, 0700);
 				T_INT(store_move(s, "104.M1P1.h", ".Far", err, sizeof(err)), WARY_OK,
 				      "cross-fs move (copy, fsync, then delete)");
-				T_OK(find_name(src, "cur", "104.M1P1.h") == NULL, "source removed");
+				T_OK(!has_name(src, "cur", "104.M1P1.h"), "source removed");
 				T_INT(count_files(far, "cur"), 2, "message in the far Maildir");
 				unlink(link_path);
 				free(link_path);
@@ -787,7 +795,7 @@ static void test_renamed_under_us(void)
 	name = find_name(other, "cur", "202.");
 	T_STR(name, "202.M1P1.h:2,R", "moved with the other client's flags");
 	free(name);
-	T_OK(find_name(md, "cur", "202.") == NULL, "and gone here");
+	T_OK(!has_name(md, "cur", "202."), "and gone here");
 
 	/* A message deleted by another client. */
 	from = xasprintf("%s/cur/203.M1P1.h:2,", md);
