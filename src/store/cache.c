@@ -14,8 +14,6 @@
 
 /* "WARY" */
 #define HCACHE_APP_ID 0x57415259
-/* Bump when the table or the meaning of a column changes. */
-#define HCACHE_SCHEMA 1
 
 struct hcache {
 	sqlite3 *db;
@@ -24,12 +22,14 @@ struct hcache {
 	bool in_txn;
 };
 
+/* A rowid table: new rows go at its end, and only the small index takes
+ * random inserts (rows of ~600 bytes make a WITHOUT ROWID table slow). */
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS hdr ("
 	" folder TEXT NOT NULL, key TEXT NOT NULL, size INTEGER NOT NULL,"
 	" mtime INTEGER NOT NULL, date INTEGER NOT NULL,"
-	" hfrom TEXT, hto TEXT, subject TEXT, msgid TEXT, irt TEXT, refs TEXT, ctype TEXT,"
-	" PRIMARY KEY (folder, key)) WITHOUT ROWID;";
+	" hfrom TEXT, hto TEXT, subject TEXT, msgid TEXT, irt TEXT, refs TEXT, ctype TEXT);"
+	"CREATE UNIQUE INDEX IF NOT EXISTS hdr_key ON hdr (folder, key);";
 
 static void note(struct hcache *hc, int rc)
 {
@@ -111,7 +111,8 @@ static int setup(struct hcache *hc, bool fresh)
 	sqlite3_busy_timeout(hc->db, 2000);
 	/* WAL with NORMAL sync: a crash may lose the last rows, never
 	 * corrupt the file, and nothing here is precious. */
-	rc = sqlite3_exec(hc->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL,
+	rc = sqlite3_exec(hc->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+	                          " PRAGMA cache_size=-16384;", NULL,
 	                  NULL, &msg);
 	sqlite3_free(msg);
 	msg = NULL;
@@ -311,6 +312,56 @@ bool hcache_get(struct hcache *hc, const char *folder, const char *key, int64_t 
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return hit;
+}
+
+void hcache_scan(struct hcache *hc, const char *folder, hcache_scan_cb cb, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (hc->broken)
+		return;
+	rc = sqlite3_prepare_v2(hc->db,
+	                        "SELECT key, size, mtime, date, hfrom, hto, subject, msgid, irt,"
+	                        " refs, ctype FROM hdr NOT INDEXED WHERE folder = ?1", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		note(hc, rc);
+		return;
+	}
+	sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *vals[7];
+		size_t lens[7];
+		bool bad = sqlite3_column_type(st, 0) != SQLITE_TEXT;
+
+		for (int c = 1; c <= 3; c++)
+			bad |= sqlite3_column_type(st, c) != SQLITE_INTEGER;
+		for (int c = 0; c < 7 && !bad; c++) {
+			int type = sqlite3_column_type(st, 4 + c);
+
+			vals[c] = NULL;
+			lens[c] = 0;
+			if (type == SQLITE_NULL)
+				continue;
+			if (type != SQLITE_TEXT) {
+				bad = true;
+				break;
+			}
+			vals[c] = (const char *)sqlite3_column_text(st, 4 + c);
+			lens[c] = (size_t)sqlite3_column_bytes(st, 4 + c);
+			if (vals[c] == NULL || lens[c] > STORE_MAX_VALUE ||
+			    memchr(vals[c], '\0', lens[c]) != NULL)
+				bad = true;
+		}
+		if (bad)
+			continue; /* never trusted: that message is read from its file */
+		cb(ctx, (const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+		   sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
+		   vals, lens);
+	}
+	if (rc != SQLITE_DONE)
+		note(hc, rc);
+	sqlite3_finalize(st);
 }
 
 int hcache_begin(struct hcache *hc)

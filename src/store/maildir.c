@@ -40,6 +40,7 @@ static const char *const subdirs[] = { "new", "cur" };
 struct md_msg {
 	char *name;      /* file name in new/ or cur/ */
 	uint32_t keylen; /* the key is name[0..keylen) */
+	uint32_t hash;   /* of the key, to skip most compares */
 	uint8_t sub;
 	bool dead;
 };
@@ -176,7 +177,7 @@ static void list_clear(struct md_list *l)
 static void slots_insert(struct md_list *l, size_t idx)
 {
 	const struct md_msg *m = &l->v[idx];
-	size_t mask = l->nslots - 1, s = hash_key(m->name, m->keylen) & mask;
+	size_t mask = l->nslots - 1, s = m->hash & mask;
 
 	while (l->slots[s] != 0)
 		s = (s + 1) & mask;
@@ -200,15 +201,18 @@ static void slots_rebuild(struct md_list *l)
 static long list_find(const struct md_list *l, const char *key, size_t keylen)
 {
 	size_t mask, s;
+	uint32_t h;
 
 	if (l->nslots == 0)
 		return -1;
 	mask = l->nslots - 1;
-	s = hash_key(key, keylen) & mask;
+	h = (uint32_t)hash_key(key, keylen);
+	s = h & mask;
 	for (; l->slots[s] != 0; s = (s + 1) & mask) {
 		const struct md_msg *m = &l->v[l->slots[s] - 1];
 
-		if (!m->dead && m->keylen == keylen && memcmp(m->name, key, keylen) == 0)
+		if (m->hash == h && !m->dead && m->keylen == keylen &&
+		    memcmp(m->name, key, keylen) == 0)
 			return (long)(l->slots[s] - 1);
 	}
 	return -1;
@@ -225,6 +229,7 @@ static size_t list_add(struct md_list *l, const char *name, uint8_t sub)
 	m = &l->v[l->n++];
 	m->name = xstrdup(name);
 	m->keylen = key_len(name);
+	m->hash = (uint32_t)hash_key(name, m->keylen);
 	m->sub = sub;
 	m->dead = false;
 	if (l->n * 2 + 2 > l->nslots)
@@ -797,8 +802,17 @@ out:
 
 enum job_state { J_PENDING, J_OK, J_VANISHED, J_SKIP };
 
+/* A cached row found by the bulk scan, waiting for its batch. */
+struct pre {
+	int64_t size, mtime, date;
+	char *v[7];
+	bool have;
+};
+
+
 struct job {
 	size_t idx;
+	struct pre *pre; /* a cached row to check first, or NULL */
 	int64_t mtime;
 	enum job_state state;
 	bool from_cache;
@@ -893,29 +907,90 @@ struct worker {
 	size_t n, start, step;
 };
 
+static void pre_clear(struct pre *p)
+{
+	for (int k = 0; k < 7; k++) {
+		free(p->v[k]);
+		p->v[k] = NULL;
+	}
+	p->have = false;
+}
+
+/* Use the cached row when the file still has its size and mtime. */
+static bool use_pre(struct reader *rd, const struct md_msg *m, struct job *j,
+                    struct store_row *r)
+{
+	struct pre *p = j->pre;
+	struct stat st;
+	bool hit = false;
+
+	if (fstatat(rd->dirfd[m->sub], m->name, &st, 0) == 0 && S_ISREG(st.st_mode) &&
+	    (int64_t)st.st_size == p->size && mtime_ns(&st) == p->mtime) {
+		r->size = p->size;
+		r->date = (time_t)p->date;
+		r->from = p->v[0];
+		r->to = p->v[1];
+		r->subject = p->v[2];
+		r->message_id = p->v[3];
+		r->in_reply_to = p->v[4];
+		r->references = p->v[5];
+		r->content_type = p->v[6];
+		memset(p->v, 0, sizeof(p->v));
+		j->state = J_OK;
+		j->from_cache = true;
+		hit = true;
+	}
+	pre_clear(p);
+	return hit;
+}
+
 static void *work(void *arg)
 {
 	struct worker *w = arg;
 
 	for (size_t k = w->start; k < w->n; k += w->step) {
 		size_t i = w->todo[k];
+		const struct md_msg *m = &w->list->v[w->jobs[i].idx];
 
-		read_one(w->rd, &w->list->v[w->jobs[i].idx], &w->jobs[i], &w->rows[i]);
+		if (w->jobs[i].pre != NULL && use_pre(w->rd, m, &w->jobs[i], &w->rows[i]))
+			continue;
+		read_one(w->rd, m, &w->jobs[i], &w->rows[i]);
 	}
 	return NULL;
 }
 
 struct indexer {
 	struct maildir *md;
+	struct pre *pre; /* per list entry, after the bulk scan; NULL before */
 	struct reader rd[2];
 	store_row_cb cb;
 	void *ctx;
 	size_t done, total;
+	size_t uncommitted; /* cache rows written since the last commit */
 	bool cancelled;
 	/* keys that vanished between readdir and open */
 	size_t *vanished;
 	size_t nvanished;
 };
+
+static void pre_fill(void *ctx, const char *key, size_t keylen, int64_t size, int64_t mtime,
+                     int64_t date, const char *const vals[7], const size_t lens[7])
+{
+	struct indexer *ix = ctx;
+	long idx = list_find(&ix->md->list, key, keylen);
+	struct pre *p;
+
+	if (idx < 0)
+		return;
+	p = &ix->pre[idx];
+	pre_clear(p);
+	p->size = size;
+	p->mtime = mtime;
+	p->date = date;
+	for (int k = 0; k < 7; k++)
+		p->v[k] = vals[k] ? xstrndup(vals[k], lens[k]) : NULL;
+	p->have = true;
+}
 
 static void cache_ready(struct store *s, struct maildir *md)
 {
@@ -945,7 +1020,6 @@ static void run_batch(struct indexer *ix, const size_t *idxs, size_t n)
 	struct job *jobs = xcalloc(n, sizeof(*jobs));
 	struct store_row *rows = xcalloc(n, sizeof(*rows));
 	size_t *todo = xmalloc(n * sizeof(size_t)), ntodo = 0, nout = 0;
-	bool puts = false;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct md_msg *m = &md->list.v[idxs[i]];
@@ -954,7 +1028,10 @@ static void run_batch(struct indexer *ix, const size_t *idxs, size_t n)
 		jobs[i].idx = idxs[i];
 		rows[i].key = xstrndup(m->name, m->keylen);
 		rows[i].flags = msg_flags(m);
-		if (md->hc != NULL) {
+		if (ix->pre != NULL) {
+			if (ix->pre[idxs[i]].have)
+				jobs[i].pre = &ix->pre[idxs[i]];
+		} else if (md->hc != NULL) {
 			if (fstatat(ix->rd[0].dirfd[m->sub], m->name, &st, 0) < 0) {
 				jobs[i].state = errno == ENOENT ? J_VANISHED : J_SKIP;
 				continue;
@@ -988,10 +1065,11 @@ static void run_batch(struct indexer *ix, const size_t *idxs, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (jobs[i].state == J_OK) {
 			if (!jobs[i].from_cache && md->hc != NULL) {
-				if (!puts)
-					hcache_begin(md->hc);
-				puts = true;
+				/* One transaction for many batches: each commit
+				 * rewrites the pages it touched. */
+				hcache_begin(md->hc);
 				hcache_put(md->hc, md->sel_id, &rows[i], jobs[i].mtime);
+				ix->uncommitted++;
 			}
 			if (nout != i) {
 				rows[nout] = rows[i];
@@ -1007,8 +1085,10 @@ static void run_batch(struct indexer *ix, const size_t *idxs, size_t n)
 			store_row_clear(&rows[i]);
 		}
 	}
-	if (puts)
+	if (ix->uncommitted >= 20000) {
 		hcache_commit(md->hc);
+		ix->uncommitted = 0;
+	}
 	ix->done += nout;
 	if (nout > 0 && ix->cb != NULL && !ix->cancelled &&
 	    ix->cb(ix->ctx, rows, nout, ix->done, ix->total) != 0)
@@ -1084,6 +1164,11 @@ static void indexer_done(struct indexer *ix)
 	free(ix->rd[0].buf);
 	free(ix->rd[1].buf);
 	free(ix->vanished);
+	if (ix->pre != NULL) {
+		for (size_t i = 0; i < ix->md->list.n; i++)
+			pre_clear(&ix->pre[i]);
+		free(ix->pre);
+	}
 }
 
 static int cmp_newest(const void *a, const void *b, void *arg)
@@ -1094,10 +1179,55 @@ static int cmp_newest(const void *a, const void *b, void *arg)
 	return -strcmp(x->name, y->name);
 }
 
+/* Put the k newest entries of order[0..n) first, sorted; the rest stay
+ * in any order (quickselect: the first screen should not wait for a
+ * full sort of a big folder). */
+static void newest_first(size_t *order, size_t n, size_t k, const struct md_list *l)
+{
+	size_t lo = 0, hi = n;
+
+	if (k >= n) {
+		qsort_r(order, n, sizeof(size_t), cmp_newest, (void *)l);
+		return;
+	}
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2, store = lo, tmp;
+		size_t pivot;
+
+		/* median of three for a pivot */
+		if (cmp_newest(&order[mid], &order[lo], (void *)l) < 0) {
+			tmp = order[mid]; order[mid] = order[lo]; order[lo] = tmp;
+		}
+		if (cmp_newest(&order[hi - 1], &order[lo], (void *)l) < 0) {
+			tmp = order[hi - 1]; order[hi - 1] = order[lo]; order[lo] = tmp;
+		}
+		if (cmp_newest(&order[hi - 1], &order[mid], (void *)l) < 0) {
+			tmp = order[hi - 1]; order[hi - 1] = order[mid]; order[mid] = tmp;
+		}
+		pivot = order[mid];
+		tmp = order[mid]; order[mid] = order[hi - 1]; order[hi - 1] = tmp;
+		for (size_t i = lo; i < hi - 1; i++) {
+			if (cmp_newest(&order[i], &pivot, (void *)l) < 0) {
+				tmp = order[i]; order[i] = order[store]; order[store] = tmp;
+				store++;
+			}
+		}
+		tmp = order[store]; order[store] = order[hi - 1]; order[hi - 1] = tmp;
+		if (store == k || store + 1 == k)
+			break;
+		if (store > k)
+			hi = store;
+		else
+			lo = store + 1;
+	}
+	qsort_r(order, k, sizeof(size_t), cmp_newest, (void *)l);
+}
+
 static void after_index(struct store *s, struct maildir *md, bool complete)
 {
 	if (md->hc == NULL)
 		return;
+	hcache_commit(md->hc);
 	if (hcache_broken(md->hc)) {
 		/* Corruption found in use: start over next time. */
 		hcache_destroy(&md->hc, md->hc_path);
@@ -1145,8 +1275,13 @@ static int md_index(struct store *s, store_row_cb cb, void *ctx, char *err, size
 		order[i] = i;
 	/* The newest first: only they need sorting before the first batch. */
 	first = n < FIRST_BATCH ? n : FIRST_BATCH;
-	qsort_r(order, n, sizeof(size_t), cmp_newest, &md->list);
+	newest_first(order, n, first, &md->list);
 	run_batch(&ix, order, first);
+	/* After the first screen: the cached rows of the rest in one pass. */
+	if (md->hc != NULL && n > first && !ix.cancelled) {
+		ix.pre = xcalloc(n, sizeof(struct pre));
+		hcache_scan(md->hc, md->sel_id, pre_fill, &ix);
+	}
 	for (size_t i = first; i < n && !ix.cancelled; i += BATCH)
 		run_batch(&ix, order + i, n - i < BATCH ? n - i : BATCH);
 	if (!ix.cancelled)

@@ -26,6 +26,8 @@ bool hdr_parse_date(const char *s, time_t *out);
  * message file keeps its size and mtime.  Flags are not cached (they
  * live in the file name). */
 struct hcache;
+/* Bump when the table or the meaning of a column changes. */
+#define HCACHE_SCHEMA 2
 /* Open or create.  A file that is not an SQLite database, is corrupt or
  * has another schema version is deleted and created anew; a database
  * that belongs to something else is left alone (WARY_ERR). */
@@ -35,6 +37,13 @@ void hcache_close(struct hcache **hc);
  * true on a valid hit. */
 bool hcache_get(struct hcache *hc, const char *folder, const char *key, int64_t size,
                 int64_t mtime, struct store_row *row);
+/* Every row of a folder in one pass (much faster than one lookup per key
+ * for a big folder).  vals are from, to, subject, message-id,
+ * in-reply-to, references, content-type (NULL when absent), borrowed. */
+typedef void (*hcache_scan_cb)(void *ctx, const char *key, size_t keylen, int64_t size,
+                               int64_t mtime, int64_t date, const char *const vals[7],
+                               const size_t lens[7]);
+void hcache_scan(struct hcache *hc, const char *folder, hcache_scan_cb cb, void *ctx);
 int hcache_begin(struct hcache *hc);
 void hcache_put(struct hcache *hc, const char *folder, const struct store_row *row,
                 int64_t mtime);

@@ -1116,7 +1116,7 @@ static void test_cache(void)
 	T_INT(index_into(s, &c), WARY_OK, "cold index");
 	T_INT(c.n, 2, "cold rows");
 	T_INT(sql_int(cpath, "SELECT count(*) FROM hdr"), 2, "rows written to the cache");
-	T_INT(sql_int(cpath, "PRAGMA user_version"), 1, "schema version recorded");
+	T_INT(sql_int(cpath, "PRAGMA user_version"), HCACHE_SCHEMA, "schema version recorded");
 	{
 		struct stat st;
 
@@ -1159,7 +1159,7 @@ static void test_cache(void)
 	T_INT(index_into(s, &c), WARY_OK, "index with an old-version cache");
 	T_STR(subject_of(&c, "501.M1P1.h"), "other, longer now", "old version not trusted");
 	store_free(&s);
-	T_INT(sql_int(cpath, "PRAGMA user_version"), 1, "rebuilt with our version");
+	T_INT(sql_int(cpath, "PRAGMA user_version"), HCACHE_SCHEMA, "rebuilt with our version");
 
 	/* Damage inside the file (past the header page). */
 	{
