@@ -28,7 +28,12 @@
 
 #define FIRST_BATCH 200
 #define BATCH 1000
-#define THREAD_MIN 64 /* misses in a batch before a second thread helps */
+#define THREAD_MIN 64 /* misses in a batch before more threads help */
+/* Reader threads: more than the CPUs, because a cold read waits on the
+ * disk and several requests in flight keep it busy. */
+#ifndef READERS
+#define READERS 4
+#endif
 #define READ_FIRST (16 * 1024)
 #define MAX_MESSAGE (256 * 1024 * 1024)
 #define MAX_FOLDERS 10000
@@ -41,6 +46,7 @@ struct md_msg {
 	char *name;      /* file name in new/ or cur/ */
 	uint32_t keylen; /* the key is name[0..keylen) */
 	uint32_t hash;   /* of the key, to skip most compares */
+	uint64_t ino;    /* from readdir: reading in inode order is kind to disks */
 	uint8_t sub;
 	bool dead;
 };
@@ -218,7 +224,7 @@ static long list_find(const struct md_list *l, const char *key, size_t keylen)
 	return -1;
 }
 
-static size_t list_add(struct md_list *l, const char *name, uint8_t sub)
+static size_t list_add(struct md_list *l, const char *name, uint8_t sub, uint64_t ino)
 {
 	struct md_msg *m;
 
@@ -231,6 +237,7 @@ static size_t list_add(struct md_list *l, const char *name, uint8_t sub)
 	m->keylen = key_len(name);
 	m->hash = (uint32_t)hash_key(name, m->keylen);
 	m->sub = sub;
+	m->ino = ino;
 	m->dead = false;
 	if (l->n * 2 + 2 > l->nslots)
 		slots_rebuild(l);
@@ -279,7 +286,7 @@ static int scan_dirs(const char *path, struct md_list *l, char *err, size_t errl
 				continue;
 			if (sub == SUB_NEW && list_find(l, e->d_name, key_len(e->d_name)) >= 0)
 				continue;
-			list_add(l, e->d_name, (uint8_t)sub);
+			list_add(l, e->d_name, (uint8_t)sub, (uint64_t)e->d_ino);
 		}
 		closedir(d);
 	}
@@ -316,7 +323,8 @@ static long refind(struct maildir *md, const char *key, size_t keylen)
 				m->name = xstrdup(e->d_name);
 				m->sub = (uint8_t)sub;
 			} else {
-				idx = (long)list_add(&md->list, e->d_name, (uint8_t)sub);
+				idx = (long)list_add(&md->list, e->d_name, (uint8_t)sub,
+				                     (uint64_t)e->d_ino);
 			}
 			closedir(d);
 			return idx;
@@ -962,7 +970,7 @@ static void *work(void *arg)
 struct indexer {
 	struct maildir *md;
 	struct pre *pre; /* per list entry, after the bulk scan; NULL before */
-	struct reader rd[2];
+	struct reader rd[READERS];
 	store_row_cb cb;
 	void *ctx;
 	size_t done, total;
@@ -1048,18 +1056,25 @@ static void run_batch(struct indexer *ix, const size_t *idxs, size_t n)
 		todo[ntodo++] = i;
 	}
 	if (ntodo > 0) {
-		struct worker w[2] = {
-			{ &ix->rd[0], &md->list, jobs, rows, todo, ntodo, 0, 1 },
-			{ &ix->rd[1], &md->list, jobs, rows, todo, ntodo, 1, 2 },
-		};
-		pthread_t t;
+		struct worker w[READERS];
+		pthread_t t[READERS];
+		bool started[READERS] = { false };
+		size_t nthreads = ntodo >= THREAD_MIN ? READERS : 1;
 
-		if (ntodo >= THREAD_MIN && pthread_create(&t, NULL, work, &w[1]) == 0) {
-			w[0].step = 2;
-			work(&w[0]);
-			pthread_join(t, NULL);
-		} else {
-			work(&w[0]);
+		for (size_t k = 0; k < nthreads; k++) {
+			w[k] = (struct worker){ &ix->rd[k], &md->list, jobs, rows, todo, ntodo, k,
+				                nthreads };
+		}
+		/* The calling thread takes the first share; if a thread cannot
+		 * start, its share is done here afterwards. */
+		for (size_t k = 1; k < nthreads; k++)
+			started[k] = pthread_create(&t[k], NULL, work, &w[k]) == 0;
+		work(&w[0]);
+		for (size_t k = 1; k < nthreads; k++) {
+			if (started[k])
+				pthread_join(t[k], NULL);
+			else
+				work(&w[k]);
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -1137,7 +1152,7 @@ static int indexer_init(struct indexer *ix, struct maildir *md, char *err, size_
 {
 	memset(ix, 0, sizeof(*ix));
 	ix->md = md;
-	for (int r = 0; r < 2; r++)
+	for (int r = 0; r < READERS; r++)
 		ix->rd[r].dirfd[0] = ix->rd[r].dirfd[1] = -1;
 	for (int sub = SUB_NEW; sub <= SUB_CUR; sub++) {
 		char *p = xasprintf("%s/%s", md->sel_path, subdirs[sub]);
@@ -1150,8 +1165,8 @@ static int indexer_init(struct indexer *ix, struct maildir *md, char *err, size_
 			return rc;
 		}
 		free(p);
-		ix->rd[0].dirfd[sub] = fd;
-		ix->rd[1].dirfd[sub] = fd;
+		for (int r = 0; r < READERS; r++)
+			ix->rd[r].dirfd[sub] = fd;
 	}
 	return WARY_OK;
 }
@@ -1161,8 +1176,8 @@ static void indexer_done(struct indexer *ix)
 	for (int sub = 0; sub < 2; sub++)
 		if (ix->rd[0].dirfd[sub] >= 0)
 			close(ix->rd[0].dirfd[sub]);
-	free(ix->rd[0].buf);
-	free(ix->rd[1].buf);
+	for (int r = 0; r < READERS; r++)
+		free(ix->rd[r].buf);
 	free(ix->vanished);
 	if (ix->pre != NULL) {
 		for (size_t i = 0; i < ix->md->list.n; i++)
@@ -1177,6 +1192,14 @@ static int cmp_newest(const void *a, const void *b, void *arg)
 	const struct md_msg *x = &l->v[*(const size_t *)a], *y = &l->v[*(const size_t *)b];
 
 	return -strcmp(x->name, y->name);
+}
+
+static int cmp_inode(const void *a, const void *b, void *arg)
+{
+	const struct md_list *l = arg;
+	uint64_t x = l->v[*(const size_t *)a].ino, y = l->v[*(const size_t *)b].ino;
+
+	return x < y ? -1 : x > y;
 }
 
 /* Put the k newest entries of order[0..n) first, sorted; the rest stay
@@ -1276,6 +1299,8 @@ static int md_index(struct store *s, store_row_cb cb, void *ctx, char *err, size
 	/* The newest first: only they need sorting before the first batch. */
 	first = n < FIRST_BATCH ? n : FIRST_BATCH;
 	newest_first(order, n, first, &md->list);
+	if (n > first)
+		qsort_r(order + first, n - first, sizeof(size_t), cmp_inode, &md->list);
 	run_batch(&ix, order, first);
 	/* After the first screen: the cached rows of the rest in one pass. */
 	if (md->hc != NULL && n > first && !ix.cancelled) {
