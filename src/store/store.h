@@ -133,8 +133,12 @@ void store_set_current(struct store *s, const char *folder);
 
 /* Maildir helpers also used by POP3 download and the outbox. */
 extern const struct store_ops store_maildir_ops;
-/* Deliver data into a Maildir (tmp/, fsync, rename into new/ or cur/ with
- * flags, fsync the directory).  Creates the Maildir if missing. */
+/* Deliver data into a Maildir (tmp/, fsync, link into new/ or cur/ with
+ * flags, fsync the directory).  Creates the Maildir if missing.  With
+ * STORE_NEW in flags the file goes to new/ (no info), else to cur/ with
+ * ":2,FLAGS".  Names are time.M<usec>P<pid>R<random>.host (the host with
+ * "/" and ":" escaped as \057 and \072); an existing file is never
+ * replaced.  *name_out (may be NULL) is the file name, info included. */
 int maildir_deliver(const char *maildir, const char *data, size_t len, unsigned flags,
                     char **name_out, char *err, size_t errlen);
 /* "2,FS" style info suffix for flags, and back. */
