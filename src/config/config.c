@@ -1449,6 +1449,17 @@ int config_check(const struct config *cfg, struct buf *report)
 			v = config_account_get(cfg, a->name, defs[i].name);
 			if (v == NULL)
 				continue;
+			/* A derived port of a protocol the account does not use is noise. */
+			if (str_starts_with(defs[i].name, "imap_port") ||
+			    str_starts_with(defs[i].name, "pop3_port") ||
+			    str_starts_with(defs[i].name, "smtp_port")) {
+				char host[16];
+
+				snprintf(host, sizeof(host), "%.4s_host", defs[i].name);
+				if (config_account_get(cfg, a->name, host) == NULL &&
+				    a->v[i].value == NULL)
+					continue;
+			}
 			report_value(report, "    ", &defs[i], v,
 			             config_origin(cfg, a->name, defs[i].name));
 		}
