@@ -1,0 +1,1511 @@
+/* The interactive client: event loop, views and key dispatch.  Every
+ * string drawn here is safe text by the time it arrives: index fields are
+ * made safe by index.c, message lines by render/, raw lines here through
+ * SAFE_RAW, store errors and folder names through safe_str(). */
+#include <curses.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include "base/base.h"
+#include "config/config.h"
+#include "mail/mail.h"
+#include "render/render.h"
+#include "store/store.h"
+#include "ui/app.h"
+#include "ui/index.h"
+#include "ui/keymap.h"
+#include "ui/textview.h"
+#include "ui/theme.h"
+#include "ui/worker.h"
+
+#define MAX_SEQ 8
+#define MAX_PENDING 4096
+#define CHECK_INTERVAL_MS 60000
+#define SIDEBAR_COLS 24
+
+enum view { V_INDEX, V_PAGER, V_RAW, V_HELP, V_BROWSER };
+
+enum prompt_kind { P_NONE, P_SEARCH, P_SEARCH_REVERSE, P_PURGE, P_QUIT };
+
+struct app {
+	struct config *cfg;
+	struct keymap *km;
+	struct theme *th;
+	struct worker *wk;
+	struct index *ix;
+	struct textview *pager, *raw, *help, *browser;
+	enum view view;
+	enum view help_from;   /* where help returns to */
+	enum view raw_from;
+	unsigned gen;          /* of the folder being shown */
+	char *location;
+	char *folder;
+	bool loading, check_running;
+	size_t load_done, load_total;
+	long long last_rebuild_ms, rebuild_cost_ms, next_check_ms;
+
+	/* the message in the pager */
+	char *msg_key;
+	struct buf msg_bytes;
+	bool msg_loaded;
+	enum view want_view;   /* what to show when the fetch arrives */
+	bool weed, prefer_html;
+
+	struct store_folder *folders;
+	size_t nfolders, browser_cursor;
+	size_t index_top;      /* first index row on screen */
+	bool sidebar;
+
+	char status[512];
+	bool status_err;
+
+	/* keys: a sequence being typed, and keys fed back by macros */
+	int seq[MAX_SEQ];
+	size_t nseq;
+	int pending[MAX_PENDING];
+	size_t npending;
+
+	enum prompt_kind prompt;
+	char prompt_label[128];
+	struct buf input;
+	char search[256];
+	int search_dir;
+
+	bool quit;
+	int sig_rd, sig_wr;
+	int attr[TH_OBJ_COUNT];
+};
+
+static int sig_pipe_wr = -1;
+
+static void on_signal(int sig)
+{
+	unsigned char c = (unsigned char)sig;
+	int saved = errno;
+
+	if (sig_pipe_wr >= 0 && write(sig_pipe_wr, &c, 1) < 0) {
+		/* the loop wakes on the bytes already there */
+	}
+	errno = saved;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void say(struct app *a, bool is_err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void say(struct app *a, bool is_err, const char *fmt, ...)
+{
+	va_list ap;
+	struct buf raw = BUF_INIT, safe = BUF_INIT;
+
+	va_start(ap, fmt);
+	buf_vaddf(&raw, fmt, ap);
+	va_end(ap);
+	/* Messages quote store errors and names from disk: make them safe. */
+	safe_text(&safe, raw.data, raw.len, SAFE_LINE);
+	str_copy(a->status, safe.data, sizeof(a->status));
+	a->status_err = is_err;
+	buf_release(&raw);
+	buf_release(&safe);
+}
+
+/* ------------------------------------------------------------------ colours */
+
+static void setup_colors(struct app *a)
+{
+	bool color = has_colors();
+
+	if (color) {
+		start_color();
+		use_default_colors();
+	}
+	for (int o = 0; o < TH_OBJ_COUNT; o++) {
+		const struct theme_color *c = theme_get(a->th, (enum theme_obj)o);
+		int at = A_NORMAL;
+
+		if (c == NULL) {
+			a->attr[o] = A_NORMAL;
+			continue;
+		}
+		if (c->attrs & THEME_A_BOLD)
+			at |= A_BOLD;
+		if (c->attrs & THEME_A_UNDERLINE)
+			at |= A_UNDERLINE;
+		if (c->attrs & THEME_A_REVERSE)
+			at |= A_REVERSE;
+		if (c->attrs & THEME_A_STANDOUT)
+			at |= A_STANDOUT;
+		if (c->attrs & THEME_A_DIM)
+			at |= A_DIM;
+#ifdef A_ITALIC
+		if (c->attrs & THEME_A_ITALIC)
+			at |= A_ITALIC;
+#endif
+		if (color && (c->fg >= 0 || c->bg >= 0) && o + 1 < COLOR_PAIRS &&
+		    c->fg < COLORS && c->bg < COLORS) {
+			init_pair((short)(o + 1), (short)c->fg, (short)c->bg);
+			at |= COLOR_PAIR(o + 1);
+		}
+		a->attr[o] = at;
+	}
+}
+
+static int kind_attr(const struct app *a, enum render_kind k)
+{
+	switch (k) {
+	case RENDER_HEADER: return a->attr[TH_HEADER];
+	case RENDER_QUOTE1: return a->attr[TH_QUOTE1];
+	case RENDER_QUOTE2: return a->attr[TH_QUOTE2];
+	case RENDER_SIGNATURE: return a->attr[TH_SIGNATURE];
+	case RENDER_PART: return a->attr[TH_PART];
+	case RENDER_ATTACHMENT: return a->attr[TH_ATTACHMENT];
+	case RENDER_LINK: return a->attr[TH_LINK];
+	case RENDER_NOTICE: return a->attr[TH_NOTICE];
+	case RENDER_BODY: break;
+	}
+	return a->attr[TH_NORMAL];
+}
+
+/* ------------------------------------------------------------------ drawing */
+
+/* Draw safe text at (y, x), at most cols columns; returns columns used. */
+static int put(int y, int x, const char *s, size_t len, int cols, int attr)
+{
+	int used = 0;
+	size_t n;
+
+	if (cols <= 0)
+		return 0;
+	n = text_fit(s, len, cols, &used);
+	attrset(attr);
+	mvaddnstr(y, x, s, (int)n);
+	return used;
+}
+
+static void fill(int y, int x, int cols, int attr)
+{
+	attrset(attr);
+	for (int i = 0; i < cols; i++)
+		mvaddch(y, x + i, ' ');
+}
+
+/* A line padded to exactly cols columns. */
+static void put_padded(int y, int x, const char *s, int cols, int attr)
+{
+	int used = put(y, x, s, strlen(s), cols, attr);
+
+	fill(y, x + used, cols - used, attr);
+}
+
+static void draw_helpbar(struct app *a, enum km_menu menu)
+{
+	static const struct {
+		enum km_func f;
+		const char *label;
+	} items[] = {
+		{ KF_QUIT, "Quit" }, { KF_EXIT, "Back" }, { KF_DISPLAY_MESSAGE, "Open" },
+		{ KF_DELETE_MESSAGE, "Del" }, { KF_UNDELETE_MESSAGE, "Undel" },
+		{ KF_VIEW_RAW_MESSAGE, "Raw" }, { KF_DISPLAY_TOGGLE_WEED, "Headers" },
+		{ KF_CHANGE_FOLDER, "Folders" }, { KF_SEARCH, "Search" }, { KF_HELP, "Help" },
+	};
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; i < ARRAY_SIZE(items); i++) {
+		const char *k = keymap_key_for(a->km, menu, items[i].f);
+
+		if (k == NULL)
+			continue;
+		if (menu == KM_INDEX && items[i].f == KF_EXIT)
+			continue;
+		if (menu != KM_INDEX && items[i].f == KF_QUIT && keymap_key_for(a->km, menu, KF_EXIT))
+			continue;
+		buf_addf(&b, "%s:%s  ", k, items[i].label);
+	}
+	put_padded(0, 0, b.data, COLS, a->attr[TH_HELPBAR]);
+	buf_release(&b);
+}
+
+static void draw_status(struct app *a, const char *text)
+{
+	put_padded(LINES - 2, 0, text, COLS, a->attr[TH_STATUS]);
+}
+
+static void draw_message_line(struct app *a)
+{
+	int y = LINES - 1;
+
+	if (a->prompt != P_NONE) {
+		int used = put(y, 0, a->prompt_label, strlen(a->prompt_label), COLS,
+		               a->attr[TH_PROMPT]);
+		struct buf safe = BUF_INIT;
+
+		safe_text(&safe, a->input.data, a->input.len, SAFE_LINE);
+		used += put(y, used, safe.data, safe.len, COLS - used, a->attr[TH_NORMAL]);
+		fill(y, used, COLS - used, a->attr[TH_NORMAL]);
+		move(y, used < COLS ? used : COLS - 1);
+		buf_release(&safe);
+		return;
+	}
+	put_padded(y, 0, a->status, COLS, a->attr[a->status_err ? TH_ERROR : TH_MESSAGE]);
+}
+
+static void format_date(time_t t, char *out, size_t n)
+{
+	struct tm tm;
+
+	if (t <= 0 || localtime_r(&t, &tm) == NULL || strftime(out, n, "%Y-%m-%d", &tm) == 0)
+		str_copy(out, "          ", n);
+}
+
+static char flag_char(unsigned f)
+{
+	if (f & STORE_DELETED)
+		return 'D';
+	if (f & STORE_FLAGGED)
+		return '!';
+	if (!(f & STORE_SEEN))
+		return (f & STORE_NEW) ? 'N' : 'O';
+	if (f & STORE_ANSWERED)
+		return 'r';
+	return ' ';
+}
+
+static int sidebar_width(const struct app *a)
+{
+	return a->sidebar && COLS > SIDEBAR_COLS * 2 ? SIDEBAR_COLS : 0;
+}
+
+static void draw_sidebar(struct app *a, int top, int rows)
+{
+	int w = sidebar_width(a);
+
+	for (int r = 0; r < rows; r++) {
+		size_t i = (size_t)r;
+
+		if (i < a->nfolders) {
+			char line[256];
+			const struct store_folder *f = &a->folders[i];
+			char *name = safe_str(f->name, SAFE_LINE);
+			bool cur = a->folder && strcmp(f->id, a->folder) == 0;
+
+			snprintf(line, sizeof(line), "%s%s", cur ? ">" : " ", name);
+			free(name);
+			put_padded(top + r, 0, line, w - 7, a->attr[cur ? TH_INDICATOR : TH_SIDEBAR]);
+			snprintf(line, sizeof(line), "%6u", f->unread);
+			put_padded(top + r, w - 7, f->unread ? line : "", 6, a->attr[TH_SIDEBAR]);
+		} else {
+			fill(top + r, 0, w - 1, a->attr[TH_SIDEBAR]);
+		}
+		put(top + r, w - 1, "\u2502", 3, 1, a->attr[TH_SIDEBAR]);
+	}
+}
+
+static void draw_index(struct app *a)
+{
+	int top = 1, rows = LINES - 3, x0 = sidebar_width(a), w = COLS - x0;
+	size_t n = index_count(a->ix), cur = index_cursor(a->ix);
+	struct buf line = BUF_INIT, tree = BUF_INIT;
+	struct index_counts c;
+	char status[512];
+
+	if (rows < 1)
+		rows = 1;
+	if (cur < a->index_top)
+		a->index_top = cur;
+	if (cur >= a->index_top + (size_t)rows)
+		a->index_top = cur - (size_t)rows + 1;
+	if (a->index_top + (size_t)rows > n)
+		a->index_top = n > (size_t)rows ? n - (size_t)rows : 0;
+	if (x0)
+		draw_sidebar(a, top, rows);
+	for (int r = 0; r < rows; r++) {
+		size_t p = a->index_top + (size_t)r;
+		const struct store_row *row = index_row(a->ix, p);
+		char date[32];
+		int attr, used;
+		const char *from;
+
+		if (row == NULL) {
+			fill(top + r, x0, w, a->attr[TH_NORMAL]);
+			continue;
+		}
+		format_date(row->date, date, sizeof(date));
+		attr = a->attr[TH_NORMAL];
+		if (row->flags & STORE_DELETED)
+			attr = a->attr[TH_INDEX_DELETED];
+		else if (row->flags & STORE_FLAGGED)
+			attr = a->attr[TH_INDEX_FLAGGED];
+		else if (!(row->flags & STORE_SEEN))
+			attr = a->attr[TH_INDEX_NEW];
+		if (p == cur)
+			attr = a->attr[TH_INDICATOR];
+		buf_reset(&line);
+		buf_addf(&line, "%5zu %c %s  ", p + 1, flag_char(row->flags), date);
+		used = put(top + r, x0, line.data, line.len, w, attr);
+		from = index_row_from(a->ix, p);
+		{
+			int fw = 20, fu = put(top + r, x0 + used, from, strlen(from), fw, attr);
+
+			fill(top + r, x0 + used + fu, fw - fu + 2, attr);
+			used += fw + 2;
+		}
+		index_row_tree(a->ix, p, &tree);
+		if (tree.len)
+			used += put(top + r, x0 + used, tree.data, tree.len, w - used,
+			            p == cur ? attr : a->attr[TH_TREE]);
+		{
+			const char *subj = index_row_subject(a->ix, p);
+
+			used += put(top + r, x0 + used, subj, strlen(subj), w - used, attr);
+		}
+		fill(top + r, x0 + used, w - used, attr);
+	}
+	index_counts(a->ix, &c);
+	if (a->loading) {
+		char bar[24];
+		size_t total = a->load_total ? a->load_total : 1;
+		size_t filled = a->load_done * 20 / total;
+
+		for (size_t i = 0; i < 20; i++)
+			bar[i] = i < filled ? '#' : '.';
+		bar[20] = '\0';
+		snprintf(status, sizeof(status), "-- wary: %s [loading %zu/%zu] [%s] -- (%s)",
+		         a->folder ? a->folder : "", a->load_done, a->load_total, bar,
+		         index_sort_name(index_sort(a->ix)));
+	} else {
+		snprintf(status, sizeof(status), "-- wary: %s [%zu msgs, %zu unread, %zu flagged, %zu deleted] -- (%s)",
+		         a->folder ? a->folder : "", c.total, c.unread, c.flagged, c.deleted,
+		         index_sort_name(index_sort(a->ix)));
+	}
+	{
+		char *safe = safe_str(status, SAFE_LINE);
+
+		draw_status(a, safe);
+		free(safe);
+	}
+	buf_release(&line);
+	buf_release(&tree);
+}
+
+static void draw_textview(struct app *a, struct textview *tv, const char *title)
+{
+	int top = 1, rows = LINES - 3;
+	size_t first, nrows;
+	char status[512];
+
+	if (rows < 1)
+		rows = 1;
+	textview_layout(tv, COLS);
+	first = textview_top(tv);
+	nrows = textview_rows(tv);
+	for (int r = 0; r < rows; r++) {
+		size_t row = first + (size_t)r, line, off, len;
+		enum render_kind kind;
+		const char *text;
+		int used;
+
+		if (row >= nrows) {
+			fill(top + r, 0, COLS, a->attr[TH_NORMAL]);
+			continue;
+		}
+		textview_row(tv, row, &line, &off, &len);
+		text = textview_line(tv, line, &kind);
+		used = put(top + r, 0, text + off, len, COLS, kind_attr(a, kind));
+		if (a->search[0]) {
+			/* Highlight matches inside this row. */
+			const char *p = text + off, *end = text + off + len;
+			size_t plen = strlen(a->search);
+			const char *hit;
+
+			while (p < end && (hit = str_memcasemem(p, (size_t)(end - p), a->search))) {
+				int x = text_width(text + off, (size_t)(hit - (text + off)));
+				size_t hl = (size_t)(end - hit) < plen ? (size_t)(end - hit) : plen;
+
+				put(top + r, x, hit, hl, COLS - x, a->attr[TH_SEARCH]);
+				p = hit + hl;
+			}
+		}
+		fill(top + r, used, COLS - used, a->attr[TH_NORMAL]);
+	}
+	{
+		size_t end = first + (size_t)rows;
+		int pct = nrows == 0 || end >= nrows ? 100 : (int)(end * 100 / nrows);
+		char *safe;
+
+		snprintf(status, sizeof(status), "-- wary: %s -- %zu/%zu (%s%d%%)", title,
+		         nrows ? first + 1 : 0, nrows, end >= nrows ? "end, " : "", pct);
+		safe = safe_str(status, SAFE_LINE);
+		draw_status(a, safe);
+		free(safe);
+	}
+}
+
+static void draw_browser(struct app *a)
+{
+	int top = 1, rows = LINES - 3;
+	size_t first = 0;
+
+	if (rows < 1)
+		rows = 1;
+	if (a->browser_cursor >= (size_t)rows)
+		first = a->browser_cursor - (size_t)rows + 1;
+	for (int r = 0; r < rows; r++) {
+		size_t i = first + (size_t)r;
+		char line[512];
+
+		if (i >= a->nfolders) {
+			fill(top + r, 0, COLS, a->attr[TH_NORMAL]);
+			continue;
+		}
+		char *name = safe_str(a->folders[i].name, SAFE_LINE);
+		snprintf(line, sizeof(line), "%4zu %s %-30s %6u msgs %6u unread %s", i + 1,
+		         a->folder && strcmp(a->folders[i].id, a->folder) == 0 ? "*" : " ", name,
+		         a->folders[i].total, a->folders[i].unread,
+		         a->folders[i].special ? a->folders[i].special : "");
+		free(name);
+		put_padded(top + r, 0, line, COLS,
+		           a->attr[i == a->browser_cursor ? TH_INDICATOR : TH_NORMAL]);
+	}
+	{
+		char status[256];
+
+		snprintf(status, sizeof(status), "-- wary: folders [%zu] -- Enter opens", a->nfolders);
+		draw_status(a, status);
+	}
+}
+
+static const char *pager_title(struct app *a)
+{
+	size_t cur = index_cursor(a->ix);
+	const struct store_row *r = index_row(a->ix, cur);
+
+	if (r && a->msg_key && strcmp(r->key, a->msg_key) == 0) {
+		return index_row_subject(a->ix, cur)[0] ? index_row_subject(a->ix, cur) : "(message)";
+	}
+	return "(message)";
+}
+
+static void draw(struct app *a)
+{
+	static const enum km_menu menus[] = { KM_INDEX, KM_PAGER, KM_RAW, KM_HELP, KM_BROWSER };
+
+	erase();
+	if (LINES < 4 || COLS < 10) {
+		attrset(a->attr[TH_NORMAL]);
+		mvaddstr(0, 0, "window too small");
+		refresh();
+		return;
+	}
+	draw_helpbar(a, menus[a->view]);
+	switch (a->view) {
+	case V_INDEX:
+		draw_index(a);
+		break;
+	case V_PAGER: {
+		char title[300];
+
+		snprintf(title, sizeof(title), "%s", pager_title(a));
+		draw_textview(a, a->pager, title);
+		break;
+	}
+	case V_RAW:
+		draw_textview(a, a->raw, "raw source (escapes shown)");
+		break;
+	case V_HELP:
+		draw_textview(a, a->help, "help");
+		break;
+	case V_BROWSER:
+		draw_browser(a);
+		break;
+	}
+	draw_message_line(a);
+	if (a->prompt == P_NONE)
+		move(LINES - 1, COLS - 1);
+	refresh();
+}
+
+/* ------------------------------------------------------------------ models */
+
+static const char *func_name(enum km_func f)
+{
+	size_t n = 0;
+	const struct km_func_def *defs = keymap_funcs(&n);
+
+	for (size_t i = 0; i < n; i++)
+		if (defs[i].id == f)
+			return defs[i].name;
+	return "?";
+}
+
+static void build_help(struct app *a, enum km_menu menu)
+{
+	struct buf b = BUF_INIT;
+	enum km_menu menus[2] = { menu, KM_GENERIC };
+
+	textview_clear(a->help);
+	buf_addf(&b, "Keys of the %s view (keymap: %s)", keymap_menu_name(menu),
+	         config_get(a->cfg, "keymap"));
+	{
+		char *s = safe_str(b.data, SAFE_LINE);
+
+		textview_add(a->help, s, strlen(s), RENDER_HEADER);
+		free(s);
+	}
+	textview_add(a->help, "", 0, RENDER_BODY);
+	for (size_t m = 0; m < 2; m++) {
+		size_t n = keymap_binding_count(a->km, menus[m]);
+
+		if (m == 1 && menu == KM_GENERIC)
+			break;
+		if (m == 1) {
+			textview_add(a->help, "", 0, RENDER_BODY);
+			textview_add(a->help, "Generic keys (every view):", 26, RENDER_HEADER);
+		}
+		for (size_t i = 0; i < n; i++) {
+			const char *keys = NULL;
+			const struct km_binding *bd = keymap_binding_at(a->km, menus[m], i, &keys);
+			const char *fname = "macro";
+			char *safe;
+
+			if (bd == NULL)
+				continue;
+			/* A generic key the view binds itself is not what it does here. */
+			if (m == 1) {
+				int codes[MAX_SEQ];
+				int nk = keymap_parse_keys(keys, codes, MAX_SEQ);
+				bool pre;
+
+				if (nk > 0 && keymap_lookup(a->km, menu, codes, (size_t)nk, &pre) != bd)
+					continue;
+			}
+			if (bd->func != KF_NONE)
+				fname = func_name(bd->func);
+			buf_reset(&b);
+			buf_addf(&b, "%-14s %-26s %s", keys ? keys : "?", fname, bd->help ? bd->help : "");
+			safe = safe_str(b.data, SAFE_LINE);
+			textview_add(a->help, safe, strlen(safe), RENDER_BODY);
+			free(safe);
+		}
+	}
+	buf_release(&b);
+	textview_scroll_to(a->help, 0, 1);
+}
+
+static void render_current(struct app *a)
+{
+	struct mail_msg *msg = NULL;
+	struct render_doc *doc = NULL;
+	struct render_opts opts = { a->weed ? RENDER_HEADERS_WEED : RENDER_HEADERS_ALL,
+	                            a->prefer_html, (int)config_get_int(a->cfg, "wrap") };
+	char err[WARY_ERRLEN];
+
+	textview_clear(a->pager);
+	if (mail_parse(a->msg_bytes.data, a->msg_bytes.len, &msg, err, sizeof(err)) != WARY_OK ||
+	    render_message(msg, &opts, &doc, err, sizeof(err)) != WARY_OK) {
+		char *s = safe_str(err, SAFE_LINE);
+		struct buf b = BUF_INIT;
+
+		buf_addf(&b, "[wary could not show this message: %s; the raw view shows its bytes]", s);
+		textview_add(a->pager, b.data, b.len, RENDER_NOTICE);
+		buf_release(&b);
+		free(s);
+	} else {
+		for (size_t i = 0; i < render_line_count(doc); i++) {
+			enum render_kind k;
+			const char *l = render_line(doc, i, &k);
+
+			textview_add(a->pager, l, strlen(l), k);
+		}
+	}
+	render_free(&doc);
+	mail_free(&msg);
+	textview_scroll_to(a->pager, 0, 1);
+}
+
+static void build_raw(struct app *a)
+{
+	struct buf safe = BUF_INIT;
+
+	textview_clear(a->raw);
+	safe_text(&safe, a->msg_bytes.data, a->msg_bytes.len, SAFE_RAW);
+	textview_add_text(a->raw, safe.data, safe.len, RENDER_BODY);
+	buf_release(&safe);
+	textview_scroll_to(a->raw, 0, 1);
+}
+
+/* Ask the worker for the message under the cursor; the view switches when
+ * its bytes arrive. */
+static void open_current(struct app *a, enum view want)
+{
+	const struct store_row *r = index_row(a->ix, index_cursor(a->ix));
+
+	if (r == NULL) {
+		say(a, true, "No messages.");
+		return;
+	}
+	if (a->msg_key && strcmp(a->msg_key, r->key) == 0 && a->msg_loaded) {
+		if (want == V_RAW) {
+			a->raw_from = a->view;
+			build_raw(a);
+		} else {
+			render_current(a);
+		}
+		a->view = want;
+		return;
+	}
+	free(a->msg_key);
+	a->msg_key = xstrdup(r->key);
+	a->msg_loaded = false;
+	a->want_view = want;
+	worker_send(a->wk, WK_FETCH, a->gen, r->key, 0, 0);
+	say(a, false, "Reading message...");
+}
+
+static void set_flags(struct app *a, size_t pos, unsigned set, unsigned clear)
+{
+	const struct store_row *r = index_row(a->ix, pos);
+	unsigned nf;
+
+	if (r == NULL)
+		return;
+	nf = (r->flags | set) & ~clear;
+	if (nf == r->flags)
+		return;
+	/* Shown at once; the worker's reply reverts it if the store refuses. */
+	worker_send(a->wk, WK_FLAGS, a->gen, r->key, set, clear);
+	index_set_flags(a->ix, r->key, nf);
+}
+
+static void start_folder(struct app *a, const char *folder)
+{
+	a->gen++;
+	index_clear(a->ix);
+	free(a->msg_key);
+	a->msg_key = NULL;
+	a->msg_loaded = false;
+	free(a->folder);
+	a->folder = xstrdup(folder);
+	a->loading = true;
+	a->load_done = a->load_total = 0;
+	a->index_top = 0;
+	if (a->gen > 1)
+		worker_send(a->wk, WK_SELECT, a->gen, folder, 0, 0);
+	worker_send(a->wk, WK_INDEX, a->gen, NULL, 0, 0);
+	a->next_check_ms = now_ms() + CHECK_INTERVAL_MS;
+}
+
+static void maybe_rebuild(struct app *a, bool force)
+{
+	long long t = now_ms();
+
+	if (!index_dirty(a->ix))
+		return;
+	/* Re-threading 100k rows costs tens of ms: while rows stream in, do
+	 * it at most every few times its cost, so keys stay quick. */
+	if (!force && a->last_rebuild_ms &&
+	    t - a->last_rebuild_ms < 250 + 4 * a->rebuild_cost_ms)
+		return;
+	index_rebuild(a->ix);
+	a->last_rebuild_ms = now_ms();
+	a->rebuild_cost_ms = a->last_rebuild_ms - t;
+}
+
+static void handle_reply(struct app *a, struct wk_reply *r)
+{
+	if (r->gen != a->gen && r->kind != WK_FOLDERS && r->kind != WK_OPEN)
+		return; /* an answer about a folder no longer shown */
+	switch (r->kind) {
+	case WK_OPEN:
+		if (r->status != WARY_OK) {
+			say(a, true, "%s", r->err);
+			a->loading = false;
+		}
+		break;
+	case WK_SELECT:
+		if (r->status != WARY_OK) {
+			say(a, true, "%s", r->err);
+			a->loading = false;
+		}
+		break;
+	case WK_ROWS: {
+		bool first = index_count(a->ix) == 0 && !index_dirty(a->ix);
+
+		index_take_rows(a->ix, r->rows, r->nrows);
+		if (a->loading) {
+			a->load_done = r->done;
+			a->load_total = r->total;
+		}
+		maybe_rebuild(a, first);
+		break;
+	}
+	case WK_INDEX:
+		a->loading = false;
+		maybe_rebuild(a, true);
+		if (r->status != WARY_OK)
+			say(a, true, "%s", r->err);
+		worker_send(a->wk, WK_FOLDERS, a->gen, NULL, 0, 0);
+		break;
+	case WK_CHECK:
+		a->check_running = false;
+		if (r->status == WARY_OK) {
+			index_remove_keys(a->ix, r->vanished, r->nvanished);
+			maybe_rebuild(a, true);
+		}
+		break;
+	case WK_FETCH:
+		if (a->msg_key == NULL || r->arg == NULL || strcmp(r->arg, a->msg_key) != 0)
+			break;
+		if (r->status != WARY_OK) {
+			say(a, true, "%s", r->err);
+			break;
+		}
+		buf_release(&a->msg_bytes);
+		a->msg_bytes = r->data;
+		buf_init(&r->data);
+		a->msg_loaded = true;
+		a->status[0] = '\0';
+		if (a->want_view == V_RAW) {
+			a->raw_from = a->view;
+			build_raw(a);
+			a->view = V_RAW;
+		} else {
+			render_current(a);
+			a->view = V_PAGER;
+			{
+				size_t p = index_find(a->ix, a->msg_key);
+				const struct store_row *row = index_row(a->ix, p);
+
+				if (row && !(row->flags & STORE_SEEN))
+					set_flags(a, p, STORE_SEEN, STORE_NEW);
+			}
+		}
+		break;
+	case WK_FLAGS:
+		if (r->status != WARY_OK) {
+			size_t p = r->arg ? index_find(a->ix, r->arg) : SIZE_MAX;
+			const struct store_row *row = index_row(a->ix, p);
+
+			if (row)
+				index_set_flags(a->ix, r->arg, (row->flags & ~r->set) | r->clear);
+			say(a, true, "%s", r->err);
+		}
+		break;
+	case WK_EXPUNGE:
+		if (r->status != WARY_OK) {
+			say(a, true, "%s", r->err);
+		} else {
+			/* Drop what the store removed: the rows marked deleted. */
+			size_t n = index_count(a->ix), k = 0;
+			char **keys = xcalloc(n ? n : 1, sizeof(char *));
+
+			for (size_t p = 0; p < n; p++) {
+				const struct store_row *row = index_row(a->ix, p);
+
+				if (row->flags & STORE_DELETED)
+					keys[k++] = xstrdup(row->key);
+			}
+			index_remove_keys(a->ix, keys, k);
+			store_keys_free(keys, k);
+			maybe_rebuild(a, true);
+			say(a, false, "Mailbox synced: %zu deleted message%s removed.", k, k == 1 ? "" : "s");
+		}
+		break;
+	case WK_FOLDERS:
+		if (r->status == WARY_OK) {
+			store_folders_free(&a->folders, a->nfolders);
+			a->folders = r->folders;
+			a->nfolders = r->nfolders;
+			r->folders = NULL;
+			r->nfolders = 0;
+			if (a->browser_cursor >= a->nfolders)
+				a->browser_cursor = 0;
+		} else {
+			say(a, true, "%s", r->err);
+		}
+		break;
+	}
+}
+
+/* ------------------------------------------------------------------ actions */
+
+static int page_rows(void)
+{
+	return LINES - 3 > 1 ? LINES - 3 : 1;
+}
+
+static struct textview *current_tv(struct app *a)
+{
+	switch (a->view) {
+	case V_PAGER: return a->pager;
+	case V_RAW: return a->raw;
+	case V_HELP: return a->help;
+	default: return NULL;
+	}
+}
+
+static void start_prompt(struct app *a, enum prompt_kind k, const char *label)
+{
+	a->prompt = k;
+	str_copy(a->prompt_label, label, sizeof(a->prompt_label));
+	buf_reset(&a->input);
+}
+
+static void index_move(struct app *a, long delta)
+{
+	size_t n = index_count(a->ix), cur = index_cursor(a->ix);
+
+	if (n == 0)
+		return;
+	if (delta < 0 && (size_t)-delta > cur)
+		index_set_cursor(a->ix, 0);
+	else
+		index_set_cursor(a->ix, (size_t)((long)cur + delta));
+}
+
+/* Move to the next/previous row matching want (flags), from the cursor. */
+static bool index_step(struct app *a, int dir, bool undeleted, bool unread)
+{
+	size_t n = index_count(a->ix), p = index_cursor(a->ix);
+
+	while (n > 0) {
+		if (dir > 0 && p + 1 >= n)
+			return false;
+		if (dir < 0 && p == 0)
+			return false;
+		p = dir > 0 ? p + 1 : p - 1;
+		const struct store_row *r = index_row(a->ix, p);
+
+		if (undeleted && (r->flags & STORE_DELETED))
+			continue;
+		if (unread && (r->flags & STORE_SEEN))
+			continue;
+		index_set_cursor(a->ix, p);
+		return true;
+	}
+	return false;
+}
+
+static void do_search(struct app *a, int dir)
+{
+	struct textview *tv = current_tv(a);
+
+	if (a->search[0] == '\0') {
+		say(a, true, "No search pattern.");
+		return;
+	}
+	if (a->view == V_INDEX) {
+		size_t p = index_search(a->ix, index_cursor(a->ix), dir, a->search);
+
+		if (p == SIZE_MAX)
+			say(a, true, "Not found.");
+		else
+			index_set_cursor(a->ix, p);
+		return;
+	}
+	if (tv) {
+		size_t top = textview_top(tv), r;
+
+		textview_layout(tv, COLS);
+		r = dir > 0 ? textview_search(tv, top + 1, 1, a->search)
+		            : (top > 0 ? textview_search(tv, top - 1, -1, a->search) : SIZE_MAX);
+		if (r == SIZE_MAX)
+			say(a, true, "Not found.");
+		else
+			textview_scroll_to(tv, r, 1);
+	}
+}
+
+static void open_browser(struct app *a)
+{
+	a->view = V_BROWSER;
+	worker_send(a->wk, WK_FOLDERS, a->gen, NULL, 0, 0);
+}
+
+static void quit_requested(struct app *a)
+{
+	struct index_counts c;
+
+	index_counts(a->ix, &c);
+	if (c.deleted > 0) {
+		char label[128];
+
+		snprintf(label, sizeof(label), "Purge %zu deleted message%s? ([y]/n/Esc): ", c.deleted,
+		         c.deleted == 1 ? "" : "s");
+		start_prompt(a, P_PURGE, label);
+		return;
+	}
+	if (config_get_bool(a->cfg, "confirm_quit")) {
+		start_prompt(a, P_QUIT, "Quit wary? (y/n): ");
+		return;
+	}
+	a->quit = true;
+}
+
+static void leave_view(struct app *a)
+{
+	switch (a->view) {
+	case V_INDEX:
+		a->quit = true;
+		break;
+	case V_PAGER:
+	case V_BROWSER:
+		a->view = V_INDEX;
+		break;
+	case V_RAW:
+		a->view = a->raw_from == V_PAGER ? V_PAGER : V_INDEX;
+		if (a->view == V_PAGER)
+			render_current(a);
+		break;
+	case V_HELP:
+		a->view = a->help_from;
+		break;
+	}
+}
+
+static void run_func(struct app *a, enum km_func f)
+{
+	struct textview *tv = current_tv(a);
+	int page = page_rows();
+
+	switch (f) {
+	case KF_NONE:
+	case KF_FUNC_COUNT:
+		break;
+	case KF_QUIT:
+		if (a->view == V_INDEX)
+			quit_requested(a);
+		else
+			leave_view(a);
+		break;
+	case KF_EXIT:
+		if (a->view == V_INDEX)
+			quit_requested(a);
+		else
+			leave_view(a);
+		break;
+	case KF_HELP: {
+		static const enum km_menu menus[] = { KM_INDEX, KM_PAGER, KM_RAW, KM_HELP, KM_BROWSER };
+
+		if (a->view == V_HELP)
+			break;
+		build_help(a, menus[a->view]);
+		a->help_from = a->view;
+		a->view = V_HELP;
+		break;
+	}
+	case KF_REDRAW:
+		clearok(curscr, TRUE);
+		break;
+	case KF_SEARCH:
+		start_prompt(a, P_SEARCH, "Search for: ");
+		break;
+	case KF_SEARCH_REVERSE:
+		start_prompt(a, P_SEARCH_REVERSE, "Reverse search for: ");
+		break;
+	case KF_SEARCH_NEXT:
+		do_search(a, a->search_dir ? a->search_dir : 1);
+		break;
+	case KF_SEARCH_OPPOSITE:
+		do_search(a, a->search_dir < 0 ? 1 : -1);
+		break;
+	case KF_FIRST_ENTRY:
+	case KF_TOP:
+		if (tv)
+			textview_scroll_to(tv, 0, page);
+		else if (a->view == V_BROWSER)
+			a->browser_cursor = 0;
+		else
+			index_set_cursor(a->ix, 0);
+		break;
+	case KF_LAST_ENTRY:
+	case KF_BOTTOM:
+		if (tv)
+			textview_scroll_to(tv, SIZE_MAX, page);
+		else if (a->view == V_BROWSER)
+			a->browser_cursor = a->nfolders ? a->nfolders - 1 : 0;
+		else
+			index_set_cursor(a->ix, SIZE_MAX);
+		break;
+	case KF_NEXT_ENTRY:
+	case KF_PREVIOUS_ENTRY:
+	case KF_NEXT_UNDELETED:
+	case KF_PREVIOUS_UNDELETED:
+	case KF_NEXT_NEW:
+	case KF_PREVIOUS_NEW: {
+		int dir = (f == KF_NEXT_ENTRY || f == KF_NEXT_UNDELETED || f == KF_NEXT_NEW) ? 1 : -1;
+		bool und = f == KF_NEXT_UNDELETED || f == KF_PREVIOUS_UNDELETED;
+		bool unr = f == KF_NEXT_NEW || f == KF_PREVIOUS_NEW;
+
+		if (a->view == V_BROWSER) {
+			if (dir > 0 && a->browser_cursor + 1 < a->nfolders)
+				a->browser_cursor++;
+			else if (dir < 0 && a->browser_cursor > 0)
+				a->browser_cursor--;
+			break;
+		}
+		if (a->view == V_HELP || a->view == V_RAW) {
+			textview_scroll(tv, dir, page);
+			break;
+		}
+		if (!index_step(a, dir, und, unr)) {
+			say(a, true, dir > 0 ? "You are on the last message." : "You are on the first message.");
+			break;
+		}
+		if (a->view == V_PAGER)
+			open_current(a, V_PAGER);
+		break;
+	}
+	case KF_NEXT_LINE:
+	case KF_PREVIOUS_LINE:
+		if (tv)
+			textview_scroll(tv, f == KF_NEXT_LINE ? 1 : -1, page);
+		else
+			run_func(a, f == KF_NEXT_LINE ? KF_NEXT_ENTRY : KF_PREVIOUS_ENTRY);
+		break;
+	case KF_NEXT_PAGE:
+	case KF_PREVIOUS_PAGE:
+	case KF_HALF_DOWN:
+	case KF_HALF_UP: {
+		long step = (f == KF_HALF_DOWN || f == KF_HALF_UP) ? page / 2 : page;
+
+		if (step < 1)
+			step = 1;
+		if (f == KF_PREVIOUS_PAGE || f == KF_HALF_UP)
+			step = -step;
+		if (tv) {
+			if (f == KF_NEXT_PAGE && a->view == V_PAGER &&
+			    textview_top(tv) + (size_t)page >= textview_rows(tv)) {
+				/* At the end, space goes on to the next message, as in mutt. */
+				if (index_step(a, 1, true, false))
+					open_current(a, V_PAGER);
+				else
+					say(a, true, "You are on the last message.");
+				break;
+			}
+			textview_scroll(tv, step, page);
+		} else if (a->view == V_INDEX) {
+			index_move(a, step);
+			a->index_top = (size_t)((long)a->index_top + step < 0 ? 0 : (long)a->index_top + step);
+		}
+		break;
+	}
+	case KF_SELECT_ENTRY:
+	case KF_DISPLAY_MESSAGE:
+		if (a->view == V_BROWSER) {
+			if (a->browser_cursor < a->nfolders) {
+				char *id = xstrdup(a->folders[a->browser_cursor].id);
+
+				a->view = V_INDEX;
+				start_folder(a, id);
+				free(id);
+			}
+		} else if (a->view == V_INDEX) {
+			open_current(a, V_PAGER);
+		} else if (a->view == V_PAGER) {
+			textview_scroll(tv, 1, page);
+		}
+		break;
+	case KF_DELETE_MESSAGE:
+	case KF_UNDELETE_MESSAGE:
+		if (a->view != V_INDEX && a->view != V_PAGER)
+			break;
+		if (f == KF_DELETE_MESSAGE)
+			set_flags(a, index_cursor(a->ix), STORE_DELETED, 0);
+		else
+			set_flags(a, index_cursor(a->ix), 0, STORE_DELETED);
+		if (index_step(a, 1, true, false) && a->view == V_PAGER)
+			open_current(a, V_PAGER);
+		break;
+	case KF_FLAG_MESSAGE: {
+		const struct store_row *r = index_row(a->ix, index_cursor(a->ix));
+
+		if (r && (a->view == V_INDEX || a->view == V_PAGER))
+			set_flags(a, index_cursor(a->ix), (r->flags & STORE_FLAGGED) ? 0 : STORE_FLAGGED,
+			          (r->flags & STORE_FLAGGED) ? STORE_FLAGGED : 0);
+		break;
+	}
+	case KF_TOGGLE_NEW: {
+		const struct store_row *r = index_row(a->ix, index_cursor(a->ix));
+
+		if (r && (a->view == V_INDEX || a->view == V_PAGER))
+			set_flags(a, index_cursor(a->ix), (r->flags & STORE_SEEN) ? 0 : STORE_SEEN,
+			          (r->flags & STORE_SEEN) ? STORE_SEEN : STORE_NEW);
+		break;
+	}
+	case KF_SYNC_MAILBOX:
+		worker_send(a->wk, WK_EXPUNGE, a->gen, NULL, 0, 0);
+		break;
+	case KF_CHANGE_FOLDER:
+		open_browser(a);
+		break;
+	case KF_SORT_MAILBOX: {
+		enum index_sort s = (enum index_sort)((index_sort(a->ix) + 1) % 4);
+
+		index_set_sort(a->ix, s);
+		maybe_rebuild(a, true);
+		say(a, false, "Sorted by %s.", index_sort_name(s));
+		break;
+	}
+	case KF_VIEW_RAW_MESSAGE:
+		if (a->view == V_INDEX || a->view == V_PAGER)
+			open_current(a, V_RAW);
+		else if (a->view == V_RAW)
+			leave_view(a);
+		break;
+	case KF_CHECK_NEW:
+		if (!a->check_running && !a->loading) {
+			a->check_running = true;
+			worker_send(a->wk, WK_CHECK, a->gen, NULL, 0, 0);
+		}
+		a->next_check_ms = now_ms() + CHECK_INTERVAL_MS;
+		break;
+	case KF_SIDEBAR_TOGGLE:
+		a->sidebar = !a->sidebar;
+		if (a->sidebar)
+			worker_send(a->wk, WK_FOLDERS, a->gen, NULL, 0, 0);
+		break;
+	case KF_DISPLAY_TOGGLE_WEED:
+		if (a->view == V_PAGER) {
+			a->weed = !a->weed;
+			render_current(a);
+		}
+		break;
+	case KF_TOGGLE_HTML:
+		if (a->view == V_PAGER) {
+			a->prefer_html = !a->prefer_html;
+			render_current(a);
+			say(a, false, a->prefer_html ? "Showing the HTML part (as text)."
+			                             : "Showing the plain text part.");
+		}
+		break;
+	}
+}
+
+static void prompt_key(struct app *a, int key)
+{
+	enum prompt_kind k = a->prompt;
+
+	if (k == P_PURGE || k == P_QUIT) {
+		a->prompt = P_NONE;
+		if (key == 27 || key == 7) {
+			a->status[0] = '\0';
+			return;
+		}
+		if (k == P_PURGE) {
+			if (key == 'y' || key == 'Y' || key == '\n' || key == '\r' || key == KEY_ENTER)
+				worker_send(a->wk, WK_EXPUNGE, a->gen, NULL, 0, 0);
+			a->quit = true; /* the loop drains the worker before it stops */
+		} else if (key == 'y' || key == 'Y') {
+			a->quit = true;
+		}
+		return;
+	}
+	if (key == 27 || key == 7) { /* Esc, ^G: cancel, as in mutt */
+		a->prompt = P_NONE;
+		return;
+	}
+	if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+		a->prompt = P_NONE;
+		if (a->input.len > 0)
+			str_copy(a->search, a->input.data, sizeof(a->search));
+		a->search_dir = k == P_SEARCH_REVERSE ? -1 : 1;
+		do_search(a, a->search_dir);
+		return;
+	}
+	if (key == KEY_BACKSPACE || key == 127 || key == 8) {
+		while (a->input.len > 0) {
+			unsigned char c = (unsigned char)a->input.data[a->input.len - 1];
+
+			buf_truncate(&a->input, a->input.len - 1);
+			if ((c & 0xc0) != 0x80)
+				break;
+		}
+		return;
+	}
+	if (key == 21) { /* ^U */
+		buf_reset(&a->input);
+		return;
+	}
+	if (key >= 32 && key != 127 && key < 0x110000 && !(key >= 0x80 && key < 0xa0) &&
+	    a->input.len < 200)
+		utf8_encode(&a->input, (uint32_t)key);
+}
+
+static enum km_menu view_menu(const struct app *a)
+{
+	static const enum km_menu menus[] = { KM_INDEX, KM_PAGER, KM_RAW, KM_HELP, KM_BROWSER };
+
+	return menus[a->view];
+}
+
+static void handle_key(struct app *a, int key)
+{
+	const struct km_binding *b;
+	bool prefix = false;
+
+	if (key < 0) { /* a function call fed back by a macro */
+		run_func(a, (enum km_func)-key);
+		return;
+	}
+	if (a->prompt != P_NONE) {
+		prompt_key(a, key);
+		return;
+	}
+	if (a->nseq == 0)
+		a->status[0] = '\0';
+	if (a->nseq < MAX_SEQ)
+		a->seq[a->nseq++] = key;
+	b = keymap_lookup(a->km, view_menu(a), a->seq, a->nseq, &prefix);
+	if (b == NULL && prefix)
+		return; /* wait for the rest of the sequence */
+	a->nseq = 0;
+	if (b == NULL) {
+		const char *hk = keymap_key_for(a->km, view_menu(a), KF_HELP);
+
+		say(a, true, "Key is not bound.  Press '%s' for help.", hk ? hk : "?");
+		return;
+	}
+	if (b->macro) {
+		/* Fed before what is already pending, in order. */
+		size_t n = b->macro_len;
+
+		if (n + a->npending > MAX_PENDING) {
+			say(a, true, "Macro too long or recursive; stopped.");
+			a->npending = 0;
+			return;
+		}
+		memmove(a->pending + n, a->pending, a->npending * sizeof(int));
+		memcpy(a->pending, b->macro, n * sizeof(int));
+		a->npending += n;
+		return;
+	}
+	run_func(a, b->func);
+}
+
+static void on_resize(struct app *a)
+{
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+		resizeterm(ws.ws_row, ws.ws_col);
+	(void)a;
+}
+
+static void read_keys(struct app *a)
+{
+	wint_t ch;
+	int rc;
+
+	while ((rc = get_wch(&ch)) != ERR) {
+		int key = (int)ch;
+
+		if (rc == KEY_CODE_YES && ch == KEY_RESIZE) {
+			on_resize(a);
+			continue;
+		}
+		if (rc == OK && ch == '\r')
+			key = '\n';
+		handle_key(a, key);
+		while (a->npending > 0 && !a->quit) {
+			int k = a->pending[0];
+
+			memmove(a->pending, a->pending + 1, (a->npending - 1) * sizeof(int));
+			a->npending--;
+			handle_key(a, k);
+		}
+		if (a->quit)
+			break;
+	}
+}
+
+/* ------------------------------------------------------------------ set-up */
+
+static const char *preset_dir(void)
+{
+	static char dir[4096];
+	const char *env = getenv("WARY_KEYMAP_DIR");
+	char probe[4200];
+
+	if (env && *env)
+		return env;
+	snprintf(probe, sizeof(probe), "%s/keymaps/default.keys", WARY_DATADIR);
+	if (access(probe, R_OK) == 0) {
+		snprintf(dir, sizeof(dir), "%s/keymaps", WARY_DATADIR);
+		return dir;
+	}
+	/* Run from the build tree before `make install`. */
+	snprintf(dir, sizeof(dir), "%s/keymaps", WARY_SRCDIR);
+	return dir;
+}
+
+static int load_ui_files(struct app *a, char *err, size_t errlen)
+{
+	const char *dir = preset_dir();
+	const char *km = config_get(a->cfg, "keymap");
+	const char *th = config_get(a->cfg, "theme");
+	int rc;
+
+	a->km = keymap_new();
+	keymap_set_preset_dir(a->km, dir);
+	rc = keymap_load(a->km, km ? km : "default", err, errlen);
+	if (rc != WARY_OK)
+		return rc;
+	a->th = theme_new();
+	theme_set_preset_dir(a->th, dir);
+	rc = theme_load(a->th, th ? th : "default", err, errlen);
+	return rc;
+}
+
+int app_run(struct config *cfg, const char *location, char *err, size_t errlen)
+{
+	struct app a;
+	const char *cache = config_get(cfg, "header_cache");
+	struct sigaction sa;
+	int fds[2] = { -1, -1 };
+	int rc = 1;
+	enum index_sort sort = INDEX_THREADS;
+
+	memset(&a, 0, sizeof(a));
+	a.cfg = cfg;
+	a.sig_rd = a.sig_wr = -1;
+	buf_init(&a.msg_bytes);
+	buf_init(&a.input);
+	a.weed = !(config_get(cfg, "pager_headers") && strcmp(config_get(cfg, "pager_headers"), "all") == 0);
+	a.prefer_html = config_get_bool(cfg, "prefer_html");
+	a.sidebar = config_get_bool(cfg, "sidebar");
+	if (load_ui_files(&a, err, errlen) != WARY_OK)
+		goto out;
+	if (cache && strcmp(cache, "off") == 0)
+		cache = NULL;
+	if (worker_new(cache, &a.wk, err, errlen) != WARY_OK)
+		goto out;
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+		err_set(err, errlen, WARY_EIO, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	a.sig_rd = fds[0];
+	a.sig_wr = fds[1];
+	a.ix = index_new();
+	if (index_sort_parse(config_get(cfg, "sort"), &sort) == WARY_OK)
+		index_set_sort(a.ix, sort);
+	a.pager = textview_new();
+	a.raw = textview_new();
+	a.help = textview_new();
+	a.browser = textview_new();
+	a.location = xstrdup(location);
+
+	worker_send(a.wk, WK_OPEN, 1, location, 0, 0);
+	a.gen = 0;
+	start_folder(&a, "INBOX");
+
+	/* The screen. */
+	if (getenv("ESCDELAY") == NULL)
+		set_escdelay(50);
+	if (initscr() == NULL) {
+		err_set(err, errlen, WARY_ERR, "cannot start the terminal (is TERM set?)");
+		goto out;
+	}
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	setup_colors(&a);
+	if (keymap_warning_count(a.km) > 0)
+		say(&a, true, "%s", keymap_warning(a.km, 0));
+
+	sig_pipe_wr = a.sig_wr;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGWINCH, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	draw(&a);
+	while (!a.quit) {
+		struct pollfd pfd[3] = {
+			{ STDIN_FILENO, POLLIN, 0 },
+			{ worker_fd(a.wk), POLLIN, 0 },
+			{ a.sig_rd, POLLIN, 0 },
+		};
+		long long t = now_ms();
+		int timeout = (int)(a.next_check_ms > t ? a.next_check_ms - t : 0);
+		struct wk_reply *r;
+
+		if (index_dirty(a.ix) && timeout > 100)
+			timeout = 100; /* a throttled rebuild is waiting */
+		if (poll(pfd, 3, timeout) < 0 && errno != EINTR)
+			break;
+		if (pfd[2].revents & POLLIN) {
+			unsigned char s[16];
+			ssize_t n = read(a.sig_rd, s, sizeof(s));
+
+			for (ssize_t i = 0; i < n; i++) {
+				if (s[i] == SIGWINCH)
+					on_resize(&a);
+				else
+					a.quit = true;
+			}
+		}
+		/* Replies first, keys after: but never more than a frame's worth
+		 * of replies before looking at the keyboard again. */
+		{
+			long long until = now_ms() + 30;
+
+			while ((r = worker_take(a.wk)) != NULL) {
+				handle_reply(&a, r);
+				wk_reply_free(&r);
+				if (now_ms() > until)
+					break;
+			}
+		}
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
+			read_keys(&a);
+		if (pfd[0].revents & (POLLHUP | POLLERR))
+			a.quit = true;
+		maybe_rebuild(&a, false);
+		if (now_ms() >= a.next_check_ms)
+			run_func(&a, KF_CHECK_NEW);
+		if (!a.quit)
+			draw(&a);
+	}
+	endwin();
+	rc = 0;
+out:
+	/* worker_free lets requests already queued (flags, a purge) finish;
+	 * only a running index read is cut short. */
+	sig_pipe_wr = -1;
+	worker_free(&a.wk);
+	index_free(&a.ix);
+	textview_free(&a.pager);
+	textview_free(&a.raw);
+	textview_free(&a.help);
+	textview_free(&a.browser);
+	keymap_free(&a.km);
+	theme_free(&a.th);
+	store_folders_free(&a.folders, a.nfolders);
+	buf_release(&a.msg_bytes);
+	buf_release(&a.input);
+	free(a.msg_key);
+	free(a.folder);
+	free(a.location);
+	if (a.sig_rd >= 0)
+		close(a.sig_rd);
+	if (a.sig_wr >= 0)
+		close(a.sig_wr);
+	return rc;
+}

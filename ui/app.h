@@ -1,0 +1,15 @@
+#ifndef WARY_UI_APP_H
+#define WARY_UI_APP_H
+/*
+ * app: the interactive client.  One poll() loop over the keyboard, a
+ * signal pipe (SIGWINCH, SIGTERM, SIGHUP), timers and the worker's wake-up
+ * pipe; views (index, pager, raw source, help, folder browser) draw from
+ * models that hold only safe text.
+ */
+#include "config/config.h"
+
+/* Run the UI on a mailbox location (a Maildir path).  Returns the exit
+ * status for main(); errors before the screen starts are written to err. */
+int app_run(struct config *cfg, const char *location, char *err, size_t errlen);
+
+#endif

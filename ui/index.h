@@ -1,0 +1,55 @@
+#ifndef WARY_UI_INDEX_H
+#define WARY_UI_INDEX_H
+/*
+ * index: the rows of the open folder, sorted or threaded, with a cursor.
+ * No drawing here: the index view asks for rows by display position and
+ * gets their sender and subject decoded and made safe, lazily, so a 100k
+ * folder decodes only what is on screen.
+ */
+#include "base/base.h"
+#include "store/store.h"
+
+enum index_sort { INDEX_DATE, INDEX_DATE_REVERSE, INDEX_THREADS, INDEX_THREADS_REVERSE };
+
+struct index;
+struct index *index_new(void);
+void index_free(struct index **ix);
+void index_clear(struct index *ix);
+/* Take the rows (their strings are moved, the array is left cleared).
+ * A key already present replaces its row (a flag change seen by check). */
+void index_take_rows(struct index *ix, struct store_row *rows, size_t n);
+void index_remove_keys(struct index *ix, char *const *keys, size_t n);
+void index_set_sort(struct index *ix, enum index_sort sort);
+enum index_sort index_sort(const struct index *ix);
+const char *index_sort_name(enum index_sort sort);
+int index_sort_parse(const char *name, enum index_sort *out);
+/* Re-sort or re-thread after rows came or went; the cursor stays on the
+ * same message. */
+void index_rebuild(struct index *ix);
+bool index_dirty(const struct index *ix);
+
+size_t index_count(const struct index *ix);
+size_t index_cursor(const struct index *ix);
+void index_set_cursor(struct index *ix, size_t pos);
+/* The row at a display position. */
+const struct store_row *index_row(const struct index *ix, size_t pos);
+/* Sender (display name, else address) and subject, decoded and safe. */
+const char *index_row_from(struct index *ix, size_t pos);
+const char *index_row_subject(struct index *ix, size_t pos);
+/* Thread depth and the tree prefix ("├─>", "│ └─>", ...) for the row. */
+int index_row_depth(const struct index *ix, size_t pos);
+void index_row_tree(const struct index *ix, size_t pos, struct buf *out);
+/* Position of a key, or SIZE_MAX. */
+size_t index_find(const struct index *ix, const char *key);
+void index_set_flags(struct index *ix, const char *key, unsigned flags);
+
+struct index_counts {
+	size_t total, unread, flagged, deleted;
+};
+void index_counts(const struct index *ix, struct index_counts *c);
+
+/* Next position from `from` (exclusive) in direction dir (+1/-1) whose
+ * sender or subject contains pattern (case-insensitive), or SIZE_MAX. */
+size_t index_search(struct index *ix, size_t from, int dir, const char *pattern);
+
+#endif

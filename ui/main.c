@@ -1,0 +1,293 @@
+/* wary's command line: the interactive client and the thin script faces
+ * over the library (inspect, show, check-config). */
+#include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <unistd.h>
+
+#include "base/base.h"
+#include "config/config.h"
+#include "inspect/inspect.h"
+#include "mail/mail.h"
+#include "render/render.h"
+#include "ui/app.h"
+
+static void usage(FILE *f)
+{
+	fputs("usage: wary [-F CONFIG] [-o NAME=VALUE]... [-f MAILDIR]\n"
+	      "       wary inspect [--json] FILE...   what wary sees in a message ('-' reads stdin)\n"
+	      "       wary show FILE...               print messages as the pager shows them\n"
+	      "       wary check-config               validate the config, show every setting\n"
+	      "       wary --version | --help\n"
+	      "Options go before or after the command.  -o overrides one setting for this\n"
+	      "run (account.NAME.SETTING=VALUE for an account).  See wary(1), wary.conf(5).\n",
+	      f);
+}
+
+/* A UTF-8 locale, or the terminal cannot show what wary decodes: take the
+ * user's, else C.UTF-8. */
+static void setup_locale(void)
+{
+	if (setlocale(LC_ALL, "") == NULL || strcmp(nl_langinfo(CODESET), "UTF-8") != 0)
+		setlocale(LC_ALL, "C.UTF-8");
+}
+
+static int read_message(const char *path, struct buf *out, char *err, size_t errlen)
+{
+	if (strcmp(path, "-") == 0) {
+		char chunk[65536];
+		size_t n;
+
+		while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
+			if (out->len + n > MAIL_MAX_SIZE)
+				return err_set(err, errlen, WARY_ELIMIT, "stdin: message over %u bytes",
+				               MAIL_MAX_SIZE);
+			buf_add(out, chunk, n);
+		}
+		if (ferror(stdin))
+			return err_set(err, errlen, WARY_EIO, "stdin: read error");
+		return WARY_OK;
+	}
+	return fs_read_file(path, out, MAIL_MAX_SIZE, err, errlen);
+}
+
+/* Print an error that may quote a file name or message bytes. */
+static void complain(const char *what, const char *err)
+{
+	char *s = safe_str(err, SAFE_LINE);
+	char *w = safe_str(what, SAFE_LINE);
+
+	fprintf(stderr, "wary: %s: %s\n", w, s);
+	free(s);
+	free(w);
+}
+
+static int cmd_inspect(int argc, char **argv)
+{
+	bool json = false;
+	int nfiles = 0, status = 0;
+	struct buf data = BUF_INIT, out = BUF_INIT;
+	char err[WARY_ERRLEN];
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = true;
+		else
+			nfiles++;
+	}
+	if (nfiles == 0) {
+		fputs("usage: wary inspect [--json] FILE...\n", stderr);
+		return 2;
+	}
+	for (int i = 0; i < argc; i++) {
+		struct mail_msg *msg = NULL;
+		int rc;
+
+		if (strcmp(argv[i], "--json") == 0)
+			continue;
+		buf_reset(&data);
+		buf_reset(&out);
+		rc = read_message(argv[i], &data, err, sizeof(err));
+		if (rc == WARY_OK)
+			rc = mail_parse(data.data, data.len, &msg, err, sizeof(err));
+		if (rc == WARY_OK)
+			rc = json ? inspect_json(msg, &out, err, sizeof(err))
+			          : inspect_text(msg, &out, err, sizeof(err));
+		mail_free(&msg);
+		if (rc != WARY_OK) {
+			complain(argv[i], err);
+			status = 1;
+			continue;
+		}
+		fwrite(out.data, 1, out.len, stdout);
+	}
+	buf_release(&data);
+	buf_release(&out);
+	return status;
+}
+
+static int cmd_show(struct config *cfg, int argc, char **argv)
+{
+	struct buf data = BUF_INIT;
+	struct render_opts opts = { RENDER_HEADERS_WEED, config_get_bool(cfg, "prefer_html"),
+	                            (int)config_get_int(cfg, "wrap") };
+	char err[WARY_ERRLEN];
+	int status = 0;
+
+	if (config_get(cfg, "pager_headers") && strcmp(config_get(cfg, "pager_headers"), "all") == 0)
+		opts.headers = RENDER_HEADERS_ALL;
+	if (argc == 0) {
+		fputs("usage: wary show FILE...\n", stderr);
+		return 2;
+	}
+	for (int i = 0; i < argc; i++) {
+		struct mail_msg *msg = NULL;
+		struct render_doc *doc = NULL;
+		int rc;
+
+		buf_reset(&data);
+		rc = read_message(argv[i], &data, err, sizeof(err));
+		if (rc == WARY_OK)
+			rc = mail_parse(data.data, data.len, &msg, err, sizeof(err));
+		if (rc == WARY_OK)
+			rc = render_message(msg, &opts, &doc, err, sizeof(err));
+		if (rc != WARY_OK) {
+			complain(argv[i], err);
+			status = 1;
+		} else {
+			if (i > 0)
+				fputc('\n', stdout);
+			for (size_t l = 0; l < render_line_count(doc); l++) {
+				fputs(render_line(doc, l, NULL), stdout);
+				fputc('\n', stdout);
+			}
+		}
+		render_free(&doc);
+		mail_free(&msg);
+	}
+	buf_release(&data);
+	return status;
+}
+
+/* The mailbox to open with no -f: the first account with a local Maildir,
+ * else the mailbox setting. */
+static const char *default_location(const struct config *cfg, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < config_account_count(cfg); i++) {
+		const char *name = config_account_name(cfg, i);
+		const char *md = config_account_get(cfg, name, "maildir");
+
+		if (md && !config_account_get(cfg, name, "imap_host") &&
+		    !config_account_get(cfg, name, "pop3_host"))
+			return md;
+		if (config_account_get(cfg, name, "imap_host") ||
+		    config_account_get(cfg, name, "pop3_host")) {
+			err_set(err, errlen, WARY_ERR,
+			        "account %s uses a server; this version of wary reads local Maildirs "
+			        "only (use -f MAILDIR)", name);
+			return NULL;
+		}
+	}
+	return config_get(cfg, "mailbox");
+}
+
+int main(int argc, char **argv)
+{
+	struct config *cfg = config_new();
+	const char *cfg_path = NULL, *folder = NULL, *cmd = NULL;
+	char **rest = xcalloc((size_t)argc + 1, sizeof(char *));
+	char *def_path = NULL;
+	int nrest = 0, status = 2;
+	char err[WARY_ERRLEN] = "";
+	char **overrides = xcalloc((size_t)argc + 1, sizeof(char *));
+	int noverrides = 0;
+
+	setup_locale();
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
+			status = 0;
+			goto out;
+		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--version") == 0) {
+			printf("wary %s\n", PACKAGE_VERSION);
+			status = 0;
+			goto out;
+		} else if (strcmp(a, "-o") == 0 || strcmp(a, "-F") == 0 || strcmp(a, "-f") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "wary: %s needs a value\n", a);
+				usage(stderr);
+				goto out;
+			}
+			if (a[1] == 'o')
+				overrides[noverrides++] = argv[++i];
+			else if (a[1] == 'F')
+				cfg_path = argv[++i];
+			else
+				folder = argv[++i];
+		} else if (strncmp(a, "-o", 2) == 0 && a[2]) {
+			overrides[noverrides++] = argv[i] + 2;
+		} else if (cmd == NULL && a[0] != '-') {
+			cmd = a;
+		} else if (cmd != NULL) {
+			rest[nrest++] = argv[i];
+		} else {
+			fprintf(stderr, "wary: unknown option %s\n", a);
+			usage(stderr);
+			goto out;
+		}
+	}
+
+	if (cfg_path == NULL)
+		cfg_path = def_path = config_default_path();
+	if (cfg_path) {
+		int rc = config_load_file(cfg, cfg_path, err, sizeof(err));
+
+		if (rc != WARY_OK && !(rc == WARY_ENOENT && def_path)) {
+			complain("config", err);
+			if (!(cmd && strcmp(cmd, "check-config") == 0)) {
+				status = 1;
+				goto out;
+			}
+		}
+	}
+	for (int i = 0; i < noverrides; i++) {
+		if (config_override(cfg, overrides[i], err, sizeof(err)) != WARY_OK) {
+			complain("-o", err);
+			if (!(cmd && strcmp(cmd, "check-config") == 0)) {
+				status = 2;
+				goto out;
+			}
+		}
+	}
+
+	if (cmd == NULL) {
+		const char *loc = folder ? folder : default_location(cfg, err, sizeof(err));
+
+		if (loc == NULL) {
+			complain("open", err);
+			status = 1;
+			goto out;
+		}
+		if (access(loc, F_OK) != 0) {
+			char msg[WARY_ERRLEN];
+
+			snprintf(msg, sizeof(msg), "%s: %s", loc, strerror(errno));
+			complain("open", msg);
+			status = 1;
+			goto out;
+		}
+		if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+			fputs("wary: the interactive client needs a terminal (try wary inspect or wary show)\n",
+			      stderr);
+			status = 1;
+			goto out;
+		}
+		status = app_run(cfg, loc, err, sizeof(err));
+		if (status != 0)
+			complain("open", err);
+	} else if (strcmp(cmd, "inspect") == 0) {
+		status = cmd_inspect(nrest, rest);
+	} else if (strcmp(cmd, "show") == 0) {
+		status = cmd_show(cfg, nrest, rest);
+	} else if (strcmp(cmd, "check-config") == 0) {
+		struct buf report = BUF_INIT;
+
+		status = config_check(cfg, &report) == WARY_OK && config_error_count(cfg) == 0 ? 0 : 1;
+		fwrite(report.data, 1, report.len, stdout);
+		buf_release(&report);
+	} else {
+		char *s = safe_str(cmd, SAFE_LINE);
+
+		fprintf(stderr, "wary: unknown command %s\n", s);
+		free(s);
+		usage(stderr);
+	}
+out:
+	config_free(&cfg);
+	free(def_path);
+	free(rest);
+	free(overrides);
+	return status;
+}

@@ -1,0 +1,328 @@
+/* The store worker thread: requests in, replies out, a pipe byte to wake
+ * the UI.  Only this thread touches the struct store. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
+#include "base/base.h"
+#include "ui/worker.h"
+
+struct wk_req {
+	enum wk_kind kind;
+	unsigned gen;
+	char *arg;
+	unsigned set, clear;
+	struct wk_req *next;
+};
+
+struct worker {
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct wk_req *req_head, *req_tail;
+	struct wk_reply *rep_head, *rep_tail;
+	bool quit;
+	atomic_uint newest_gen; /* highest generation sent by the UI */
+	atomic_bool quitting;
+	int pipe_rd, pipe_wr;
+	char *cache;            /* NULL: no cache; "": the store's default */
+	struct store *store;    /* worker thread only */
+};
+
+void wk_reply_free(struct wk_reply **pr)
+{
+	struct wk_reply *r = *pr;
+
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->nrows; i++)
+		store_row_clear(&r->rows[i]);
+	free(r->rows);
+	buf_release(&r->data);
+	store_folders_free(&r->folders, r->nfolders);
+	store_keys_free(r->vanished, r->nvanished);
+	free(r->arg);
+	free(r);
+	*pr = NULL;
+}
+
+static struct wk_reply *reply_new(enum wk_kind kind, const struct wk_req *q)
+{
+	struct wk_reply *r = xcalloc(1, sizeof(*r));
+
+	r->kind = kind;
+	r->gen = q->gen;
+	r->arg = q->arg ? xstrdup(q->arg) : NULL;
+	r->set = q->set;
+	r->clear = q->clear;
+	buf_init(&r->data);
+	return r;
+}
+
+static void post(struct worker *w, struct wk_reply *r)
+{
+	char c = 1;
+
+	pthread_mutex_lock(&w->lock);
+	if (w->rep_tail)
+		w->rep_tail->next = r;
+	else
+		w->rep_head = r;
+	w->rep_tail = r;
+	pthread_mutex_unlock(&w->lock);
+	/* A full pipe already wakes the UI; EAGAIN loses nothing. */
+	while (write(w->pipe_wr, &c, 1) < 0 && errno == EINTR)
+		;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static void row_copy(struct store_row *dst, const struct store_row *src)
+{
+	dst->key = xstrdup(src->key);
+	dst->flags = src->flags;
+	dst->date = src->date;
+	dst->size = src->size;
+	dst->from = dup_or_null(src->from);
+	dst->to = dup_or_null(src->to);
+	dst->subject = dup_or_null(src->subject);
+	dst->message_id = dup_or_null(src->message_id);
+	dst->in_reply_to = dup_or_null(src->in_reply_to);
+	dst->references = dup_or_null(src->references);
+	dst->content_type = dup_or_null(src->content_type);
+}
+
+struct rows_ctx {
+	struct worker *w;
+	const struct wk_req *q;
+};
+
+static int rows_cb(void *ctx, const struct store_row *rows, size_t n, size_t done, size_t total)
+{
+	struct rows_ctx *c = ctx;
+	struct wk_reply *r;
+
+	if (atomic_load(&c->w->quitting) || atomic_load(&c->w->newest_gen) != c->q->gen)
+		return 1; /* the UI moved on: stop reading */
+	r = reply_new(WK_ROWS, c->q);
+	r->rows = xcalloc(n ? n : 1, sizeof(*r->rows));
+	for (size_t i = 0; i < n; i++)
+		row_copy(&r->rows[i], &rows[i]);
+	r->nrows = n;
+	r->done = done;
+	r->total = total;
+	post(c->w, r);
+	return 0;
+}
+
+static void set_cache(struct worker *w)
+{
+	char *path;
+
+	if (w->cache == NULL) {
+		store_set_cache(w->store, NULL);
+		return;
+	}
+	if (w->cache[0] == '\0')
+		return;
+	path = store_default_cache_path(w->cache, store_kind(w->store), store_location(w->store));
+	store_set_cache(w->store, path);
+	free(path);
+}
+
+static void serve(struct worker *w, const struct wk_req *q)
+{
+	struct wk_reply *r = reply_new(q->kind, q);
+	struct rows_ctx rc = { w, q };
+
+	if (q->kind != WK_OPEN && w->store == NULL) {
+		r->status = err_set(r->err, sizeof(r->err), WARY_ERR, "no mailbox is open");
+		goto out;
+	}
+	switch (q->kind) {
+	case WK_OPEN:
+		store_free(&w->store);
+		r->status = store_open(q->arg, &w->store, r->err, sizeof(r->err));
+		if (r->status == WARY_OK)
+			set_cache(w);
+		break;
+	case WK_SELECT:
+		r->status = store_select(w->store, q->arg, r->err, sizeof(r->err));
+		break;
+	case WK_INDEX:
+		r->status = store_index(w->store, rows_cb, &rc, r->err, sizeof(r->err));
+		break;
+	case WK_FETCH:
+		r->status = store_fetch(w->store, q->arg, &r->data, r->err, sizeof(r->err));
+		break;
+	case WK_FLAGS:
+		r->status = store_set_flags(w->store, q->arg, q->set, q->clear, r->err, sizeof(r->err));
+		break;
+	case WK_EXPUNGE:
+		r->status = store_expunge(w->store, r->err, sizeof(r->err));
+		break;
+	case WK_CHECK:
+		r->status = store_check_changes(w->store, rows_cb, &rc, &r->vanished, &r->nvanished,
+		                                r->err, sizeof(r->err));
+		break;
+	case WK_FOLDERS:
+		r->status = store_list_folders(w->store, &r->folders, &r->nfolders, r->err,
+		                               sizeof(r->err));
+		break;
+	case WK_ROWS:
+		r->status = err_set(r->err, sizeof(r->err), WARY_ERR, "not a request");
+		break;
+	}
+out:
+	post(w, r);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	for (;;) {
+		struct wk_req *q;
+
+		pthread_mutex_lock(&w->lock);
+		while (w->req_head == NULL && !w->quit)
+			pthread_cond_wait(&w->cond, &w->lock);
+		/* Quit only once the queue is empty: a flag change or a purge
+		 * asked for just before quitting must still happen. */
+		if (w->req_head == NULL) {
+			pthread_mutex_unlock(&w->lock);
+			break;
+		}
+		q = w->req_head;
+		w->req_head = q->next;
+		if (w->req_head == NULL)
+			w->req_tail = NULL;
+		pthread_mutex_unlock(&w->lock);
+
+		serve(w, q);
+		free(q->arg);
+		free(q);
+	}
+	store_free(&w->store);
+	return NULL;
+}
+
+int worker_new(const char *cache, struct worker **out, char *err, size_t errlen)
+{
+	struct worker *w = xcalloc(1, sizeof(*w));
+	int fds[2];
+	int rc = WARY_OK;
+
+	w->pipe_rd = w->pipe_wr = -1;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	w->cache = cache ? xstrdup(cache) : NULL;
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+		rc = err_set(err, errlen, WARY_EIO, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	w->pipe_rd = fds[0];
+	w->pipe_wr = fds[1];
+	if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+		rc = err_set(err, errlen, WARY_ERR, "cannot start the mailbox thread");
+		goto fail;
+	}
+	w->started = true;
+	*out = w;
+	return WARY_OK;
+fail:
+	worker_free(&w);
+	return rc;
+}
+
+void worker_free(struct worker **pw)
+{
+	struct worker *w = *pw;
+
+	if (w == NULL)
+		return;
+	if (w->started) {
+		pthread_mutex_lock(&w->lock);
+		w->quit = true;
+		atomic_store(&w->quitting, true);
+		pthread_cond_signal(&w->cond);
+		pthread_mutex_unlock(&w->lock);
+		pthread_join(w->thread, NULL);
+	}
+	while (w->req_head) {
+		struct wk_req *q = w->req_head;
+
+		w->req_head = q->next;
+		free(q->arg);
+		free(q);
+	}
+	while (w->rep_head) {
+		struct wk_reply *r = w->rep_head;
+
+		w->rep_head = r->next;
+		wk_reply_free(&r);
+	}
+	if (w->pipe_rd >= 0)
+		close(w->pipe_rd);
+	if (w->pipe_wr >= 0)
+		close(w->pipe_wr);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cond);
+	free(w->cache);
+	free(w);
+	*pw = NULL;
+}
+
+int worker_fd(const struct worker *w)
+{
+	return w->pipe_rd;
+}
+
+void worker_send(struct worker *w, enum wk_kind kind, unsigned gen, const char *arg,
+                 unsigned set, unsigned clear)
+{
+	struct wk_req *q = xcalloc(1, sizeof(*q));
+
+	q->kind = kind;
+	q->gen = gen;
+	q->arg = arg ? xstrdup(arg) : NULL;
+	q->set = set;
+	q->clear = clear;
+	if (gen > atomic_load(&w->newest_gen))
+		atomic_store(&w->newest_gen, gen);
+	pthread_mutex_lock(&w->lock);
+	if (w->req_tail)
+		w->req_tail->next = q;
+	else
+		w->req_head = q;
+	w->req_tail = q;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+struct wk_reply *worker_take(struct worker *w)
+{
+	struct wk_reply *r;
+	char drain[64];
+
+	pthread_mutex_lock(&w->lock);
+	r = w->rep_head;
+	if (r) {
+		w->rep_head = r->next;
+		if (w->rep_head == NULL)
+			w->rep_tail = NULL;
+		r->next = NULL;
+	} else {
+		/* Empty queue: the pipe bytes are stale wake-ups. */
+		while (read(w->pipe_rd, drain, sizeof(drain)) > 0)
+			;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return r;
+}

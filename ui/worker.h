@@ -1,0 +1,61 @@
+#ifndef WARY_UI_WORKER_H
+#define WARY_UI_WORKER_H
+/*
+ * worker: one thread that owns a struct store and serves the UI by
+ * messages, so a slow disk (and later the network) never blocks a key.
+ *
+ * The UI sends requests; the worker answers with replies on a queue and
+ * writes one byte to a pipe whose read end the UI polls.  Every request
+ * carries the UI's generation number: opening another folder bumps it,
+ * the worker stops a long index read as soon as it sees a newer one, and
+ * the UI drops replies of an old generation.
+ */
+#include "base/base.h"
+#include "store/store.h"
+
+enum wk_kind {
+	WK_OPEN,     /* arg: location; reply: status, then starts nothing */
+	WK_SELECT,   /* arg: folder */
+	WK_INDEX,    /* replies: WK_ROWS batches, then WK_INDEX with status */
+	WK_FETCH,    /* key; reply carries the message bytes */
+	WK_FLAGS,    /* key, set, clear */
+	WK_EXPUNGE,
+	WK_CHECK,    /* replies: WK_ROWS for new/changed, then WK_CHECK with vanished keys */
+	WK_FOLDERS,  /* reply: folders */
+	WK_ROWS,     /* reply only */
+};
+
+struct wk_reply {
+	enum wk_kind kind;
+	unsigned gen;
+	int status;                 /* WARY_OK or an error code */
+	char err[WARY_ERRLEN];
+	char *arg;                  /* the request's key or folder */
+	struct store_row *rows;     /* WK_ROWS: owned copies */
+	size_t nrows, done, total;
+	struct buf data;            /* WK_FETCH: message bytes */
+	struct store_folder *folders;
+	size_t nfolders;
+	char **vanished;            /* WK_CHECK */
+	size_t nvanished;
+	unsigned set, clear;        /* WK_FLAGS, echoed */
+	struct wk_reply *next;
+};
+void wk_reply_free(struct wk_reply **r);
+
+struct worker;
+/* Starts the thread.  cache: the header cache directory, NULL for none,
+ * or "" for the store's default. */
+int worker_new(const char *cache, struct worker **out, char *err, size_t errlen);
+/* Stops the thread (a running index read is cancelled) and frees all. */
+void worker_free(struct worker **w);
+/* The fd to poll for readability; drain it with worker_take(). */
+int worker_fd(const struct worker *w);
+/* Queue a request.  arg may be NULL.  Bumping the generation (gen greater
+ * than any seen before) cancels a running index read. */
+void worker_send(struct worker *w, enum wk_kind kind, unsigned gen, const char *arg,
+                 unsigned set, unsigned clear);
+/* Pop the next reply, or NULL when none is waiting. */
+struct wk_reply *worker_take(struct worker *w);
+
+#endif
