@@ -1,0 +1,1254 @@
+/*
+ * HTML to text through gumbo, the HTML5 parsing algorithm, so that links
+ * and remote references are found where a browser would find them.
+ * Nothing is loaded or resolved: references are only counted (design 4.4).
+ */
+#include <gumbo.h>
+
+#include "render/render_int.h"
+
+/* Per open element: what it changed, to undo on the way out. */
+enum {
+	EL_HIDE = 1 << 0,  /* started a hidden subtree */
+	EL_LINK = 1 << 1,  /* started a link */
+	EL_QUOTE = 1 << 2, /* blockquote */
+	EL_PRE = 1 << 3,
+	EL_LIST = 1 << 4,
+	EL_STYLE = 1 << 5, /* saved colour/size state below */
+};
+
+struct el_state {
+	unsigned char flags;
+	bool white, dark_bg, tiny; /* state before this element */
+};
+
+#define MAX_LISTS 16
+#define MAX_LINKS_OPEN 8
+
+struct hctx {
+	struct render_doc *d;
+	struct buf out; /* raw UTF-8 text, LF line ends; made safe at the end */
+	int width;
+	int want_nl;    /* line breaks owed before the next text */
+	bool space;     /* a collapsed space owed */
+	bool bol;       /* at the start of a line, prefix not written */
+	int pre, quote, hide;
+	bool white, dark_bg, tiny; /* inherited style: white text, non-white background, 0/1px */
+	int nlists;
+	struct { bool ordered; long n; } lists[MAX_LISTS];
+	size_t cells_with_text;
+	bool cell_fresh; /* no text in this cell yet */
+	size_t nopen_links;
+	struct { size_t start; const char *href; size_t hlen; } links[MAX_LINKS_OPEN];
+	struct el_state *stack;
+	size_t depth, cap;
+	size_t remote[RENDER_REMOTE_KINDS];
+	size_t hidden;
+	bool hidden_counted; /* this hidden run already counted */
+};
+
+static void *gumbo_xalloc(void *userdata, size_t size)
+{
+	(void)userdata;
+	return xmalloc(size ? size : 1);
+}
+
+static void gumbo_xfree(void *userdata, void *ptr)
+{
+	(void)userdata;
+	free(ptr);
+}
+
+static bool isxdigit_ascii(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+static bool is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+/* ---------------------------------------------------------------- text */
+
+static void put_prefix(struct hctx *c)
+{
+	for (int i = 0; i < c->quote && i < 32; i++)
+		buf_add(&c->out, "> ", 2);
+	c->bol = false;
+}
+
+static size_t trailing_newlines(const struct buf *b)
+{
+	size_t n = 0;
+
+	while (n < b->len && n < 3 && b->data[b->len - 1 - n] == '\n')
+		n++;
+	return n;
+}
+
+/* Pay the breaks owed and the line prefix before visible text. */
+static void flush(struct hctx *c)
+{
+	if (c->want_nl > 0 && c->out.len > 0) {
+		size_t have = trailing_newlines(&c->out);
+		size_t need = c->want_nl > 2 ? 2 : (size_t)c->want_nl;
+
+		if (have == 0 || (have < need))
+			for (size_t i = have; i < need; i++)
+				buf_addch(&c->out, '\n');
+		c->bol = true;
+		c->space = false;
+	}
+	c->want_nl = 0;
+	if (c->bol)
+		put_prefix(c);
+}
+
+static void want(struct hctx *c, int n)
+{
+	if (c->want_nl < n)
+		c->want_nl = n;
+}
+
+static bool text_hidden(const struct hctx *c)
+{
+	return c->hide > 0 || c->tiny || (c->white && !c->dark_bg);
+}
+
+static void count_hidden(struct hctx *c, const char *s, size_t len)
+{
+	if (c->hidden_counted)
+		return;
+	for (size_t i = 0; i < len; i++) {
+		if (!is_space((unsigned char)s[i])) {
+			c->hidden++;
+			c->hidden_counted = true;
+			return;
+		}
+	}
+}
+
+static void cell_text_starts(struct hctx *c)
+{
+	if (!c->cell_fresh)
+		return;
+	c->cell_fresh = false;
+	if (c->cells_with_text++ > 0 && c->want_nl == 0) {
+		if (c->bol)
+			put_prefix(c);
+		buf_add(&c->out, " | ", 3);
+		c->space = false;
+	}
+}
+
+static void emit_text(struct hctx *c, const char *s, size_t len)
+{
+	size_t i = 0;
+
+	if (text_hidden(c)) {
+		count_hidden(c, s, len);
+		return;
+	}
+	c->hidden_counted = false;
+	if (c->pre > 0) {
+		if (len == 0)
+			return;
+		cell_text_starts(c);
+		flush(c);
+		while (i < len) {
+			const char *nl = memchr(s + i, '\n', len - i);
+			size_t end = nl ? (size_t)(nl - s) : len;
+
+			if (c->bol)
+				put_prefix(c);
+			buf_add(&c->out, s + i, end - i);
+			if (nl == NULL)
+				break;
+			buf_addch(&c->out, '\n');
+			c->bol = true;
+			i = end + 1;
+		}
+		c->space = false;
+		return;
+	}
+	while (i < len) {
+		size_t run = i;
+
+		if (is_space((unsigned char)s[i])) {
+			while (i < len && is_space((unsigned char)s[i]))
+				i++;
+			if (!c->bol && c->out.len > 0 && c->out.data[c->out.len - 1] != '\n')
+				c->space = true;
+			continue;
+		}
+		while (run < len && !is_space((unsigned char)s[run]))
+			run++;
+		cell_text_starts(c);
+		flush(c);
+		if (c->space) {
+			buf_addch(&c->out, ' ');
+			c->space = false;
+		}
+		buf_add(&c->out, s + i, run - i);
+		i = run;
+	}
+}
+
+static void emit_literal(struct hctx *c, const char *s)
+{
+	if (text_hidden(c))
+		return;
+	cell_text_starts(c);
+	flush(c);
+	if (c->space) {
+		buf_addch(&c->out, ' ');
+		c->space = false;
+	}
+	buf_adds(&c->out, s);
+}
+
+/* ---------------------------------------------------------------- CSS */
+
+static const char *attr(const GumboElement *el, const char *name)
+{
+	const GumboAttribute *a = gumbo_get_attribute(&el->attributes, name);
+
+	return a ? a->value : NULL;
+}
+
+/* Lower-case, comments removed, hex escapes decoded, white space
+ * dropped: "U\52L ( x )" and "url(x)" look the same to the scanner. */
+static void css_normalise(struct buf *out, const char *s, size_t len)
+{
+	size_t i = 0;
+
+	buf_reset(out);
+	while (i < len) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '/' && i + 1 < len && s[i + 1] == '*') {
+			const char *e = str_memcasemem(s + i + 2, len - i - 2, "*/");
+
+			i = e ? (size_t)(e - s) + 2 : len;
+			continue;
+		}
+		if (ch == '\\' && i + 1 < len) {
+			unsigned v = 0;
+			size_t k = i + 1, n = 0;
+
+			while (k < len && n < 6 && isxdigit_ascii((unsigned char)s[k])) {
+				char h = s[k];
+
+				v = v * 16 + (unsigned)(h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
+				k++;
+				n++;
+			}
+			if (n > 0) {
+				if (k < len && is_space((unsigned char)s[k]))
+					k++;
+				buf_addch(out, v < 0x80 ? (int)(v >= 'A' && v <= 'Z' ? v | 0x20 : v) : '?');
+				i = k;
+			} else {
+				ch = (unsigned char)s[i + 1];
+				buf_addch(out, ch >= 'A' && ch <= 'Z' ? ch | 0x20 : ch);
+				i += 2;
+			}
+			continue;
+		}
+		if (!is_space(ch))
+			buf_addch(out, ch >= 'A' && ch <= 'Z' ? ch | 0x20 : ch);
+		i++;
+	}
+}
+
+static bool url_is_local(const char *u, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && ((unsigned char)u[i] <= ' ' || u[i] == '"' || u[i] == '\''))
+		i++;
+	u += i;
+	len -= i;
+	while (len > 0 && ((unsigned char)u[len - 1] <= ' ' || u[len - 1] == '"' || u[len - 1] == '\''))
+		len--;
+	if (len == 0 || u[0] == '#')
+		return true;
+	return (len >= 4 && str_ncasecmp(u, "cid:", 4) == 0) ||
+	       (len >= 4 && str_ncasecmp(u, "mid:", 4) == 0) ||
+	       (len >= 5 && str_ncasecmp(u, "data:", 5) == 0) ||
+	       (len >= 6 && str_ncasecmp(u, "about:", 6) == 0) ||
+	       (len >= 11 && str_ncasecmp(u, "javascript:", 11) == 0);
+}
+
+static void remote(struct hctx *c, enum render_remote_kind kind, const char *url, size_t len)
+{
+	if (url == NULL || url_is_local(url, len))
+		return;
+	c->remote[kind]++;
+}
+
+/* Count url() and @import in normalised CSS; url() inside @font-face is a
+ * font.  Braces are tracked only to know where @font-face ends. */
+static void css_scan_norm(struct hctx *c, const char *s, size_t len)
+{
+	int font_depth = -1, depth = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '{') {
+			depth++;
+		} else if (s[i] == '}') {
+			if (depth > 0)
+				depth--;
+			if (font_depth >= 0 && depth <= font_depth)
+				font_depth = -1;
+		} else if (s[i] == '@') {
+			if (len - i >= 10 && memcmp(s + i, "@font-face", 10) == 0) {
+				font_depth = depth;
+			} else if (len - i >= 7 && memcmp(s + i, "@import", 7) == 0) {
+				size_t k = i + 7, e;
+
+				if (len - k >= 4 && memcmp(s + k, "url(", 4) == 0)
+					k += 4;
+				e = k;
+				while (e < len && s[e] != ';' && s[e] != ')')
+					e++;
+				remote(c, RENDER_REMOTE_STYLESHEET, s + k, e - k);
+				i = e;
+			}
+		} else if (s[i] == 'u' && len - i >= 4 && memcmp(s + i, "url(", 4) == 0) {
+			size_t k = i + 4, e = k;
+
+			while (e < len && s[e] != ')')
+				e++;
+			remote(c, font_depth >= 0 ? RENDER_REMOTE_FONT : RENDER_REMOTE_IMAGE, s + k, e - k);
+			i = e;
+		} else if (s[i] == 'i' && len - i >= 10 && memcmp(s + i, "image-set(", 10) == 0) {
+			/* image-set("a.png" 1x): quoted URLs without url(). */
+			size_t k = i + 10;
+
+			while (k < len && s[k] != ')') {
+				if (s[k] == '"' || s[k] == '\'') {
+					char q = s[k];
+					size_t e = k + 1;
+
+					while (e < len && s[e] != q)
+						e++;
+					remote(c, RENDER_REMOTE_IMAGE, s + k + 1, e - k - 1);
+					k = e;
+				}
+				k++;
+			}
+			i = k;
+		}
+	}
+}
+
+/* The value of a property in normalised CSS, or NULL: "color:" finds
+ * "color:#fff" but not "background-color:". */
+static const char *css_prop(const char *s, size_t len, const char *prop, size_t *vlen)
+{
+	size_t pl = strlen(prop);
+
+	for (size_t i = 0; i + pl <= len; i++) {
+		if (memcmp(s + i, prop, pl) != 0)
+			continue;
+		if (i > 0 && s[i - 1] != ';' && s[i - 1] != '{' && s[i - 1] != '"')
+			continue;
+		{
+			size_t e = i + pl;
+
+			while (e < len && s[e] != ';' && s[e] != '}')
+				e++;
+			*vlen = e - i - pl;
+			return s + i + pl;
+		}
+	}
+	return NULL;
+}
+
+static bool colour_is_white(const char *v, size_t len)
+{
+	char tmp[64];
+	size_t n = len < sizeof(tmp) - 1 ? len : sizeof(tmp) - 1;
+
+	for (size_t i = 0; i < n; i++)
+		tmp[i] = (char)(v[i] >= 'A' && v[i] <= 'Z' ? v[i] | 0x20 : v[i]);
+	tmp[n] = '\0';
+	for (char *p = tmp; *p; p++)
+		if (*p == '!') /* !important */
+			*p = '\0';
+	return strcmp(tmp, "#fff") == 0 || strcmp(tmp, "#ffffff") == 0 || strcmp(tmp, "white") == 0 ||
+	       strcmp(tmp, "#fefefe") == 0 || strcmp(tmp, "#fffffe") == 0 ||
+	       strcmp(tmp, "rgb(255,255,255)") == 0 || str_starts_with(tmp, "rgba(255,255,255,") ||
+	       strcmp(tmp, "#ffff") == 0 || strcmp(tmp, "#ffffffff") == 0;
+}
+
+/* 0, 0px, 1px, 0.5pt, 1pt...: text nobody can read. */
+static bool size_is_tiny(const char *v, size_t len)
+{
+	double x = 0;
+	size_t i = 0;
+	bool digit = false, frac = false;
+	double scale = 1;
+
+	while (i < len && ((v[i] >= '0' && v[i] <= '9') || (v[i] == '.' && !frac))) {
+		if (v[i] == '.') {
+			frac = true;
+		} else {
+			digit = true;
+			if (frac) {
+				scale /= 10;
+				x += (v[i] - '0') * scale;
+			} else if (x < 1000) {
+				x = x * 10 + (v[i] - '0');
+			}
+		}
+		i++;
+	}
+	if (!digit)
+		return false;
+	if (i == len || v[i] == '!')
+		return x == 0;
+	if (len - i >= 2 && (memcmp(v + i, "px", 2) == 0 || memcmp(v + i, "pt", 2) == 0))
+		return x <= 1.5;
+	if (len - i >= 2 && (memcmp(v + i, "em", 2) == 0))
+		return x <= 0.1;
+	if (v[i] == '%')
+		return x <= 10;
+	return x == 0;
+}
+
+struct style_info {
+	bool hide, tiny, has_colour, white, has_bg, bg_white;
+	int w, h; /* -1 unknown */
+};
+
+static int css_px(const char *v, size_t len)
+{
+	int x = 0;
+	size_t i = 0;
+
+	if (len == 0 || v[0] < '0' || v[0] > '9')
+		return -1;
+	while (i < len && v[i] >= '0' && v[i] <= '9' && x < 100000)
+		x = x * 10 + (v[i++] - '0');
+	if (i == len || (len - i >= 2 && memcmp(v + i, "px", 2) == 0))
+		return x;
+	return -1;
+}
+
+static void style_read(struct hctx *c, const char *style, struct buf *norm, struct style_info *si)
+{
+	const char *v;
+	size_t vl;
+
+	css_normalise(norm, style, strlen(style));
+	css_scan_norm(c, norm->data, norm->len);
+	if ((v = css_prop(norm->data, norm->len, "display:", &vl)) && vl >= 4 && memcmp(v, "none", 4) == 0)
+		si->hide = true;
+	if ((v = css_prop(norm->data, norm->len, "visibility:", &vl)) && vl >= 6 &&
+	    (memcmp(v, "hidden", 6) == 0 || memcmp(v, "collapse", vl < 8 ? vl : 8) == 0))
+		si->hide = true;
+	if ((v = css_prop(norm->data, norm->len, "opacity:", &vl)) && size_is_tiny(v, vl))
+		si->hide = true;
+	if ((v = css_prop(norm->data, norm->len, "font-size:", &vl)) && size_is_tiny(v, vl))
+		si->tiny = true;
+	if ((v = css_prop(norm->data, norm->len, "max-height:", &vl)) && vl >= 1 && v[0] == '0' &&
+	    css_prop(norm->data, norm->len, "overflow:", &vl) != NULL)
+		si->hide = true;
+	if ((v = css_prop(norm->data, norm->len, "color:", &vl))) {
+		si->has_colour = true;
+		si->white = colour_is_white(v, vl);
+	}
+	if ((v = css_prop(norm->data, norm->len, "background-color:", &vl)) ||
+	    (v = css_prop(norm->data, norm->len, "background:", &vl))) {
+		si->has_bg = true;
+		si->bg_white = colour_is_white(v, vl) || vl == 0;
+	}
+	if ((v = css_prop(norm->data, norm->len, "width:", &vl)))
+		si->w = css_px(v, vl);
+	if ((v = css_prop(norm->data, norm->len, "height:", &vl)))
+		si->h = css_px(v, vl);
+}
+
+static int attr_px(const GumboElement *el, const char *name)
+{
+	const char *v = attr(el, name);
+
+	if (v == NULL)
+		return -1;
+	while (*v == ' ')
+		v++;
+	return css_px(v, strlen(v));
+}
+
+/* ------------------------------------------------------------ elements */
+
+static int block_breaks(GumboTag t)
+{
+	switch (t) {
+	case GUMBO_TAG_P: case GUMBO_TAG_H1: case GUMBO_TAG_H2: case GUMBO_TAG_H3:
+	case GUMBO_TAG_H4: case GUMBO_TAG_H5: case GUMBO_TAG_H6: case GUMBO_TAG_PRE:
+	case GUMBO_TAG_BLOCKQUOTE: case GUMBO_TAG_TABLE: case GUMBO_TAG_HR: case GUMBO_TAG_DL:
+	case GUMBO_TAG_FIGURE: case GUMBO_TAG_LISTING: case GUMBO_TAG_XMP:
+		return 2;
+	case GUMBO_TAG_UL: case GUMBO_TAG_OL: case GUMBO_TAG_MENU: case GUMBO_TAG_DIR:
+	case GUMBO_TAG_DIV: case GUMBO_TAG_LI: case GUMBO_TAG_TR: case GUMBO_TAG_DT:
+	case GUMBO_TAG_DD: case GUMBO_TAG_SECTION: case GUMBO_TAG_ARTICLE: case GUMBO_TAG_HEADER:
+	case GUMBO_TAG_FOOTER: case GUMBO_TAG_NAV: case GUMBO_TAG_MAIN: case GUMBO_TAG_ASIDE:
+	case GUMBO_TAG_FORM: case GUMBO_TAG_FIELDSET: case GUMBO_TAG_CENTER: case GUMBO_TAG_CAPTION:
+	case GUMBO_TAG_ADDRESS: case GUMBO_TAG_FIGCAPTION: case GUMBO_TAG_DETAILS:
+	case GUMBO_TAG_SUMMARY: case GUMBO_TAG_LEGEND: case GUMBO_TAG_OPTION: case GUMBO_TAG_BODY:
+	case GUMBO_TAG_TBODY: case GUMBO_TAG_THEAD: case GUMBO_TAG_TFOOT: case GUMBO_TAG_HGROUP:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void srcset(struct hctx *c, const char *v)
+{
+	/* Candidates are "url [descriptor]" separated by commas. */
+	while (v != NULL && *v) {
+		const char *s, *e;
+
+		while (*v == ',' || is_space((unsigned char)*v))
+			v++;
+		s = v;
+		while (*v && !is_space((unsigned char)*v))
+			v++;
+		e = v;
+		if (e > s && e[-1] == ',')
+			e--;
+		if (e > s)
+			remote(c, RENDER_REMOTE_IMAGE, s, (size_t)(e - s));
+		while (*v && *v != ',')
+			v++;
+	}
+}
+
+static void link_rel(struct hctx *c, const GumboElement *el)
+{
+	const char *rel = attr(el, "rel"), *href = attr(el, "href");
+	struct buf r = BUF_INIT;
+
+	if (rel == NULL || href == NULL)
+		return;
+	buf_init(&r);
+	buf_adds(&r, " ");
+	buf_adds(&r, rel);
+	buf_adds(&r, " ");
+	str_lower(r.data);
+	for (char *p = r.data; *p; p++)
+		if (is_space((unsigned char)*p))
+			*p = ' ';
+	if (strstr(r.data, " stylesheet "))
+		remote(c, RENDER_REMOTE_STYLESHEET, href, strlen(href));
+	else if (strstr(r.data, " icon ") || strstr(r.data, " apple-touch-icon ") ||
+	         strstr(r.data, " apple-touch-icon-precomposed ") || strstr(r.data, " mask-icon "))
+		remote(c, RENDER_REMOTE_ICON, href, strlen(href));
+	else if (strstr(r.data, " prefetch ") || strstr(r.data, " dns-prefetch ") ||
+	         strstr(r.data, " preconnect ") || strstr(r.data, " preload ") ||
+	         strstr(r.data, " prerender ") || strstr(r.data, " modulepreload "))
+		remote(c, RENDER_REMOTE_PREFETCH, href, strlen(href));
+	buf_release(&r);
+}
+
+static void meta_refresh(struct hctx *c, const GumboElement *el)
+{
+	const char *he = attr(el, "http-equiv"), *content = attr(el, "content");
+	const char *u;
+
+	if (he == NULL || content == NULL || str_casecmp(he, "refresh") != 0)
+		return;
+	u = strchr(content, ';');
+	if (u == NULL)
+		u = strchr(content, ',');
+	if (u == NULL)
+		return;
+	u++;
+	while (is_space((unsigned char)*u))
+		u++;
+	if (str_ncasecmp(u, "url", 3) == 0) {
+		const char *eq = u + 3;
+
+		while (is_space((unsigned char)*eq))
+			eq++;
+		if (*eq == '=')
+			u = eq + 1;
+	}
+	remote(c, RENDER_REMOTE_REFRESH, u, strlen(u));
+}
+
+static bool is_tracker(const GumboElement *el, const struct style_info *si, bool hidden)
+{
+	int w = attr_px(el, "width"), h = attr_px(el, "height");
+
+	if (si->w >= 0)
+		w = si->w;
+	if (si->h >= 0)
+		h = si->h;
+	if ((w >= 0 && w <= 2 && (h < 0 || h <= 2)) || (h >= 0 && h <= 2 && w < 0))
+		return true;
+	return hidden;
+}
+
+static void image(struct hctx *c, const GumboElement *el, const struct style_info *si, bool hidden)
+{
+	const char *src = attr(el, "src"), *alt = attr(el, "alt");
+	bool is_remote = src != NULL && !url_is_local(src, strlen(src));
+	bool tracker = is_remote && is_tracker(el, si, hidden || text_hidden(c));
+
+	remote(c, RENDER_REMOTE_IMAGE, src, src ? strlen(src) : 0);
+	srcset(c, attr(el, "srcset"));
+	if (attr(el, "lowsrc"))
+		remote(c, RENDER_REMOTE_IMAGE, attr(el, "lowsrc"), strlen(attr(el, "lowsrc")));
+	if (tracker) {
+		char *host = render_url_host(src, strlen(src));
+
+		render_doc_add_tracker(c->d, host ? host : "(no host)");
+		free(host);
+		return;
+	}
+	if (hidden)
+		return;
+	if (alt != NULL) {
+		while (is_space((unsigned char)*alt))
+			alt++;
+	}
+	if (alt != NULL && *alt) {
+		struct buf b = BUF_INIT;
+
+		buf_init(&b);
+		buf_adds(&b, "[image: ");
+		for (const char *p = alt; *p; p++)
+			buf_addch(&b, is_space((unsigned char)*p) ? ' ' : *p);
+		buf_addch(&b, ']');
+		emit_literal(c, b.data);
+		buf_release(&b);
+	} else {
+		emit_literal(c, "[image]");
+	}
+}
+
+static void push(struct hctx *c, unsigned char flags)
+{
+	if (c->depth == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 64;
+		c->stack = xreallocarray(c->stack, c->cap, sizeof(*c->stack));
+	}
+	c->stack[c->depth].flags = flags;
+	c->stack[c->depth].white = c->white;
+	c->stack[c->depth].dark_bg = c->dark_bg;
+	c->stack[c->depth].tiny = c->tiny;
+	c->depth++;
+}
+
+/* Link text between start and the end of out, whitespace collapsed. */
+static void end_link(struct hctx *c)
+{
+	size_t k = --c->nopen_links;
+	size_t start = c->links[k].start;
+	struct buf t = BUF_INIT;
+	struct render_link *l;
+	bool sp = false;
+
+	if (start > c->out.len)
+		start = c->out.len;
+	buf_init(&t);
+	for (size_t i = start; i < c->out.len; i++) {
+		unsigned char ch = (unsigned char)c->out.data[i];
+
+		if (is_space(ch)) {
+			sp = t.len > 0;
+			continue;
+		}
+		if (ch == '>' && i + 1 < c->out.len && c->out.data[i + 1] == ' ' &&
+		    (i == 0 || c->out.data[i - 1] == '\n' || c->out.data[i - 1] == ' '))
+			continue; /* a blockquote prefix, not link text */
+		if (sp)
+			buf_addch(&t, ' ');
+		sp = false;
+		buf_addch(&t, (char)ch);
+	}
+	if (c->d->nlinks >= 10000) {
+		buf_release(&t);
+		return;
+	}
+	l = render_doc_add_link(c->d, t.data, t.len, c->links[k].href, c->links[k].hlen, true);
+	buf_release(&t);
+	if (!text_hidden(c)) {
+		char num[32];
+
+		snprintf(num, sizeof(num), "[%u]", l->number);
+		flush(c);
+		buf_adds(&c->out, num);
+	}
+}
+
+/* Returns true to walk the children (and then call leave). */
+static bool enter(struct hctx *c, const GumboNode *node, struct buf *norm)
+{
+	const GumboElement *el = &node->v.element;
+	struct style_info si = { .w = -1, .h = -1 };
+	unsigned char flags = EL_STYLE;
+	GumboTag t = el->tag;
+	const char *v;
+	bool hidden = false;
+	int br;
+
+	switch (t) {
+	case GUMBO_TAG_SCRIPT: case GUMBO_TAG_TEMPLATE: case GUMBO_TAG_NOSCRIPT:
+	case GUMBO_TAG_TITLE: case GUMBO_TAG_NOFRAMES: case GUMBO_TAG_NOEMBED:
+		return false;
+	case GUMBO_TAG_STYLE:
+		for (unsigned i = 0; i < el->children.length; i++) {
+			const GumboNode *ch = el->children.data[i];
+
+			if (ch->type == GUMBO_NODE_TEXT || ch->type == GUMBO_NODE_WHITESPACE ||
+			    ch->type == GUMBO_NODE_CDATA) {
+				css_normalise(norm, ch->v.text.text, strlen(ch->v.text.text));
+				css_scan_norm(c, norm->data, norm->len);
+			}
+		}
+		return false;
+	default:
+		break;
+	}
+	if ((v = attr(el, "style")) != NULL)
+		style_read(c, v, norm, &si);
+	if ((v = attr(el, "background")) != NULL)
+		remote(c, RENDER_REMOTE_IMAGE, v, strlen(v));
+	if (attr(el, "hidden") != NULL || si.hide)
+		hidden = true;
+	if (t == GUMBO_TAG_INPUT && (v = attr(el, "type")) != NULL && str_casecmp(v, "hidden") == 0)
+		hidden = true;
+	if (t == GUMBO_TAG_HEAD)
+		hidden = true; /* walked for link, meta and style; no text */
+
+	switch (t) {
+	case GUMBO_TAG_IMG: case GUMBO_TAG_IMAGE:
+		if (el->tag_namespace == GUMBO_NAMESPACE_SVG) {
+			if ((v = attr(el, "href")) || (v = attr(el, "xlink:href")))
+				remote(c, RENDER_REMOTE_IMAGE, v, strlen(v));
+			return false;
+		}
+		image(c, el, &si, hidden);
+		return false;
+	case GUMBO_TAG_INPUT:
+		if ((v = attr(el, "type")) != NULL && str_casecmp(v, "image") == 0)
+			image(c, el, &si, hidden);
+		return false;
+	case GUMBO_TAG_LINK:
+		link_rel(c, el);
+		return false;
+	case GUMBO_TAG_META:
+		meta_refresh(c, el);
+		return false;
+	case GUMBO_TAG_IFRAME: case GUMBO_TAG_FRAME:
+		if ((v = attr(el, "src")) != NULL)
+			remote(c, RENDER_REMOTE_FRAME, v, strlen(v));
+		if (!hidden)
+			emit_literal(c, "[frame]");
+		return false;
+	case GUMBO_TAG_OBJECT: case GUMBO_TAG_EMBED: case GUMBO_TAG_APPLET:
+		if ((v = attr(el, "data")) || (v = attr(el, "src")) || (v = attr(el, "code")))
+			remote(c, RENDER_REMOTE_OBJECT, v, strlen(v));
+		if (t == GUMBO_TAG_EMBED)
+			return false;
+		break;
+	case GUMBO_TAG_VIDEO: case GUMBO_TAG_AUDIO: case GUMBO_TAG_SOURCE: case GUMBO_TAG_TRACK:
+		if ((v = attr(el, "src")) != NULL)
+			remote(c, RENDER_REMOTE_MEDIA, v, strlen(v));
+		if ((v = attr(el, "poster")) != NULL)
+			remote(c, RENDER_REMOTE_IMAGE, v, strlen(v));
+		srcset(c, attr(el, "srcset"));
+		if (t == GUMBO_TAG_SOURCE || t == GUMBO_TAG_TRACK)
+			return false;
+		break;
+	case GUMBO_TAG_FORM:
+		if ((v = attr(el, "action")) != NULL)
+			remote(c, RENDER_REMOTE_FORM, v, strlen(v));
+		break;
+	case GUMBO_TAG_BR:
+		if (!text_hidden(c) && !hidden) {
+			if (c->want_nl > 0)
+				flush(c);
+			if (trailing_newlines(&c->out) < 3)
+				buf_addch(&c->out, '\n');
+			c->bol = true;
+			c->space = false;
+		}
+		return false;
+	case GUMBO_TAG_HR:
+		if (!text_hidden(c) && !hidden) {
+			char rule[256];
+			int w = c->width > 0 && c->width < (int)sizeof(rule) ? c->width : 72;
+
+			want(c, 1);
+			memset(rule, '-', (size_t)w);
+			rule[w] = '\0';
+			emit_literal(c, rule);
+			want(c, 2);
+		}
+		return false;
+	default:
+		break;
+	}
+
+	if (hidden) {
+		flags |= EL_HIDE;
+		c->hide++;
+	}
+	push(c, 0);
+	if (si.has_colour)
+		c->white = si.white;
+	if (si.has_bg)
+		c->dark_bg = !si.bg_white;
+	if ((v = attr(el, "bgcolor")) != NULL)
+		c->dark_bg = !colour_is_white(v, strlen(v));
+	if (t == GUMBO_TAG_FONT && (v = attr(el, "color")) != NULL)
+		c->white = colour_is_white(v, strlen(v));
+	if (si.tiny)
+		c->tiny = true;
+
+	br = block_breaks(t);
+	if (br)
+		want(c, br);
+	switch (t) {
+	case GUMBO_TAG_BLOCKQUOTE:
+		flags |= EL_QUOTE;
+		c->quote++;
+		break;
+	case GUMBO_TAG_PRE: case GUMBO_TAG_LISTING: case GUMBO_TAG_XMP: case GUMBO_TAG_PLAINTEXT:
+		flags |= EL_PRE;
+		c->pre++;
+		break;
+	case GUMBO_TAG_UL: case GUMBO_TAG_OL: case GUMBO_TAG_MENU: case GUMBO_TAG_DIR:
+		flags |= EL_LIST;
+		if (c->nlists < MAX_LISTS) {
+			c->lists[c->nlists].ordered = t == GUMBO_TAG_OL;
+			c->lists[c->nlists].n = 0;
+			if (t == GUMBO_TAG_OL && (v = attr(el, "start")) != NULL)
+				c->lists[c->nlists].n = strtol(v, NULL, 10) - 1;
+		}
+		c->nlists++;
+		break;
+	case GUMBO_TAG_LI:
+		if (!text_hidden(c)) {
+			char bullet[48];
+			int lvl = c->nlists > 0 ? c->nlists - 1 : 0;
+			size_t pos = 0;
+
+			for (int i = 0; i < lvl && i < 8; i++)
+				pos += (size_t)snprintf(bullet + pos, sizeof(bullet) - pos, "  ");
+			if (c->nlists > 0 && c->nlists <= MAX_LISTS && c->lists[c->nlists - 1].ordered)
+				snprintf(bullet + pos, sizeof(bullet) - pos, "%ld. ",
+				         ++c->lists[c->nlists - 1].n);
+			else
+				snprintf(bullet + pos, sizeof(bullet) - pos, "* ");
+			emit_literal(c, bullet);
+		}
+		break;
+	case GUMBO_TAG_TR:
+		c->cells_with_text = 0;
+		break;
+	case GUMBO_TAG_TD: case GUMBO_TAG_TH:
+		c->cell_fresh = true;
+		break;
+	case GUMBO_TAG_A: case GUMBO_TAG_AREA:
+		if ((v = attr(el, "href")) != NULL && c->nopen_links < MAX_LINKS_OPEN) {
+			c->links[c->nopen_links].start = c->out.len;
+			c->links[c->nopen_links].href = v;
+			c->links[c->nopen_links].hlen = strlen(v);
+			c->nopen_links++;
+			flags |= EL_LINK;
+			if (c->space && !text_hidden(c)) {
+				/* the space before the link is not part of its text */
+				flush(c);
+				buf_addch(&c->out, ' ');
+				c->space = false;
+				c->links[c->nopen_links - 1].start = c->out.len;
+			}
+		}
+		break;
+	default:
+		break;
+	}
+	c->stack[c->depth - 1].flags = flags;
+	return true;
+}
+
+static void leave(struct hctx *c, const GumboNode *node)
+{
+	const struct el_state *st;
+	GumboTag t = node->v.element.tag;
+	int br = block_breaks(t);
+
+	if (c->depth == 0)
+		return;
+	st = &c->stack[--c->depth];
+	if (st->flags & EL_LINK)
+		end_link(c);
+	if (st->flags & EL_QUOTE) {
+		want(c, 2);
+		c->quote--;
+	}
+	if (st->flags & EL_PRE)
+		c->pre--;
+	if (st->flags & EL_LIST)
+		c->nlists--;
+	if (st->flags & EL_HIDE)
+		c->hide--;
+	if (t == GUMBO_TAG_TD || t == GUMBO_TAG_TH)
+		c->cell_fresh = false;
+	c->white = st->white;
+	c->dark_bg = st->dark_bg;
+	c->tiny = st->tiny;
+	if (br)
+		want(c, br);
+}
+
+static const GumboVector *children_of(const GumboNode *n)
+{
+	if (n->type == GUMBO_NODE_ELEMENT || n->type == GUMBO_NODE_TEMPLATE)
+		return &n->v.element.children;
+	if (n->type == GUMBO_NODE_DOCUMENT)
+		return &n->v.document.children;
+	return NULL;
+}
+
+/* Iterative walk: the tree can be as deep as the parser allows, the C
+ * stack is not. */
+static void walk(struct hctx *c, const GumboNode *root)
+{
+	struct buf norm = BUF_INIT;
+	const GumboVector *kids = children_of(root);
+	const GumboNode *cur = kids && kids->length ? kids->data[0] : NULL;
+
+	buf_init(&norm);
+	while (cur != NULL) {
+		bool descend = false;
+
+		switch (cur->type) {
+		case GUMBO_NODE_TEXT: case GUMBO_NODE_WHITESPACE: case GUMBO_NODE_CDATA:
+			emit_text(c, cur->v.text.text, strlen(cur->v.text.text));
+			break;
+		case GUMBO_NODE_ELEMENT: case GUMBO_NODE_TEMPLATE:
+			descend = enter(c, cur, &norm);
+			break;
+		default:
+			break;
+		}
+		if (descend) {
+			kids = children_of(cur);
+			if (kids->length > 0) {
+				cur = kids->data[0];
+				continue;
+			}
+			leave(c, cur);
+		}
+		/* Next sibling, or climb (leaving each parent) until one has one. */
+		while (cur != NULL) {
+			const GumboNode *parent = cur->parent;
+			size_t idx = cur->index_within_parent;
+
+			if (parent == NULL || cur == root) {
+				cur = NULL;
+				break;
+			}
+			kids = children_of(parent);
+			if (kids == NULL) {
+				cur = NULL;
+				break;
+			}
+			if (idx >= kids->length || kids->data[idx] != cur) {
+				idx = 0;
+				while (idx < kids->length && kids->data[idx] != cur)
+					idx++;
+			}
+			if (idx + 1 < kids->length) {
+				cur = kids->data[idx + 1];
+				break;
+			}
+			cur = parent;
+			if (cur == root) {
+				cur = NULL;
+				break;
+			}
+			leave(c, cur);
+		}
+	}
+	buf_release(&norm);
+}
+
+/* ---------------------------------------------------- before the parser */
+
+static bool void_or_optional(const char *name, size_t n)
+{
+	static const char *const names[] = {
+		"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+		"param", "source", "track", "wbr", "keygen", "image", "basefont", "bgsound",
+		"frame", "p", "li", "td", "th", "tr", "dt", "dd", "option", "optgroup", "tbody",
+		"thead", "tfoot", "colgroup", "rt", "rp", "html", "head", "body",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (strlen(names[i]) == n && str_ncasecmp(names[i], name, n) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The parser's time grows with the square of the nesting depth (100k
+ * nested divs: 20 s).  This pass estimates the depth the way the parser
+ * will build it and drops the tags that would go deeper than the limit,
+ * keeping all the text.  It is an estimate: a wrong guess only costs a
+ * dropped tag, never text or a reference.
+ */
+static size_t limit_depth(const char *in, size_t len, struct buf *out)
+{
+	size_t i = 0, copied = 0, dropped = 0;
+	long depth = 0;
+
+	while (i < len) {
+		const char *lt = memchr(in + i, '<', len - i);
+		size_t s, ns, ne;
+		bool end_tag;
+
+		if (lt == NULL)
+			break;
+		s = (size_t)(lt - in);
+		i = s + 1;
+		if (i < len && in[i] == '!') {
+			const char *e;
+
+			if (len - i >= 3 && in[i + 1] == '-' && in[i + 2] == '-')
+				e = str_memcasemem(in + i + 3, len - i - 3, "-->");
+			else
+				e = memchr(in + i, '>', len - i);
+			i = e ? (size_t)(e - in) + 1 : len;
+			continue;
+		}
+		end_tag = i < len && in[i] == '/';
+		if (end_tag)
+			i++;
+		ns = i;
+		while (i < len && ((in[i] >= 'a' && in[i] <= 'z') || (in[i] >= 'A' && in[i] <= 'Z') ||
+		                   (i > ns && in[i] >= '0' && in[i] <= '9')))
+			i++;
+		ne = i;
+		if (ne == ns)
+			continue;
+		/* To the end of the tag; quotes matter only after '='. */
+		{
+			char q = 0;
+			bool eq = false;
+
+			while (i < len) {
+				char ch = in[i];
+
+				if (q) {
+					if (ch == q)
+						q = 0;
+				} else if (ch == '>') {
+					break;
+				} else if (eq && (ch == '"' || ch == '\'')) {
+					q = ch;
+				}
+				if (!q)
+					eq = ch == '=' || (eq && is_space((unsigned char)ch));
+				i++;
+			}
+			if (i < len)
+				i++;
+		}
+		if (!end_tag) {
+			static const char *const raw[] = { "script", "style", "textarea", "title",
+			                                   "xmp", "iframe", "noembed", "noframes" };
+			bool self_closing = i >= 2 && in[i - 2] == '/';
+
+			for (size_t k = 0; k < ARRAY_SIZE(raw); k++) {
+				size_t rl = strlen(raw[k]);
+
+				if (ne - ns == rl && str_ncasecmp(in + ns, raw[k], rl) == 0) {
+					char close[16];
+					const char *e;
+
+					snprintf(close, sizeof(close), "</%s", raw[k]);
+					e = str_memcasemem(in + i, len - i, close);
+					i = e ? (size_t)(e - in) : len;
+					break;
+				}
+			}
+			if (self_closing || void_or_optional(in + ns, ne - ns))
+				continue;
+			depth++;
+			if (depth > RENDER_HTML_MAX_DEPTH) {
+				buf_add(out, in + copied, s - copied);
+				copied = i;
+				dropped++;
+			}
+		} else {
+			if (void_or_optional(in + ns, ne - ns))
+				continue;
+			if (depth > RENDER_HTML_MAX_DEPTH) {
+				buf_add(out, in + copied, s - copied);
+				copied = i;
+			}
+			if (depth > 0)
+				depth--;
+		}
+	}
+	if (dropped > 0)
+		buf_add(out, in + copied, len - copied);
+	return dropped;
+}
+
+static const char *plural(enum render_remote_kind k, size_t n)
+{
+	static const char *const many[RENDER_REMOTE_KINDS] = {
+		"images", "stylesheets", "fonts", "frames", "objects", "media",
+		"prefetches", "icons", "refreshes", "forms", "external bodies",
+	};
+
+	return n == 1 ? render_remote_kind_name(k) : many[k];
+}
+
+static void add_notices(struct render_doc *d, const struct hctx *c, size_t trackers0,
+                        size_t cut, size_t dropped)
+{
+	struct buf notice = BUF_INIT;
+	size_t total = 0;
+	bool first = true;
+
+	for (size_t k = 0; k < RENDER_REMOTE_KINDS; k++) {
+		d->remote[k] += c->remote[k];
+		total += c->remote[k];
+	}
+	buf_init(&notice);
+	if (total > 0) {
+		buf_addf(&notice, "[wary blocked %zu remote reference%s: ", total, total == 1 ? "" : "s");
+		for (size_t k = 0; k < RENDER_REMOTE_KINDS; k++) {
+			if (c->remote[k] == 0)
+				continue;
+			buf_addf(&notice, "%s%zu %s", first ? "" : ", ", c->remote[k],
+			         plural((enum render_remote_kind)k, c->remote[k]));
+			first = false;
+		}
+		if (d->ntrackers > trackers0) {
+			buf_addf(&notice, "; tracking pixel%s from ", d->ntrackers - trackers0 > 1 ? "s" : "");
+			for (size_t k = trackers0; k < d->ntrackers; k++)
+				buf_addf(&notice, "%s%s", k > trackers0 ? ", " : "", d->trackers[k]);
+		}
+		buf_addch(&notice, ']');
+		render_doc_add_line(d, RENDER_NOTICE, notice.data, notice.len);
+	}
+	buf_release(&notice);
+	d->hidden += c->hidden;
+	if (c->hidden > 0)
+		render_doc_addf(d, RENDER_NOTICE, "[wary dropped %zu piece%s of hidden text]",
+		                c->hidden, c->hidden == 1 ? "" : "s");
+	if (cut > 0)
+		render_doc_addf(d, RENDER_NOTICE, "[wary rendered the first %u MB of %zu MB of HTML]",
+		                RENDER_HTML_MAX_BYTES >> 20, (cut + (1u << 20) - 1) >> 20);
+	if (dropped > 0)
+		render_doc_addf(d, RENDER_NOTICE, "[wary flattened HTML nested deeper than %d levels]",
+		                RENDER_HTML_MAX_DEPTH);
+}
+
+int render_html_into(struct render_doc *d, const char *html, size_t len, int width,
+                     char *err, size_t errlen)
+{
+	GumboOptions opts = kGumboDefaultOptions;
+	GumboOutput *g = NULL;
+	struct hctx c;
+	struct buf limited = BUF_INIT;
+	size_t cut = 0, dropped, trackers0 = d->ntrackers, links0 = d->nlinks;
+	bool footnotes = false;
+	int rc = WARY_OK;
+
+	memset(&c, 0, sizeof(c));
+	c.d = d;
+	c.width = width > 0 ? width : 80;
+	c.bol = true;
+	buf_init(&c.out);
+	buf_init(&limited);
+	if (len > RENDER_HTML_MAX_BYTES) {
+		cut = len;
+		len = RENDER_HTML_MAX_BYTES;
+	}
+	dropped = limit_depth(html, len, &limited);
+	if (dropped > 0) {
+		html = limited.data;
+		len = limited.len;
+	}
+	opts.max_errors = 0; /* collecting parse errors costs time we do not spend */
+	opts.allocator = gumbo_xalloc;
+	opts.deallocator = gumbo_xfree;
+	g = gumbo_parse_with_options(&opts, html, len);
+	if (g == NULL) {
+		rc = err_set(err, errlen, WARY_EPARSE, "HTML parser failed");
+		goto out;
+	}
+	walk(&c, g->document);
+	add_notices(d, &c, trackers0, cut, dropped);
+	while (c.out.len > 0 && c.out.data[c.out.len - 1] == '\n')
+		buf_truncate(&c.out, c.out.len - 1);
+	if (c.out.len > 0)
+		render_doc_add_body(d, c.out.data, c.out.len, true);
+	for (size_t i = links0; i < d->nlinks; i++) {
+		const struct render_link *l = &d->links[i];
+
+		if (l->number == 0)
+			continue;
+		if (!footnotes)
+			render_doc_add_safe(d, RENDER_BODY, "", 0);
+		footnotes = true;
+		/* href is already safe; the number is ours */
+		{
+			char *line = xasprintf("[%u] %s", l->number, l->href);
+
+			render_doc_add_safe(d, RENDER_LINK, line, strlen(line));
+			free(line);
+		}
+	}
+out:
+	if (g != NULL)
+		gumbo_destroy_output(&opts, g);
+	buf_release(&limited);
+	buf_release(&c.out);
+	free(c.stack);
+	return rc;
+}
+
+int render_html(const char *html, size_t len, int width, struct render_doc **out,
+                char *err, size_t errlen)
+{
+	struct render_doc *d = render_doc_new();
+	int rc = render_html_into(d, html, len, width, err, errlen);
+
+	if (rc != WARY_OK) {
+		render_free(&d);
+		return rc;
+	}
+	*out = d;
+	return WARY_OK;
+}
+
+int render_html_to_text(const char *html, size_t len, int width, struct buf *out,
+                        char *err, size_t errlen)
+{
+	struct render_doc *d = NULL;
+	int rc = render_html(html, len, width, &d, err, errlen);
+
+	if (rc != WARY_OK)
+		return rc;
+	for (size_t i = 0; i < d->nlines; i++) {
+		buf_adds(out, d->text.data + d->lines[i].off);
+		buf_addch(out, '\n');
+	}
+	render_free(&d);
+	return WARY_OK;
+}

@@ -1,0 +1,52 @@
+#ifndef WARY_RENDER_INT_H
+#define WARY_RENDER_INT_H
+/* Inside render/: the document being built and the HTML converter. */
+#include "render/render.h"
+
+struct render_line_rec {
+	size_t off; /* into render_doc.text; each line is NUL-terminated there */
+	enum render_kind kind;
+};
+
+struct render_doc {
+	/* All lines live in one buffer: a message of thousands of lines costs
+	 * one allocation that grows, not one per line. */
+	struct buf text;
+	struct render_line_rec *lines;
+	size_t nlines, caplines;
+	size_t remote[RENDER_REMOTE_KINDS];
+	char **trackers;
+	size_t ntrackers;
+	struct render_link *links;
+	size_t nlinks, caplinks;
+	unsigned footnotes; /* link numbers handed out so far */
+	size_t hidden;
+};
+
+struct render_doc *render_doc_new(void);
+/* Append a line that is already safe (no LF in it). */
+void render_doc_add_safe(struct render_doc *d, enum render_kind kind, const char *s, size_t len);
+/* Append one line made safe with SAFE_LINE. */
+void render_doc_add_line(struct render_doc *d, enum render_kind kind, const char *s, size_t len);
+void render_doc_addf(struct render_doc *d, enum render_kind kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Text with line breaks: made safe with SAFE_BODY, split into lines.
+ * classify: quote depth by '>' and the signature after "-- ". */
+void render_doc_add_body(struct render_doc *d, const char *text, size_t len, bool classify);
+/* Record a link (raw strings; made safe here).  Returns the link. */
+struct render_link *render_doc_add_link(struct render_doc *d, const char *text, size_t tlen,
+                                        const char *href, size_t hlen, bool footnote);
+void render_doc_add_tracker(struct render_doc *d, const char *host);
+/* URLs written in plain text go to the link list (no footnote). */
+void render_doc_scan_urls(struct render_doc *d, const char *text, size_t len);
+
+/* The HTML converter: notice, text and footnotes of one part into d. */
+int render_html_into(struct render_doc *d, const char *html, size_t len, int width,
+                     char *err, size_t errlen);
+
+/* Limits on what is handed to the HTML parser: its time grows with the
+ * square of the nesting depth and its memory is ~45 bytes per input byte. */
+#define RENDER_HTML_MAX_BYTES (2u * 1024 * 1024)
+#define RENDER_HTML_MAX_DEPTH 400
+
+#endif
