@@ -1,0 +1,301 @@
+/* The UI's models without a terminal: the index (threading, cursor,
+ * updates, tree prefixes, lazy decoding), wrapped text views, and the
+ * store worker thread against a real Maildir (the demo). */
+#include <locale.h>
+#include <unistd.h>
+
+#include "base/base.h"
+#include "store/store.h"
+#include "ui/index.h"
+#include "ui/textview.h"
+#include "ui/worker.h"
+#include "t.h"
+
+static struct store_row mkrow(const char *key, time_t date, const char *msgid, const char *irt,
+                              const char *subject, const char *from)
+{
+	struct store_row r;
+
+	memset(&r, 0, sizeof(r));
+	r.key = xstrdup(key);
+	r.date = date;
+	r.message_id = msgid ? xstrdup(msgid) : NULL;
+	r.in_reply_to = irt ? xstrdup(irt) : NULL;
+	r.subject = subject ? xstrdup(subject) : NULL;
+	r.from = from ? xstrdup(from) : NULL;
+	r.flags = STORE_SEEN;
+	return r;
+}
+
+static void test_index(void)
+{
+	struct index *ix = index_new();
+	struct store_row rows[5];
+	struct buf tree = BUF_INIT;
+	struct index_counts c;
+	size_t p;
+
+	rows[0] = mkrow("a", 100, "<a@x>", NULL, "Pump broken", "Ann <ann@x.test>");
+	rows[1] = mkrow("b", 200, "<b@x>", "<a@x>", "Re: Pump broken", "=?UTF-8?Q?B=C3=A9a?= <bea@x.test>");
+	rows[2] = mkrow("c", 300, "<c@x>", "<a@x>", "Re: Pump broken", "cid@x.test");
+	rows[3] = mkrow("d", 400, "<d@x>", "<b@x>", "Re: Pump broken", "Dan <dan@x.test>");
+	rows[4] = mkrow("e", 50, "<e@x>", NULL, "Older, alone", "Eve <eve@x.test>");
+	rows[4].flags = 0;
+	index_take_rows(ix, rows, 5);
+	T_OK(rows[0].key == NULL, "index_take_rows moves the strings out");
+	T_OK(index_dirty(ix), "new rows make the index dirty");
+	index_rebuild(ix);
+	T_INT(index_count(ix), 5, "five rows");
+	T_STR(index_row(ix, 0)->key, "e", "threads: the oldest root first");
+	T_STR(index_row(ix, 1)->key, "a", "then the pump thread root");
+	T_INT(index_row_depth(ix, 2), 1, "first reply at depth 1");
+	T_INT(index_cursor(ix), 4, "cursor starts on the last (newest) row");
+	T_STR(index_row(ix, 3)->key, "d", "a reply to a reply follows its parent");
+	T_INT(index_row_depth(ix, 3), 2, "at depth 2");
+	index_row_tree(ix, 2, &tree);
+	T_STR(tree.data, "\u251c\u2500>", "b has a later sibling: a branch");
+	index_row_tree(ix, 3, &tree);
+	T_STR(tree.data, "\u2502 \u2514\u2500>", "d under b: a line for b's sibling, then the end");
+	index_row_tree(ix, 4, &tree);
+	T_STR(tree.data, "\u2514\u2500>", "c is the last child");
+	T_STR(index_row_from(ix, 2), "B\u00e9a", "sender display name decoded from RFC 2047");
+	T_STR(index_row_from(ix, 4), "cid@x.test", "a bare address is shown as the address");
+	T_STR(index_row_subject(ix, 1), "Pump broken", "root shows its subject");
+	T_STR(index_row_subject(ix, 2), "", "a reply repeating the subject shows none");
+
+	index_set_cursor(ix, 2);
+	{
+		struct store_row late = mkrow("f", 10, "<f@x>", NULL, "Very old", "F <f@x.test>");
+
+		index_take_rows(ix, &late, 1);
+	}
+	index_rebuild(ix);
+	T_STR(index_row(ix, index_cursor(ix))->key, "b", "cursor follows its message when rows arrive above");
+	index_counts(ix, &c);
+	T_INT(c.total, 6, "counts: total");
+	T_INT(c.unread, 1, "counts: unread");
+
+	{
+		struct store_row again = mkrow("b", 200, "<b@x>", "<a@x>", "Re: Pump broken", "B <b@x.test>");
+
+		again.flags = STORE_SEEN | STORE_FLAGGED;
+		index_take_rows(ix, &again, 1);
+	}
+	index_rebuild(ix);
+	T_INT(index_count(ix), 6, "a known key replaces its row instead of adding one");
+	index_counts(ix, &c);
+	T_INT(c.flagged, 1, "the replaced row's flags count");
+
+	p = index_search(ix, index_cursor(ix), 1, "older, ALONE");
+	T_OK(p != SIZE_MAX && strcmp(index_row(ix, p)->key, "e") == 0,
+	     "search is case-insensitive and wraps around");
+	T_INT(index_search(ix, 0, -1, "no such text"), SIZE_MAX, "search without a match");
+
+	{
+		char *gone[] = { "a", "zz" };
+
+		index_remove_keys(ix, gone, 2);
+	}
+	index_rebuild(ix);
+	T_INT(index_count(ix), 5, "removing a key (and an unknown one)");
+	T_INT(index_find(ix, "a"), SIZE_MAX, "the removed key is gone");
+	T_OK(index_find(ix, "d") != SIZE_MAX, "its replies stay");
+
+	index_set_sort(ix, INDEX_DATE_REVERSE);
+	index_rebuild(ix);
+	T_STR(index_row(ix, 0)->key, "d", "date-reverse: newest first");
+	T_INT(index_row_depth(ix, 0), 0, "no depth when not threaded");
+
+	/* Loops and self references must not hang or lose rows. */
+	index_clear(ix);
+	index_set_sort(ix, INDEX_THREADS);
+	{
+		struct store_row loop[3];
+
+		loop[0] = mkrow("x", 1, "<x@l>", "<y@l>", "loop", NULL);
+		loop[1] = mkrow("y", 2, "<y@l>", "<x@l>", "loop", NULL);
+		loop[2] = mkrow("z", 3, "<z@l>", "<z@l>", "self", NULL);
+		index_take_rows(ix, loop, 3);
+	}
+	index_rebuild(ix);
+	T_INT(index_count(ix), 3, "reference loops keep every row");
+
+	/* Hostile header values come out safe. */
+	index_clear(ix);
+	{
+		struct store_row h = mkrow("h", 1, NULL, NULL, "Invoice \x1b]0;pwned\x07 \x1b[2J",
+		                           "=?UTF-8?B?G10yO2V2aWwHIE1hbGxvcnk=?= <m@x.test>");
+
+		index_take_rows(ix, &h, 1);
+	}
+	index_rebuild(ix);
+	T_OK(strchr(index_row_subject(ix, 0), 0x1b) == NULL, "ESC in a subject never reaches the row");
+	T_OK(strstr(index_row_subject(ix, 0), "^[") != NULL, "it is shown as ^[");
+	T_OK(strchr(index_row_from(ix, 0), 0x1b) == NULL && strchr(index_row_from(ix, 0), 0x07) == NULL,
+	     "ESC and BEL hidden in an encoded-word name are neutralised after decoding");
+	buf_release(&tree);
+	index_free(&ix);
+	T_OK(ix == NULL, "index_free clears the pointer");
+}
+
+static void test_textview(void)
+{
+	struct textview *tv = textview_new();
+	size_t line, off, len;
+
+	T_INT(text_width("abc", 3), 3, "ASCII width");
+	T_INT(text_width("\u65e5\u672c", 6), 4, "CJK characters are two columns");
+	T_INT(text_width("e\u0301", 3), 1, "a combining accent takes no column");
+	T_INT(text_width("\U0001F382", 4), 2, "emoji are two columns");
+	{
+		int used;
+		size_t n = text_fit("\u65e5\u672c\u8a9e", 9, 5, &used);
+
+		T_INT(n, 6, "text_fit never splits a wide character");
+		T_INT(used, 4, "and reports the columns used");
+	}
+	textview_add_text(tv, "one two three four five six\n\nend", 33, RENDER_BODY);
+	T_INT(textview_lines(tv), 3, "text split at LF");
+	textview_layout(tv, 10);
+	T_INT(textview_rows(tv), 6, "wrapped at spaces into 10 columns");
+	textview_row(tv, 0, &line, &off, &len);
+	T_INT(len, 8, "first row breaks after a space");
+	textview_row(tv, 4, &line, &off, &len);
+	T_INT(len, 0, "an empty line is one empty row");
+	T_INT(textview_search(tv, 0, 1, "FIVE"), 2, "search finds the row of the match");
+	T_INT(textview_search(tv, 5, -1, "one"), 0, "backward search");
+	T_INT(textview_search(tv, 1, 1, "one"), SIZE_MAX, "forward search stops at the end");
+	textview_scroll(tv, 100, 3);
+	T_INT(textview_top(tv), 3, "scrolling stops at the last full page");
+	textview_scroll(tv, -100, 3);
+	T_INT(textview_top(tv), 0, "and at the top");
+
+	textview_clear(tv);
+	{
+		/* A line of 5000 CJK characters: every row fits in 7 columns. */
+		struct buf b = BUF_INIT;
+		bool fits = true;
+
+		for (int i = 0; i < 5000; i++)
+			buf_adds(&b, "\u6f22");
+		textview_add(tv, b.data, b.len, RENDER_BODY);
+		textview_layout(tv, 7);
+		for (size_t r = 0; r < textview_rows(tv); r++) {
+			textview_row(tv, r, &line, &off, &len);
+			if (text_width(b.data + off, len) > 7)
+				fits = false;
+		}
+		T_INT(textview_rows(tv), 1667, "5000 wide characters, 3 to a 7-column row");
+		T_OK(fits, "no row is wider than the screen");
+		textview_layout(tv, 1);
+		T_INT(textview_rows(tv), 5000, "a screen narrower than a character still progresses");
+		buf_release(&b);
+	}
+	textview_free(&tv);
+}
+
+struct seen {
+	size_t rows, batches;
+	bool index_done;
+	int index_status;
+	bool fetched;
+	size_t fetched_len;
+};
+
+static void drain(struct worker *w, struct seen *s, enum wk_kind until, unsigned gen)
+{
+	for (int spins = 0; spins < 3000; spins++) {
+		struct wk_reply *r;
+		bool done = false;
+
+		while ((r = worker_take(w)) != NULL) {
+			if (r->gen == gen) {
+				if (r->kind == WK_ROWS) {
+					s->rows += r->nrows;
+					s->batches++;
+				} else if (r->kind == WK_INDEX) {
+					s->index_done = true;
+					s->index_status = r->status;
+				} else if (r->kind == WK_FETCH) {
+					s->fetched = r->status == WARY_OK;
+					s->fetched_len = r->data.len;
+				}
+				if (r->kind == until)
+					done = true;
+			}
+			wk_reply_free(&r);
+		}
+		if (done)
+			return;
+		usleep(2000);
+	}
+}
+
+static void test_worker(void)
+{
+	struct worker *w = NULL;
+	char err[WARY_ERRLEN];
+	char path[4096];
+	struct seen s;
+	size_t files = 0;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/tests/demo/Maildir", TOP_SRCDIR);
+	for (const char *sub = "cur"; sub; sub = strcmp(sub, "cur") == 0 ? "new" : NULL) {
+		char d[4200];
+		struct buf cmd = BUF_INIT;
+		FILE *f;
+
+		snprintf(d, sizeof(d), "%s/%s", path, sub);
+		buf_addf(&cmd, "ls -1 '%s' | wc -l", d);
+		f = popen(cmd.data, "r");
+		if (f) {
+			unsigned long n = 0;
+
+			if (fscanf(f, "%lu", &n) == 1)
+				files += n;
+			pclose(f);
+		}
+		buf_release(&cmd);
+	}
+	rc = worker_new(NULL, &w, err, sizeof(err));
+	T_INT(rc, WARY_OK, "worker starts");
+	if (rc != WARY_OK)
+		return;
+	memset(&s, 0, sizeof(s));
+	worker_send(w, WK_OPEN, 1, path, 0, 0);
+	worker_send(w, WK_INDEX, 1, NULL, 0, 0);
+	drain(w, &s, WK_INDEX, 1);
+	T_OK(s.index_done && s.index_status == WARY_OK, "index of the demo completes");
+	T_INT(s.rows, files, "every demo message arrives as a row");
+	T_OK(s.batches >= 1, "in batches");
+
+	/* A newer generation drops the old one's work; its replies carry it. */
+	memset(&s, 0, sizeof(s));
+	worker_send(w, WK_INDEX, 2, NULL, 0, 0);
+	worker_send(w, WK_INDEX, 3, NULL, 0, 0);
+	drain(w, &s, WK_INDEX, 3);
+	T_INT(s.rows, files, "the newest generation gets every row");
+
+	memset(&s, 0, sizeof(s));
+	worker_send(w, WK_FETCH, 3, "no-such-key", 0, 0);
+	drain(w, &s, WK_FETCH, 3);
+	T_OK(!s.fetched, "fetching an unknown key is an error reply, not a crash");
+
+	memset(&s, 0, sizeof(s));
+	worker_send(w, WK_OPEN, 4, "/nonexistent/wary-test", 0, 0);
+	worker_send(w, WK_INDEX, 4, NULL, 0, 0);
+	drain(w, &s, WK_INDEX, 4);
+	T_OK(s.index_done && s.index_status != WARY_OK, "a missing Maildir is a clear error");
+	worker_free(&w);
+	T_OK(w == NULL, "worker_free joins and clears");
+}
+
+int main(void)
+{
+	setlocale(LC_ALL, "C.UTF-8");
+	test_index();
+	test_textview();
+	test_worker();
+	return t_done();
+}
