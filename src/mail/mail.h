@@ -9,7 +9,12 @@
  * or the terminal: strings returned here are decoded UTF-8 but NOT yet
  * made safe; callers pass them through safe_text() before display.
  *
- * Limits (design 4.9) are enforced on every parse: see MAIL_MAX_*.
+ * Limits (design 4.9) are enforced on every parse: see MAIL_MAX_*.  A
+ * message over MAIL_MAX_SIZE fails; the other limits cut the parse short
+ * (fields after the 4096th ignored, a field cut at its length limit, MIME
+ * parts past the depth or count limit left unparsed) with a warning, so a
+ * hostile message still opens.  NUL bytes in header fields are replaced
+ * by U+FFFD so that no C string ends early.
  */
 #include "base/base.h"
 
@@ -42,6 +47,8 @@ const char *mail_header_value(const struct mail_msg *msg, size_t i);
 /* First field with that name (case-insensitive), raw; NULL if none. */
 const char *mail_header_get(const struct mail_msg *msg, const char *name);
 size_t mail_header_count_named(const struct mail_msg *msg, const char *name);
+/* Was field i written with white space before its colon ("From :")? */
+bool mail_header_space_before_colon(const struct mail_msg *msg, size_t i);
 /* Unfolded and RFC 2047-decoded to UTF-8; caller frees; NULL if absent. */
 char *mail_header_decoded(const struct mail_msg *msg, const char *name);
 
@@ -91,7 +98,9 @@ const char *mail_from_flag_name(unsigned flag);
 char *mail_rfc2047_decode(const char *value, size_t len);
 /* Charset conversion through iconv; invalid input becomes U+FFFD.
  * charset NULL or unknown is treated as UTF-8 with fallback to
- * Windows-1252 for invalid bytes.  Returns a NUL-terminated string. */
+ * Windows-1252 for invalid bytes.  ISO-8859-1 is read as Windows-1252 (as
+ * browsers do); UTF-7 output has its control characters replaced by
+ * U+FFFD.  Returns a NUL-terminated string (outlen may be NULL). */
 char *mail_to_utf8(const char *charset, const char *in, size_t len, size_t *outlen);
 
 /* The MIME tree. */
@@ -116,7 +125,9 @@ const char *mail_part_id(const struct mail_part *p);       /* Content-ID or NULL
 const char *mail_part_header(const struct mail_part *p, const char *name);
 /* Encoded body bytes as they stand in the message. */
 const char *mail_part_body(const struct mail_part *p, size_t *len);
-/* Transfer-decoded bytes (QP/base64 undone); caller frees. */
+/* Transfer-decoded bytes (QP/base64 undone, QP line breaks as LF); caller
+ * frees.  Broken encodings decode leniently; an unknown encoding gives
+ * the bytes as they stand (and a parse warning). */
 int mail_part_decode(const struct mail_part *p, struct buf *out, char *err, size_t errlen);
 /* Decoded and converted to UTF-8 from the part's charset; for text/plain
  * with format=flowed, reflowed per RFC 3676.  Caller frees. */

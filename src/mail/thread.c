@@ -1,0 +1,482 @@
+/* JWZ threading (https://www.jwz.org/doc/threading.html) without the
+ * quadratic parts: links are made without loop checks and loops are
+ * broken afterwards in one pass, so a 100k-message chain stays linear;
+ * ids live in an open-addressing hash table; sorting is qsort. */
+#include "mail/mail_int.h"
+
+#define THREAD_MAX_REFS 256 /* References looked at per message */
+
+struct cont {
+	const char *id; /* points into the id arena */
+	size_t idlen;
+	size_t msg;     /* SIZE_MAX for a dummy */
+	size_t parent;  /* SIZE_MAX for none */
+	size_t first_kid, next_sib;
+	time_t date;
+	int state;
+};
+
+struct table {
+	size_t *slot; /* container index + 1, 0 = empty */
+	size_t mask;
+};
+
+struct threader {
+	struct cont *c;
+	size_t n, cap;
+	struct table t;
+	const struct mail_thread_in *in;
+};
+
+static uint64_t hash_id(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static size_t cont_add(struct threader *th, const char *id, size_t idlen)
+{
+	struct cont *c;
+
+	if (th->n == th->cap) {
+		th->cap = th->cap ? th->cap * 2 : 64;
+		th->c = xreallocarray(th->c, th->cap, sizeof(*th->c));
+	}
+	c = &th->c[th->n];
+	c->id = id;
+	c->idlen = idlen;
+	c->msg = SIZE_MAX;
+	c->parent = SIZE_MAX;
+	c->first_kid = SIZE_MAX;
+	c->next_sib = SIZE_MAX;
+	c->date = 0;
+	c->state = 0;
+	return th->n++;
+}
+
+/* Find or make the container for an id. */
+static size_t lookup(struct threader *th, const char *id, size_t idlen)
+{
+	size_t i = (size_t)hash_id(id, idlen) & th->t.mask;
+
+	for (;;) {
+		size_t v = th->t.slot[i];
+		if (v == 0) {
+			size_t c = cont_add(th, id, idlen);
+			th->t.slot[i] = c + 1;
+			return c;
+		}
+		if (th->c[v - 1].idlen == idlen && memcmp(th->c[v - 1].id, id, idlen) == 0)
+			return v - 1;
+		i = (i + 1) & th->t.mask;
+	}
+}
+
+/* Next "<...>" id in s; malformed pieces are skipped. */
+static bool next_id(const char **sp, const char **id, size_t *len)
+{
+	const char *s = *sp;
+
+	for (;;) {
+		const char *lt = strchr(s, '<'), *gt;
+		size_t k;
+		bool ok = true;
+
+		if (lt == NULL)
+			return false;
+		gt = strchr(lt + 1, '>');
+		if (gt == NULL)
+			return false;
+		for (k = 1; lt + k < gt; k++) {
+			unsigned char c = (unsigned char)lt[k];
+			if (c <= ' ' || c == '<' || c == 127) {
+				ok = false;
+				break;
+			}
+		}
+		if (!ok || gt == lt + 1) {
+			s = lt + k > gt ? gt + 1 : lt + (k > 0 ? k : 1);
+			continue;
+		}
+		*id = lt + 1;
+		*len = (size_t)(gt - lt - 1);
+		*sp = gt + 1;
+		return true;
+	}
+}
+
+/* Sort keys carry what the comparison needs, so qsort needs no context. */
+struct key {
+	time_t date;
+	size_t msg;
+	size_t c;
+};
+
+static int cmp_key(const void *a, const void *b)
+{
+	const struct key *x = a, *y = b;
+
+	if (x->date != y->date)
+		return x->date < y->date ? -1 : 1;
+	if (x->msg != y->msg)
+		return x->msg < y->msg ? -1 : 1;
+	return 0;
+}
+
+static int cmp_key_desc(const void *a, const void *b)
+{
+	return -cmp_key(a, b);
+}
+
+static void set_key(const struct threader *th, struct key *k, size_t c)
+{
+	k->date = th->c[c].date;
+	k->msg = th->c[c].msg;
+	k->c = c;
+}
+
+static void unlink_parent(struct threader *th, size_t c)
+{
+	size_t p = th->c[c].parent, *link;
+
+	if (p == SIZE_MAX)
+		return;
+	for (link = &th->c[p].first_kid; *link != SIZE_MAX; link = &th->c[*link].next_sib) {
+		if (*link == c) {
+			*link = th->c[c].next_sib;
+			break;
+		}
+	}
+	th->c[c].parent = SIZE_MAX;
+	th->c[c].next_sib = SIZE_MAX;
+}
+
+static void link_parent(struct threader *th, size_t c, size_t p)
+{
+	th->c[c].parent = p;
+	th->c[c].next_sib = th->c[p].first_kid;
+	th->c[p].first_kid = c;
+}
+
+/* Break every cycle: follow parents, and when the walk meets its own
+ * path, cut the link that closed the loop. */
+static void break_loops(struct threader *th)
+{
+	size_t i, *path = NULL, cap = 0;
+
+	for (i = 0; i < th->n; i++) {
+		size_t c = i, np = 0, k;
+
+		while (c != SIZE_MAX && th->c[c].state == 0) {
+			th->c[c].state = 1;
+			if (np == cap) {
+				cap = cap ? cap * 2 : 64;
+				path = xreallocarray(path, cap, sizeof(*path));
+			}
+			path[np++] = c;
+			c = th->c[c].parent;
+		}
+		if (c != SIZE_MAX && th->c[c].state == 1)
+			unlink_parent(th, path[np - 1]);
+		for (k = 0; k < np; k++)
+			th->c[path[k]].state = 2;
+	}
+	free(path);
+}
+
+static char *base_subject(const char *subj, bool *was_reply)
+{
+	char *dec, *base;
+
+	*was_reply = false;
+	if (subj == NULL)
+		return xstrdup("");
+	dec = strstr(subj, "=?") ? mail_rfc2047_decode(subj, strlen(subj)) : xstrdup(subj);
+	base = mail_subject_base(dec);
+	*was_reply = strcmp(base, str_trim(dec)) != 0;
+	free(dec);
+	return base;
+}
+
+int mail_thread(const struct mail_thread_in *in, size_t n, bool reverse,
+                struct mail_thread_out *out, char *err, size_t errlen)
+{
+	struct threader th;
+	size_t i, size = 64, nroots = 0, *stack = NULL, *up = NULL, *path = NULL;
+	size_t nout = 0, sp = 0;
+	struct key *keys = NULL, *kids = NULL;
+	int *depth = NULL;
+	int rc = WARY_OK;
+
+	memset(&th, 0, sizeof(th));
+	if (n == 0)
+		return WARY_OK;
+	if (n > SIZE_MAX / 8)
+		return err_set(err, errlen, WARY_ELIMIT, "too many messages to thread");
+	while (size < n * 4)
+		size *= 2;
+	th.t.slot = xcalloc(size, sizeof(*th.t.slot));
+	th.t.mask = size - 1;
+	th.in = in;
+
+	for (i = 0; i < n; i++) {
+		const char *id = NULL, *s;
+		size_t idlen = 0, c, prev = SIZE_MAX, refs = 0;
+		const char *rid;
+		size_t rlen;
+		const char *lastref = NULL;
+		size_t lastlen = 0;
+
+		s = in[i].message_id;
+		if (s != NULL && next_id(&s, &id, &idlen)) {
+			c = lookup(&th, id, idlen);
+			if (th.c[c].msg != SIZE_MAX)
+				c = cont_add(&th, NULL, 0); /* a duplicate id: its own container */
+		} else {
+			c = cont_add(&th, NULL, 0);
+		}
+		th.c[c].msg = i;
+		th.c[c].date = in[i].date;
+
+		s = in[i].references;
+		while (s != NULL && refs < THREAD_MAX_REFS && next_id(&s, &rid, &rlen)) {
+			size_t r = lookup(&th, rid, rlen);
+			if (prev != SIZE_MAX && r != prev && th.c[r].parent == SIZE_MAX)
+				link_parent(&th, r, prev);
+			prev = r;
+			lastref = rid;
+			lastlen = rlen;
+			refs++;
+		}
+		s = in[i].in_reply_to;
+		if (s != NULL && next_id(&s, &rid, &rlen) &&
+		    !(lastref != NULL && lastlen == rlen && memcmp(lastref, rid, rlen) == 0)) {
+			size_t r = lookup(&th, rid, rlen);
+			if (prev != SIZE_MAX && r != prev && th.c[r].parent == SIZE_MAX)
+				link_parent(&th, r, prev);
+			prev = r;
+		}
+		/* The message's own parent is its last reference, replacing what
+		 * the links of other messages guessed. */
+		if (prev != SIZE_MAX && prev != c) {
+			unlink_parent(&th, c);
+			link_parent(&th, c, prev);
+		} else if (prev == c) {
+			unlink_parent(&th, c);
+		}
+	}
+	break_loops(&th);
+
+	/* Dummies are not shown: every message hangs from its nearest real
+	 * ancestor.  up[] memoises that ancestor for dummies so chains of
+	 * them are walked once. */
+	up = xreallocarray(NULL, th.n, sizeof(*up));
+	for (i = 0; i < th.n; i++)
+		up[i] = SIZE_MAX - 1; /* not known yet */
+	path = xreallocarray(NULL, th.n + 1, sizeof(*path));
+	for (i = 0; i < th.n; i++) {
+		size_t p = th.c[i].parent, np = 0, anc, k;
+
+		while (p != SIZE_MAX && th.c[p].msg == SIZE_MAX && up[p] == SIZE_MAX - 1) {
+			path[np++] = p;
+			p = th.c[p].parent;
+		}
+		if (p == SIZE_MAX)
+			anc = SIZE_MAX;
+		else if (th.c[p].msg != SIZE_MAX)
+			anc = p;
+		else
+			anc = up[p];
+		for (k = 0; k < np; k++)
+			up[path[k]] = anc;
+		up[i] = anc;
+	}
+	for (i = 0; i < th.n; i++) {
+		th.c[i].first_kid = SIZE_MAX;
+		th.c[i].next_sib = SIZE_MAX;
+		th.c[i].parent = SIZE_MAX;
+	}
+	for (i = th.n; i-- > 0;)
+		if (th.c[i].msg != SIZE_MAX && up[i] != SIZE_MAX)
+			link_parent(&th, i, up[i]);
+
+	keys = xreallocarray(NULL, n, sizeof(*keys));
+	for (i = 0; i < th.n; i++)
+		if (th.c[i].msg != SIZE_MAX && th.c[i].parent == SIZE_MAX)
+			set_key(&th, &keys[nroots++], i);
+	qsort(keys, nroots, sizeof(*keys), cmp_key);
+
+	/* Subject grouping: a root "Re: x" joins the oldest root whose
+	 * subject is "x" itself. */
+	{
+		struct table st;
+		size_t ssize = 64, k, kept = 0;
+		bool *reply = xcalloc(nroots ? nroots : 1, sizeof(*reply));
+		char **subj = xcalloc(nroots ? nroots : 1, sizeof(*subj));
+
+		while (ssize < nroots * 2 + 2)
+			ssize *= 2;
+		st.slot = xcalloc(ssize, sizeof(*st.slot));
+		st.mask = ssize - 1;
+		for (k = 0; k < nroots; k++)
+			subj[k] = base_subject(in[keys[k].msg].subject, &reply[k]);
+		for (k = 0; k < nroots; k++) {
+			size_t slen = strlen(subj[k]), j;
+			if (slen == 0 || reply[k])
+				continue;
+			j = (size_t)hash_id(subj[k], slen) & st.mask;
+			while (st.slot[j] != 0 && strcmp(subj[st.slot[j] - 1], subj[k]) != 0)
+				j = (j + 1) & st.mask;
+			if (st.slot[j] == 0)
+				st.slot[j] = k + 1;
+		}
+		for (k = 0; k < nroots; k++) {
+			size_t slen = strlen(subj[k]), j;
+			bool joined = false;
+			if (slen > 0 && reply[k]) {
+				j = (size_t)hash_id(subj[k], slen) & st.mask;
+				while (st.slot[j] != 0 && strcmp(subj[st.slot[j] - 1], subj[k]) != 0)
+					j = (j + 1) & st.mask;
+				if (st.slot[j] != 0 && st.slot[j] - 1 != k) {
+					link_parent(&th, keys[k].c, keys[st.slot[j] - 1].c);
+					joined = true;
+				}
+			}
+			if (!joined)
+				keys[kept++] = keys[k];
+		}
+		for (k = 0; k < nroots; k++)
+			free(subj[k]);
+		free(subj);
+		free(reply);
+		free(st.slot);
+		nroots = kept;
+	}
+	if (reverse)
+		qsort(keys, nroots, sizeof(*keys), cmp_key_desc);
+
+	/* Depth-first output with an explicit stack: threads can be deep. */
+	stack = xreallocarray(NULL, th.n + 1, sizeof(*stack));
+	depth = xreallocarray(NULL, th.n + 1, sizeof(*depth));
+	kids = xreallocarray(NULL, th.n + 1, sizeof(*kids));
+	for (i = nroots; i-- > 0;) {
+		stack[sp] = keys[i].c;
+		depth[sp] = 0;
+		sp++;
+	}
+	while (sp > 0 && nout < n) {
+		size_t c, k, nk = 0;
+		int d;
+
+		sp--;
+		c = stack[sp];
+		d = depth[sp];
+		out[nout].index = th.c[c].msg;
+		out[nout].depth = d;
+		nout++;
+		for (k = th.c[c].first_kid; k != SIZE_MAX; k = th.c[k].next_sib)
+			set_key(&th, &kids[nk++], k);
+		qsort(kids, nk, sizeof(*kids), cmp_key);
+		for (k = nk; k-- > 0;) {
+			stack[sp] = kids[k].c;
+			depth[sp] = d + 1;
+			sp++;
+		}
+	}
+	if (nout != n)
+		rc = err_set(err, errlen, WARY_ERR, "threading lost %zu messages", n - nout);
+	free(stack);
+	free(depth);
+	free(kids);
+	free(keys);
+	free(up);
+	free(path);
+	free(th.c);
+	free(th.t.slot);
+	return rc;
+}
+
+static bool strip_prefix(const char **sp)
+{
+	static const char *const pre[] = { "re", "fwd", "fw", "aw", "sv", "antw", "vs", "tr",
+		                           "wg", "rif", "odp" };
+	const char *s = *sp;
+	size_t k;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '[') {
+		const char *e = strchr(s, ']');
+		if (e != NULL && e - s < 64) {
+			*sp = e + 1;
+			return true;
+		}
+	}
+	for (k = 0; k < ARRAY_SIZE(pre); k++) {
+		size_t n = strlen(pre[k]);
+		const char *p = s + n;
+		if (str_ncasecmp(s, pre[k], n) != 0)
+			continue;
+		if (*p == '[' || *p == '(') { /* "Re[2]:" */
+			char close = *p == '[' ? ']' : ')';
+			while (*p != '\0' && *p != close)
+				p++;
+			if (*p == close)
+				p++;
+		}
+		while (*p == ' ')
+			p++;
+		if (*p == ':' || (unsigned char)p[0] == 0xef) {
+			if (*p == ':') {
+				*sp = p + 1;
+				return true;
+			}
+			if ((unsigned char)p[1] == 0xbc && (unsigned char)p[2] == 0x9a) {
+				*sp = p + 3; /* full-width colon */
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+char *mail_subject_base(const char *subject)
+{
+	const char *s = subject != NULL ? subject : "";
+	char *r;
+	size_t n;
+
+	while (strip_prefix(&s))
+		;
+	r = xstrdup(s);
+	str_trim(r);
+	n = strlen(r);
+	if (n >= 5 && str_casecmp(r + n - 5, "(fwd)") == 0) {
+		r[n - 5] = '\0';
+		str_trim(r);
+	}
+	/* folding white space inside the subject counts as one space */
+	{
+		size_t i, j;
+		bool sp = false;
+		for (i = 0, j = 0; r[i] != '\0'; i++) {
+			bool w = r[i] == ' ' || r[i] == '\t' || r[i] == '\r' || r[i] == '\n';
+			if (w) {
+				if (!sp)
+					r[j++] = ' ';
+				sp = true;
+			} else {
+				r[j++] = r[i];
+				sp = false;
+			}
+		}
+		r[j] = '\0';
+	}
+	return r;
+}
