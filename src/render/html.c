@@ -737,8 +737,16 @@ static bool enter(struct hctx *c, const GumboNode *node, struct buf *norm)
 		image(c, el, &si, hidden);
 		return false;
 	case GUMBO_TAG_INPUT:
-		if ((v = attr(el, "type")) != NULL && str_casecmp(v, "image") == 0)
+		v = attr(el, "type");
+		if (v != NULL && str_casecmp(v, "image") == 0)
 			image(c, el, &si, hidden);
+		else if (!hidden && v != NULL && str_casecmp(v, "password") == 0)
+			emit_literal(c, "[password field]");
+		else if (!hidden && v != NULL && (str_casecmp(v, "submit") == 0 || str_casecmp(v, "button") == 0))
+			emit_literal(c, "[button]");
+		else if (!hidden && (v == NULL || str_casecmp(v, "text") == 0 || str_casecmp(v, "email") == 0 ||
+		                     str_casecmp(v, "tel") == 0 || str_casecmp(v, "number") == 0))
+			emit_literal(c, "[text field]");
 		return false;
 	case GUMBO_TAG_LINK:
 		link_rel(c, el);
@@ -867,7 +875,8 @@ static bool enter(struct hctx *c, const GumboNode *node, struct buf *norm)
 			if (c->space && !text_hidden(c)) {
 				/* the space before the link is not part of its text */
 				flush(c);
-				buf_addch(&c->out, ' ');
+				if (c->space)
+					buf_addch(&c->out, ' ');
 				c->space = false;
 				c->links[c->nopen_links - 1].start = c->out.len;
 			}

@@ -1,0 +1,628 @@
+/* render: HTML to text, remote references, links, and every demo and
+ * hostile message rendered to lines no terminal can misread. */
+#include <dirent.h>
+#include <time.h>
+
+#include "render/render.h"
+#include "t.h"
+
+#ifndef TOP_SRCDIR
+#define TOP_SRCDIR "."
+#endif
+
+/* ------------------------------------------------------------ helpers */
+
+static char *html_text(const char *html)
+{
+	struct buf out = BUF_INIT;
+	char err[WARY_ERRLEN];
+
+	buf_init(&out);
+	if (render_html_to_text(html, strlen(html), 80, &out, err, sizeof(err)) != WARY_OK) {
+		printf("# render_html_to_text: %s\n", err);
+		buf_release(&out);
+		return xstrdup("(failed)");
+	}
+	return buf_detach(&out, NULL);
+}
+
+/* The byte-level promise of design 4.3 for one line: nothing below 0x20
+ * but TAB, no DEL, no C1 code point, no bidi override or isolate. */
+static const char *unsafe_in(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p; p++) {
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+			return "C0/DEL byte";
+		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			return "C1 code point";
+		if (p[0] == 0xe2 && p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae)
+			return "bidi embedding/override";
+		if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
+			return "bidi isolate";
+	}
+	return NULL;
+}
+
+static struct mail_msg *load(const char *rel)
+{
+	char path[1024], err[WARY_ERRLEN];
+	struct buf b = BUF_INIT;
+	struct mail_msg *m = NULL;
+
+	snprintf(path, sizeof(path), "%s/%s", TOP_SRCDIR, rel);
+	buf_init(&b);
+	if (fs_read_file(path, &b, 0, err, sizeof(err)) != WARY_OK ||
+	    mail_parse(b.data, b.len, &m, err, sizeof(err)) != WARY_OK) {
+		printf("# %s: %s\n", rel, err);
+		m = NULL;
+	}
+	buf_release(&b);
+	return m;
+}
+
+/* Find a demo message by the start of its file name. */
+static struct mail_msg *demo(const char *prefix)
+{
+	static const char *const subs[] = { "cur", "new" };
+	char rel[512];
+	struct mail_msg *m = NULL;
+
+	for (size_t s = 0; s < 2 && m == NULL; s++) {
+		char dir[1024];
+		DIR *d;
+		struct dirent *e;
+
+		snprintf(dir, sizeof(dir), "%s/tests/demo/Maildir/%s", TOP_SRCDIR, subs[s]);
+		if ((d = opendir(dir)) == NULL)
+			continue;
+		while ((e = readdir(d)) != NULL) {
+			if (str_starts_with(e->d_name, prefix)) {
+				snprintf(rel, sizeof(rel), "tests/demo/Maildir/%s/%s", subs[s], e->d_name);
+				m = load(rel);
+				break;
+			}
+		}
+		closedir(d);
+	}
+	if (m == NULL)
+		printf("# demo message %s not found\n", prefix);
+	return m;
+}
+
+static struct render_doc *render(const struct mail_msg *m, enum render_headers h, bool html)
+{
+	struct render_opts o = { h, html, 80 };
+	struct render_doc *d = NULL;
+	char err[WARY_ERRLEN];
+
+	if (m == NULL || render_message(m, &o, &d, err, sizeof(err)) != WARY_OK)
+		return NULL;
+	return d;
+}
+
+static bool has_line(const struct render_doc *d, enum render_kind kind, const char *needle)
+{
+	for (size_t i = 0; d != NULL && i < render_line_count(d); i++) {
+		enum render_kind k;
+		const char *l = render_line(d, i, &k);
+
+		if (k == kind && strstr(l, needle) != NULL)
+			return true;
+	}
+	return false;
+}
+
+static size_t count_kind(const struct render_doc *d, enum render_kind kind)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; d != NULL && i < render_line_count(d); i++) {
+		enum render_kind k;
+
+		render_line(d, i, &k);
+		n += k == kind;
+	}
+	return n;
+}
+
+static const struct render_link *link_to(const struct render_doc *d, const char *host)
+{
+	for (size_t i = 0; i < render_link_count(d); i++)
+		if (strcmp(render_link_get(d, i)->host, host) == 0)
+			return render_link_get(d, i);
+	return NULL;
+}
+
+/* --------------------------------------------------------------- HTML */
+
+static void test_html_text(void)
+{
+	char *t = html_text("<html><head><title>Title</title><style>p{color:red}</style>"
+	                    "<script>alert('x')</script></head><body>"
+	                    "<h1>Fish &amp; chips</h1><p>one   two\nthree</p>"
+	                    "<ul><li>first<li>second<ol><li>a<li>b</ol></ul>"
+	                    "<pre>  a\n    b</pre><p>x<br>y</p>"
+	                    "<table><tr><td>c1</td><td>c2</td></tr><tr><td>c3</td></tr></table>"
+	                    "<blockquote>said</blockquote><template>tpl</template>"
+	                    "<noscript>nos</noscript><img src=\"cid:logo\" alt=\"The logo\">"
+	                    "</body></html>");
+
+	T_OK(strstr(t, "Fish & chips\n") != NULL, "html: entities decoded, heading on its own line");
+	T_OK(strstr(t, "one two three") != NULL, "html: white space collapsed");
+	T_OK(strstr(t, "Title") == NULL && strstr(t, "alert") == NULL && strstr(t, "color:red") == NULL,
+	     "html: title, script and style dropped");
+	T_OK(strstr(t, "tpl") == NULL && strstr(t, "nos") == NULL, "html: template and noscript dropped");
+	T_OK(strstr(t, "* first\n* second\n  1. a\n  2. b") != NULL, "html: bullets and numbered nested list");
+	T_OK(strstr(t, "  a\n    b") != NULL, "html: <pre> keeps its spaces and lines");
+	T_OK(strstr(t, "x\ny") != NULL, "html: <br> breaks the line");
+	T_OK(strstr(t, "c1 | c2\nc3") != NULL, "html: table rows as lines, cells separated");
+	T_OK(strstr(t, "> said") != NULL, "html: blockquote marked as a quote");
+	T_OK(strstr(t, "[image: The logo]") != NULL, "html: image shown by its alt text");
+	T_OK(strstr(t, "blocked") == NULL, "html: a cid: image is local, nothing blocked");
+	free(t);
+}
+
+static void test_html_links(void)
+{
+	const char *html = "<p>Go to <a href=\"https://evil.example/login\">https://bank.example/</a>,"
+	                   " <a href='http://ok.example/x'>ok.example</a>,"
+	                   " <a href=\"https://user@other.example:8080/p\">our shop</a>"
+	                   " and <a href=\"https://click.example/t\">www.shop.example</a>.</p>";
+	struct render_doc *d = NULL;
+	char *t = html_text(html);
+	char err[WARY_ERRLEN];
+	const struct render_link *l;
+
+	T_OK(strstr(t, "https://bank.example/[1]") != NULL, "links: visible text gets its footnote number");
+	T_OK(strstr(t, "\n[1] https://evil.example/login\n") != NULL, "links: footnote shows the real target");
+	T_OK(strstr(t, "[4] https://click.example/t") != NULL, "links: every link numbered in order");
+	free(t);
+	T_INT(render_html(html, strlen(html), 80, &d, err, sizeof(err)), WARY_OK, "links: render_html");
+	T_INT(render_link_count(d), 4, "links: four links listed");
+	l = link_to(d, "evil.example");
+	T_OK(l != NULL && (l->flags & RENDER_LINK_TEXT_HOST_MISMATCH), "links: URL text to another host flagged");
+	T_STR(l ? l->text : NULL, "https://bank.example/", "links: the visible text is kept");
+	l = link_to(d, "ok.example");
+	T_OK(l != NULL && l->flags == 0, "links: text host equal to the real host not flagged");
+	l = link_to(d, "other.example");
+	T_OK(l != NULL && l->flags == 0, "links: userinfo and port stripped from the host; plain words not flagged");
+	l = link_to(d, "click.example");
+	T_OK(l != NULL && (l->flags & RENDER_LINK_TEXT_HOST_MISMATCH),
+	     "links: a bare host name as text is compared too");
+	T_OK(count_kind(d, RENDER_LINK) == 4, "links: four RENDER_LINK footnote lines");
+	render_free(&d);
+}
+
+static void test_url_host(void)
+{
+	static const struct { const char *url, *host; } cases[] = {
+		{ "https://Example.COM/x", "example.com" },
+		{ "http://a@b.example:81/", "b.example" },
+		{ "  http:\\\\evil.example\\x", "evil.example" },
+		{ "//cdn.example/a.png", "cdn.example" },
+		{ "mailto:bob@Mail.example?subject=x", "mail.example" },
+		{ "http://[::1]:8080/", "[::1]" },
+		{ "http://host.example./", "host.example" },
+		{ "/relative/path", NULL },
+		{ "javascript:alert(1)", NULL },
+		{ "", NULL },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *h = render_url_host(cases[i].url, strlen(cases[i].url));
+		char what[160];
+
+		snprintf(what, sizeof(what), "url host of \"%s\"", cases[i].url);
+		T_STR(h, cases[i].host, what);
+		free(h);
+	}
+}
+
+static void test_html_remote(void)
+{
+	const char *html =
+		"<html><head><link rel=stylesheet href='https://css.example/a.css'>"
+		"<link rel='dns-prefetch' href='//pre.example'><link rel='shortcut icon' href='/f.ico'>"
+		"<meta http-equiv=refresh content='0; url=https://go.example/'>"
+		"<style>@import \"https://imp.example/b.css\"; @font-face { src: url(https://f.example/x.woff) }"
+		" body { background: u\\72l(https://bg.example/p.png) } /* url(https://no.example/) */</style>"
+		"</head><body background='https://tb.example/bg.gif'>"
+		"<p style=\"background-image: url(&quot;https://st.example/i.png&quot;)\">hi</p>"
+		"<img src='https://img.example/a.png' srcset='https://img.example/a2.png 2x, https://img.example/a3.png 3x'>"
+		"<img src='https://t.example/px.gif?id=42' width=1 height=1>"
+		"<img src='data:image/png;base64,AAAA'><img src='cid:part1'>"
+		"<iframe src='https://frame.example/'></iframe><video src='https://v.example/v.mp4'></video>"
+		"<form action='https://collect.example/post'><input name=p></form>"
+		"</body></html>";
+	struct render_doc *d = NULL;
+	char err[WARY_ERRLEN];
+	enum render_kind k;
+	const char *first;
+
+	T_INT(render_html(html, strlen(html), 80, &d, err, sizeof(err)), WARY_OK, "remote: render_html");
+	T_INT(render_remote_count(d, RENDER_REMOTE_IMAGE), 7, "remote: images (src, srcset x2, pixel, background attr, style url, css url)");
+	T_INT(render_remote_count(d, RENDER_REMOTE_STYLESHEET), 2, "remote: stylesheets (link and @import)");
+	T_INT(render_remote_count(d, RENDER_REMOTE_FONT), 1, "remote: @font-face url is a font");
+	T_INT(render_remote_count(d, RENDER_REMOTE_PREFETCH), 1, "remote: dns-prefetch");
+	T_INT(render_remote_count(d, RENDER_REMOTE_ICON), 1, "remote: icon");
+	T_INT(render_remote_count(d, RENDER_REMOTE_REFRESH), 1, "remote: meta refresh");
+	T_INT(render_remote_count(d, RENDER_REMOTE_FRAME), 1, "remote: iframe");
+	T_INT(render_remote_count(d, RENDER_REMOTE_MEDIA), 1, "remote: video");
+	T_INT(render_remote_count(d, RENDER_REMOTE_FORM), 1, "remote: form action");
+	T_INT(render_remote_blocked(d), 16, "remote: total; data:, cid: and a CSS comment are not counted");
+	T_INT(render_tracker_count(d), 1, "remote: one tracking pixel");
+	T_STR(render_tracker(d, 0), "t.example", "remote: the tracker is named by its host");
+	first = render_line(d, 0, &k);
+	T_OK(k == RENDER_NOTICE && str_starts_with(first, "[wary blocked 16 remote references: 7 images, 2 stylesheets, 1 font,"),
+	     "remote: one notice at the top of the part");
+	T_OK(first && strstr(first, "; tracking pixel from t.example]") != NULL, "remote: the notice names the tracker");
+	render_free(&d);
+}
+
+static void test_html_hidden(void)
+{
+	char *t = html_text("<p>vis<span style='display:none'>NONE</span>ible</p>"
+	                    "<p style='color:#FFFFFF'>WHITE</p>"
+	                    "<div style='background:#000'><p style='color:white'>onblack</p></div>"
+	                    "<p style='font-size:1px'>TINY</p><p hidden>ATTR</p>"
+	                    "<font color=\"white\">FONT</font><p style='visibility : hidden'>VIS</p>"
+	                    "<p style='opacity:0'>OPA</p><p>end</p>");
+
+	T_OK(strstr(t, "visible") != NULL, "hidden: display:none inside a word leaves the word whole");
+	T_OK(strstr(t, "NONE") == NULL && strstr(t, "WHITE") == NULL && strstr(t, "TINY") == NULL &&
+	     strstr(t, "ATTR") == NULL && strstr(t, "FONT") == NULL && strstr(t, "VIS\n") == NULL &&
+	     strstr(t, "OPA") == NULL,
+	     "hidden: display:none, white on white, 1px, hidden, font color, visibility, opacity dropped");
+	T_OK(strstr(t, "onblack") != NULL, "hidden: white text on a dark background is visible");
+	T_OK(strstr(t, "[wary dropped") != NULL, "hidden: a notice says text was dropped");
+	free(t);
+}
+
+static void test_html_escapes(void)
+{
+	char *t = html_text("<p>a\x1b[2Jb &#27;]0;pwned&#7; c&#x9b;31m d&#x202e;fdp.exe &#x2066;x"
+	                    "\x7f\x08 \xc2\x9b\xc2\x85 \r</p><pre>\x1b]8;;https://e.example/\x1b\\l</pre>"
+	                    "<a href='https://x.example/&#x1b;[31m'>t&#x202E;x</a>");
+	char *line, *save = t;
+	bool clean = true;
+
+	for (line = t; line && *line; ) {
+		char *nl = strchr(line, '\n');
+
+		if (nl)
+			*nl = '\0';
+		if (unsafe_in(line) != NULL) {
+			printf("#   unsafe (%s): %s\n", unsafe_in(line), line);
+			clean = false;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	T_OK(clean, "escapes: no ESC, C0, DEL, C1 or bidi control in HTML text, raw or as entities");
+	free(save);
+	t = html_text("<p>d&#x202e;fdp.exe</p>");
+	T_OK(strstr(t, "<U+202E>") != NULL, "escapes: a bidi override is shown as an escape");
+	free(t);
+}
+
+static char *repeat(const char *s, size_t n, const char *tail)
+{
+	size_t l = strlen(s);
+	struct buf b = BUF_INIT;
+
+	buf_init(&b);
+	buf_grow(&b, l * n + strlen(tail));
+	for (size_t i = 0; i < n; i++)
+		buf_add(&b, s, l);
+	buf_adds(&b, tail);
+	return buf_detach(&b, NULL);
+}
+
+static void test_html_hostile(void)
+{
+	struct buf out = BUF_INIT;
+	char err[WARY_ERRLEN];
+	char *h;
+	clock_t c0;
+	double secs;
+
+	buf_init(&out);
+	h = repeat("<div>", 100000, "deep text");
+	c0 = clock();
+	T_INT(render_html_to_text(h, strlen(h), 80, &out, err, sizeof(err)), WARY_OK, "hostile: 100k nested divs render");
+	secs = (double)(clock() - c0) / CLOCKS_PER_SEC;
+	T_OK(strstr(out.data, "deep text") != NULL, "hostile: the text under 100k levels is kept");
+	T_OK(secs < 5.0, "hostile: 100k levels in bounded time (the parser alone takes ~20 s)");
+	printf("# 100k levels: %.2f s\n", secs);
+	free(h);
+
+	buf_reset(&out);
+	h = repeat("<b><i><font><span><a href=x><table><tr><td><select><option>", 20000, "end");
+	T_INT(render_html_to_text(h, strlen(h), 80, &out, err, sizeof(err)), WARY_OK, "hostile: 20k unclosed tags of every kind");
+	free(h);
+
+	buf_reset(&out);
+	h = repeat("<p>a paragraph of text <a href=\"https://x.example/\">link</a> and more</p>\n",
+	           700000, "");
+	c0 = clock();
+	T_INT(render_html_to_text(h, strlen(h), 80, &out, err, sizeof(err)), WARY_OK, "hostile: 50 MB of HTML renders");
+	secs = (double)(clock() - c0) / CLOCKS_PER_SEC;
+	T_OK(strstr(out.data, "[wary rendered the first 2 MB of") != NULL, "hostile: 50 MB cut with a notice");
+	T_OK(secs < 10.0, "hostile: 50 MB in bounded time");
+	printf("# 50 MB: %.2f s, %zu MB of HTML\n", secs, strlen(h) >> 20);
+	free(h);
+
+	buf_reset(&out);
+	T_INT(render_html_to_text("<a href=\"", 9, 80, &out, err, sizeof(err)), WARY_OK, "hostile: unterminated attribute");
+	buf_reset(&out);
+	T_INT(render_html_to_text("", 0, 80, &out, err, sizeof(err)), WARY_OK, "hostile: empty input");
+	T_INT(out.len, 0, "hostile: empty input gives no lines");
+	buf_reset(&out);
+	T_INT(render_html_to_text("<p>a\0b</p>", 10, 80, &out, err, sizeof(err)), WARY_OK, "hostile: NUL in HTML");
+	T_OK(strchr(out.data, 'b') != NULL, "hostile: text after a NUL kept");
+	buf_release(&out);
+}
+
+/* ------------------------------------------------------------ messages */
+
+static bool doc_clean(const struct render_doc *d, const char *what)
+{
+	for (size_t i = 0; i < render_line_count(d); i++) {
+		const char *l = render_line(d, i, NULL);
+		const char *why = unsafe_in(l);
+
+		if (why != NULL) {
+			printf("#   %s line %zu: %s\n", what, i, why);
+			return false;
+		}
+	}
+	for (size_t i = 0; i < render_link_count(d); i++) {
+		const struct render_link *l = render_link_get(d, i);
+
+		if (unsafe_in(l->text) || unsafe_in(l->href) || unsafe_in(l->host)) {
+			printf("#   %s link %zu unsafe\n", what, i);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Render every file of a directory in all modes; count and check. */
+static void all_in(const char *reldir, size_t *n, size_t *bad, size_t *failed)
+{
+	char dir[1024], rel[1024];
+	DIR *dd;
+	struct dirent *e;
+
+	snprintf(dir, sizeof(dir), "%s/%s", TOP_SRCDIR, reldir);
+	if ((dd = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(dd)) != NULL) {
+		struct mail_msg *m;
+
+		if (e->d_name[0] == '.' || (strstr(reldir, "hostile") && !strstr(e->d_name, ".eml")))
+			continue;
+		snprintf(rel, sizeof(rel), "%s/%s", reldir, e->d_name);
+		m = load(rel);
+		if (m == NULL) {
+			/* empty.eml may be refused cleanly; anything else counts */
+			if (strcmp(e->d_name, "empty.eml") != 0)
+				(*failed)++;
+			continue;
+		}
+		for (int mode = 0; mode < 4; mode++) {
+			struct render_doc *d = render(m, mode < 2 ? RENDER_HEADERS_WEED : RENDER_HEADERS_ALL,
+			                              mode & 1);
+
+			if (d == NULL) {
+				(*failed)++;
+			} else if (!doc_clean(d, e->d_name)) {
+				(*bad)++;
+			}
+			render_free(&d);
+		}
+		(*n)++;
+		mail_free(&m);
+	}
+	closedir(dd);
+}
+
+static void test_all_safe(void)
+{
+	size_t n = 0, bad = 0, failed = 0;
+
+	all_in("tests/demo/Maildir/cur", &n, &bad, &failed);
+	all_in("tests/demo/Maildir/new", &n, &bad, &failed);
+	T_OK(n >= 50, "demo: every message rendered");
+	printf("# demo: %zu messages\n", n);
+	T_INT(failed, 0, "demo: no message fails to parse or render");
+	T_INT(bad, 0, "demo: no line holds a control byte, C1 or bidi control (4 modes each)");
+	n = bad = failed = 0;
+	all_in("tests/fixtures/hostile", &n, &bad, &failed);
+	T_OK(n >= 80, "hostile: every fixture rendered");
+	printf("# hostile: %zu messages\n", n);
+	T_INT(failed, 0, "hostile: no fixture fails to parse or render");
+	T_INT(bad, 0, "hostile: no line holds a control byte, C1 or bidi control (4 modes each)");
+}
+
+static void test_headers(void)
+{
+	struct mail_msg *m = demo("1704700800.");
+	struct render_doc *w = render(m, RENDER_HEADERS_WEED, false);
+	struct render_doc *a = render(m, RENDER_HEADERS_ALL, false);
+	struct render_doc *none = render(m, RENDER_HEADERS_NONE, false);
+	bool only_weeded = true;
+
+	for (size_t i = 0; w && i < render_line_count(w); i++) {
+		enum render_kind k;
+		const char *l = render_line(w, i, &k);
+
+		if (k == RENDER_HEADER && !str_starts_with(l, "Date: ") && !str_starts_with(l, "From: ") &&
+		    !str_starts_with(l, "To: ") && !str_starts_with(l, "Cc: ") &&
+		    !str_starts_with(l, "Reply-To: ") && !str_starts_with(l, "Subject: "))
+			only_weeded = false;
+	}
+	T_OK(w && has_line(w, RENDER_HEADER, "From: ") && has_line(w, RENDER_HEADER, "Subject: "),
+	     "headers: weeded block has From and Subject");
+	T_OK(only_weeded, "headers: weeded block has nothing else");
+	T_OK(a && count_kind(a, RENDER_HEADER) > count_kind(w, RENDER_HEADER) &&
+	     has_line(a, RENDER_HEADER, "Received: "), "headers: ALL shows every field");
+	T_INT(count_kind(none, RENDER_HEADER), 0, "headers: NONE shows none");
+	T_OK(has_line(w, RENDER_SIGNATURE, "-- "), "text: the signature after \"-- \" is marked");
+	render_free(&w);
+	render_free(&a);
+	render_free(&none);
+	mail_free(&m);
+
+	m = demo("1707941820.");
+	w = render(m, RENDER_HEADERS_WEED, false);
+	T_OK(w && !has_line(w, RENDER_HEADER, "=?"), "headers: encoded words decoded (ISO-8859-1 Q)");
+	render_free(&w);
+	mail_free(&m);
+
+	m = load("tests/fixtures/hostile/duplicate-subject.eml");
+	w = render(m, RENDER_HEADERS_WEED, false);
+	{
+		size_t subjects = 0;
+
+		for (size_t i = 0; w && i < render_line_count(w); i++)
+			subjects += str_starts_with(render_line(w, i, NULL), "Subject: ");
+		T_INT(subjects, 2, "headers: both Subject fields shown");
+	}
+	render_free(&w);
+	mail_free(&m);
+}
+
+static void test_quotes(void)
+{
+	struct mail_msg *m = demo("1707074441.");
+	struct render_doc *d = render(m, RENDER_HEADERS_WEED, false);
+
+	T_OK(count_kind(d, RENDER_QUOTE1) > 0, "quotes: depth 1 lines");
+	T_OK(count_kind(d, RENDER_QUOTE2) > 0, "quotes: depth 2+ lines");
+	T_OK(count_kind(d, RENDER_SIGNATURE) > 0, "quotes: own signature marked");
+	render_free(&d);
+	mail_free(&m);
+}
+
+static void test_newsletter(void)
+{
+	struct mail_msg *m = demo("1707202812.");
+	struct render_doc *d = render(m, RENDER_HEADERS_WEED, false);
+
+	T_OK(d != NULL, "newsletter: renders (HTML only)");
+	T_INT(render_remote_count(d, RENDER_REMOTE_IMAGE), 4, "newsletter: 4 images (hero, pixel, two CSS backgrounds)");
+	T_INT(render_remote_count(d, RENDER_REMOTE_STYLESHEET), 1, "newsletter: 1 stylesheet");
+	T_INT(render_remote_count(d, RENDER_REMOTE_FONT), 1, "newsletter: 1 font");
+	T_INT(render_remote_count(d, RENDER_REMOTE_PREFETCH), 1, "newsletter: 1 dns-prefetch");
+	T_INT(render_tracker_count(d), 1, "newsletter: one tracking pixel");
+	T_STR(render_tracker(d, 0), "t.tidewater-bikes.example.com", "newsletter: tracker host named");
+	T_OK(has_line(d, RENDER_NOTICE, "[wary blocked 7 remote references: 4 images, 1 stylesheet, 1 font, 1 prefetch; tracking pixel from t.tidewater-bikes.example.com]"),
+	     "newsletter: the blocked notice");
+	T_OK(has_line(d, RENDER_BODY, "* Tuesday: fixing punctures"), "newsletter: list items as bullets");
+	T_OK(has_line(d, RENDER_LINK, "https://click.tidewater-bikes.example.com/unsub/"), "newsletter: click-tracking target shown");
+	render_free(&d);
+	mail_free(&m);
+}
+
+static void test_phishing(void)
+{
+	struct mail_msg *m = demo("1713150764.");
+	struct render_doc *d = render(m, RENDER_HEADERS_WEED, false);
+	const struct render_link *l;
+
+	T_OK(d != NULL, "phishing: renders");
+	l = link_to(d, "northwind-bank.example.com.secure-login.test");
+	T_OK(l != NULL && (l->flags & RENDER_LINK_TEXT_HOST_MISMATCH), "phishing: bank URL text to another host flagged");
+	T_OK(has_line(d, RENDER_LINK, "http://northwind-bank.example.com.secure-login.test/verify?id=88123&s=1"),
+	     "phishing: the real target is a footnote");
+	T_OK(has_line(d, RENDER_BODY, "https://www.northwind-bank.example.com/security[1]"),
+	     "phishing: link text visible (white on a dark button) with its number");
+	T_OK(has_line(d, RENDER_LINK, "http://0xcb007165/nwb/login.php"), "phishing: hex-IP link target shown");
+	T_OK(render_remote_count(d, RENDER_REMOTE_FORM) == 1 && render_remote_count(d, RENDER_REMOTE_IMAGE) == 1,
+	     "phishing: the form and the remote logo are counted");
+	render_free(&d);
+	mail_free(&m);
+}
+
+static void test_structure(void)
+{
+	struct mail_msg *m = demo("1707746635.");
+	struct render_doc *t = render(m, RENDER_HEADERS_WEED, false);
+	struct render_doc *h = render(m, RENDER_HEADERS_WEED, true);
+
+	T_OK(t && render_remote_blocked(t) == 0 && !has_line(t, RENDER_NOTICE, "blocked"),
+	     "alternative: text/plain chosen by default");
+	T_OK(h && render_remote_blocked(h) == 1 && has_line(h, RENDER_NOTICE, "[wary blocked 1 remote reference: 1 image"),
+	     "alternative: prefer_html shows the HTML and its remote logo");
+	render_free(&t);
+	render_free(&h);
+	mail_free(&m);
+
+	m = demo("1713445357.");
+	t = render(m, RENDER_HEADERS_WEED, false);
+	T_OK(has_line(t, RENDER_NOTICE, "[wary did not fetch an external body: access-type="),
+	     "external-body: a notice, never fetched");
+	T_INT(render_remote_count(t, RENDER_REMOTE_EXTERNAL), 2, "external-body: both references counted");
+	render_free(&t);
+	mail_free(&m);
+
+	m = demo("1713339000.");
+	t = render(m, RENDER_HEADERS_WEED, true);
+	T_OK(has_line(t, RENDER_PART, "[-- message/rfc822 --]"), "rfc822: a part line for the enclosed message");
+	{
+		size_t froms = 0;
+
+		for (size_t i = 0; t && i < render_line_count(t); i++)
+			froms += str_starts_with(render_line(t, i, NULL), "From: ");
+		T_INT(froms, 2, "rfc822: the enclosed message has its own weeded header block");
+	}
+	T_INT(render_tracker_count(t), 1, "rfc822: the tracking pixel inside the nested HTML is found");
+	render_free(&t);
+	mail_free(&m);
+
+	m = demo("1713766449.");
+	t = render(m, RENDER_HEADERS_WEED, false);
+	T_OK(has_line(t, RENDER_ATTACHMENT, "invoice.pdf (application/pdf, "), "attachments: name, declared type, size");
+	T_OK(has_line(t, RENDER_ATTACHMENT, "shipping-label.txt"), "attachments: the second one listed");
+	T_OK(count_kind(t, RENDER_PART) >= 2, "attachments: part separators between parts");
+	render_free(&t);
+	mail_free(&m);
+
+	m = demo("1717578753.");
+	t = render(m, RENDER_HEADERS_WEED, false);
+	T_OK(has_line(t, RENDER_ATTACHMENT, "payslip-june-<U+202E>fdp.exe"), "attachments: a bidi override in a name shown as an escape");
+	render_free(&t);
+	mail_free(&m);
+
+	m = load("tests/fixtures/hostile/boundary-never-closed.eml");
+	t = render(m, RENDER_HEADERS_WEED, false);
+	T_OK(t != NULL && render_line_count(t) > 2, "broken MIME: an unclosed multipart still renders");
+	render_free(&t);
+	mail_free(&m);
+
+	m = load("tests/fixtures/hostile/link-text-plain.eml");
+	t = render(m, RENDER_HEADERS_WEED, false);
+	T_OK(t != NULL && render_link_count(t) > 0, "text/plain: URLs go to the link list");
+	render_free(&t);
+	mail_free(&m);
+}
+
+int main(void)
+{
+	test_html_text();
+	test_html_links();
+	test_url_host();
+	test_html_remote();
+	test_html_hidden();
+	test_html_escapes();
+	test_html_hostile();
+	test_all_safe();
+	test_headers();
+	test_quotes();
+	test_newsletter();
+	test_phishing();
+	test_structure();
+	return t_done();
+}
