@@ -180,10 +180,10 @@ def ensure(corpusdir, n, outdir):
     maildir(corpusdir, n, outdir)
 
 
-def check(outdir):
+def restore(outdir):
     """Clients may move new/ to cur/ or change flags on quit; put every file
     back where the manifest says, so each run sees the same Maildir.
-    Prints how many files had moved."""
+    Returns how many files had moved."""
     man = outdir + ".manifest"
     with open(man) as f:
         want = [ln.rstrip("\n") for ln in f if ln.strip()]
@@ -203,7 +203,7 @@ def check(outdir):
     extra = len(have) - len(want)
     if extra:
         sys.exit("corpus: %s has %d files more than it was built with; delete it to rebuild" % (outdir, extra))
-    print(moved)
+    return moved
 
 
 def main():
@@ -213,7 +213,7 @@ def main():
     elif a[:1] == ["maildir"] and len(a) == 4:
         ensure(a[1], int(a[2]), a[3])
     elif a[:1] == ["check"] and len(a) == 2:
-        check(a[1])
+        print(restore(a[1]))
     else:
         sys.exit(__doc__)
 
