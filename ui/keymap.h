@@ -20,6 +20,17 @@
  *
  * Keys are ints: a character's code point, or an ncurses KEY_* code.  The
  * generic menu's bindings apply in every menu that does not bind the key.
+ *
+ * Details of the notation: names in <> are case-insensitive; <KeypadEnter>
+ * is KEY_ENTER, <F0>..<F63> work, and <NNN> is a raw code in octal (as in
+ * mutt).  \x for any other x is x itself (\< \# \" \^).  Inside single
+ * quotes only <names> are special.  Code points U+0101..U+01FF cannot be
+ * bound: ncurses uses the same numbers for KEY_* codes.
+ *
+ * In a macro, <function-name> means "call that function" and is stored as
+ * the negative code -(KF_*); any other <Name> is that key.  Binding a key
+ * to `noop` makes it do nothing (func KF_NONE, macro NULL) and hides the
+ * generic binding of that key.  `refresh` is accepted for redraw-screen.
  */
 #include "base/base.h"
 
@@ -110,10 +121,19 @@ int keymap_load_string(struct keymap *km, const char *name, const char *text,
                        char *err, size_t errlen);
 size_t keymap_warning_count(const struct keymap *km);
 const char *keymap_warning(const struct keymap *km, size_t i);
+/* Every error so far (the first 100 are kept), for a report. */
+size_t keymap_error_count(const struct keymap *km);
+const char *keymap_error(const struct keymap *km, size_t i);
+/* Whether `include` lines are followed (default yes).  Off for input that
+ * must not reach the file system, such as the fuzz target. */
+void keymap_set_include_allowed(struct keymap *km, bool allowed);
 
 /* Look a key sequence up in a menu (then in generic).  Returns the
  * binding, or NULL; *is_prefix is set when keys are the start of a longer
- * binding (wait for the next key). */
+ * binding (wait for the next key).  An exact binding wins over a longer
+ * one (that overlap is warned about when loading); a menu's own keys,
+ * prefixes included, win over generic's.  The pointers stay valid until
+ * the keymap is loaded into again or freed. */
 const struct km_binding *keymap_lookup(const struct keymap *km, enum km_menu menu,
                                        const int *keys, size_t n, bool *is_prefix);
 /* Every binding of a menu (not including generic), for the help view, in
@@ -127,5 +147,8 @@ const char *keymap_key_for(const struct keymap *km, enum km_menu menu, enum km_f
 /* Parse a key name in the notation above into key codes (for tests and
  * macros).  Returns the count, or -1 when malformed. */
 int keymap_parse_keys(const char *text, int *out, size_t max);
+/* The printable name of a key sequence (caller frees); parsing it with
+ * keymap_parse_keys gives the same codes back. */
+char *keymap_key_name(const int *keys, size_t n);
 
 #endif

@@ -5,3 +5,10 @@ wary_SOURCES += ui/main.c ui/app.c ui/app.h ui/worker.c ui/worker.h \
 # tree, so the binary runs from the build tree before `make install`.
 wary_CPPFLAGS = $(AM_CPPFLAGS) -DWARY_SRCDIR='"$(abs_top_srcdir)"'
 dist_man_MANS += doc/wary.1
+# Keymap and theme parsers and the line reader they share.
+wary_SOURCES += ui/keymap.c ui/keymap.h ui/theme.c ui/theme.h ui/keyfile.c ui/keyfile.h
+check_PROGRAMS += tests/unit/test_keymap
+tests_unit_test_keymap_SOURCES = tests/unit/test_keymap.c tests/unit/t.h ui/keymap.c ui/theme.c ui/keyfile.c
+tests_unit_test_keymap_CFLAGS = $(AM_CFLAGS) $(NCURSES_CFLAGS)
+tests_unit_test_keymap_CPPFLAGS = $(AM_CPPFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_unit_test_keymap_LDADD = src/base/libwary_base.a $(NCURSES_LIBS)

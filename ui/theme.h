@@ -66,5 +66,16 @@ int theme_load_string(struct theme *t, const char *name, const char *text, char 
                       size_t errlen);
 const struct theme_color *theme_get(const struct theme *t, enum theme_obj obj);
 const char *theme_obj_name(enum theme_obj obj);
+/* The attributes for a terminal without colours: a `mono` line's, else
+ * the built-in ones (a `color` line does not change them). */
+unsigned theme_get_mono(const struct theme *t, enum theme_obj obj);
+/* An object by its name or mutt's (quoted, quoted1, hdrdefault); -1. */
+int theme_obj_by_name(const char *name);
+/* Every error so far (the first 100 are kept), for a report. */
+size_t theme_error_count(const struct theme *t);
+const char *theme_error(const struct theme *t, size_t i);
+/* Whether `include` lines are followed (default yes); off for the fuzz
+ * target. */
+void theme_set_include_allowed(struct theme *t, bool allowed);
 
 #endif
