@@ -2,6 +2,29 @@
 FUZZ_LDADD = $(WARY_LIBS)
 FUZZ_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 if FUZZING
+# the message model (owned by src/mail)
+EXTRA_PROGRAMS += tests/fuzz/fuzz_header tests/fuzz/fuzz_address tests/fuzz/fuzz_rfc2047 \
+	tests/fuzz/fuzz_mime
+tests_fuzz_fuzz_header_SOURCES = tests/fuzz/fuzz_header.c
+tests_fuzz_fuzz_header_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_header_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_address_SOURCES = tests/fuzz/fuzz_address.c
+tests_fuzz_fuzz_address_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_address_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_rfc2047_SOURCES = tests/fuzz/fuzz_rfc2047.c
+tests_fuzz_fuzz_rfc2047_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_rfc2047_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_mime_SOURCES = tests/fuzz/fuzz_mime.c
+tests_fuzz_fuzz_mime_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_mime_LDFLAGS = $(FUZZ_LDFLAGS)
+endif
+
+# HTML to text (owned by src/render)
+if FUZZING
+EXTRA_PROGRAMS += tests/fuzz/fuzz_html
+tests_fuzz_fuzz_html_SOURCES = tests/fuzz/fuzz_html.c
+tests_fuzz_fuzz_html_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_html_LDFLAGS = $(FUZZ_LDFLAGS)
 endif
 
 # config parser and the Maildir header-block reader (owned by src/config, src/store)
