@@ -1,0 +1,49 @@
+/* libFuzzer target: HTML to text (gumbo, the nesting pre-pass, the CSS
+ * scanner, link and reference collection) on arbitrary bytes.  Every line
+ * that comes out must be terminal-safe. */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "base/base.h"
+#include "render/render.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_safe(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p; p++) {
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+			abort();
+		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			abort(); /* C1 */
+		if (p[0] == 0xe2 && p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae)
+			abort(); /* bidi override */
+		if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
+			abort(); /* bidi isolate */
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct render_doc *doc = NULL;
+	char err[WARY_ERRLEN];
+
+	if (render_html((const char *)data, size, 80, &doc, err, sizeof(err)) != WARY_OK)
+		return 0;
+	for (size_t i = 0; i < render_line_count(doc); i++)
+		check_safe(render_line(doc, i, NULL));
+	for (size_t i = 0; i < render_link_count(doc); i++) {
+		const struct render_link *l = render_link_get(doc, i);
+
+		check_safe(l->text);
+		check_safe(l->href);
+		check_safe(l->host);
+	}
+	for (size_t i = 0; i < render_tracker_count(doc); i++)
+		check_safe(render_tracker(doc, i));
+	render_free(&doc);
+	return 0;
+}
