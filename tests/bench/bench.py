@@ -312,6 +312,10 @@ def warm_files(d):
     return n
 
 
+def du(d):
+    return sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(d) for f in fs)
+
+
 def median(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
@@ -407,6 +411,7 @@ def maildir_open(a):
             wary_missing = "no wary binary at %s (./setup.sh build, or BUILD=DIR)" % a.wary
             log(wary_missing)
             tools.discard("wary")
+    load0 = os.getloadavg()
     try:
         tm = Tmux({"PATH": env["PATH"], "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
                    "HOME": home, "TERM": "xterm-256color", "TMUX_TMPDIR": work})
@@ -477,6 +482,13 @@ def maildir_open(a):
                     os.makedirs(cachedir, exist_ok=True)
                     try:
                         one(tool, mode, kind, arg, seen)
+                        # A warm run that is no faster than a cold one may
+                        # mean the cache was never written: show its size.
+                        size = du(cachedir)
+                        runs[(tool, mode)][-1]["cache_bytes"] = size
+                        log("%d msgs: %s cache: %.1f MB" % (n, tool, size / 1e6))
+                        if size == 0:
+                            notes.append("%s wrote nothing into its cache directory" % tool)
                     except BenchError as e:
                         errors[(tool, mode)] = str(e)
                         errors[(tool, "cache warm")] = "cache fill failed"
@@ -505,7 +517,7 @@ def maildir_open(a):
         if tm is not None:
             tm.close()
         shutil.rmtree(work, ignore_errors=True)
-    report_open(a, sizes, results, notes)
+    report_open(a, sizes, results, notes, (load0, os.getloadavg()))
     # What the detection saw, to check it against the clients' real screens.
     p = os.path.join(a.out, "maildir-open-screens-latest.txt")
     with open(p, "w") as f:
@@ -550,7 +562,13 @@ def mblaze_run(d, n, env, outfile):
     return {"first_s": first, "full_s": full, "rss_kb": ru1.ru_maxrss + ru2.ru_maxrss, "lines": lines}
 
 
-def report_open(a, sizes, results, notes):
+def load_line(load):
+    (s, _, _), (e, _, _) = load
+    busy = " (others were busy: figures are noisier)" if max(s, e) > 1.5 else ""
+    return "load average: %.2f at the start, %.2f at the end%s" % (s, e, busy)
+
+
+def report_open(a, sizes, results, notes, load):
     m = machine()
     by = {(r["size"], r["tool"], r["mode"]): r for r in results}
     L = []
@@ -559,6 +577,7 @@ def report_open(a, sizes, results, notes):
     L.append("machine: %s, %d cores; %s" % (m["cpu"], m["cores"],
              "page cache dropped before every timed run (--cold-disk)" if a.cold_disk else
              "page-cache warm (every file read before timing; not a cold disk)"))
+    L.append(load_line(load))
     L.append("")
     L.append("%-7s %-8s %-12s %9s %9s %8s %5s" % ("msgs", "tool", "mode", "first s", "full s", "RSS MB", "runs"))
     for r in results:
@@ -599,7 +618,7 @@ def report_open(a, sizes, results, notes):
     text = "\n".join(L) + "\n"
     print(text, end="")
     doc = {"bench": "maildir-open", "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": m,
-           "page_cache": "dropped" if a.cold_disk else "warm", "runs": a.runs, "terminal": "%dx%d" % (COLS, ROWS),
+           "page_cache": "dropped" if a.cold_disk else "warm", "runs": a.runs, "loadavg": load, "terminal": "%dx%d" % (COLS, ROWS),
            "versions": {"neomutt": deb_version("neomutt"), "mblaze": deb_version("mblaze"),
                         "tmux": deb_version("tmux"), "wary": git_rev(a.top)},
            "results": results, "ratios": ratios, "notes": sorted(set(notes))}
@@ -645,6 +664,7 @@ def render(a):
     else:
         errors["wary"] = "no wary binary at %s (./setup.sh build, or BUILD=DIR)" % a.wary
     res = []
+    load0 = os.getloadavg()
     try:
         for tool, label, argv in tools:
             if tool in errors:
@@ -676,11 +696,13 @@ def render(a):
             del r["argv"], r["label"]
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    load = (load0, os.getloadavg())
     by = {r["tool"]: r for r in res}
     m = machine()
     L = ["render: parse and render every corpus message to text (%d msgs), xargs batches of 500, "
          "stdout to /dev/null, median of %d runs" % (n, a.runs),
-         "machine: %s, %d cores; page-cache warm (one untimed pass first)" % (m["cpu"], m["cores"]), "",
+         "machine: %s, %d cores; page-cache warm (one untimed pass first)" % (m["cpu"], m["cores"]),
+         load_line(load), "",
          "%-8s %-16s %9s %10s %12s  %s" % ("tool", "command", "median s", "msgs/s", "output MB", "")]
     for tool, label, _ in [("mblaze", "mshow", None), ("wary", "wary show", None)]:
         r = by.get(tool)
@@ -700,7 +722,7 @@ def render(a):
         L += ["", "wary / mshow: %.2f (messages per second; above 1: wary faster)" % rt]
     text = "\n".join(L) + "\n"
     print(text, end="")
-    doc = {"bench": "render", "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": m,
+    doc = {"bench": "render", "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": m, "loadavg": load,
            "versions": {"mblaze": deb_version("mblaze"), "wary": git_rev(a.top)},
            "results": res, "errors": errors, "ratio_wary_mshow": rt}
     rows = [(r["tool"], r["command"], r["msgs"], r["runs"], r["median_s"], r["msgs_per_s"],
@@ -739,7 +761,7 @@ def main():
     # the tmux server and the clients it runs.
     def stop(sig, _):
         raise KeyboardInterrupt
-    for s in (signal.SIGTERM, signal.SIGHUP):
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(s, stop)
     try:
         if a.cmd == "maildir-open":
