@@ -38,3 +38,12 @@ tests_fuzz_fuzz_maildir_hdr_SOURCES = tests/fuzz/fuzz_maildir_hdr.c
 tests_fuzz_fuzz_maildir_hdr_LDADD = $(FUZZ_LDADD)
 tests_fuzz_fuzz_maildir_hdr_LDFLAGS = $(FUZZ_LDFLAGS)
 endif
+
+# keys and theme files (owned by the keymap and theme parsers in ui/)
+if FUZZING
+EXTRA_PROGRAMS += tests/fuzz/fuzz_keymap
+tests_fuzz_fuzz_keymap_SOURCES = tests/fuzz/fuzz_keymap.c ui/keymap.c ui/theme.c ui/keyfile.c
+tests_fuzz_fuzz_keymap_CFLAGS = $(AM_CFLAGS) $(NCURSES_CFLAGS)
+tests_fuzz_fuzz_keymap_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_keymap_LDFLAGS = $(FUZZ_LDFLAGS)
+endif
