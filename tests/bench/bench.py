@@ -5,6 +5,7 @@ The shell scripts install the tools and build the corpus; this file times
 them.  It is not meant to be run by hand (see tests/bench/README).
 """
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -312,6 +313,21 @@ def warm_files(d):
     return n
 
 
+def private_copy(exe, work):
+    """The build tree may be rebuilt while the benchmark runs: every run
+    uses one copy of the binary, taken at the start."""
+    dst = os.path.join(work, "bin", os.path.basename(exe))
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    shutil.copy2(exe, dst)
+    with open(dst, "rb") as f:
+        WARY_ID["sha256"] = hashlib.sha256(f.read()).hexdigest()[:16]
+    WARY_ID["mtime"] = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(os.path.getmtime(exe)))
+    return dst
+
+
+WARY_ID = {}
+
+
 def du(d):
     return sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(d) for f in fs)
 
@@ -411,6 +427,8 @@ def maildir_open(a):
             wary_missing = "no wary binary at %s (./setup.sh build, or BUILD=DIR)" % a.wary
             log(wary_missing)
             tools.discard("wary")
+        else:
+            a.wary = private_copy(a.wary, work)
     load0 = os.getloadavg()
     try:
         tm = Tmux({"PATH": env["PATH"], "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
@@ -620,7 +638,7 @@ def report_open(a, sizes, results, notes, load):
     doc = {"bench": "maildir-open", "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": m,
            "page_cache": "dropped" if a.cold_disk else "warm", "runs": a.runs, "loadavg": load, "terminal": "%dx%d" % (COLS, ROWS),
            "versions": {"neomutt": deb_version("neomutt"), "mblaze": deb_version("mblaze"),
-                        "tmux": deb_version("tmux"), "wary": git_rev(a.top)},
+                        "tmux": deb_version("tmux"), "wary": git_rev(a.top), "wary_binary": WARY_ID},
            "results": results, "ratios": ratios, "notes": sorted(set(notes))}
     rows = [(r["size"], r["tool"], r["mode"], r["runs"], r["first_s"], r["full_s"], r["rss_mb"],
              ",".join(fmt(x["first_s"], 4) for x in r["all"]),
@@ -653,6 +671,7 @@ def render(a):
     tools = [("mblaze", "mshow", ["mshow"])]
     errors = {}
     if a.wary and os.access(a.wary, os.X_OK):
+        a.wary = private_copy(a.wary, work)
         tools.append(("wary", "wary show", [a.wary, "show"]))
         # A clear word when the subcommand is not there yet, instead of a
         # figure for printing usage 6000 times.
@@ -683,6 +702,11 @@ def render(a):
             res.append({"tool": tool, "command": label + " FILE...", "msgs": n, "runs": a.runs,
                         "all_s": [], "output_bytes": size, "exit_status": rc, "stderr_lines": len(warn),
                         "stderr_first": warn[0] if warn else "", "argv": argv, "label": label})
+        # The corpus's groups differ in kind (plain-text ham, HTML spam):
+        # timed apart as well, they show where a difference comes from.
+        groups = {}
+        for x in names:
+            groups.setdefault(x[2:].split(".", 1)[0], []).append(x)
         # Round robin, so a slow moment of the machine is shared.
         for i in range(a.runs):
             for r in res:
@@ -690,9 +714,15 @@ def render(a):
                     t, _, _ = timed(r["argv"], names, env, a.corpus, f)
                 r["all_s"].append(t)
                 log("%-9s run %d: %.3f s, %.0f msgs/s" % (r["label"], i + 1, t, n / t))
+                for g, gn in sorted(groups.items()):
+                    with open(os.devnull, "wb") as f:
+                        t, _, _ = timed(r["argv"], gn, env, a.corpus, f)
+                    r.setdefault("groups", {}).setdefault(g, {"msgs": len(gn), "all_s": []})["all_s"].append(t)
         for r in res:
             r["median_s"] = statistics.median(r["all_s"])
             r["msgs_per_s"] = n / r["median_s"]
+            for g in r.get("groups", {}).values():
+                g["msgs_per_s"] = g["msgs"] / statistics.median(g["all_s"])
             del r["argv"], r["label"]
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -719,11 +749,17 @@ def render(a):
     rt = None
     if "wary" in by and "mblaze" in by:
         rt = by["wary"]["msgs_per_s"] / by["mblaze"]["msgs_per_s"]
-        L += ["", "wary / mshow: %.2f (messages per second; above 1: wary faster)" % rt]
+        L += ["", "wary / mshow: %.2f (messages per second; above 1: wary faster)" % rt, "",
+              "by corpus group (msgs/s, median):",
+              "%-12s %6s %10s %10s %12s" % ("group", "msgs", "mshow", "wary", "wary/mshow")]
+        for g in sorted(by["wary"]["groups"]):
+            gw, gm = by["wary"]["groups"][g], by["mblaze"]["groups"][g]
+            L.append("%-12s %6d %10.0f %10.0f %12.2f" % (g, gw["msgs"], gm["msgs_per_s"], gw["msgs_per_s"],
+                                                         gw["msgs_per_s"] / gm["msgs_per_s"]))
     text = "\n".join(L) + "\n"
     print(text, end="")
     doc = {"bench": "render", "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": m, "loadavg": load,
-           "versions": {"mblaze": deb_version("mblaze"), "wary": git_rev(a.top)},
+           "versions": {"mblaze": deb_version("mblaze"), "wary": git_rev(a.top), "wary_binary": WARY_ID},
            "results": res, "errors": errors, "ratio_wary_mshow": rt}
     rows = [(r["tool"], r["command"], r["msgs"], r["runs"], r["median_s"], r["msgs_per_s"],
              ",".join("%.4f" % t for t in r["all_s"]), r["output_bytes"]) for r in res]
