@@ -94,19 +94,38 @@ static void headers(struct render_doc *d, const struct mail_msg *msg, enum rende
 			any = true;
 		}
 	} else {
-		/* Every field of each name, so two Subjects are both seen. */
+		/* One pass finds which fields to show (every one of each
+		 * name, so two Subjects are both seen); they are then shown in
+		 * the order of weeded[]. */
+		unsigned char *which = xcalloc(n ? n : 1, 1);
+		unsigned present = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			const char *name = mail_header_name(msg, i);
+			size_t len;
+
+			if (name == NULL)
+				continue;
+			len = strlen(name);
+			for (size_t w = 0; w < ARRAY_SIZE(weeded); w++) {
+				if (len == strlen(weeded[w]) && str_casecmp(name, weeded[w]) == 0) {
+					which[i] = (unsigned char)(w + 1);
+					present |= 1u << w;
+					break;
+				}
+			}
+		}
 		for (size_t w = 0; w < ARRAY_SIZE(weeded); w++) {
-			if (mail_header_count_named(msg, weeded[w]) == 0)
+			if (!(present & (1u << w)))
 				continue;
 			for (size_t i = 0; i < n; i++) {
-				const char *name = mail_header_name(msg, i);
-
-				if (name != NULL && str_casecmp(name, weeded[w]) == 0) {
+				if (which[i] == w + 1) {
 					header_line(d, weeded[w], mail_header_value(msg, i));
 					any = true;
 				}
 			}
 		}
+		free(which);
 	}
 	if (any)
 		render_doc_add_safe(d, RENDER_BODY, "", 0);
