@@ -1312,10 +1312,10 @@ static void read_keys(struct app *a)
 	while ((rc = get_wch(&ch)) != ERR) {
 		int key = (int)ch;
 
-		if (rc == KEY_CODE_YES && ch == KEY_RESIZE) {
-			on_resize(a);
+		/* resizeterm() (from the signal pipe) queues this; the size
+		 * is already taken. */
+		if (rc == KEY_CODE_YES && ch == KEY_RESIZE)
 			continue;
-		}
 		if (rc == OK && ch == '\r')
 			key = '\n';
 		handle_key(a, key);
