@@ -623,6 +623,12 @@ def report_open(a, sizes, results, notes, load):
             L.append("%-7d wary %-10s / %-20s first %5s  full %5s  RSS %5s%s" % (
                 n, wm, rr["peer"], fmt(rr["first"]), fmt(rr["full"]), fmt(rr["rss"]),
                 ("   [%s]" % goal) if goal else ""))
+    for n in sizes:
+        fs = [(m, by[(n, "wary", m)]["first_s"]) for m in ("no cache", "cache warm")
+              if (n, "wary", m) in by and by[(n, "wary", m)]["first_s"] is not None]
+        if fs:
+            L.append("%-7d wary first screen: %s   [< 0.5 s]" % (
+                n, ", ".join("%s %.3f s" % (m, t) for m, t in fs)))
     if not ratios:
         L.append("(none: wary has no figures in this run)")
     L.append("")
