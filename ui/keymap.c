@@ -152,6 +152,47 @@ const char *keymap_menu_name(enum km_menu m)
 	return menu_names[m];
 }
 
+/* Edit distance, for "did you mean"; names longer than 40 never match. */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), prev[41], cur[41];
+
+	if (la > 40 || lb > 40)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+			size_t m = sub < del ? sub : del;
+
+			cur[j] = m < ins ? m : ins;
+		}
+		memcpy(prev, cur, (lb + 1) * sizeof(size_t));
+	}
+	return prev[lb];
+}
+
+/* The function a mistyped name most likely meant, or NULL. */
+static const char *suggest_func(const char *name)
+{
+	const char *best = NULL;
+	size_t bestd = SIZE_MAX, len = strlen(name);
+	size_t limit = len <= 5 ? 1 : len <= 10 ? 2 : 3;
+
+	for (size_t i = 0; i < ARRAY_SIZE(funcs); i++) {
+		size_t d = distance(name, funcs[i].name);
+
+		if (d < bestd) {
+			bestd = d;
+			best = funcs[i].name;
+		}
+	}
+	return bestd <= limit ? best : NULL;
+}
+
 /* ---- key notation ---- */
 
 static int ctrl_of(int c)
@@ -215,6 +256,95 @@ static bool named_key(const char *name, size_t len, bool macro, int *code)
 	return false;
 }
 
+/* One character at *pp as a key code. */
+static bool parse_char(const unsigned char **pp, const unsigned char *end, int *code, char *why,
+                       size_t whylen)
+{
+	uint32_t cp;
+	size_t k = utf8_decode(*pp, (size_t)(end - *pp), &cp);
+
+	if (k == 0) {
+		err_set(why, whylen, WARY_EPARSE, "not valid UTF-8");
+		return false;
+	}
+	/* ncurses returns KEY_* codes in this range, so these code points
+	 * cannot be told from keys */
+	if (cp >= KEY_MIN && cp <= KEY_MAX) {
+		err_set(why, whylen, WARY_EPARSE, "U+%04X cannot be bound: ncurses uses its code for a key",
+		        (unsigned)cp);
+		return false;
+	}
+	*code = (int)cp;
+	*pp += k;
+	return true;
+}
+
+/* A backslash sequence at *pp (at the backslash). */
+static bool parse_escape(const unsigned char **pp, const unsigned char *end, int *code, char *why,
+                         size_t whylen)
+{
+	const unsigned char *p = *pp;
+
+	if (p + 1 >= end) {
+		err_set(why, whylen, WARY_EPARSE, "a backslash ends it");
+		return false;
+	}
+	switch (p[1]) {
+	case 'C':
+	case 'c':
+		*code = p + 2 < end ? ctrl_of(p[2]) : -1;
+		if (*code < 0) {
+			err_set(why, whylen, WARY_EPARSE,
+			        "\\C must be followed by a letter or one of @[\\]^_?");
+			return false;
+		}
+		*pp += 3;
+		return true;
+	case 'e':
+	case 'E':
+		*code = KM_ESC;
+		break;
+	case 'n':
+		*code = '\n';
+		break;
+	case 't':
+		*code = '\t';
+		break;
+	case 'r':
+		*code = '\r';
+		break;
+	default:
+		/* \x is x itself: \\ \< \# \" \^ */
+		*pp += 1;
+		return parse_char(pp, end, code, why, whylen);
+	}
+	*pp += 2;
+	return true;
+}
+
+/* <name> at *pp.  Returns 1 for a key, 0 when this < starts no name (it
+ * is then a plain <), -1 for an unknown name. */
+static int parse_named(const unsigned char **pp, const unsigned char *end, bool macro, int *code,
+                       char *why, size_t whylen)
+{
+	const unsigned char *p = *pp, *q = p + 1;
+	size_t len;
+
+	while (q < end && is_name_char(*q))
+		q++;
+	if (q == p + 1 || q >= end || *q != '>')
+		return 0;
+	len = (size_t)(q - p - 1);
+	if (!named_key((const char *)p + 1, len, macro, code)) {
+		err_set(why, whylen, WARY_EPARSE, "unknown %s <%.*s>",
+		        macro ? "function or key" : "key name", (int)(len > 40 ? 40 : len),
+		        (const char *)p + 1);
+		return -1;
+	}
+	*pp = q + 1;
+	return 1;
+}
+
 /* Parse key notation.  escapes is false for single-quoted text, where
  * only <names> are special (as in mutt).  Returns the count or -1 with
  * why filled. */
@@ -222,105 +352,36 @@ static int parse_keys(const char *s, bool escapes, bool macro, int *out, size_t 
                       size_t whylen)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t n = 0, len = strlen(s);
-	const unsigned char *end = p + len;
+	const unsigned char *end = p + strlen(s);
+	size_t n = 0;
 
 	while (p < end) {
-		int code;
+		int code, named;
+		bool ok;
 
 		if (n >= max) {
 			err_set(why, whylen, WARY_ELIMIT, "longer than %zu keys", max);
 			return -1;
 		}
 		if (escapes && *p == '\\') {
-			if (p + 1 >= end) {
-				err_set(why, whylen, WARY_EPARSE, "a backslash ends it");
-				return -1;
-			}
-			switch (p[1]) {
-			case 'C':
-			case 'c':
-				code = p + 2 < end ? ctrl_of(p[2]) : -1;
-				if (code < 0) {
-					err_set(why, whylen, WARY_EPARSE,
-					        "\\C must be followed by a letter or one of @[\\]^_?");
-					return -1;
-				}
-				out[n++] = code;
-				p += 3;
-				continue;
-			case 'e':
-			case 'E':
-				code = KM_ESC;
-				break;
-			case 'n':
-				code = '\n';
-				break;
-			case 't':
-				code = '\t';
-				break;
-			case 'r':
-				code = '\r';
-				break;
-			default:
-				/* \x is x itself: \\ \< \# \" \^ */
-				p++;
-				goto character;
-			}
-			out[n++] = code;
+			ok = parse_escape(&p, end, &code, why, whylen);
+		} else if (escapes && *p == '^' && p + 1 < end && p[1] == '^') {
+			code = '^';
 			p += 2;
-			continue;
-		}
-		if (escapes && *p == '^' && p + 1 < end) {
-			if (p[1] == '^') {
-				out[n++] = '^';
-				p += 2;
-				continue;
-			}
+			ok = true;
+		} else if (escapes && *p == '^' && p + 1 < end && ctrl_of(p[1]) >= 0) {
 			code = ctrl_of(p[1]);
-			if (code >= 0) {
-				out[n++] = code;
-				p += 2;
-				continue;
-			}
+			p += 2;
+			ok = true;
+		} else if (*p == '<' && (named = parse_named(&p, end, macro, &code, why, whylen)) != 0) {
+			ok = named > 0;
+		} else {
 			/* "^" before anything else is itself, as in mutt */
+			ok = parse_char(&p, end, &code, why, whylen);
 		}
-		if (*p == '<') {
-			const unsigned char *q = p + 1;
-
-			while (q < end && is_name_char(*q))
-				q++;
-			if (q > p + 1 && q < end && *q == '>') {
-				if (!named_key((const char *)p + 1, (size_t)(q - p - 1), macro, &code)) {
-					err_set(why, whylen, WARY_EPARSE, "unknown %s <%.*s>",
-					        macro ? "function or key" : "key name",
-					        (int)(q - p - 1 > 40 ? 40 : q - p - 1), (const char *)p + 1);
-					return -1;
-				}
-				out[n++] = code;
-				p = q + 1;
-				continue;
-			}
-		}
-character: {
-			uint32_t cp;
-			size_t k = utf8_decode(p, (size_t)(end - p), &cp);
-
-			if (k == 0) {
-				err_set(why, whylen, WARY_EPARSE, "not valid UTF-8");
-				return -1;
-			}
-			/* ncurses returns KEY_* codes in this range, so these code
-			 * points cannot be told from keys */
-			if (cp >= KEY_MIN && cp <= KEY_MAX) {
-				err_set(why, whylen, WARY_EPARSE,
-				        "U+%04X cannot be bound: ncurses uses its code for a key",
-				        (unsigned)cp);
-				return -1;
-			}
-			out[n++] = (int)cp;
-			p += k;
-		}
+		if (!ok)
+			return -1;
+		out[n++] = code;
 	}
 	return (int)n;
 }
@@ -767,8 +828,12 @@ static void cmd_bind(struct keymap *km, const struct keyfile_line *l)
 		f = keymap_func_by_name(l->w[3].text);
 		if (f == NULL) {
 			char *q = keyfile_quote_word(l->w[3].text);
+			const char *hint = suggest_func(l->w[3].text);
 
-			keyfile_error(km->kf, l, "unknown function '%s'", q);
+			if (hint != NULL)
+				keyfile_error(km->kf, l, "unknown function '%s'; did you mean '%s'?", q, hint);
+			else
+				keyfile_error(km->kf, l, "unknown function '%s'", q);
 			free(q);
 			return;
 		}

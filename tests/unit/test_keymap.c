@@ -309,7 +309,10 @@ static void test_errors(void)
 	struct keymap *km = NULL;
 
 	expect_error("\nbind indx j next-entry\n", "t.keys:2: unknown menu 'indx'", "unknown menu");
-	expect_error("bind index j next-entri\n", "t.keys:1: unknown function 'next-entri'",
+	expect_error("bind index j next-entri\n",
+	             "t.keys:1: unknown function 'next-entri'; did you mean 'next-entry'?",
+	             "unknown function, with a suggestion");
+	expect_error("bind index j frobnicate\n", "t.keys:1: unknown function 'frobnicate'",
 	             "unknown function");
 	expect_error("bind index h display-toggle-weed\n",
 	             "t.keys:1: function 'display-toggle-weed' cannot be bound in menu 'index'",
