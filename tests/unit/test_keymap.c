@@ -800,7 +800,49 @@ static void test_theme(void)
 	theme_free(&t);
 }
 
-/* Every function and theme object is documented in the man page. */
+/* The man page's line for func in a preset, as it is written there:
+ * "vim: generic \fBgg\fP; index \fBgg\fP." */
+static void preset_line(const struct keymap *km, const char *preset, enum km_func func,
+                        struct buf *out)
+{
+	bool any = false;
+
+	buf_reset(out);
+	buf_addf(out, "%s: ", preset);
+	for (int m = 0; m < KM_MENU_COUNT; m++) {
+		bool first = true;
+
+		for (size_t i = 0; i < keymap_binding_count(km, (enum km_menu)m); i++) {
+			const char *keys = NULL;
+			const struct km_binding *b = keymap_binding_at(km, (enum km_menu)m, i, &keys);
+
+			if (b->func != func)
+				continue;
+			if (first)
+				buf_addf(out, "%s%s ", any ? "; " : "", keymap_menu_name((enum km_menu)m));
+			else
+				buf_addch(out, ' ');
+			first = false;
+			any = true;
+			buf_adds(out, "\\fB");
+			for (const char *k = keys; *k; k++) {
+				if (*k == '\\')
+					buf_adds(out, "\\e");
+				else if (*k == '-')
+					buf_adds(out, "\\-");
+				else
+					buf_addch(out, *k);
+			}
+			buf_adds(out, "\\fP");
+		}
+	}
+	if (!any)
+		buf_adds(out, "unbound");
+	buf_addch(out, '.');
+}
+
+/* Every function and theme object is documented in the man page, and
+ * the keys it gives for each preset are the keys the preset binds. */
 static void test_man_page(void)
 {
 	struct buf man = BUF_INIT;
@@ -818,6 +860,31 @@ static void test_man_page(void)
 		snprintf(needle, sizeof(needle), ".B %s\n", f[i].name);
 		snprintf(what, sizeof(what), "man page documents function %s", f[i].name);
 		T_OK(has(man.data, needle), what);
+	}
+	{
+		static const char *const presets[] = { "default", "vim", "simple" };
+		struct buf line = BUF_INIT;
+
+		buf_init(&line);
+		for (size_t p = 0; p < ARRAY_SIZE(presets); p++) {
+			struct keymap *km = keymap_new();
+			bool all = true;
+			char what[128];
+
+			keymap_set_preset_dir(km, PRESETS);
+			keymap_load(km, presets[p], err, sizeof(err));
+			for (size_t i = 0; i < n; i++) {
+				preset_line(km, presets[p], f[i].id, &line);
+				if (!has(man.data, line.data)) {
+					printf("#   %s: want the line: %s\n", f[i].name, line.data);
+					all = false;
+				}
+			}
+			snprintf(what, sizeof(what), "man page gives the keys of preset %s", presets[p]);
+			T_OK(all, what);
+			keymap_free(&km);
+		}
+		buf_release(&line);
 	}
 	for (int o = 0; o < TH_OBJ_COUNT; o++) {
 		char needle[128], what[128];
