@@ -279,32 +279,34 @@ static void part_read_headers(struct mail_part *p, const char *default_type)
 		p->filename = xstrdup(name);
 }
 
-static const char *find_delim(const char *body, size_t len, size_t from, const char *bd,
-                              size_t bdlen, size_t *line_start, size_t *after, bool *close)
+/* Find the next delimiter line "--boundary" at or after from.  needle is
+ * "\n--boundary", so memmem skips everything that cannot match. */
+static const char *find_delim(const char *body, size_t len, size_t from, const char *needle,
+                              size_t nlen, size_t *line_start, size_t *after, bool *close)
 {
 	size_t pos = from;
 
-	while (pos + bdlen + 2 <= len) {
-		const char *hit = memmem(body + pos, len - pos, "--", 2);
-		size_t at, e;
+	while (pos < len) {
+		size_t at, e, k;
 
-		if (hit == NULL)
-			return NULL;
-		at = (size_t)(hit - body);
+		if (pos == 0 && len >= nlen - 1 && memcmp(body, needle + 1, nlen - 1) == 0) {
+			at = 0;
+		} else {
+			const char *hit = memmem(body + (pos ? pos - 1 : 0), len - (pos ? pos - 1 : 0),
+			                         needle, nlen);
+			if (hit == NULL)
+				return NULL;
+			at = (size_t)(hit - body) + 1;
+		}
+		e = at + nlen - 1;
 		pos = at + 1;
-		if (at != 0 && body[at - 1] != '\n')
-			continue;
-		if (at + 2 + bdlen > len || memcmp(body + at + 2, bd, bdlen) != 0)
-			continue;
-		e = at + 2 + bdlen;
 		*close = e + 2 <= len && body[e] == '-' && body[e + 1] == '-';
-		if (*close)
+		if (*close) {
 			e += 2;
-		else {
+		} else {
 			/* only transport padding may follow: "--b1" is not "--b" */
-			size_t k = e;
-			while (k < len && (body[k] == ' ' || body[k] == '\t' || body[k] == '\r'))
-				k++;
+			for (k = e; k < len && (body[k] == ' ' || body[k] == '\t' || body[k] == '\r'); k++)
+				;
 			if (k < len && body[k] != '\n')
 				continue;
 		}
@@ -312,7 +314,7 @@ static const char *find_delim(const char *body, size_t len, size_t from, const c
 			e++;
 		*line_start = at;
 		*after = e < len ? e + 1 : len;
-		return hit;
+		return body + at;
 	}
 	return NULL;
 }
@@ -324,8 +326,9 @@ static void parse_multipart(struct mail_part *p)
 {
 	struct mail_msg *m = p->msg;
 	const char *bd = mime_param_find(p->params, p->nparams, "boundary");
-	size_t bdlen = bd ? strlen(bd) : 0, pos = 0, ls, after, start = 0;
+	size_t bdlen = bd ? strlen(bd) : 0, pos = 0, ls, after, start = 0, nlen;
 	bool close = false, started = false, closed = false;
+	char needle[MAIL_MAX_BOUNDARY + 4];
 	const char *child_type = strcmp(p->type, "multipart/digest") == 0 ? "message/rfc822" :
 	                                                                    "text/plain";
 
@@ -339,7 +342,8 @@ static void parse_multipart(struct mail_part *p)
 		          MAIL_MAX_DEPTH);
 		return;
 	}
-	while (find_delim(p->body, p->bodylen, pos, bd, bdlen, &ls, &after, &close) != NULL) {
+	nlen = (size_t)snprintf(needle, sizeof(needle), "\n--%s", bd);
+	while (find_delim(p->body, p->bodylen, pos, needle, nlen, &ls, &after, &close) != NULL) {
 		if (started) {
 			size_t end = ls;
 			struct mail_part *c;
