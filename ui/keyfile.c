@@ -34,6 +34,8 @@ struct keyfile {
 };
 
 static void msgs_vadd(struct msgs *m, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+static void msgs_vadd(struct msgs *m, const char *fmt, va_list ap)
 {
 	struct buf b;
 
