@@ -5,9 +5,12 @@
  * addresses (with the strict From rules of the design, 4.6), RFC 2047 and
  * RFC 2231 decoding, charsets to UTF-8 through iconv, the MIME tree,
  * quoted-printable and base64, format=flowed, dates and JWZ threading.
- * Built on libetpan's IMF and MIME parsers.  Knows nothing of the network
- * or the terminal: strings returned here are decoded UTF-8 but NOT yet
- * made safe; callers pass them through safe_text() before display.
+ * The parsers are our own, not libetpan's: its MIME parser did not finish
+ * a 7 MB message nested 100,000 deep in 20 s, and its address parser takes
+ * "a@b <c@d>" as well-formed, which the From rules must not.  Knows
+ * nothing of the network or the terminal: strings returned here are
+ * decoded UTF-8 but NOT yet made safe; callers pass them through
+ * safe_text() before display.
  *
  * Limits (design 4.9) are enforced on every parse: see MAIL_MAX_*.  A
  * message over MAIL_MAX_SIZE fails; the other limits cut the parse short

@@ -554,7 +554,8 @@ char *mail_header_decoded(const struct mail_msg *msg, const char *name)
 {
 	const char *v = mail_header_get(msg, name);
 
-	return v != NULL ? mail_rfc2047_decode(v, strlen(v)) : NULL;
+	/* folding over blank lines leaves white space at the ends */
+	return v != NULL ? str_trim(mail_rfc2047_decode(v, strlen(v))) : NULL;
 }
 
 const struct mail_part *mail_root(const struct mail_msg *msg)

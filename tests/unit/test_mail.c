@@ -287,8 +287,11 @@ static void test_headers(void)
 	T_OK(mail_warning_count(m) >= 1, "garbage header line warned");
 	mail_free(&m);
 
-	m = parse_str("Subject: a\n \n\t\nX: b\n\nbody");
+	m = parse_str("Subject:\n \n\t\n  a  b \nX: b\n\nbody");
 	T_INT(mail_header_count(m), 2, "whitespace-only continuation lines do not end headers");
+	s = mail_header_decoded(m, "Subject");
+	T_STR(s, "a  b", "decoded value trimmed at the ends only");
+	free(s);
 	mail_free(&m);
 
 	m = parse_str("Subject: x\rFrom: evil@x\nFrom: a@b\n\n");
