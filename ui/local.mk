@@ -5,6 +5,11 @@ wary_SOURCES += ui/main.c ui/app.c ui/app.h ui/worker.c ui/worker.h \
 # tree, so the binary runs from the build tree before `make install`.
 wary_CPPFLAGS = $(AM_CPPFLAGS) -DWARY_SRCDIR='"$(abs_top_srcdir)"'
 dist_man_MANS += doc/wary.1
+# The UI's models without a terminal (index, text views, the worker).
+check_PROGRAMS += tests/unit/test_ui
+tests_unit_test_ui_SOURCES = tests/unit/test_ui.c ui/index.c ui/textview.c ui/worker.c
+tests_unit_test_ui_CPPFLAGS = $(AM_CPPFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_unit_test_ui_LDADD = $(TEST_LIBS)
 # Keymap and theme parsers and the line reader they share.
 wary_SOURCES += ui/keymap.c ui/keymap.h ui/theme.c ui/theme.h ui/keyfile.c ui/keyfile.h
 check_PROGRAMS += tests/unit/test_keymap
