@@ -129,6 +129,16 @@ def vm_hwm_kb(pid):
     return None
 
 
+def cpu_s(pid):
+    """User + system CPU of a process and all its threads so far."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            st = f.read().rsplit(")", 1)[1].split()
+        return (int(st[11]) + int(st[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def alive(pid):
     try:
         with open("/proc/%d/stat" % pid) as f:
@@ -197,6 +207,7 @@ def tui_run(tm, work, argv, env, first_seen, full_seen, timeout, quit_keys="q"):
                                  % (argv[0], timeout, "\n".join(screen)))
             time.sleep(POLL_S)
         rss = vm_hwm_kb(pid)
+        cpu = cpu_s(pid)
         tq = time.perf_counter()
         tm.cmd("send-keys -t %s %s" % (name, quit_keys))
         # A client that writes its cache on quit must finish before the
@@ -206,7 +217,7 @@ def tui_run(tm, work, argv, env, first_seen, full_seen, timeout, quit_keys="q"):
                 raise BenchError("%s did not quit within 60 s of %r; last screen:\n%s"
                                  % (argv[0], quit_keys, "\n".join(tm.cmd("capture-pane -p -t %s" % name))))
             time.sleep(0.005)
-        return {"first_s": first, "full_s": full, "rss_kb": rss,
+        return {"first_s": first, "full_s": full, "rss_kb": rss, "cpu_s": cpu,
                 "quit_s": time.perf_counter() - tq, "screens": (screen_first, screen)}
     finally:
         try:
@@ -484,9 +495,9 @@ def maildir_open(a):
                         restore("%s (%s)" % (tool, mode))
                 else:
                     r = mblaze_run(arg, n, env, os.path.join(work, "mscan.out"))
-                log("%d msgs: %-7s %-11s first %6s s  full %6s s  RSS %6s MB" % (
+                log("%d msgs: %-7s %-11s first %6s s  full %6s s  RSS %6s MB  CPU %6s s" % (
                     n, tool, mode, fmt(r["first_s"], 3), fmt(r["full_s"], 3),
-                    fmt(r["rss_kb"] / 1024 if r["rss_kb"] else None, 1)))
+                    fmt(r["rss_kb"] / 1024 if r["rss_kb"] else None, 1), fmt(r.get("cpu_s"), 2)))
                 sc = r.pop("screens", None)
                 if sc:
                     screens[(n, tool, mode)] = sc
@@ -527,10 +538,14 @@ def maildir_open(a):
                     "first_s": median([r["first_s"] for r in rs]),
                     "full_s": median([r["full_s"] for r in rs]),
                     "rss_mb": median([r["rss_kb"] / 1024 if r["rss_kb"] else None for r in rs]),
+                    "cpu_s": median([r.get("cpu_s") for r in rs]),
+                    "full_min": min([r["full_s"] for r in rs], default=None),
+                    "full_max": max([r["full_s"] for r in rs], default=None),
                     "all": rs, "error": errors.get((tool, mode))})
             if wary_missing:
                 results.append({"size": n, "tool": "wary", "mode": "-", "runs": 0, "first_s": None,
-                                "full_s": None, "rss_mb": None, "all": [], "error": wary_missing})
+                                "full_s": None, "rss_mb": None, "cpu_s": None, "full_min": None,
+                                "full_max": None, "all": [], "error": wary_missing})
     finally:
         if tm is not None:
             tm.close()
@@ -577,7 +592,8 @@ def mblaze_run(d, n, env, outfile):
     p2.wait()
     p1.wait()
     # Both run at once, so the pipeline's peak is at most the sum.
-    return {"first_s": first, "full_s": full, "rss_kb": ru1.ru_maxrss + ru2.ru_maxrss, "lines": lines}
+    return {"first_s": first, "full_s": full, "rss_kb": ru1.ru_maxrss + ru2.ru_maxrss, "lines": lines,
+            "cpu_s": ru1.ru_utime + ru1.ru_stime + ru2.ru_utime + ru2.ru_stime}
 
 
 def load_line(load):
@@ -597,11 +613,14 @@ def report_open(a, sizes, results, notes, load):
              "page-cache warm (every file read before timing; not a cold disk)"))
     L.append(load_line(load))
     L.append("")
-    L.append("%-7s %-8s %-12s %9s %9s %8s %5s" % ("msgs", "tool", "mode", "first s", "full s", "RSS MB", "runs"))
+    L.append("%-7s %-8s %-12s %9s %9s %15s %8s %7s %5s" % ("msgs", "tool", "mode", "first s", "full s",
+                                                          "full min-max", "RSS MB", "CPU s", "runs"))
     for r in results:
-        L.append("%-7d %-8s %-12s %9s %9s %8s %5d%s" % (
-            r["size"], r["tool"], r["mode"], fmt(r["first_s"], 3), fmt(r["full_s"], 3),
-            fmt(r["rss_mb"], 1), r["runs"], ("   ERROR: " + r["error"].splitlines()[0]) if r["error"] else ""))
+        rng = "-" if r["full_min"] is None else "%.3f-%.3f" % (r["full_min"], r["full_max"])
+        L.append("%-7d %-8s %-12s %9s %9s %15s %8s %7s %5d%s" % (
+            r["size"], r["tool"], r["mode"], fmt(r["first_s"], 3), fmt(r["full_s"], 3), rng,
+            fmt(r["rss_mb"], 1), fmt(r["cpu_s"], 2), r["runs"],
+            ("   ERROR: " + r["error"].splitlines()[0]) if r["error"] else ""))
     L.append("")
     L.append("ratios, wary / peer (below 1: wary faster or smaller); design goals in brackets")
     ratios = []
@@ -618,10 +637,10 @@ def report_open(a, sizes, results, notes, load):
                 continue
             rr = {"size": n, "wary": wm, "peer": "%s %s" % (pt, pm),
                   "first": ratio(w["first_s"], p["first_s"]), "full": ratio(w["full_s"], p["full_s"]),
-                  "rss": ratio(w["rss_mb"], p["rss_mb"])}
+                  "rss": ratio(w["rss_mb"], p["rss_mb"]), "cpu": ratio(w["cpu_s"], p["cpu_s"])}
             ratios.append(rr)
-            L.append("%-7d wary %-10s / %-20s first %5s  full %5s  RSS %5s%s" % (
-                n, wm, rr["peer"], fmt(rr["first"]), fmt(rr["full"]), fmt(rr["rss"]),
+            L.append("%-7d wary %-10s / %-20s first %5s  full %5s  RSS %5s  CPU %5s%s" % (
+                n, wm, rr["peer"], fmt(rr["first"]), fmt(rr["full"]), fmt(rr["rss"]), fmt(rr["cpu"]),
                 ("   [%s]" % goal) if goal else ""))
     for n in sizes:
         fs = [(m, by[(n, "wary", m)]["first_s"]) for m in ("no cache", "cache warm")
@@ -636,7 +655,8 @@ def report_open(a, sizes, results, notes, load):
              "printed by mlist|mscan|head -40).")
     L.append("full index: neomutt's status shows Msgs:N (it draws only after reading everything); wary's "
              "status line shows \"N msgs\" and no \"loading\"; mblaze: mlist|mscan >file has finished.")
-    L.append("RSS: VmHWM just before quitting; mblaze: mlist + mscan peaks.")
+    L.append("RSS: VmHWM just before quitting; mblaze: mlist + mscan peaks.  CPU: user+system time of the "
+             "client (all threads) up to the full index; mblaze: mlist + mscan.")
     for nt in sorted(set(notes)):
         L.append("note: " + nt)
     text = "\n".join(L) + "\n"
@@ -646,11 +666,11 @@ def report_open(a, sizes, results, notes, load):
            "versions": {"neomutt": deb_version("neomutt"), "mblaze": deb_version("mblaze"),
                         "tmux": deb_version("tmux"), "wary": git_rev(a.top), "wary_binary": WARY_ID},
            "results": results, "ratios": ratios, "notes": sorted(set(notes))}
-    rows = [(r["size"], r["tool"], r["mode"], r["runs"], r["first_s"], r["full_s"], r["rss_mb"],
+    rows = [(r["size"], r["tool"], r["mode"], r["runs"], r["first_s"], r["full_s"], r["rss_mb"], r["cpu_s"],
              ",".join(fmt(x["first_s"], 4) for x in r["all"]),
              ",".join(fmt(x["full_s"], 4) for x in r["all"]), r["error"] or "") for r in results]
     paths = write_outputs(a.out, "maildir-open", rows,
-                          ["msgs", "tool", "mode", "runs", "first_s", "full_s", "rss_mb",
+                          ["msgs", "tool", "mode", "runs", "first_s", "full_s", "rss_mb", "cpu_s",
                            "first_all", "full_all", "error"], doc, text)
     log("written: " + ", ".join(os.path.relpath(p, a.top) for p in paths))
 
