@@ -113,7 +113,7 @@ static bool looks_encoded(const char *s)
 struct parser {
 	struct lexer lx;
 	struct mail_addr_list *out;
-	struct addr_extra *extra;
+	struct mail_addr_extra *extra;
 	size_t cap;
 	bool bad;
 };
@@ -310,7 +310,7 @@ static void read_address(struct parser *ps, bool allow_group)
 	buf_release(&lp);
 }
 
-int addr_parse_ex(const char *value, struct mail_addr_list *out, struct addr_extra **extra,
+int mail_addr_parse_ex(const char *value, struct mail_addr_list *out, struct mail_addr_extra **extra,
                   char *err, size_t errlen)
 {
 	struct parser ps;
@@ -352,7 +352,7 @@ int addr_parse_ex(const char *value, struct mail_addr_list *out, struct addr_ext
 
 int mail_addr_parse(const char *value, struct mail_addr_list *out, char *err, size_t errlen)
 {
-	return addr_parse_ex(value, out, NULL, err, errlen);
+	return mail_addr_parse_ex(value, out, NULL, err, errlen);
 }
 
 void mail_addr_list_clear(struct mail_addr_list *l)
@@ -436,7 +436,7 @@ static bool non_ascii_domain(const char *d)
 int mail_from_get(const struct mail_msg *msg, struct mail_from *out)
 {
 	struct mail_addr_list l = { NULL, 0 };
-	struct addr_extra *ex = NULL;
+	struct mail_addr_extra *ex = NULL;
 	size_t i, nfrom = 0, first = SIZE_MAX, nmb = 0, mb = SIZE_MAX;
 	int rc;
 
@@ -457,7 +457,7 @@ int mail_from_get(const struct mail_msg *msg, struct mail_from *out)
 	}
 	if (nfrom > 1)
 		out->flags |= MAIL_FROM_MULTIPLE_HEADERS;
-	rc = addr_parse_ex(mail_header_value(msg, first), &l, &ex, NULL, 0);
+	rc = mail_addr_parse_ex(mail_header_value(msg, first), &l, &ex, NULL, 0);
 	if (rc != WARY_OK)
 		out->flags |= MAIL_FROM_MALFORMED;
 	for (i = 0; i < l.n; i++) {

@@ -195,7 +195,7 @@ static bool from_iconv(const char *name, const char *in, size_t len, struct buf 
 	return true;
 }
 
-bool charset_known(const char *charset)
+bool mail_charset_known(const char *charset)
 {
 	char iname[CHARSET_NAME_MAX + 1];
 	iconv_t cd;
@@ -214,7 +214,7 @@ bool charset_known(const char *charset)
 	}
 }
 
-bool charset_convert(const char *charset, const char *in, size_t len, struct buf *out)
+bool mail_charset_convert(const char *charset, const char *in, size_t len, struct buf *out)
 {
 	char iname[CHARSET_NAME_MAX + 1];
 	size_t start = out->len;
@@ -253,6 +253,6 @@ char *mail_to_utf8(const char *charset, const char *in, size_t len, size_t *outl
 	struct buf b;
 
 	buf_init(&b);
-	(void)charset_convert(charset, in, len, &b);
+	(void)mail_charset_convert(charset, in, len, &b);
 	return buf_detach(&b, outlen);
 }

@@ -60,23 +60,23 @@ void mail_warn(struct mail_msg *m, const char *fmt, ...) __attribute__((format(p
 
 /* Convert to UTF-8, appending to out.  Returns false when the charset is
  * not one we can convert (out then holds the fallback decoding). */
-bool charset_convert(const char *charset, const char *in, size_t len, struct buf *out);
+bool mail_charset_convert(const char *charset, const char *in, size_t len, struct buf *out);
 /* Is charset usable (known and its name harmless)? */
-bool charset_known(const char *charset);
+bool mail_charset_known(const char *charset);
 
 /* Content-Type / Content-Disposition value: "type" lower-cased (or NULL
  * when unusable) and the parameters, RFC 2231 joined and decoded. */
-void mime_parse_params(const char *value, char **type, struct mail_param **params, size_t *n);
-void mime_params_free(struct mail_param *params, size_t n);
-const char *mime_param_find(const struct mail_param *params, size_t n, const char *name);
+void mail_params_parse(const char *value, char **type, struct mail_param **params, size_t *n);
+void mail_params_free(struct mail_param *params, size_t n);
+const char *mail_params_find(const struct mail_param *params, size_t n, const char *name);
 
 /* Address parsing with what the From rules need to know. */
-struct addr_extra {
+struct mail_addr_extra {
 	bool display_encoded; /* display name had an encoded-word */
 	bool addr_encoded;    /* addr-spec held something like an encoded-word */
 	bool is_group;
 };
-int addr_parse_ex(const char *value, struct mail_addr_list *out, struct addr_extra **extra,
+int mail_addr_parse_ex(const char *value, struct mail_addr_list *out, struct mail_addr_extra **extra,
                   char *err, size_t errlen);
 
 #endif

@@ -244,7 +244,7 @@ static void part_read_headers(struct mail_part *p, const char *default_type)
 	const char *name;
 
 	if (ct != NULL) {
-		mime_parse_params(ct, &p->type, &p->params, &p->nparams);
+		mail_params_parse(ct, &p->type, &p->params, &p->nparams);
 		if (!valid_mime_type(p->type)) {
 			mail_warn(p->msg, "unusable Content-Type \"%.60s\"; read as text/plain", ct);
 			free(p->type);
@@ -254,7 +254,7 @@ static void part_read_headers(struct mail_part *p, const char *default_type)
 		p->type = xstrdup(default_type);
 	}
 	if (cd != NULL) {
-		mime_parse_params(cd, &p->disp, &p->dparams, &p->ndparams);
+		mail_params_parse(cd, &p->disp, &p->dparams, &p->ndparams);
 		if (p->disp[0] == '\0') {
 			free(p->disp);
 			p->disp = NULL;
@@ -272,9 +272,9 @@ static void part_read_headers(struct mail_part *p, const char *default_type)
 		          p->encoding);
 	if (cid != NULL)
 		p->id = str_trim(xstrdup(cid));
-	name = mime_param_find(p->dparams, p->ndparams, "filename");
+	name = mail_params_find(p->dparams, p->ndparams, "filename");
 	if (name == NULL)
-		name = mime_param_find(p->params, p->nparams, "name");
+		name = mail_params_find(p->params, p->nparams, "name");
 	if (name != NULL)
 		p->filename = xstrdup(name);
 }
@@ -325,7 +325,7 @@ static void parse_entity(struct mail_part *p, const char *data, size_t len, bool
 static void parse_multipart(struct mail_part *p)
 {
 	struct mail_msg *m = p->msg;
-	const char *bd = mime_param_find(p->params, p->nparams, "boundary");
+	const char *bd = mail_params_find(p->params, p->nparams, "boundary");
 	size_t bdlen = bd ? strlen(bd) : 0, pos = 0, ls, after, start = 0, nlen;
 	bool close = false, started = false, closed = false;
 	char needle[MAIL_MAX_BOUNDARY + 4];
@@ -447,7 +447,6 @@ static int parse_at_depth(const char *data, size_t len, bool copy, int depth,
 	m->root = part_new(m, NULL, depth);
 	m->root->fields = m->fields;
 	m->root->nfields = m->nfields;
-	(void)body_off;
 	m->root->body = m->raw + body_off;
 	m->root->bodylen = len - body_off;
 	part_read_headers(m->root, "text/plain");
@@ -474,9 +473,9 @@ void mail_free(struct mail_msg **mp)
 		struct mail_part *p = m->parts[i];
 		free(p->kids);
 		free(p->type);
-		mime_params_free(p->params, p->nparams);
+		mail_params_free(p->params, p->nparams);
 		free(p->disp);
-		mime_params_free(p->dparams, p->ndparams);
+		mail_params_free(p->dparams, p->ndparams);
 		free(p->encoding);
 		free(p->id);
 		free(p->filename);
@@ -590,7 +589,7 @@ const char *mail_part_type(const struct mail_part *p)
 
 const char *mail_part_param(const struct mail_part *p, const char *name)
 {
-	return mime_param_find(p->params, p->nparams, name);
+	return mail_params_find(p->params, p->nparams, name);
 }
 
 const char *mail_part_disposition(const struct mail_part *p)
@@ -665,7 +664,7 @@ int mail_part_text(const struct mail_part *p, struct buf *out, char *err, size_t
 	rc = mail_part_decode(p, &raw, err, errlen);
 	if (rc != WARY_OK)
 		goto done;
-	(void)charset_convert(cs, raw.data, raw.len, out);
+	(void)mail_charset_convert(cs, raw.data, raw.len, out);
 	crlf_to_lf(out);
 	if (strcmp(p->type, "text/plain") == 0 && fmt != NULL && str_casecmp(fmt, "flowed") == 0) {
 		const char *ds = mail_part_param(p, "delsp");

@@ -62,29 +62,27 @@ struct ew_state {
 static void ew_flush(struct ew_state *st)
 {
 	if (st->cs[0] != '\0')
-		(void)charset_convert(st->cs, st->pending.data, st->pending.len, st->out);
+		(void)mail_charset_convert(st->cs, st->pending.data, st->pending.len, st->out);
 	st->cs[0] = '\0';
 	buf_reset(&st->pending);
 }
 
 static void nul_to_replacement(struct buf *b)
 {
+	struct buf c;
 	size_t i;
 
 	if (memchr(b->data, '\0', b->len) == NULL)
 		return;
-	{
-		struct buf c;
-		buf_init(&c);
-		for (i = 0; i < b->len; i++) {
-			if (b->data[i] == '\0')
-				utf8_encode(&c, 0xfffd);
-			else
-				buf_addch(&c, b->data[i]);
-		}
-		buf_release(b);
-		*b = c;
+	buf_init(&c);
+	for (i = 0; i < b->len; i++) {
+		if (b->data[i] == '\0')
+			utf8_encode(&c, 0xfffd);
+		else
+			buf_addch(&c, b->data[i]);
 	}
+	buf_release(b);
+	*b = c;
 }
 
 char *mail_rfc2047_decode(const char *value, size_t len)
@@ -139,7 +137,7 @@ char *mail_rfc2047_decode(const char *value, size_t len)
 			ok = true;
 		}
 		if (ok && cs[0] != '\0' && str_casecmp(cs, last_known) != 0) {
-			ok = charset_known(cs);
+			ok = mail_charset_known(cs);
 			if (ok)
 				str_copy(last_known, cs, sizeof(last_known));
 		}
@@ -156,7 +154,7 @@ char *mail_rfc2047_decode(const char *value, size_t len)
 		}
 		if (!(last_was_ew && only_ws)) {
 			ew_flush(&st);
-			(void)charset_convert(NULL, u.data + lit_start, i - lit_start, &out);
+			(void)mail_charset_convert(NULL, u.data + lit_start, i - lit_start, &out);
 		} else if (str_casecmp(st.cs, cs) != 0) {
 			ew_flush(&st);
 		}
@@ -168,7 +166,7 @@ char *mail_rfc2047_decode(const char *value, size_t len)
 		lit_start = i;
 	}
 	ew_flush(&st);
-	(void)charset_convert(NULL, u.data + lit_start, u.len - lit_start, &out);
+	(void)mail_charset_convert(NULL, u.data + lit_start, u.len - lit_start, &out);
 	buf_release(&st.pending);
 	buf_release(&word);
 	buf_release(&u);
@@ -280,7 +278,7 @@ static char *to_utf8_nonul(const char *cs, const char *in, size_t len)
 	struct buf b;
 
 	buf_init(&b);
-	(void)charset_convert(cs, in, len, &b);
+	(void)mail_charset_convert(cs, in, len, &b);
 	nul_to_replacement(&b);
 	return buf_detach(&b, NULL);
 }
@@ -339,7 +337,7 @@ static char *join_param(struct raw_param *rp, size_t n, const char *name)
 	return res;
 }
 
-void mime_parse_params(const char *value, char **type, struct mail_param **params, size_t *n)
+void mail_params_parse(const char *value, char **type, struct mail_param **params, size_t *n)
 {
 	struct raw_param rp[PARAM_MAX];
 	size_t nrp = 0, i = 0, k;
@@ -467,7 +465,7 @@ void mime_parse_params(const char *value, char **type, struct mail_param **param
 	}
 }
 
-void mime_params_free(struct mail_param *params, size_t n)
+void mail_params_free(struct mail_param *params, size_t n)
 {
 	size_t i;
 
@@ -478,7 +476,7 @@ void mime_params_free(struct mail_param *params, size_t n)
 	free(params);
 }
 
-const char *mime_param_find(const struct mail_param *params, size_t n, const char *name)
+const char *mail_params_find(const struct mail_param *params, size_t n, const char *name)
 {
 	size_t i;
 

@@ -25,7 +25,6 @@ struct threader {
 	struct cont *c;
 	size_t n, cap;
 	struct table t;
-	const struct mail_thread_in *in;
 };
 
 static uint64_t hash_id(const char *s, size_t n)
@@ -190,6 +189,8 @@ static void break_loops(struct threader *th)
 	free(path);
 }
 
+static char *subject_base(const char *subject, bool *stripped);
+
 static char *base_subject(const char *subj, bool *was_reply)
 {
 	char *dec, *base;
@@ -198,8 +199,7 @@ static char *base_subject(const char *subj, bool *was_reply)
 	if (subj == NULL)
 		return xstrdup("");
 	dec = strstr(subj, "=?") ? mail_rfc2047_decode(subj, strlen(subj)) : xstrdup(subj);
-	base = mail_subject_base(dec);
-	*was_reply = strcmp(base, str_trim(dec)) != 0;
+	base = subject_base(dec, was_reply);
 	free(dec);
 	return base;
 }
@@ -223,7 +223,6 @@ int mail_thread(const struct mail_thread_in *in, size_t n, bool reverse,
 		size *= 2;
 	th.t.slot = xcalloc(size, sizeof(*th.t.slot));
 	th.t.mask = size - 1;
-	th.in = in;
 
 	for (i = 0; i < n; i++) {
 		const char *id = NULL, *s;
@@ -402,7 +401,8 @@ int mail_thread(const struct mail_thread_in *in, size_t n, bool reverse,
 	return rc;
 }
 
-static bool strip_prefix(const char **sp)
+/* Strip one prefix: 0 when none, 1 for a [list] tag, 2 for Re:/Fwd:... */
+static int strip_prefix(const char **sp)
 {
 	static const char *const pre[] = { "re", "fwd", "fw", "aw", "sv", "antw", "vs", "tr",
 		                           "wg", "rif", "odp" };
@@ -415,7 +415,7 @@ static bool strip_prefix(const char **sp)
 		const char *e = strchr(s, ']');
 		if (e != NULL && e - s < 64) {
 			*sp = e + 1;
-			return true;
+			return 1;
 		}
 	}
 	for (k = 0; k < ARRAY_SIZE(pre); k++) {
@@ -432,34 +432,39 @@ static bool strip_prefix(const char **sp)
 		}
 		while (*p == ' ')
 			p++;
-		if (*p == ':' || (unsigned char)p[0] == 0xef) {
-			if (*p == ':') {
-				*sp = p + 1;
-				return true;
-			}
-			if ((unsigned char)p[1] == 0xbc && (unsigned char)p[2] == 0x9a) {
-				*sp = p + 3; /* full-width colon */
-				return true;
-			}
+		if (*p == ':') {
+			*sp = p + 1;
+			return 2;
+		}
+		if (strncmp(p, "\xef\xbc\x9a", 3) == 0) { /* full-width colon (CJK mailers) */
+			*sp = p + 3;
+			return 2;
 		}
 	}
-	return false;
+	return 0;
 }
 
-char *mail_subject_base(const char *subject)
+static char *subject_base(const char *subject, bool *stripped)
 {
 	const char *s = subject != NULL ? subject : "";
 	char *r;
 	size_t n;
 
-	while (strip_prefix(&s))
-		;
+	*stripped = false;
+	for (;;) {
+		int k = strip_prefix(&s);
+		if (k == 0)
+			break;
+		if (k == 2)
+			*stripped = true; /* a list tag alone does not make a reply */
+	}
 	r = xstrdup(s);
 	str_trim(r);
 	n = strlen(r);
 	if (n >= 5 && str_casecmp(r + n - 5, "(fwd)") == 0) {
 		r[n - 5] = '\0';
 		str_trim(r);
+		*stripped = true;
 	}
 	/* folding white space inside the subject counts as one space */
 	{
@@ -479,4 +484,11 @@ char *mail_subject_base(const char *subject)
 		r[j] = '\0';
 	}
 	return r;
+}
+
+char *mail_subject_base(const char *subject)
+{
+	bool stripped;
+
+	return subject_base(subject, &stripped);
 }

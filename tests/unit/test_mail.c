@@ -710,6 +710,15 @@ static void test_thread(void)
 	T_INT(mail_thread(in, 8, true, out, err, sizeof(err)), WARY_OK, "reverse ok");
 	T_INT(out[0].index, 0, "reverse: newest root first");
 
+	/* a list tag is not a reply: "[l] topic" stays its own thread */
+	memset(in, 0, sizeof(in));
+	in[0] = (struct mail_thread_in){ "<p@x>", NULL, NULL, "topic", 1 };
+	in[1] = (struct mail_thread_in){ "<q@x>", NULL, NULL, "[l] topic", 2 };
+	in[2] = (struct mail_thread_in){ "<r@x>", NULL, NULL, "[l] Re: topic", 3 };
+	T_INT(mail_thread(in, 3, false, out, err, sizeof(err)), WARY_OK, "list tags: ok");
+	T_OK(out[0].index == 0 && out[1].index == 2 && out[1].depth == 1 && out[2].index == 1 &&
+	     out[2].depth == 0, "list tag alone: own thread; tagged reply joins by subject");
+
 	/* loops and self references */
 	memset(in, 0, sizeof(in));
 	in[0] = (struct mail_thread_in){ "<a@x>", "<b@x>", "<b@x>", "s", 1 };
