@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import platform
+import resource
 import re
 import shlex
 import shutil
@@ -680,11 +681,18 @@ def report_open(a, sizes, results, notes, load):
 def timed(argv, names, env, cwd, out):
     """Seconds for xargs to run ARGV over NAMES in batches, stdout to OUT."""
     data = b"\0".join(n.encode() for n in names) + b"\0"
+    # xargs waits for its children, so their CPU time reaches ours.
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     p = subprocess.run(["xargs", "-0", "-n", "500"] + argv, input=data, stdout=out,
                        stderr=subprocess.PIPE, env=env, cwd=cwd)
     t = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    TIMED_CPU[0] = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     return t, p.returncode, p.stderr.decode("utf-8", "replace")
+
+
+TIMED_CPU = [0.0]
 
 
 def render(a):
@@ -726,7 +734,7 @@ def render(a):
                 continue
             warn = err.strip().splitlines()
             res.append({"tool": tool, "command": label + " FILE...", "msgs": n, "runs": a.runs,
-                        "all_s": [], "output_bytes": size, "exit_status": rc, "stderr_lines": len(warn),
+                        "all_s": [], "cpu_all_s": [], "output_bytes": size, "exit_status": rc, "stderr_lines": len(warn),
                         "stderr_first": warn[0] if warn else "", "argv": argv, "label": label})
         # The corpus's groups differ in kind (plain-text ham, HTML spam):
         # timed apart as well, they show where a difference comes from.
@@ -739,7 +747,8 @@ def render(a):
                 with open(os.devnull, "wb") as f:
                     t, _, _ = timed(r["argv"], names, env, a.corpus, f)
                 r["all_s"].append(t)
-                log("%-9s run %d: %.3f s, %.0f msgs/s" % (r["label"], i + 1, t, n / t))
+                r["cpu_all_s"].append(TIMED_CPU[0])
+                log("%-9s run %d: %.3f s, %.0f msgs/s, CPU %.3f s" % (r["label"], i + 1, t, n / t, TIMED_CPU[0]))
                 for g, gn in sorted(groups.items()):
                     with open(os.devnull, "wb") as f:
                         t, _, _ = timed(r["argv"], gn, env, a.corpus, f)
@@ -747,6 +756,7 @@ def render(a):
         for r in res:
             r["median_s"] = statistics.median(r["all_s"])
             r["msgs_per_s"] = n / r["median_s"]
+            r["cpu_s"] = statistics.median(r["cpu_all_s"])
             for g in r.get("groups", {}).values():
                 g["msgs_per_s"] = g["msgs"] / statistics.median(g["all_s"])
             del r["argv"], r["label"]
@@ -759,7 +769,8 @@ def render(a):
          "stdout to /dev/null, median of %d runs" % (n, a.runs),
          "machine: %s, %d cores; page-cache warm (one untimed pass first)" % (m["cpu"], m["cores"]),
          load_line(load), "",
-         "%-8s %-16s %9s %10s %12s  %s" % ("tool", "command", "median s", "msgs/s", "output MB", "")]
+         "%-8s %-18s %9s %10s %8s %10s  %s" % ("tool", "command", "median s", "msgs/s", "CPU s",
+                                                "output MB", "")]
     for tool, label, _ in [("mblaze", "mshow", None), ("wary", "wary show", None)]:
         r = by.get(tool)
         if r:
@@ -767,15 +778,17 @@ def render(a):
             if r["exit_status"] or r["stderr_lines"]:
                 note = "exit %d, %d stderr lines (first: %s)" % (r["exit_status"], r["stderr_lines"],
                                                                  r["stderr_first"][:60])
-            L.append("%-8s %-16s %9.3f %10.0f %12.1f  %s" % (tool, label + " FILE...", r["median_s"],
-                                                            r["msgs_per_s"], r["output_bytes"] / 1e6, note))
+            L.append("%-8s %-18s %9.3f %10.0f %8.3f %10.1f  %s" % (
+                tool, label + " FILE...", r["median_s"], r["msgs_per_s"], r["cpu_s"],
+                r["output_bytes"] / 1e6, note))
         else:
-            L.append("%-8s %-16s %9s %10s %12s  ERROR: %s" % (tool, label + " FILE...", "-", "-", "-",
-                                                             errors.get(tool, "not run")))
+            L.append("%-8s %-18s %9s %10s %8s %10s  ERROR: %s" % (tool, label + " FILE...", "-", "-", "-", "-",
+                                                                 errors.get(tool, "not run")))
     rt = None
     if "wary" in by and "mblaze" in by:
         rt = by["wary"]["msgs_per_s"] / by["mblaze"]["msgs_per_s"]
-        L += ["", "wary / mshow: %.2f (messages per second; above 1: wary faster)" % rt, "",
+        L += ["", "wary / mshow: %.2f (messages per second; above 1: wary faster); by CPU time: %.2f" % (
+            rt, by["mblaze"]["cpu_s"] / by["wary"]["cpu_s"]), "",
               "by corpus group (msgs/s, median):",
               "%-12s %6s %10s %10s %12s" % ("group", "msgs", "mshow", "wary", "wary/mshow")]
         for g in sorted(by["wary"]["groups"]):
@@ -787,10 +800,11 @@ def render(a):
     doc = {"bench": "render", "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": m, "loadavg": load,
            "versions": {"mblaze": deb_version("mblaze"), "wary": git_rev(a.top), "wary_binary": WARY_ID},
            "results": res, "errors": errors, "ratio_wary_mshow": rt}
-    rows = [(r["tool"], r["command"], r["msgs"], r["runs"], r["median_s"], r["msgs_per_s"],
+    rows = [(r["tool"], r["command"], r["msgs"], r["runs"], r["median_s"], r["msgs_per_s"], r["cpu_s"],
              ",".join("%.4f" % t for t in r["all_s"]), r["output_bytes"]) for r in res]
     paths = write_outputs(a.out, "render", rows,
-                          ["tool", "command", "msgs", "runs", "median_s", "msgs_per_s", "all_s", "output_bytes"],
+                          ["tool", "command", "msgs", "runs", "median_s", "msgs_per_s", "cpu_s", "all_s",
+                           "output_bytes"],
                           doc, text)
     log("written: " + ", ".join(os.path.relpath(p, a.top) for p in paths))
     return 0 if not errors else 3
