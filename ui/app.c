@@ -124,6 +124,27 @@ static void say(struct app *a, bool is_err, const char *fmt, ...)
 
 /* ------------------------------------------------------------------ colours */
 
+static int curses_attrs(unsigned attrs)
+{
+	int at = A_NORMAL;
+
+	if (attrs & THEME_A_BOLD)
+		at |= A_BOLD;
+	if (attrs & THEME_A_UNDERLINE)
+		at |= A_UNDERLINE;
+	if (attrs & THEME_A_REVERSE)
+		at |= A_REVERSE;
+	if (attrs & THEME_A_STANDOUT)
+		at |= A_STANDOUT;
+	if (attrs & THEME_A_DIM)
+		at |= A_DIM;
+#ifdef A_ITALIC
+	if (attrs & THEME_A_ITALIC)
+		at |= A_ITALIC;
+#endif
+	return at;
+}
+
 static void setup_colors(struct app *a)
 {
 	bool color = has_colors();
@@ -134,28 +155,16 @@ static void setup_colors(struct app *a)
 	}
 	for (int o = 0; o < TH_OBJ_COUNT; o++) {
 		const struct theme_color *c = theme_get(a->th, (enum theme_obj)o);
-		int at = A_NORMAL;
+		int at;
 
-		if (c == NULL) {
-			a->attr[o] = A_NORMAL;
+		/* A terminal without colours gets the theme's mono lines. */
+		if (!color || c == NULL) {
+			a->attr[o] = curses_attrs(theme_get_mono(a->th, (enum theme_obj)o));
 			continue;
 		}
-		if (c->attrs & THEME_A_BOLD)
-			at |= A_BOLD;
-		if (c->attrs & THEME_A_UNDERLINE)
-			at |= A_UNDERLINE;
-		if (c->attrs & THEME_A_REVERSE)
-			at |= A_REVERSE;
-		if (c->attrs & THEME_A_STANDOUT)
-			at |= A_STANDOUT;
-		if (c->attrs & THEME_A_DIM)
-			at |= A_DIM;
-#ifdef A_ITALIC
-		if (c->attrs & THEME_A_ITALIC)
-			at |= A_ITALIC;
-#endif
-		if (color && (c->fg >= 0 || c->bg >= 0) && o + 1 < COLOR_PAIRS &&
-		    c->fg < COLORS && c->bg < COLORS) {
+		at = curses_attrs(c->attrs);
+		if ((c->fg >= 0 || c->bg >= 0) && o + 1 < COLOR_PAIRS && c->fg < COLORS &&
+		    c->bg < COLORS) {
 			init_pair((short)(o + 1), (short)c->fg, (short)c->bg);
 			at |= COLOR_PAIR(o + 1);
 		}
@@ -1351,22 +1360,34 @@ static const char *preset_dir(void)
 	return dir;
 }
 
-static int load_ui_files(struct app *a, char *err, size_t errlen)
+/* A broken keys or theme file of the user's must not leave wary without
+ * keys: what parsed is kept, a keymap with no bindings at all falls back
+ * to the default preset, and the errors are shown once the screen is up. */
+static int load_ui_files(struct app *a, struct buf *problems, char *err, size_t errlen)
 {
 	const char *dir = preset_dir();
 	const char *km = config_get(a->cfg, "keymap");
 	const char *th = config_get(a->cfg, "theme");
-	int rc;
+	char msg[WARY_ERRLEN];
 
 	a->km = keymap_new();
 	keymap_set_preset_dir(a->km, dir);
-	rc = keymap_load(a->km, km ? km : "default", err, errlen);
-	if (rc != WARY_OK)
-		return rc;
+	if (keymap_load(a->km, km ? km : "default", msg, sizeof(msg)) != WARY_OK) {
+		buf_addf(problems, "%s%s", problems->len ? "; " : "", msg);
+		if (keymap_binding_count(a->km, KM_GENERIC) == 0 &&
+		    keymap_binding_count(a->km, KM_INDEX) == 0) {
+			keymap_free(&a->km);
+			a->km = keymap_new();
+			keymap_set_preset_dir(a->km, dir);
+			if (keymap_load(a->km, "default", err, errlen) != WARY_OK)
+				return WARY_ERR; /* no keys at all: do not start */
+		}
+	}
 	a->th = theme_new();
 	theme_set_preset_dir(a->th, dir);
-	rc = theme_load(a->th, th ? th : "default", err, errlen);
-	return rc;
+	if (theme_load(a->th, th ? th : "default", msg, sizeof(msg)) != WARY_OK)
+		buf_addf(problems, "%s%s", problems->len ? "; " : "", msg);
+	return WARY_OK;
 }
 
 int app_run(struct config *cfg, const char *location, char *err, size_t errlen)
@@ -1377,6 +1398,7 @@ int app_run(struct config *cfg, const char *location, char *err, size_t errlen)
 	int fds[2] = { -1, -1 };
 	int rc = 1;
 	enum index_sort sort = INDEX_THREADS;
+	struct buf problems = BUF_INIT;
 
 	memset(&a, 0, sizeof(a));
 	a.cfg = cfg;
@@ -1386,7 +1408,7 @@ int app_run(struct config *cfg, const char *location, char *err, size_t errlen)
 	a.weed = !(config_get(cfg, "pager_headers") && strcmp(config_get(cfg, "pager_headers"), "all") == 0);
 	a.prefer_html = config_get_bool(cfg, "prefer_html");
 	a.sidebar = config_get_bool(cfg, "sidebar");
-	if (load_ui_files(&a, err, errlen) != WARY_OK)
+	if (load_ui_files(&a, &problems, err, errlen) != WARY_OK)
 		goto out;
 	if (cache && strcmp(cache, "off") == 0)
 		cache = NULL;
@@ -1424,8 +1446,11 @@ int app_run(struct config *cfg, const char *location, char *err, size_t errlen)
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
 	setup_colors(&a);
-	if (keymap_warning_count(a.km) > 0)
-		say(&a, true, "%s", keymap_warning(a.km, 0));
+	if (problems.len)
+		say(&a, true, "%s", problems.data);
+	else if (keymap_warning_count(a.km) > 0)
+		say(&a, true, "%s (and %zu more warnings)", keymap_warning(a.km, 0),
+		    keymap_warning_count(a.km) - 1);
 
 	sig_pipe_wr = a.sig_wr;
 	memset(&sa, 0, sizeof(sa));
@@ -1500,6 +1525,7 @@ out:
 	store_folders_free(&a.folders, a.nfolders);
 	buf_release(&a.msg_bytes);
 	buf_release(&a.input);
+	buf_release(&problems);
 	free(a.msg_key);
 	free(a.folder);
 	free(a.location);
