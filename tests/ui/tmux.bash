@@ -1,7 +1,8 @@
 # Driving the real wary under tmux: start it in a private tmux server,
 # send keys, wait for screen content (never a fixed sleep), capture.
 # Sourced by tests/ui/*.sh after tests/lib.sh.
-TMUX_SOCK=wary-test-$$
+TMUX_N=0
+TMUX_SOCK=wary-test-$$-0
 TMUX_LOG=
 tm() { tmux -L "$TMUX_SOCK" "$@"; }
 
@@ -9,6 +10,9 @@ tm() { tmux -L "$TMUX_SOCK" "$@"; }
 # (every byte wary writes) copied to $TMUX_LOG.
 tm_start() {
 	local w=$1 h=$2; shift 2
+	# A new server each time: a killed one may still hold its socket.
+	TMUX_N=$((TMUX_N + 1))
+	TMUX_SOCK=wary-test-$$-$TMUX_N
 	TMUX_LOG=$(mktemp)
 	tm -f /dev/null new-session -d -s t -x "$w" -y "$h" \
 		"env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $*; sleep 30" || return 1
