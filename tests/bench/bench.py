@@ -25,6 +25,7 @@ import corpus  # noqa: E402
 
 COLS, ROWS = 120, 40
 POLL_S = 0.005
+STALL_S = 30
 PROG = "bench"
 
 
@@ -149,6 +150,14 @@ def alive(pid):
         return False
 
 
+def show(screen):
+    """A screen for an error message: without its trailing blank rows."""
+    s = list(screen)
+    while s and not s[-1].strip():
+        s.pop()
+    return "\n".join("    | " + ln.rstrip() for ln in s)
+
+
 class Run:
     seq = 0
 
@@ -191,13 +200,23 @@ def tui_run(tm, work, argv, env, first_seen, full_seen, timeout, quit_keys="q"):
         os.close(fd)
         first = full = None
         screen = []
+        changed, last = 0.0, None
         while True:
             try:
                 screen = tm.cmd("capture-pane -p -t %s" % name)
             except TmuxError:
                 raise BenchError("%s exited before its index was complete; last screen:\n%s"
-                                 % (argv[0], "\n".join(screen)))
+                                 % (argv[0], show(screen)))
             t = time.perf_counter() - t0
+            if screen != last:
+                last, changed = screen, t
+            elif t - changed > STALL_S:
+                # Most likely the screen no longer says what the detection
+                # looks for: fail now rather than at the timeout.
+                raise BenchError("%s: the screen has not changed for %d s and does not show a %s; "
+                                 "last screen:\n%s" % (argv[0], STALL_S,
+                                                       "full index" if first else "first index row",
+                                                       show(screen)))
             if first is None and first_seen(screen):
                 first, screen_first = t, screen
             if first is not None and full_seen(screen):
@@ -205,7 +224,7 @@ def tui_run(tm, work, argv, env, first_seen, full_seen, timeout, quit_keys="q"):
                 break
             if t > timeout:
                 raise BenchError("%s: no full index after %d s; last screen:\n%s"
-                                 % (argv[0], timeout, "\n".join(screen)))
+                                 % (argv[0], timeout, show(screen)))
             time.sleep(POLL_S)
         rss = vm_hwm_kb(pid)
         cpu = cpu_s(pid)
@@ -216,7 +235,7 @@ def tui_run(tm, work, argv, env, first_seen, full_seen, timeout, quit_keys="q"):
         while alive(pid):
             if time.perf_counter() - tq > 60:
                 raise BenchError("%s did not quit within 60 s of %r; last screen:\n%s"
-                                 % (argv[0], quit_keys, "\n".join(tm.cmd("capture-pane -p -t %s" % name))))
+                                 % (argv[0], quit_keys, show(tm.cmd("capture-pane -p -t %s" % name))))
             time.sleep(0.005)
         return {"first_s": first, "full_s": full, "rss_kb": rss, "cpu_s": cpu,
                 "quit_s": time.perf_counter() - tq, "screens": (screen_first, screen)}
