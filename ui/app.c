@@ -1342,7 +1342,7 @@ static void read_keys(struct app *a)
 
 /* ------------------------------------------------------------------ set-up */
 
-static const char *preset_dir(void)
+const char *app_preset_dir(void)
 {
 	static char dir[4096];
 	const char *env = getenv("WARY_KEYMAP_DIR");
@@ -1365,7 +1365,7 @@ static const char *preset_dir(void)
  * to the default preset, and the errors are shown once the screen is up. */
 static int load_ui_files(struct app *a, struct buf *problems, char *err, size_t errlen)
 {
-	const char *dir = preset_dir();
+	const char *dir = app_preset_dir();
 	const char *km = config_get(a->cfg, "keymap");
 	const char *th = config_get(a->cfg, "theme");
 	char msg[WARY_ERRLEN];

@@ -12,4 +12,8 @@
  * status for main(); errors before the screen starts are written to err. */
 int app_run(struct config *cfg, const char *location, char *err, size_t errlen);
 
+/* Where keymap presets and themes are: $WARY_KEYMAP_DIR, the installed
+ * data directory, else the source tree (running from the build tree). */
+const char *app_preset_dir(void);
+
 #endif

@@ -11,6 +11,8 @@
 #include "mail/mail.h"
 #include "render/render.h"
 #include "ui/app.h"
+#include "ui/keymap.h"
+#include "ui/theme.h"
 
 static void usage(FILE *f)
 {
@@ -171,6 +173,34 @@ static const char *default_location(const struct config *cfg, char *err, size_t 
 	return config_get(cfg, "mailbox");
 }
 
+/* check-config also reads the keys and theme files the config names, so
+ * a mistake there is found before the screen starts. */
+static int check_ui_files(const struct config *cfg, struct buf *report)
+{
+	struct keymap *km = keymap_new();
+	struct theme *th = theme_new();
+	const char *kmname = config_get(cfg, "keymap"), *thname = config_get(cfg, "theme");
+	char err[WARY_ERRLEN];
+	size_t errors = 0, warnings = 0;
+
+	keymap_set_preset_dir(km, app_preset_dir());
+	theme_set_preset_dir(th, app_preset_dir());
+	buf_addf(report, "\n# keys (%s) and theme (%s)\n", kmname ? kmname : "default",
+	         thname ? thname : "default");
+	keymap_load(km, kmname ? kmname : "default", err, sizeof(err));
+	theme_load(th, thname ? thname : "default", err, sizeof(err));
+	for (size_t i = 0; i < keymap_error_count(km); i++, errors++)
+		buf_addf(report, "error: %s\n", keymap_error(km, i));
+	for (size_t i = 0; i < theme_error_count(th); i++, errors++)
+		buf_addf(report, "error: %s\n", theme_error(th, i));
+	for (size_t i = 0; i < keymap_warning_count(km); i++, warnings++)
+		buf_addf(report, "warning: %s\n", keymap_warning(km, i));
+	buf_addf(report, "%zu errors, %zu warnings\n", errors, warnings);
+	keymap_free(&km);
+	theme_free(&th);
+	return errors ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct config *cfg = config_new();
@@ -275,6 +305,8 @@ int main(int argc, char **argv)
 		struct buf report = BUF_INIT;
 
 		status = config_check(cfg, &report) == WARY_OK && config_error_count(cfg) == 0 ? 0 : 1;
+		if (check_ui_files(cfg, &report) != 0)
+			status = 1;
 		fwrite(report.data, 1, report.len, stdout);
 		buf_release(&report);
 	} else {
