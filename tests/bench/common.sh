@@ -68,4 +68,16 @@ need_maildir() {
 	echo "$dir"
 }
 
+# wait_idle SECONDS: on a shared machine, wait (at most SECONDS) until the
+# 1-minute load average is under 1, so fewer runs share a core with others.
+wait_idle() {
+	local max=$1 t0=$SECONDS load
+	while :; do
+		load=$(cut -d' ' -f1 /proc/loadavg)
+		awk -v l="$load" 'BEGIN { exit !(l < 1.0) }' && { say "load average $load: starting"; return 0; }
+		[ $((SECONDS - t0)) -ge "$max" ] && { say "load average still $load after ${max}s: starting anyway"; return 0; }
+		sleep 5
+	done
+}
+
 mkdir -p "$CACHE" "$OUT"
