@@ -48,6 +48,8 @@ struct app {
 	char *location;
 	char *folder;
 	bool loading, check_running;
+	bool keyed_while_loading; /* the user moved while the index streams in */
+	bool traced_first, traced_full;
 	size_t load_done, load_total;
 	long long last_rebuild_ms, rebuild_cost_ms, next_check_ms;
 
@@ -84,6 +86,27 @@ struct app {
 };
 
 static int sig_pipe_wr = -1;
+
+/* WARY_TRACE=FILE appends when the milestones of a folder load happen
+ * (ms since start), so speed can be measured without scraping a screen. */
+static FILE *trace_file;
+static long long trace_t0;
+
+static long long now_ms(void);
+static void wtrace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void wtrace(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (trace_file == NULL)
+		return;
+	fprintf(trace_file, "%lld ", now_ms() - trace_t0);
+	va_start(ap, fmt);
+	vfprintf(trace_file, fmt, ap);
+	va_end(ap);
+	fputc('\n', trace_file);
+	fflush(trace_file);
+}
 
 static void on_signal(int sig)
 {
@@ -206,9 +229,10 @@ static int put(int y, int x, const char *s, size_t len, int cols, int attr)
 
 static void fill(int y, int x, int cols, int attr)
 {
+	if (cols <= 0)
+		return;
 	attrset(attr);
-	for (int i = 0; i < cols; i++)
-		mvaddch(y, x + i, ' ');
+	mvhline(y, x, ' ', cols);
 }
 
 /* A line padded to exactly cols columns. */
@@ -544,6 +568,14 @@ static void draw(struct app *a)
 	if (a->prompt == P_NONE)
 		move(LINES - 1, COLS - 1);
 	refresh();
+	if (a->view == V_INDEX && !a->traced_first && index_count(a->ix) > 0) {
+		a->traced_first = true;
+		wtrace("first screen %zu rows", index_count(a->ix));
+	}
+	if (a->view == V_INDEX && !a->traced_full && !a->loading) {
+		a->traced_full = true;
+		wtrace("full index %zu rows", index_count(a->ix));
+	}
 }
 
 /* ------------------------------------------------------------------ models */
@@ -708,6 +740,8 @@ static void start_folder(struct app *a, const char *folder)
 	free(a->folder);
 	a->folder = xstrdup(folder);
 	a->loading = true;
+	a->keyed_while_loading = false;
+	a->traced_first = a->traced_full = false;
 	a->load_done = a->load_total = 0;
 	a->index_top = 0;
 	if (a->gen > 1)
@@ -722,14 +756,21 @@ static void maybe_rebuild(struct app *a, bool force)
 
 	if (!index_dirty(a->ix))
 		return;
-	/* Re-threading 100k rows costs tens of ms: while rows stream in, do
-	 * it at most every few times its cost, so keys stay quick. */
+	/* Re-threading 100k rows costs a good part of a second of CPU over a
+	 * load: while rows stream in (older ones, mostly above the screen),
+	 * do it at most once a second and never more than a fifth of the
+	 * time, so the reading threads keep the cores and keys stay quick. */
 	if (!force && a->last_rebuild_ms &&
-	    t - a->last_rebuild_ms < 250 + 4 * a->rebuild_cost_ms)
+	    t - a->last_rebuild_ms < 1000 + 4 * a->rebuild_cost_ms)
+		return;
+	/* Nobody has touched a key since the first screen: what streams in
+	 * is older mail above it, so the one rebuild at the end will do. */
+	if (!force && a->loading && !a->keyed_while_loading)
 		return;
 	index_rebuild(a->ix);
 	a->last_rebuild_ms = now_ms();
 	a->rebuild_cost_ms = a->last_rebuild_ms - t;
+	wtrace("rebuild %zu rows %lld ms", index_count(a->ix), a->rebuild_cost_ms);
 }
 
 static void handle_reply(struct app *a, struct wk_reply *r)
@@ -761,6 +802,7 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 		break;
 	}
 	case WK_INDEX:
+		wtrace("index read %zu rows", index_count(a->ix));
 		a->loading = false;
 		maybe_rebuild(a, true);
 		if (r->status != WARY_OK)
@@ -1399,9 +1441,14 @@ int app_run(struct config *cfg, const char *location, char *err, size_t errlen)
 	int rc = 1;
 	enum index_sort sort = INDEX_THREADS;
 	struct buf problems = BUF_INIT;
+	long long last_draw = 0;
+	bool pending_draw = false;
 
 	memset(&a, 0, sizeof(a));
 	a.cfg = cfg;
+	trace_t0 = now_ms();
+	if (getenv("WARY_TRACE") && *getenv("WARY_TRACE"))
+		trace_file = fopen(getenv("WARY_TRACE"), "ae");
 	a.sig_rd = a.sig_wr = -1;
 	buf_init(&a.msg_bytes);
 	buf_init(&a.input);
@@ -1461,7 +1508,9 @@ int app_run(struct config *cfg, const char *location, char *err, size_t errlen)
 	sigaction(SIGHUP, &sa, NULL);
 
 	draw(&a);
+	last_draw = now_ms();
 	while (!a.quit) {
+		bool keyed;
 		struct pollfd pfd[3] = {
 			{ STDIN_FILENO, POLLIN, 0 },
 			{ worker_fd(a.wk), POLLIN, 0 },
@@ -1473,6 +1522,8 @@ int app_run(struct config *cfg, const char *location, char *err, size_t errlen)
 
 		if (index_dirty(a.ix) && timeout > 100)
 			timeout = 100; /* a throttled rebuild is waiting */
+		if (pending_draw && timeout > 40)
+			timeout = 40;
 		if (poll(pfd, 3, timeout) < 0 && errno != EINTR)
 			break;
 		if (pfd[2].revents & POLLIN) {
@@ -1498,15 +1549,26 @@ int app_run(struct config *cfg, const char *location, char *err, size_t errlen)
 					break;
 			}
 		}
-		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			if (a.loading)
+				a.keyed_while_loading = true;
 			read_keys(&a);
+		}
 		if (pfd[0].revents & (POLLHUP | POLLERR))
 			a.quit = true;
 		maybe_rebuild(&a, false);
 		if (now_ms() >= a.next_check_ms)
 			run_func(&a, KF_CHECK_NEW);
-		if (!a.quit)
+		/* A key is answered at once; rows streaming in are drawn at
+		 * most every 40 ms, which is all an eye sees anyway. */
+		keyed = (pfd[0].revents & POLLIN) || (pfd[2].revents & POLLIN);
+		if (!a.quit && (keyed || now_ms() - last_draw >= 40 || !a.loading)) {
 			draw(&a);
+			last_draw = now_ms();
+			pending_draw = false;
+		} else {
+			pending_draw = true;
+		}
 	}
 	endwin();
 	rc = 0;
@@ -1529,6 +1591,10 @@ out:
 	free(a.msg_key);
 	free(a.folder);
 	free(a.location);
+	if (trace_file) {
+		fclose(trace_file);
+		trace_file = NULL;
+	}
 	if (a.sig_rd >= 0)
 		close(a.sig_rd);
 	if (a.sig_wr >= 0)

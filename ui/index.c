@@ -41,7 +41,7 @@ struct index *index_new(void)
 
 static void irow_clear(struct irow *r)
 {
-	store_row_clear(&r->r);
+	worker_row_free(&r->r);
 	free(r->from);
 	free(r->subject);
 	free(r->base);
@@ -153,8 +153,7 @@ void index_remove_keys(struct index *ix, char *const *keys, size_t n)
 		size_t at = row_of(ix, keys[i]);
 
 		if (at != SIZE_MAX) {
-			free(ix->rows[at].r.key);
-			ix->rows[at].r.key = NULL;
+			irow_clear(&ix->rows[at]);
 			any = true;
 		}
 	}

@@ -8,6 +8,7 @@
  */
 #include "base/base.h"
 #include "store/store.h"
+#include "ui/worker.h"
 
 enum index_sort { INDEX_DATE, INDEX_DATE_REVERSE, INDEX_THREADS, INDEX_THREADS_REVERSE };
 
@@ -15,7 +16,8 @@ struct index;
 struct index *index_new(void);
 void index_free(struct index **ix);
 void index_clear(struct index *ix);
-/* Take the rows (their strings are moved, the array is left cleared).
+/* Take the rows, packed as the worker sends them (worker_row_pack): their
+ * blocks are moved, the array is left cleared.
  * A key already present replaces its row (a flag change seen by check). */
 void index_take_rows(struct index *ix, struct store_row *rows, size_t n);
 void index_remove_keys(struct index *ix, char *const *keys, size_t n);

@@ -31,7 +31,7 @@ struct wk_reply {
 	int status;                 /* WARY_OK or an error code */
 	char err[WARY_ERRLEN];
 	char *arg;                  /* the request's key or folder */
-	struct store_row *rows;     /* WK_ROWS: owned copies */
+	struct store_row *rows;     /* WK_ROWS: packed copies (worker_row_pack) */
 	size_t nrows, done, total;
 	struct buf data;            /* WK_FETCH: message bytes */
 	struct store_folder *folders;
@@ -42,6 +42,12 @@ struct wk_reply {
 	struct wk_reply *next;
 };
 void wk_reply_free(struct wk_reply **r);
+
+/* Rows cross from the worker packed: every string of a row lives in one
+ * block that starts at its key, so worker_row_free (free the key) frees
+ * it all.  Whoever takes rows from a reply frees them this way. */
+void worker_row_pack(struct store_row *dst, const struct store_row *src);
+void worker_row_free(struct store_row *r);
 
 struct worker;
 /* Starts the thread.  cache: the header cache directory, NULL for none,

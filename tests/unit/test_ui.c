@@ -14,17 +14,18 @@
 static struct store_row mkrow(const char *key, time_t date, const char *msgid, const char *irt,
                               const char *subject, const char *from)
 {
-	struct store_row r;
+	struct store_row r, packed;
 
 	memset(&r, 0, sizeof(r));
-	r.key = xstrdup(key);
+	r.key = (char *)key;
 	r.date = date;
-	r.message_id = msgid ? xstrdup(msgid) : NULL;
-	r.in_reply_to = irt ? xstrdup(irt) : NULL;
-	r.subject = subject ? xstrdup(subject) : NULL;
-	r.from = from ? xstrdup(from) : NULL;
+	r.message_id = (char *)msgid;
+	r.in_reply_to = (char *)irt;
+	r.subject = (char *)subject;
+	r.from = (char *)from;
 	r.flags = STORE_SEEN;
-	return r;
+	worker_row_pack(&packed, &r);
+	return packed;
 }
 
 static void test_index(void)
