@@ -9,6 +9,8 @@
 #define MAIL_MAX_BOUNDARY 256 /* RFC 2046 says 70; some senders go a little past */
 
 static void warn_v(struct mail_msg *m, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+static void warn_v(struct mail_msg *m, const char *fmt, va_list ap)
 {
 	struct buf b;
 
