@@ -26,6 +26,10 @@ enum wary_status {
 	WARY_ELIMIT = -4,   /* input over a parser limit */
 	WARY_EIO = -5,      /* I/O failed */
 	WARY_ENOMEM = -6,
+	WARY_ECERT = -7,    /* a server certificate did not verify (and is not trusted) */
+	WARY_EAUTH = -8,    /* the server refused the login */
+	WARY_ENET = -9,     /* connection refused, dropped or timed out */
+	WARY_ESECURITY = -10, /* the server broke a security rule (no STARTTLS, PREAUTH, injection) */
 };
 
 #define WARY_ERRLEN 512

@@ -81,6 +81,22 @@ static const struct config_def defs[] = {
 	  "Command whose first output line is the password; passwords are never stored in this file." },
 	{ "trusted_cert_sha256", CONFIG_STRING, CONFIG_ACCOUNT, NULL, NULL,
 	  "SHA-256 fingerprint of a server certificate accepted although it does not verify." },
+	{ "ca_file", CONFIG_PATH, CONFIG_ACCOUNT, NULL, NULL,
+	  "Extra CA certificates (PEM) trusted for this account, besides the system store." },
+	{ "auth", CONFIG_ENUM, CONFIG_ACCOUNT, "auto", "auto|login|plain|xoauth2|oauthbearer",
+	  "How to log in: auto (PLAIN if offered, else LOGIN), or one mechanism." },
+	{ "oauth_token_command", CONFIG_STRING, CONFIG_ACCOUNT, NULL, NULL,
+	  "Command whose first output line is an OAuth 2 access token (auth = xoauth2 or oauthbearer)." },
+	{ "pop3_keep", CONFIG_BOOL, CONFIG_ACCOUNT, "yes", NULL,
+	  "Leave downloaded messages on the POP3 server (see pop3_keep_days)." },
+	{ "pop3_keep_days", CONFIG_INT, CONFIG_ACCOUNT, "0", NULL,
+	  "With pop3_keep, delete a message from the server this many days after download; 0 keeps it." },
+	{ "pop3_max_size", CONFIG_INT, CONFIG_ACCOUNT, "104857600", NULL,
+	  "Skip (and report) POP3 messages larger than this many bytes; they stay on the server." },
+	{ "pop3_apop", CONFIG_BOOL, CONFIG_ACCOUNT, "no", NULL,
+	  "Log in to POP3 with APOP (weak: MD5 of a shared secret) instead of PASS or AUTH PLAIN." },
+	{ "fetch_interval", CONFIG_INT, CONFIG_BOTH, "300", NULL,
+	  "Seconds between automatic checks for new mail (POP3 download, IMAP poll); 0 turns them off." },
 };
 
 struct range {
@@ -92,6 +108,9 @@ static const struct range ranges[] = {
 	{ "imap_port", 1, 65535 },
 	{ "pop3_port", 1, 65535 },
 	{ "smtp_port", 1, 65535 },
+	{ "pop3_keep_days", 0, 36500 },
+	{ "pop3_max_size", 0, 1L << 30 },
+	{ "fetch_interval", 0, 86400 },
 };
 
 struct cval {

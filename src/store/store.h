@@ -79,10 +79,41 @@ struct store_ops {
 	                     size_t *nvanished, char *err, size_t errlen);
 };
 
+/* A server account, for store_open_account.  Strings are borrowed for
+ * the call; the store copies what it keeps. */
+enum store_tls { STORE_TLS_IMPLICIT, STORE_TLS_STARTTLS };
+struct store_account {
+	const char *name;          /* the account's name in the config */
+	const char *kind;          /* "imap" or "pop3" */
+	const char *host;
+	int port;                  /* 0: the default for kind and tls */
+	const char *user;
+	enum store_tls tls;
+	const char *ca_file;       /* extra CAs, NULL: the system store only */
+	const char *trusted_sha256;/* a certificate fingerprint the user trusts, or NULL */
+	const char *auth;          /* "auto", "login", "plain", "xoauth2", "oauthbearer" */
+	const char *cache_dir;     /* header/UIDL caches; NULL: none */
+	const char *maildir;       /* pop3: where mail is delivered */
+	bool pop3_keep;
+	int pop3_keep_days;
+	long pop3_max_size;
+	bool pop3_apop;
+	/* Asked on the store's thread when a secret is needed ("password" or
+	 * "token"); fills buf (NUL-terminated) and returns WARY_OK, or an
+	 * error to give up.  Secrets live in memory only. */
+	int (*secret)(void *ctx, const char *what, char *buf, size_t len);
+	void *secret_ctx;
+};
+
 /* Open a mailbox: a path to a Maildir (or a folder holding Maildirs, in
  * the Maildir++ or plain-folder layout). */
 int store_open(const char *location, struct store **out, char *err, size_t errlen);
 void store_free(struct store **s);
+/* Open a server account (IMAP; POP3 downloads into acct->maildir and is
+ * then read as that Maildir).  A certificate that does not verify fails
+ * with WARY_ECERT and err holding its SHA-256 fingerprint. */
+int store_open_account(const struct store_account *acct, struct store **out, char *err,
+                       size_t errlen);
 const char *store_kind(const struct store *s);
 const char *store_location(const struct store *s);
 /* The folder currently selected ("INBOX" after open). */
