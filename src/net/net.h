@@ -1,0 +1,126 @@
+#ifndef WARY_NET_H
+#define WARY_NET_H
+/*
+ * net: verified TLS for IMAP, POP3 and SMTP, under libetpan, with OpenSSL.
+ *
+ * Debian's libetpan links GnuTLS and its own TLS connect never checks a
+ * certificate, so the transport is ours: an OpenSSL stream driver that
+ * libetpan reads and writes through.  The connect functions hand back a
+ * libetpan session that is connected, TLS-protected and verified (chain
+ * against the system store plus an optional extra CA file, and the host
+ * name), greeting read and checked, STARTTLS done when configured and the
+ * capabilities asked again after TLS.  There is no plaintext mode: a
+ * caller that holds a session from here may send a password on it.
+ *
+ * The rules of design 4.1-4.2 live here: STARTTLS, when configured, is
+ * required (not offered or refused -> WARY_ESECURITY), any byte already
+ * received after the server's go-ahead aborts (response injection), every
+ * pre-TLS capability is thrown away, and a PREAUTH or unparsable greeting
+ * on a connection that needs TLS closes it.  Nothing in net sends a
+ * password or any command beyond greeting, CAPABILITY/CAPA/EHLO and
+ * STARTTLS/STLS.
+ *
+ * Sessions are freed with libetpan's own mailimap_free / mailpop3_free /
+ * mailsmtp_free, which close the TLS connection through the driver.  A
+ * session belongs to one thread at a time.
+ */
+#include "base/base.h"
+
+struct mailimap;
+struct mailpop3;
+struct mailsmtp;
+
+enum net_tls {
+	NET_TLS_IMPLICIT,  /* TLS from the first byte (993, 995, 465) */
+	NET_TLS_STARTTLS,  /* plain greeting, then STARTTLS/STLS, required */
+};
+
+/* Default ports by protocol and TLS mode (opts.port 0 picks these). */
+#define NET_IMAPS_PORT 993
+#define NET_IMAP_PORT 143
+#define NET_POP3S_PORT 995
+#define NET_POP3_PORT 110
+#define NET_SMTPS_PORT 465
+#define NET_SUBMISSION_PORT 587
+
+struct net_opts {
+	const char *host;           /* DNS name or IP literal (IPv6 without brackets) */
+	int port;                   /* 0: the default for the protocol and tls */
+	enum net_tls tls;
+	const char *ca_file;        /* extra trusted CAs (PEM) besides the system store, or NULL */
+	const char *trusted_sha256; /* the SHA-256 fingerprint of a certificate the user chose
+	                             * to trust, hex with or without colons, or NULL */
+	int timeout_s;              /* connect, handshake and every read and write; 0: 30 s */
+	const char *smtp_helo;      /* SMTP: the EHLO name; NULL: the local address as a
+	                             * literal ("[127.0.0.1]"), which names no host */
+};
+
+/* "AB:CD:...:EF" for 32 bytes, with the NUL. */
+#define NET_FPR_LEN 96
+
+/* What the server presented; filled as far as the connection got (also on
+ * failure, so a refusal can show the certificate).  Strings come from the
+ * peer: pass them through safe_text() before a terminal sees them. */
+struct net_cert {
+	bool seen;               /* a certificate was received */
+	bool verified;           /* chain and host name verified */
+	bool trusted;            /* did not verify, but is exactly the trusted fingerprint */
+	char sha256[NET_FPR_LEN];/* of the leaf certificate, upper-case hex with colons */
+	char subject[256];       /* one line, RFC 2253 */
+	char issuer[256];
+	char not_after[32];      /* "2026-01-31 12:00:00 UTC" */
+	char verify_error[160];  /* why it did not verify ("" when it did) */
+	char tls_version[16];    /* "TLSv1.3" */
+	char cipher[64];
+};
+
+/*
+ * Connect and secure.  On WARY_OK *out is a session ready for login; on
+ * failure *out is NULL, err says why and the status is one of
+ *   WARY_ENET       no connection, timeout, dropped, TLS handshake failed
+ *   WARY_ECERT      the certificate did not verify and is not the trusted
+ *                   one; err names the reason (unknown CA, expired, wrong
+ *                   host) and gives the SHA-256 fingerprint
+ *   WARY_ESECURITY  STARTTLS/STLS not offered or refused, bytes injected
+ *                   after the go-ahead, PREAUTH where TLS is needed
+ *   WARY_EPARSE     a greeting that is not the protocol's
+ *   WARY_ERR        bad options
+ * cert may be NULL.
+ *
+ * IMAP: capabilities were asked over TLS, so mailimap_has_*() and
+ * session->imap_connection_info->imap_capability describe the TLS session.
+ * POP3: net reads CAPA only to find STLS and keeps nothing from before
+ * TLS; call mailpop3_capa() for the TLS session's list.  SMTP: EHLO was
+ * sent again over TLS, so session->esmtp and session->auth describe the
+ * TLS session.
+ */
+int net_imap_connect(const struct net_opts *opts, struct mailimap **out, struct net_cert *cert,
+                     char *err, size_t errlen);
+int net_pop3_connect(const struct net_opts *opts, struct mailpop3 **out, struct net_cert *cert,
+                     char *err, size_t errlen);
+int net_smtp_connect(const struct net_opts *opts, struct mailsmtp **out, struct net_cert *cert,
+                     char *err, size_t errlen);
+
+/*
+ * IMAP IDLE in a worker: after mailimap_idle(), wait until the server
+ * sends something, wake_fd (may be -1; e.g. the worker's wake-up pipe)
+ * becomes readable, or timeout_ms passes (-1: no limit).  Bytes already
+ * decrypted by OpenSSL or buffered by libetpan count as data, which a
+ * plain poll() on mailimap_idle_get_fd() would miss.
+ * Returns NET_WAIT_DATA, NET_WAIT_WAKE or NET_WAIT_TIMEOUT, or a negative
+ * WARY_E* (WARY_ENET: the connection failed).
+ */
+enum net_wait { NET_WAIT_DATA = 1, NET_WAIT_WAKE = 2, NET_WAIT_TIMEOUT = 3 };
+int net_imap_wait(struct mailimap *imap, int wake_fd, int timeout_ms, char *err, size_t errlen);
+
+/* Fingerprints. */
+/* Format a digest as upper-case hex with colons into out (NET_FPR_LEN for SHA-256). */
+void net_cert_fingerprint_format(const unsigned char *md, size_t n, char *out, size_t outlen);
+/* Parse a fingerprint a user typed (64 hex digits, any case, with or
+ * without ':' or spaces between byte pairs) into the canonical form.
+ * WARY_EPARSE when it is not a SHA-256 fingerprint. */
+int net_cert_fingerprint_parse(const char *in, char out[NET_FPR_LEN], char *err, size_t errlen);
+/* The SHA-256 fingerprint of the first certificate in a PEM file. */
+int net_cert_file_fingerprint(const char *path, char out[NET_FPR_LEN], char *err, size_t errlen);
+
+#endif
