@@ -153,6 +153,17 @@ int store_open(const char *location, struct store **out, char *err, size_t errle
 	return WARY_OK;
 }
 
+int store_open_account(const struct store_account *acct, struct store **out, char *err,
+                       size_t errlen)
+{
+	*out = NULL;
+	if (acct == NULL || acct->kind == NULL)
+		return err_set(err, errlen, WARY_ERR, "no account given");
+	/* One case per server kind; each backend adds its own. */
+	return err_set(err, errlen, WARY_ERR, "account %s: %s accounts are not supported yet",
+	               acct->name ? acct->name : "?", acct->kind);
+}
+
 void store_free(struct store **ps)
 {
 	struct store *s = ps ? *ps : NULL;
