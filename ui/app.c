@@ -32,13 +32,14 @@
 
 enum view { V_INDEX, V_PAGER, V_RAW, V_HELP, V_BROWSER };
 
-enum prompt_kind { P_NONE, P_SEARCH, P_SEARCH_REVERSE, P_PURGE, P_QUIT };
+enum prompt_kind { P_NONE, P_SEARCH, P_SEARCH_REVERSE, P_PURGE, P_QUIT, P_SECRET };
 
 struct app {
 	struct config *cfg;
 	struct keymap *km;
 	struct theme *th;
 	struct worker *wk;
+	const struct worker_account *wa; /* the server account, or NULL for a Maildir */
 	struct index *ix;
 	struct textview *pager, *raw, *help, *browser;
 	enum view view;
@@ -285,7 +286,9 @@ static void draw_message_line(struct app *a)
 		               a->attr[TH_PROMPT]);
 		struct buf safe = BUF_INIT;
 
-		safe_text(&safe, a->input.data, a->input.len, SAFE_LINE);
+		/* A secret is never drawn, not even as its length. */
+		if (a->prompt != P_SECRET)
+			safe_text(&safe, a->input.data, a->input.len, SAFE_LINE);
 		used += put(y, used, safe.data, safe.len, COLS - used, a->attr[TH_NORMAL]);
 		fill(y, used, COLS - used, a->attr[TH_NORMAL]);
 		move(y, used < COLS ? used : COLS - 1);
@@ -773,11 +776,24 @@ static void maybe_rebuild(struct app *a, bool force)
 	wtrace("rebuild %zu rows %lld ms", index_count(a->ix), a->rebuild_cost_ms);
 }
 
+static void start_prompt(struct app *a, enum prompt_kind k, const char *label);
+
 static void handle_reply(struct app *a, struct wk_reply *r)
 {
 	if (r->gen != a->gen && r->kind != WK_FOLDERS && r->kind != WK_OPEN)
 		return; /* an answer about a folder no longer shown */
 	switch (r->kind) {
+	case WK_SECRET: {
+		char label[160];
+		const struct store_account *ac = a->wa ? &a->wa->acct : NULL;
+
+		snprintf(label, sizeof(label), "%s for %s@%s: ",
+		         r->arg && strcmp(r->arg, "token") == 0 ? "OAuth token" : "Password",
+		         ac && ac->user ? ac->user : "?", ac && ac->host ? ac->host : "?");
+		start_prompt(a, P_SECRET, label);
+		break;
+	}
+	case WK_OPEN_ACCOUNT:
 	case WK_OPEN:
 		if (r->status != WARY_OK) {
 			say(a, true, "%s", r->err);
@@ -1266,6 +1282,20 @@ static void prompt_key(struct app *a, int key)
 	}
 	if (key == 27 || key == 7) { /* Esc, ^G: cancel, as in mutt */
 		a->prompt = P_NONE;
+		if (k == P_SECRET) {
+			worker_answer_secret(a->wk, NULL);
+			explicit_bzero(a->input.data, a->input.len);
+			buf_reset(&a->input);
+			say(a, true, "No password given: not logged in.");
+		}
+		return;
+	}
+	if ((key == '\n' || key == '\r' || key == KEY_ENTER) && k == P_SECRET) {
+		a->prompt = P_NONE;
+		worker_answer_secret(a->wk, a->input.data);
+		explicit_bzero(a->input.data, a->input.len);
+		buf_reset(&a->input);
+		say(a, false, "Logging in...");
 		return;
 	}
 	if (key == '\n' || key == '\r' || key == KEY_ENTER) {
@@ -1291,7 +1321,7 @@ static void prompt_key(struct app *a, int key)
 		return;
 	}
 	if (key >= 32 && key != 127 && key < 0x110000 && !(key >= 0x80 && key < 0xa0) &&
-	    a->input.len < 200)
+	    a->input.len < (k == P_SECRET ? 1000u : 200u))
 		utf8_encode(&a->input, (uint32_t)key);
 }
 
@@ -1432,7 +1462,8 @@ static int load_ui_files(struct app *a, struct buf *problems, char *err, size_t 
 	return WARY_OK;
 }
 
-int app_run(struct config *cfg, const char *location, char *err, size_t errlen)
+int app_run(struct config *cfg, const char *location, const struct worker_account *wa,
+            char *err, size_t errlen)
 {
 	struct app a;
 	const char *cache = config_get(cfg, "header_cache");
@@ -1474,9 +1505,15 @@ int app_run(struct config *cfg, const char *location, char *err, size_t errlen)
 	a.raw = textview_new();
 	a.help = textview_new();
 	a.browser = textview_new();
-	a.location = xstrdup(location);
+	a.location = xstrdup(location ? location : (wa && wa->acct.host ? wa->acct.host : ""));
+	a.wa = wa;
 
-	worker_send(a.wk, WK_OPEN, 1, location, 0, 0);
+	if (wa) {
+		worker_set_account(a.wk, wa);
+		worker_send(a.wk, WK_OPEN_ACCOUNT, 1, NULL, 0, 0);
+	} else {
+		worker_send(a.wk, WK_OPEN, 1, location, 0, 0);
+	}
 	a.gen = 0;
 	start_folder(&a, "INBOX");
 
@@ -1586,6 +1623,7 @@ out:
 	theme_free(&a.th);
 	store_folders_free(&a.folders, a.nfolders);
 	buf_release(&a.msg_bytes);
+	explicit_bzero(a.input.data, a.input.len);
 	buf_release(&a.input);
 	buf_release(&problems);
 	free(a.msg_key);

@@ -7,10 +7,13 @@
  * models that hold only safe text.
  */
 #include "config/config.h"
+#include "ui/worker.h"
 
-/* Run the UI on a mailbox location (a Maildir path).  Returns the exit
- * status for main(); errors before the screen starts are written to err. */
-int app_run(struct config *cfg, const char *location, char *err, size_t errlen);
+/* Run the UI on a mailbox: a Maildir path, or a server account (wa, with
+ * location NULL).  Returns the exit status for main(); errors before the
+ * screen starts are written to err. */
+int app_run(struct config *cfg, const char *location, const struct worker_account *wa,
+            char *err, size_t errlen);
 
 /* Where keymap presets and themes are: $WARY_KEYMAP_DIR, the installed
  * data directory, else the source tree (running from the build tree). */

@@ -16,7 +16,7 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: wary [-F CONFIG] [-o NAME=VALUE]... [-f MAILDIR]\n"
+	fputs("usage: wary [-F CONFIG] [-o NAME=VALUE]... [-f MAILDIR | -a ACCOUNT]\n"
 	      "       wary inspect [--json] FILE...   what wary sees in a message ('-' reads stdin)\n"
 	      "       wary show FILE...               print messages as the pager shows them\n"
 	      "       wary check-config               validate the config, show every setting\n"
@@ -151,24 +151,72 @@ static int cmd_show(struct config *cfg, int argc, char **argv)
 	return status;
 }
 
-/* The mailbox to open with no -f: the first account with a local Maildir,
- * else the mailbox setting. */
-static const char *default_location(const struct config *cfg, char *err, size_t errlen)
+/* A server account from the config, as the worker opens it.  The strings
+ * stay the config's, which outlives the client. */
+static int account_from_config(const struct config *cfg, const char *name,
+                               struct worker_account *wa, char *err, size_t errlen)
 {
+	struct store_account *ac = &wa->acct;
+	const char *imap = config_account_get(cfg, name, "imap_host");
+	const char *pop3 = config_account_get(cfg, name, "pop3_host");
+	const char *cache = config_get(cfg, "header_cache");
+	const char *tls = config_account_get(cfg, name, "tls");
+
+	memset(wa, 0, sizeof(*wa));
+	ac->name = name;
+	ac->kind = imap ? "imap" : "pop3";
+	ac->host = imap ? imap : pop3;
+	ac->port = (int)config_account_get_int(cfg, name, imap ? "imap_port" : "pop3_port");
+	ac->user = config_account_get(cfg, name, "imap_user");
+	ac->tls = tls && strcmp(tls, "starttls") == 0 ? STORE_TLS_STARTTLS : STORE_TLS_IMPLICIT;
+	ac->ca_file = config_account_get(cfg, name, "ca_file");
+	ac->trusted_sha256 = config_account_get(cfg, name, "trusted_cert_sha256");
+	ac->auth = config_account_get(cfg, name, "auth");
+	ac->cache_dir = cache && strcmp(cache, "off") != 0 ? cache : NULL;
+	ac->maildir = config_account_get(cfg, name, "maildir");
+	ac->pop3_keep = config_account_get_bool(cfg, name, "pop3_keep");
+	ac->pop3_keep_days = (int)config_account_get_int(cfg, name, "pop3_keep_days");
+	ac->pop3_max_size = config_account_get_int(cfg, name, "pop3_max_size");
+	ac->pop3_apop = config_account_get_bool(cfg, name, "pop3_apop");
+	wa->password_command = config_account_get(cfg, name, "password_command");
+	wa->token_command = config_account_get(cfg, name, "oauth_token_command");
+	if (ac->user == NULL)
+		return err_set(err, errlen, WARY_ERR, "account %s: imap_user is not set", name);
+	if (!imap && ac->maildir == NULL)
+		return err_set(err, errlen, WARY_ERR,
+		               "account %s: a POP3 account needs a maildir to download into", name);
+	return WARY_OK;
+}
+
+/* What to open with no -f: the named account, else the first one, else
+ * the mailbox setting.  Sets *wa_used for a server account. */
+static const char *default_location(const struct config *cfg, const char *want,
+                                    struct worker_account *wa, bool *wa_used, char *err,
+                                    size_t errlen)
+{
+	*wa_used = false;
 	for (size_t i = 0; i < config_account_count(cfg); i++) {
 		const char *name = config_account_name(cfg, i);
-		const char *md = config_account_get(cfg, name, "maildir");
 
-		if (md && !config_account_get(cfg, name, "imap_host") &&
-		    !config_account_get(cfg, name, "pop3_host"))
-			return md;
-		if (config_account_get(cfg, name, "imap_host") ||
-		    config_account_get(cfg, name, "pop3_host")) {
-			err_set(err, errlen, WARY_ERR,
-			        "account %s uses a server; this version of wary reads local Maildirs "
-			        "only (use -f MAILDIR)", name);
+		if (want && strcmp(want, name) != 0)
+			continue;
+		if (!config_account_get(cfg, name, "imap_host") &&
+		    !config_account_get(cfg, name, "pop3_host")) {
+			const char *md = config_account_get(cfg, name, "maildir");
+
+			if (md)
+				return md;
+			err_set(err, errlen, WARY_ERR, "account %s has no maildir and no server", name);
 			return NULL;
 		}
+		if (account_from_config(cfg, name, wa, err, errlen) != WARY_OK)
+			return NULL;
+		*wa_used = true;
+		return "";
+	}
+	if (want) {
+		err_set(err, errlen, WARY_ENOENT, "no account named %s in the config", want);
+		return NULL;
 	}
 	return config_get(cfg, "mailbox");
 }
@@ -204,7 +252,7 @@ static int check_ui_files(const struct config *cfg, struct buf *report)
 int main(int argc, char **argv)
 {
 	struct config *cfg = config_new();
-	const char *cfg_path = NULL, *folder = NULL, *cmd = NULL;
+	const char *cfg_path = NULL, *folder = NULL, *cmd = NULL, *account = NULL;
 	char **rest = xcalloc((size_t)argc + 1, sizeof(char *));
 	char *def_path = NULL;
 	int nrest = 0, status = 2;
@@ -224,7 +272,8 @@ int main(int argc, char **argv)
 			printf("wary %s\n", PACKAGE_VERSION);
 			status = 0;
 			goto out;
-		} else if (strcmp(a, "-o") == 0 || strcmp(a, "-F") == 0 || strcmp(a, "-f") == 0) {
+		} else if (strcmp(a, "-o") == 0 || strcmp(a, "-F") == 0 || strcmp(a, "-f") == 0 ||
+		           strcmp(a, "-a") == 0) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "wary: %s needs a value\n", a);
 				usage(stderr);
@@ -234,6 +283,8 @@ int main(int argc, char **argv)
 				overrides[noverrides++] = argv[++i];
 			else if (a[1] == 'F')
 				cfg_path = argv[++i];
+			else if (a[1] == 'a')
+				account = argv[++i];
 			else
 				folder = argv[++i];
 		} else if (strncmp(a, "-o", 2) == 0 && a[2]) {
@@ -273,14 +324,17 @@ int main(int argc, char **argv)
 	}
 
 	if (cmd == NULL) {
-		const char *loc = folder ? folder : default_location(cfg, err, sizeof(err));
+		struct worker_account wa;
+		bool wa_used = false;
+		const char *loc = folder ? folder
+		                         : default_location(cfg, account, &wa, &wa_used, err, sizeof(err));
 
 		if (loc == NULL) {
 			complain("open", err);
 			status = 1;
 			goto out;
 		}
-		if (access(loc, F_OK) != 0) {
+		if (!wa_used && access(loc, F_OK) != 0) {
 			char msg[WARY_ERRLEN];
 
 			snprintf(msg, sizeof(msg), "%s: %s", loc, strerror(errno));
@@ -294,7 +348,7 @@ int main(int argc, char **argv)
 			status = 1;
 			goto out;
 		}
-		status = app_run(cfg, loc, err, sizeof(err));
+		status = app_run(cfg, wa_used ? NULL : loc, wa_used ? &wa : NULL, err, sizeof(err));
 		if (status != 0)
 			complain("open", err);
 	} else if (strcmp(cmd, "inspect") == 0) {

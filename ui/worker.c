@@ -2,7 +2,10 @@
  * the UI.  Only this thread touches the struct store. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <stdatomic.h>
 #include <unistd.h>
 
@@ -30,7 +33,14 @@ struct worker {
 	int pipe_rd, pipe_wr;
 	char *cache;            /* NULL: no cache; "": the store's default */
 	struct store *store;    /* worker thread only */
+	const struct worker_account *wa;
+	/* a secret asked of the UI: the worker waits on secret_cond */
+	pthread_cond_t secret_cond;
+	bool secret_answered, secret_given;
+	char secret[1024];
 };
+
+extern char **environ;
 
 void wk_reply_free(struct wk_reply **pr)
 {
@@ -156,12 +166,105 @@ static void set_cache(struct worker *w)
 	free(path);
 }
 
+int worker_run_secret_command(const char *cmd, char *buf, size_t len, char *err, size_t errlen)
+{
+	posix_spawn_file_actions_t fa;
+	char *argv[] = { "sh", "-c", (char *)cmd, NULL };
+	int fds[2] = { -1, -1 }, status = 0, rc = WARY_OK;
+	size_t got = 0;
+	pid_t pid = -1;
+	char c;
+
+	if (len == 0)
+		return err_set(err, errlen, WARY_ERR, "no room for the secret");
+	buf[0] = '\0';
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return err_set(err, errlen, WARY_EIO, "pipe: %s", strerror(errno));
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+	if (posix_spawn(&pid, "/bin/sh", &fa, NULL, argv, environ) != 0) {
+		rc = err_set(err, errlen, WARY_ERR, "cannot run the secret command");
+		goto out;
+	}
+	close(fds[1]);
+	fds[1] = -1;
+	/* The first line only; the rest is read and dropped so the command
+	 * does not die of SIGPIPE and report a failure. */
+	for (;;) {
+		ssize_t n = read(fds[0], &c, 1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (c == '\n' || got == SIZE_MAX)
+			got = SIZE_MAX;
+		else if (got + 1 < len)
+			buf[got++] = c;
+	}
+	if (got != SIZE_MAX)
+		buf[got < len ? got : len - 1] = '\0';
+	else
+		buf[strcspn(buf, "\n")] = '\0';
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		explicit_bzero(buf, len);
+		rc = err_set(err, errlen, WARY_ERR, "the secret command failed (status %d)",
+		             WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	} else if (buf[0] == '\0') {
+		rc = err_set(err, errlen, WARY_ERR, "the secret command printed nothing");
+	}
+out:
+	posix_spawn_file_actions_destroy(&fa);
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	return rc;
+}
+
+/* The store's secret callback, on the worker thread. */
+static int secret_cb(void *ctx, const char *what, char *buf, size_t len)
+{
+	struct worker *w = ctx;
+	bool token = strcmp(what, "token") == 0;
+	const char *cmd = token ? w->wa->token_command : w->wa->password_command;
+	struct wk_reply *r;
+	char err[WARY_ERRLEN];
+	int rc = WARY_ERR;
+
+	if (cmd && *cmd)
+		return worker_run_secret_command(cmd, buf, len, err, sizeof(err));
+	r = xcalloc(1, sizeof(*r));
+	r->kind = WK_SECRET;
+	r->gen = atomic_load(&w->newest_gen);
+	r->arg = xstrdup(token ? "token" : "password");
+	buf_init(&r->data);
+	pthread_mutex_lock(&w->lock);
+	w->secret_answered = false;
+	pthread_mutex_unlock(&w->lock);
+	post(w, r);
+	pthread_mutex_lock(&w->lock);
+	while (!w->secret_answered && !atomic_load(&w->quitting))
+		pthread_cond_wait(&w->secret_cond, &w->lock);
+	if (w->secret_answered && w->secret_given && strlen(w->secret) < len) {
+		str_copy(buf, w->secret, len);
+		rc = WARY_OK;
+	}
+	explicit_bzero(w->secret, sizeof(w->secret));
+	w->secret_answered = w->secret_given = false;
+	pthread_mutex_unlock(&w->lock);
+	return rc;
+}
+
 static void serve(struct worker *w, const struct wk_req *q)
 {
 	struct wk_reply *r = reply_new(q->kind, q);
 	struct rows_ctx rc = { w, q };
 
-	if (q->kind != WK_OPEN && w->store == NULL) {
+	if (q->kind != WK_OPEN && q->kind != WK_OPEN_ACCOUNT && w->store == NULL) {
 		r->status = err_set(r->err, sizeof(r->err), WARY_ERR, "no mailbox is open");
 		goto out;
 	}
@@ -172,6 +275,20 @@ static void serve(struct worker *w, const struct wk_req *q)
 		if (r->status == WARY_OK)
 			set_cache(w);
 		break;
+	case WK_OPEN_ACCOUNT: {
+		struct store_account acct;
+
+		store_free(&w->store);
+		if (w->wa == NULL) {
+			r->status = err_set(r->err, sizeof(r->err), WARY_ERR, "no account to open");
+			break;
+		}
+		acct = w->wa->acct;
+		acct.secret = secret_cb;
+		acct.secret_ctx = w;
+		r->status = store_open_account(&acct, &w->store, r->err, sizeof(r->err));
+		break;
+	}
 	case WK_SELECT:
 		r->status = store_select(w->store, q->arg, r->err, sizeof(r->err));
 		break;
@@ -196,6 +313,7 @@ static void serve(struct worker *w, const struct wk_req *q)
 		                               sizeof(r->err));
 		break;
 	case WK_ROWS:
+	case WK_SECRET:
 		r->status = err_set(r->err, sizeof(r->err), WARY_ERR, "not a request");
 		break;
 	}
@@ -242,6 +360,7 @@ int worker_new(const char *cache, struct worker **out, char *err, size_t errlen)
 	w->pipe_rd = w->pipe_wr = -1;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
+	pthread_cond_init(&w->secret_cond, NULL);
 	w->cache = cache ? xstrdup(cache) : NULL;
 	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
 		rc = err_set(err, errlen, WARY_EIO, "pipe: %s", strerror(errno));
@@ -272,6 +391,7 @@ void worker_free(struct worker **pw)
 		w->quit = true;
 		atomic_store(&w->quitting, true);
 		pthread_cond_signal(&w->cond);
+		pthread_cond_broadcast(&w->secret_cond);
 		pthread_mutex_unlock(&w->lock);
 		pthread_join(w->thread, NULL);
 	}
@@ -294,6 +414,8 @@ void worker_free(struct worker **pw)
 		close(w->pipe_wr);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->cond);
+	pthread_cond_destroy(&w->secret_cond);
+	explicit_bzero(w->secret, sizeof(w->secret));
 	free(w->cache);
 	free(w);
 	*pw = NULL;
@@ -323,6 +445,22 @@ void worker_send(struct worker *w, enum wk_kind kind, unsigned gen, const char *
 		w->req_head = q;
 	w->req_tail = q;
 	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void worker_set_account(struct worker *w, const struct worker_account *wa)
+{
+	w->wa = wa;
+}
+
+void worker_answer_secret(struct worker *w, const char *secret)
+{
+	pthread_mutex_lock(&w->lock);
+	w->secret_given = secret != NULL && strlen(secret) < sizeof(w->secret);
+	if (w->secret_given)
+		str_copy(w->secret, secret, sizeof(w->secret));
+	w->secret_answered = true;
+	pthread_cond_broadcast(&w->secret_cond);
 	pthread_mutex_unlock(&w->lock);
 }
 

@@ -23,6 +23,9 @@ enum wk_kind {
 	WK_CHECK,    /* replies: WK_ROWS for new/changed, then WK_CHECK with vanished keys */
 	WK_FOLDERS,  /* reply: folders */
 	WK_ROWS,     /* reply only */
+	WK_OPEN_ACCOUNT, /* open the account given to worker_set_account */
+	WK_SECRET,   /* reply only: the store waits for a secret (arg: "password"
+	              * or "token"); answer with worker_answer_secret */
 };
 
 struct wk_reply {
@@ -49,6 +52,16 @@ void wk_reply_free(struct wk_reply **r);
 void worker_row_pack(struct store_row *dst, const struct store_row *src);
 void worker_row_free(struct store_row *r);
 
+/* A server account as the worker opens it.  The store asks for secrets
+ * on the worker's thread: a configured command is run there (stdin
+ * /dev/null, first line of its output); without one the UI is asked by a
+ * WK_SECRET reply and the worker waits for worker_answer_secret(). */
+struct worker_account {
+	struct store_account acct; /* strings owned by the caller for the worker's life */
+	const char *password_command;
+	const char *token_command;
+};
+
 struct worker;
 /* Starts the thread.  cache: the header cache directory, NULL for none,
  * or "" for the store's default. */
@@ -61,6 +74,15 @@ int worker_fd(const struct worker *w);
  * than any seen before) cancels a running index read. */
 void worker_send(struct worker *w, enum wk_kind kind, unsigned gen, const char *arg,
                  unsigned set, unsigned clear);
+/* Before WK_OPEN_ACCOUNT; wa is borrowed for the worker's life. */
+void worker_set_account(struct worker *w, const struct worker_account *wa);
+/* The answer to a WK_SECRET reply: the secret, or NULL to give up.  The
+ * worker wipes its copy once the store has used it. */
+void worker_answer_secret(struct worker *w, const char *secret);
+/* Run a secret command as the worker does: first line of its output into
+ * buf.  For tests and check-config. */
+int worker_run_secret_command(const char *cmd, char *buf, size_t len, char *err, size_t errlen);
+
 /* Pop the next reply, or NULL when none is waiting. */
 struct wk_reply *worker_take(struct worker *w);
 

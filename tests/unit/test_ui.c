@@ -292,11 +292,34 @@ static void test_worker(void)
 	T_OK(w == NULL, "worker_free joins and clears");
 }
 
+static void test_secret_command(void)
+{
+	char buf[64], err[WARY_ERRLEN];
+
+	T_INT(worker_run_secret_command("printf 'hunter2\\nsecond line\\n'", buf, sizeof(buf), err,
+	                                sizeof(err)), WARY_OK, "a secret command runs");
+	T_STR(buf, "hunter2", "only its first line is the secret");
+	T_INT(worker_run_secret_command("printf 'no newline'", buf, sizeof(buf), err, sizeof(err)),
+	      WARY_OK, "a last line without a newline");
+	T_STR(buf, "no newline", "is taken whole");
+	T_OK(worker_run_secret_command("exit 3", buf, sizeof(buf), err, sizeof(err)) != WARY_OK,
+	     "a failing command is an error");
+	T_OK(strstr(err, "status 3") != NULL, "that names its exit status");
+	T_OK(worker_run_secret_command("true", buf, sizeof(buf), err, sizeof(err)) != WARY_OK,
+	     "a command that prints nothing is an error");
+	T_OK(worker_run_secret_command("read x; echo got:$x", buf, sizeof(buf), err, sizeof(err)) == WARY_OK &&
+	     strcmp(buf, "got:") == 0, "its stdin is /dev/null, so it cannot wait for the terminal");
+	T_INT(worker_run_secret_command("head -c 5000 /dev/zero | tr '\\0' a", buf, sizeof(buf), err,
+	                                sizeof(err)), WARY_OK, "a huge line does not overflow");
+	T_INT(strlen(buf), sizeof(buf) - 1, "it is cut to the buffer");
+}
+
 int main(void)
 {
 	setlocale(LC_ALL, "C.UTF-8");
 	test_index();
 	test_textview();
 	test_worker();
+	test_secret_command();
 	return t_done();
 }
