@@ -51,8 +51,6 @@ struct net_opts {
 	const char *trusted_sha256; /* the SHA-256 fingerprint of a certificate the user chose
 	                             * to trust, hex with or without colons, or NULL */
 	int timeout_s;              /* connect, handshake and every read and write; 0: 30 s */
-	const char *smtp_helo;      /* SMTP: the EHLO name; NULL: the local address as a
-	                             * literal ("[127.0.0.1]"), which names no host */
 };
 
 /* "AB:CD:...:EF" for 32 bytes, with the NUL. */
@@ -89,10 +87,17 @@ struct net_cert {
  *
  * IMAP: capabilities were asked over TLS, so mailimap_has_*() and
  * session->imap_connection_info->imap_capability describe the TLS session.
+ * A PREAUTH greeting is refused on STARTTLS (it would skip TLS); over
+ * implicit TLS it is accepted and session->imap_state is then
+ * MAILIMAP_STATE_AUTHENTICATED (no login needed).
  * POP3: net reads CAPA only to find STLS and keeps nothing from before
  * TLS; call mailpop3_capa() for the TLS session's list.  SMTP: EHLO was
  * sent again over TLS, so session->esmtp and session->auth describe the
- * TLS session.
+ * TLS session.  EHLO names the local address as a literal ("[127.0.0.1]"),
+ * never the machine's host name.
+ *
+ * Name resolution (getaddrinfo) is not under the timeout.  SIGPIPE is
+ * blocked around every write, so a dropped peer is an error, not a signal.
  */
 int net_imap_connect(const struct net_opts *opts, struct mailimap **out, struct net_cert *cert,
                      char *err, size_t errlen);
@@ -108,7 +113,10 @@ int net_smtp_connect(const struct net_opts *opts, struct mailsmtp **out, struct 
  * decrypted by OpenSSL or buffered by libetpan count as data, which a
  * plain poll() on mailimap_idle_get_fd() would miss.
  * Returns NET_WAIT_DATA, NET_WAIT_WAKE or NET_WAIT_TIMEOUT, or a negative
- * WARY_E* (WARY_ENET: the connection failed).
+ * WARY_E* (WARY_ENET: the connection failed).  mailstream_interrupt_idle()
+ * from another thread also ends the wait, as NET_WAIT_WAKE.  Use this
+ * instead of libetpan's mailstream_wait_idle(), which cannot see data
+ * inside OpenSSL.
  */
 enum net_wait { NET_WAIT_DATA = 1, NET_WAIT_WAKE = 2, NET_WAIT_TIMEOUT = 3 };
 int net_imap_wait(struct mailimap *imap, int wake_fd, int timeout_ms, char *err, size_t errlen);
