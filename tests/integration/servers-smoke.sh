@@ -7,11 +7,13 @@ set -u
 : "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$TOP/tests/lib.sh"
 
-if [ -z "${WARY_TEST_SERVERS:-}" ]; then
-	. "$TOP/tests/servers/env.sh" 2>/dev/null
-fi
-if [ -z "${WARY_TEST_SERVERS:-}" ]; then
-	not_ok "test servers are running (tests/servers/env.sh has no environment)"
+# Always read the current environment: one inherited from an earlier start
+# would name a GnuPG home and keys that are gone.
+status="tests/servers/env.sh: no environment, the servers were not started"
+if ! . "$TOP/tests/servers/env.sh" 2>/dev/null ||
+	! status=$(bash "$TOP/tests/servers/servers" status 2>&1); then
+	not_ok "test servers are running"
+	echo "$status" | sed 's/^/# /'
 	t_done
 	exit 1
 fi
@@ -476,7 +478,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/wary-smoke.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 gpgq() { GNUPGHOME=$G gpg --batch --no-tty "$@"; }
 
-mode=$(stat -c %a "$G")
+mode=$(stat -c %a "$G" 2>/dev/null)
 if [ "$mode" = 700 ] && [ ${#G} -lt 80 ]; then
 	ok "GnuPG home is private (0700) and short ($G)"
 else
