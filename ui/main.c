@@ -313,6 +313,15 @@ int main(int argc, char **argv)
 			}
 		}
 	}
+	{
+		/* Certificates trusted by an earlier explicit choice. */
+		char *tp = config_trust_default_path();
+
+		if (tp && config_load_trust(cfg, tp, err, sizeof(err)) != WARY_OK &&
+		    access(tp, F_OK) == 0)
+			complain("trusted certificates", err);
+		free(tp);
+	}
 	for (int i = 0; i < noverrides; i++) {
 		if (config_override(cfg, overrides[i], err, sizeof(err)) != WARY_OK) {
 			complain("-o", err);

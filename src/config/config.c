@@ -1493,3 +1493,96 @@ int config_check(const struct config *cfg, struct buf *report)
 	buf_release(&problems);
 	return nerr == 0 ? WARY_OK : WARY_EPARSE;
 }
+
+/* ---- certificates the user chose to trust ---- */
+
+char *config_trust_default_path(void)
+{
+	char *dir = fs_xdg_dir(FS_XDG_DATA);
+	char *p = dir ? xasprintf("%s/trusted-certs", dir) : NULL;
+
+	free(dir);
+	return p;
+}
+
+int config_load_trust(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	struct buf text = BUF_INIT;
+	int idx = def_index("trusted_cert_sha256");
+	int rc, line = 0;
+	const char *p, *end;
+
+	rc = fs_read_file(path, &text, 1024 * 1024, err, errlen);
+	if (rc != WARY_OK)
+		goto out;
+	for (p = text.data, end = text.data + text.len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		char lbuf[512], acc[128], fpr[160], host[256];
+		struct account *a;
+		struct buf norm = BUF_INIT;
+
+		line++;
+		if (n < sizeof(lbuf)) {
+			memcpy(lbuf, p, n);
+			lbuf[n] = '\0';
+			/* "ACCOUNT SHA256 HOST"; anything else is skipped, the file
+			 * is wary's own and a bad line must not stop the client. */
+			if (lbuf[0] != '#' && sscanf(lbuf, "%127s %159s %255s", acc, fpr, host) == 3 &&
+			    (a = find_account(cfg, acc)) != NULL && a->v[idx].value == NULL &&
+			    is_hex_fingerprint(fpr, &norm)) {
+				char origin[600];
+
+				snprintf(origin, sizeof(origin), "%s:%d", path, line);
+				cval_set(&a->v[idx], buf_detach(&norm, NULL), origin, false);
+			}
+		}
+		buf_release(&norm);
+		p += n + (nl ? 1 : 0);
+	}
+out:
+	buf_release(&text);
+	return rc;
+}
+
+int config_trust_record(const char *path, const char *account, const char *host,
+                        const char *sha256, char *err, size_t errlen)
+{
+	struct buf text = BUF_INIT, norm = BUF_INIT;
+	char *dir = NULL, *slash;
+	int rc;
+
+	if (!valid_account_name(account) || host == NULL || strpbrk(host, " \t\r\n") != NULL ||
+	    host[0] == '\0') {
+		rc = err_set(err, errlen, WARY_ERR, "cannot record a trust for that account or host");
+		goto out;
+	}
+	if (!is_hex_fingerprint(sha256, &norm)) {
+		rc = err_set(err, errlen, WARY_EPARSE, "not a SHA-256 fingerprint");
+		goto out;
+	}
+	rc = fs_read_file(path, &text, 1024 * 1024, err, errlen);
+	if (rc == WARY_ENOENT) {
+		buf_adds(&text, "# Server certificates trusted by an explicit choice in wary.\n"
+		                "# ACCOUNT SHA256 HOST; remove a line to withdraw the trust.\n");
+	} else if (rc != WARY_OK) {
+		goto out;
+	}
+	if (text.len && text.data[text.len - 1] != '\n')
+		buf_addch(&text, '\n');
+	buf_addf(&text, "%s %s %s\n", account, norm.data, host);
+	dir = xstrdup(path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		rc = fs_mkdir_p(dir, 0700, err, errlen);
+		if (rc != WARY_OK)
+			goto out;
+	}
+	rc = fs_write_atomic(path, text.data, text.len, 0600, err, errlen);
+out:
+	free(dir);
+	buf_release(&text);
+	buf_release(&norm);
+	return rc;
+}

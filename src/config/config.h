@@ -67,6 +67,17 @@ long config_account_get_int(const struct config *cfg, const char *account, const
  * be NULL for a global setting. */
 const char *config_origin(const struct config *cfg, const char *account, const char *name);
 
+/* Server certificates the user chose to trust, recorded by wary (not in
+ * the config file) as "ACCOUNT SHA256 HOST" lines, by default in
+ * $XDG_DATA_HOME/wary/trusted-certs.  Loading sets an account's
+ * trusted_cert_sha256 unless the config file set it, with the file and
+ * line as its origin, so check-config shows where a trust came from.
+ * A missing file is WARY_ENOENT. */
+char *config_trust_default_path(void);
+int config_load_trust(struct config *cfg, const char *path, char *err, size_t errlen);
+int config_trust_record(const char *path, const char *account, const char *host,
+                        const char *sha256, char *err, size_t errlen);
+
 /* Validate (e.g. an account without a mailbox) and write a report of
  * every setting in force and where it came from, as `wary check-config`
  * prints it.  Returns WARY_OK when there are no errors. */

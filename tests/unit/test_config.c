@@ -477,6 +477,69 @@ static void test_garbage(void)
 	T_INT(bad_loc, 0, "3000 garbage inputs: every error located, no ESC in reports");
 }
 
+static void test_trust(void)
+{
+	struct buf dir = BUF_INIT;
+	char err[WARY_ERRLEN], path[4200];
+	struct config *cfg;
+	const char *fpr = "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:"
+	                  "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89";
+	struct stat st;
+
+	if (fs_private_tmpdir(&dir, err, sizeof(err)) != WARY_OK) {
+		T_OK(0, "temp dir for trust tests");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/data/wary/trusted-certs", dir.data);
+	T_INT(config_trust_record(path, "work", "imap.example.test", fpr, err, sizeof(err)), WARY_OK,
+	      "a trust is recorded (directories made)");
+	T_OK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "the trust file is 0600");
+	T_INT(config_trust_record(path, "work", "imap.example.test", "12:34", err, sizeof(err)),
+	      WARY_EPARSE, "a short fingerprint is refused");
+	T_OK(config_trust_record(path, "bad name", "h", fpr, err, sizeof(err)) != WARY_OK,
+	     "an account name with a space is refused");
+	T_OK(config_trust_record(path, "work", "h\nwork x y", fpr, err, sizeof(err)) != WARY_OK,
+	     "a host with a line break cannot forge a line");
+
+	cfg = config_new();
+	config_load_string(cfg, "c", "account work {\n set imap_host = imap.example.test\n}\n"
+	                             "account home {\n set imap_host = h.test\n"
+	                             " set trusted_cert_sha256 = " "00112233445566778899aabbccddeeff"
+	                             "00112233445566778899aabbccddeeff\n}\n", err, sizeof(err));
+	{
+		FILE *f = fopen(path, "a");
+
+		if (f) {
+			fputs("garbage line\nhome abcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcd h\n"
+			      "nosuch abcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcd h\n", f);
+			fclose(f);
+		}
+	}
+	T_INT(config_load_trust(cfg, path, err, sizeof(err)), WARY_OK, "the trust file loads");
+	T_STR(config_account_get(cfg, "work", "trusted_cert_sha256"),
+	      "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789",
+	      "the recorded fingerprint becomes the account's trust");
+	T_OK(strstr(config_origin(cfg, "work", "trusted_cert_sha256"), "trusted-certs:3") != NULL,
+	     "its origin is the trust file and line");
+	T_STR(config_account_get(cfg, "home", "trusted_cert_sha256"),
+	      "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+	      "a fingerprint in the config file wins over a recorded one");
+	config_free(&cfg);
+	cfg = config_new();
+	snprintf(path, sizeof(path), "%s/none", dir.data);
+	T_INT(config_load_trust(cfg, path, err, sizeof(err)), WARY_ENOENT, "no trust file: ENOENT");
+	config_free(&cfg);
+	{
+		struct buf cmd = BUF_INIT;
+
+		buf_addf(&cmd, "rm -rf '%s'", dir.data);
+		if (system(cmd.data) != 0)
+			T_OK(0, "clean up");
+		buf_release(&cmd);
+	}
+	buf_release(&dir);
+}
+
 int main(void)
 {
 	test_defaults();
@@ -489,5 +552,6 @@ int main(void)
 	test_files();
 	test_man_page();
 	test_garbage();
+	test_trust();
 	return t_done();
 }
