@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "base/base.h"
@@ -108,13 +109,84 @@ static int cmd_inspect(int argc, char **argv)
 	return status;
 }
 
-static int cmd_show(struct config *cfg, int argc, char **argv)
+/* One message rendered as the pager shows it, into out. */
+static int show_one(const char *path, const struct render_opts *opts, struct buf *out,
+                    char *err, size_t errlen)
 {
 	struct buf data = BUF_INIT;
+	struct mail_msg *msg = NULL;
+	struct render_doc *doc = NULL;
+	int rc;
+
+	rc = read_message(path, &data, err, errlen);
+	if (rc == WARY_OK)
+		rc = mail_parse(data.data, data.len, &msg, err, errlen);
+	if (rc == WARY_OK)
+		rc = render_message(msg, opts, &doc, err, errlen);
+	if (rc == WARY_OK) {
+		for (size_t l = 0; l < render_line_count(doc); l++) {
+			buf_adds(out, render_line(doc, l, NULL));
+			buf_addch(out, '\n');
+		}
+	}
+	render_free(&doc);
+	mail_free(&msg);
+	buf_release(&data);
+	return rc;
+}
+
+/* Many files are rendered by a few threads, printed in order: parsing and
+ * rendering share nothing between messages, and a window bounds how far
+ * the threads run ahead of the printing. */
+#define SHOW_WINDOW 256
+struct show_job {
+	struct buf out;
+	char err[WARY_ERRLEN];
+	int rc;
+	bool done;
+};
+struct show_pool {
+	char **paths;
+	struct show_job *jobs;
+	int n, next, printed;
+	const struct render_opts *opts;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+};
+
+static void *show_thread(void *arg)
+{
+	struct show_pool *p = arg;
+
+	for (;;) {
+		int i;
+
+		pthread_mutex_lock(&p->lock);
+		while (p->next < p->n && p->next >= p->printed + SHOW_WINDOW)
+			pthread_cond_wait(&p->cond, &p->lock);
+		i = p->next < p->n ? p->next++ : -1;
+		pthread_mutex_unlock(&p->lock);
+		if (i < 0)
+			return NULL;
+		buf_init(&p->jobs[i].out);
+		p->jobs[i].rc = show_one(p->paths[i], p->opts, &p->jobs[i].out, p->jobs[i].err,
+		                         sizeof(p->jobs[i].err));
+		pthread_mutex_lock(&p->lock);
+		p->jobs[i].done = true;
+		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->lock);
+	}
+}
+
+static int cmd_show(struct config *cfg, int argc, char **argv)
+{
 	struct render_opts opts = { RENDER_HEADERS_WEED, config_get_bool(cfg, "prefer_html"),
 	                            (int)config_get_int(cfg, "wrap") };
-	char err[WARY_ERRLEN];
-	int status = 0;
+	struct show_pool p;
+	pthread_t th[8];
+	int nth = 0, status = 0;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	bool serial = argc < 8;
 
 	if (config_get(cfg, "pager_headers") && strcmp(config_get(cfg, "pager_headers"), "all") == 0)
 		opts.headers = RENDER_HEADERS_ALL;
@@ -122,32 +194,54 @@ static int cmd_show(struct config *cfg, int argc, char **argv)
 		fputs("usage: wary show FILE...\n", stderr);
 		return 2;
 	}
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "-") == 0)
+			serial = true; /* stdin is read once, in order */
+	memset(&p, 0, sizeof(p));
+	p.paths = argv;
+	p.n = argc;
+	p.opts = &opts;
+	p.jobs = xcalloc((size_t)argc, sizeof(*p.jobs));
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.cond, NULL);
+	if (!serial) {
+		if (cpus < 1)
+			cpus = 1;
+		for (; nth < (int)ARRAY_SIZE(th) && nth < cpus; nth++)
+			if (pthread_create(&th[nth], NULL, show_thread, &p) != 0)
+				break;
+	}
 	for (int i = 0; i < argc; i++) {
-		struct mail_msg *msg = NULL;
-		struct render_doc *doc = NULL;
-		int rc;
+		struct show_job *j = &p.jobs[i];
 
-		buf_reset(&data);
-		rc = read_message(argv[i], &data, err, sizeof(err));
-		if (rc == WARY_OK)
-			rc = mail_parse(data.data, data.len, &msg, err, sizeof(err));
-		if (rc == WARY_OK)
-			rc = render_message(msg, &opts, &doc, err, sizeof(err));
-		if (rc != WARY_OK) {
-			complain(argv[i], err);
+		if (nth == 0) {
+			buf_init(&j->out);
+			j->rc = show_one(argv[i], &opts, &j->out, j->err, sizeof(j->err));
+		} else {
+			pthread_mutex_lock(&p.lock);
+			while (!j->done)
+				pthread_cond_wait(&p.cond, &p.lock);
+			pthread_mutex_unlock(&p.lock);
+		}
+		if (j->rc != WARY_OK) {
+			complain(argv[i], j->err);
 			status = 1;
 		} else {
 			if (i > 0)
 				fputc('\n', stdout);
-			for (size_t l = 0; l < render_line_count(doc); l++) {
-				fputs(render_line(doc, l, NULL), stdout);
-				fputc('\n', stdout);
-			}
+			fwrite(j->out.data, 1, j->out.len, stdout);
 		}
-		render_free(&doc);
-		mail_free(&msg);
+		buf_release(&j->out);
+		pthread_mutex_lock(&p.lock);
+		p.printed = i + 1;
+		pthread_cond_broadcast(&p.cond);
+		pthread_mutex_unlock(&p.lock);
 	}
-	buf_release(&data);
+	for (int t = 0; t < nth; t++)
+		pthread_join(th[t], NULL);
+	pthread_mutex_destroy(&p.lock);
+	pthread_cond_destroy(&p.cond);
+	free(p.jobs);
 	return status;
 }
 

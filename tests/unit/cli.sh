@@ -54,6 +54,18 @@ n=$("$WARY" show "$demo"/cur/* "$demo"/new/* | grep -c "^Date: ")
 [ "$n" -ge 50 ] && ok "show renders the whole demo ($n header blocks)" || not_ok "show renders the whole demo ($n)"
 "$WARY" show "$demo"/cur/* "$demo"/new/* | LC_ALL=C grep -q "$(printf '\033')" && not_ok "no ESC in show's output" || ok "no ESC in show's output"
 
+# Many files are rendered in parallel but printed in order: the same bytes
+# as one file at a time, joined by the blank line show puts between them.
+ls "$demo"/cur/* "$demo"/new/* >"$tmp/files"
+xargs "$WARY" show <"$tmp/files" >"$tmp/par" 2>/dev/null
+first=1; : >"$tmp/ser"
+while read -r f; do
+	[ $first = 1 ] || echo >>"$tmp/ser"
+	first=0
+	"$WARY" show "$f" >>"$tmp/ser" 2>/dev/null
+done <"$tmp/files"
+cmp -s "$tmp/par" "$tmp/ser" && ok "show of many files keeps their order and bytes" || not_ok "show of many files keeps their order and bytes"
+
 # Errors quote what they could not read, made safe.
 evil="$tmp/$(printf 'x\033]0;pwned\007y')"
 "$WARY" inspect "$evil" >/dev/null 2>"$tmp/err"; rc=$?
