@@ -60,7 +60,7 @@ static const struct km_func_def funcs[] = {
 	{ KF_SORT_MAILBOX, "sort-mailbox", M(KM_INDEX), "Change the sort order (threads, date)" },
 	{ KF_VIEW_RAW_MESSAGE, "view-raw-message", MSG | M(KM_RAW),
 	  "Show the raw source of the message" },
-	{ KF_CHECK_NEW, "check-new", MSG | M(KM_BROWSER), "Look for new mail now" },
+	{ KF_CHECK_NEW, "check-new", MSG | M(KM_BROWSER), "Look for new mail now (a POP3 account downloads it)" },
 	{ KF_SIDEBAR_TOGGLE, "sidebar-toggle-visible", MSG | M(KM_BROWSER),
 	  "Show or hide the folder list" },
 	{ KF_DISPLAY_TOGGLE_WEED, "display-toggle-weed", M(KM_PAGER),
@@ -75,6 +75,8 @@ static const struct {
 	enum km_func id;
 } func_aliases[] = {
 	{ "refresh", KF_REDRAW },
+	/* mutt's POP download key: here check-new does it for a POP3 account */
+	{ "fetch-mail", KF_CHECK_NEW },
 };
 
 static const char *const menu_names[KM_MENU_COUNT] = {

@@ -86,6 +86,9 @@ static void test_table(void)
 	T_OK(keymap_func_by_name("refresh") != NULL &&
 	             keymap_func_by_name("refresh")->id == KF_REDRAW,
 	     "mutt's refresh is redraw-screen");
+	T_OK(keymap_func_by_name("fetch-mail") != NULL &&
+	             keymap_func_by_name("fetch-mail")->id == KF_CHECK_NEW,
+	     "mutt's fetch-mail is check-new (which downloads on a POP3 account)");
 	T_STR(keymap_menu_name(KM_GENERIC), "generic", "menu name generic");
 	T_STR(keymap_menu_name(KM_BROWSER), "browser", "menu name browser");
 	T_OK(keymap_menu_name(KM_MENU_COUNT) == NULL, "no name past the last menu");
