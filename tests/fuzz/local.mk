@@ -1,42 +1,42 @@
 # libFuzzer targets, built only with ./configure --enable-fuzzing CC=clang.
-WARY_FUZZ_LDADD = $(WARY_LIBS)
-WARY_FUZZ_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+WARY_FUZZ_LIBS = $(WARY_LIBS)
+WARY_FUZZ_LINKFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 if FUZZING
 # the message model (owned by src/mail)
 EXTRA_PROGRAMS += tests/fuzz/fuzz_header tests/fuzz/fuzz_address tests/fuzz/fuzz_rfc2047 \
 	tests/fuzz/fuzz_mime
 tests_fuzz_fuzz_header_SOURCES = tests/fuzz/fuzz_header.c
-tests_fuzz_fuzz_header_LDADD = $(WARY_FUZZ_LDADD)
-tests_fuzz_fuzz_header_LDFLAGS = $(WARY_FUZZ_LDFLAGS)
+tests_fuzz_fuzz_header_LDADD = $(WARY_FUZZ_LIBS)
+tests_fuzz_fuzz_header_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
 tests_fuzz_fuzz_address_SOURCES = tests/fuzz/fuzz_address.c
-tests_fuzz_fuzz_address_LDADD = $(WARY_FUZZ_LDADD)
-tests_fuzz_fuzz_address_LDFLAGS = $(WARY_FUZZ_LDFLAGS)
+tests_fuzz_fuzz_address_LDADD = $(WARY_FUZZ_LIBS)
+tests_fuzz_fuzz_address_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
 tests_fuzz_fuzz_rfc2047_SOURCES = tests/fuzz/fuzz_rfc2047.c
-tests_fuzz_fuzz_rfc2047_LDADD = $(WARY_FUZZ_LDADD)
-tests_fuzz_fuzz_rfc2047_LDFLAGS = $(WARY_FUZZ_LDFLAGS)
+tests_fuzz_fuzz_rfc2047_LDADD = $(WARY_FUZZ_LIBS)
+tests_fuzz_fuzz_rfc2047_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
 tests_fuzz_fuzz_mime_SOURCES = tests/fuzz/fuzz_mime.c
-tests_fuzz_fuzz_mime_LDADD = $(WARY_FUZZ_LDADD)
-tests_fuzz_fuzz_mime_LDFLAGS = $(WARY_FUZZ_LDFLAGS)
+tests_fuzz_fuzz_mime_LDADD = $(WARY_FUZZ_LIBS)
+tests_fuzz_fuzz_mime_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
 endif
 
 # HTML to text (owned by src/render)
 if FUZZING
 EXTRA_PROGRAMS += tests/fuzz/fuzz_html
 tests_fuzz_fuzz_html_SOURCES = tests/fuzz/fuzz_html.c
-tests_fuzz_fuzz_html_LDADD = $(WARY_FUZZ_LDADD)
-tests_fuzz_fuzz_html_LDFLAGS = $(WARY_FUZZ_LDFLAGS)
+tests_fuzz_fuzz_html_LDADD = $(WARY_FUZZ_LIBS)
+tests_fuzz_fuzz_html_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
 endif
 
 # config parser and the Maildir header-block reader (owned by src/config, src/store)
 if FUZZING
 EXTRA_PROGRAMS += tests/fuzz/fuzz_config
 tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c
-tests_fuzz_fuzz_config_LDADD = $(WARY_FUZZ_LDADD)
-tests_fuzz_fuzz_config_LDFLAGS = $(WARY_FUZZ_LDFLAGS)
+tests_fuzz_fuzz_config_LDADD = $(WARY_FUZZ_LIBS)
+tests_fuzz_fuzz_config_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
 EXTRA_PROGRAMS += tests/fuzz/fuzz_maildir_hdr
 tests_fuzz_fuzz_maildir_hdr_SOURCES = tests/fuzz/fuzz_maildir_hdr.c
-tests_fuzz_fuzz_maildir_hdr_LDADD = $(WARY_FUZZ_LDADD)
-tests_fuzz_fuzz_maildir_hdr_LDFLAGS = $(WARY_FUZZ_LDFLAGS)
+tests_fuzz_fuzz_maildir_hdr_LDADD = $(WARY_FUZZ_LIBS)
+tests_fuzz_fuzz_maildir_hdr_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
 endif
 
 # keys and theme files (owned by the keymap and theme parsers in ui/)
@@ -44,6 +44,6 @@ if FUZZING
 EXTRA_PROGRAMS += tests/fuzz/fuzz_keymap
 tests_fuzz_fuzz_keymap_SOURCES = tests/fuzz/fuzz_keymap.c ui/keymap.c ui/theme.c ui/keyfile.c
 tests_fuzz_fuzz_keymap_CFLAGS = $(AM_CFLAGS) $(NCURSES_CFLAGS)
-tests_fuzz_fuzz_keymap_LDADD = $(WARY_FUZZ_LDADD)
-tests_fuzz_fuzz_keymap_LDFLAGS = $(WARY_FUZZ_LDFLAGS)
+tests_fuzz_fuzz_keymap_LDADD = $(WARY_FUZZ_LIBS)
+tests_fuzz_fuzz_keymap_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
 endif
