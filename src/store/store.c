@@ -7,6 +7,7 @@
 
 #include "base/base.h"
 #include "store/store.h"
+#include "store/imap_int.h"
 
 struct store {
 	const struct store_ops *ops;
@@ -86,6 +87,12 @@ void store_set_current(struct store *s, const char *folder)
 	s->current = xstrdup(folder);
 }
 
+void store_set_location(struct store *s, const char *location)
+{
+	free(s->location);
+	s->location = xstrdup(location);
+}
+
 /* 64-bit FNV-1a: names the cache file of a location; not a security
  * boundary, only a way to keep one file per mailbox. */
 static uint64_t fnv1a(const char *s)
@@ -160,6 +167,8 @@ int store_open_account(const struct store_account *acct, struct store **out, cha
 	if (acct == NULL || acct->kind == NULL)
 		return err_set(err, errlen, WARY_ERR, "no account given");
 	/* One case per server kind; each backend adds its own. */
+	if (strcmp(acct->kind, "imap") == 0)
+		return imap_open_account(acct, 0, out, err, errlen);
 	return err_set(err, errlen, WARY_ERR, "account %s: %s accounts are not supported yet",
 	               acct->name ? acct->name : "?", acct->kind);
 }

@@ -161,6 +161,8 @@ struct store *store_new_with(const struct store_ops *ops, void *priv);
 void *store_priv(struct store *s);
 void store_set_priv(struct store *s, void *priv);
 void store_set_current(struct store *s, const char *folder);
+/* What store_location() reports, for backends opened from an account. */
+void store_set_location(struct store *s, const char *location);
 
 /* Maildir helpers also used by POP3 download and the outbox. */
 extern const struct store_ops store_maildir_ops;

@@ -1,0 +1,1645 @@
+/* The IMAP backend.
+ *
+ * The connection comes from net (verified TLS, STARTTLS rules); this file
+ * logs in and speaks IMAP through libetpan.  Keys are UIDs in decimal.
+ *
+ * Every FETCH response goes through one message handler, streamed as it
+ * is parsed: libetpan 1.9.4 otherwise keeps a whole FETCH response in
+ * memory (about 5 KB a message), and calls the handler only when a
+ * progress callback is set too, so both are set at login.  Commands whose
+ * untagged data libetpan would drop or mangle (FETCH with CHANGEDSINCE and
+ * VANISHED, UID EXPUNGE, MOVE) are sent as our own text and their
+ * responses read by libetpan's parser.
+ *
+ * The index of a folder lives in an SQLite cache (imap_cache.c) keyed by
+ * UIDVALIDITY.  A warm open asks only for what changed: with QRESYNC the
+ * flags changed since the cached HIGHESTMODSEQ and the UIDs that vanished;
+ * with CONDSTORE alone the changed flags and a UID SEARCH when the count
+ * does not add up; with neither the flags of every message.  New messages
+ * get full rows.  A cold open fetches the newest screenful first, by
+ * sequence number, then the rest in one streamed command. */
+#include <errno.h>
+#include <libetpan/libetpan.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/base.h"
+#include "net/net.h"
+#include "store/imap_int.h"
+#include "store/store.h"
+#include "store/store_int.h"
+
+#define FIRST_SCREEN 200
+#define BATCH 1000
+/* A command line we build stays well under what servers accept (Dovecot
+ * takes 64 KB); longer UID sets are sent in pieces. */
+#define MAX_SET_LEN 8000
+#define MAX_MESSAGE (256 * 1024 * 1024)
+#define MAX_SECRET 4096
+#define MAX_FOLDERS 10000
+
+enum fetch_mode { FM_NONE, FM_ROWS, FM_FLAGS, FM_BODY };
+
+/* What the message handler does with the FETCH responses of the command
+ * in flight. */
+struct fetch {
+	enum fetch_mode mode;
+	/* FM_ROWS: rows in a batch for cb */
+	store_row_cb cb;
+	void *cbctx;
+	struct store_row *batch;
+	size_t n;
+	size_t done, total;
+	bool cancelled;
+	uint32_t lowest;     /* lowest UID seen */
+	/* FM_FLAGS: UIDs seen, UIDs new to the cache, rows whose flags changed */
+	uint32_t *seen, *fresh, *changed;
+	size_t nseen, nfresh, nchanged, capseen, capfresh, capchanged;
+	uint64_t maxmodseq;
+	/* FM_BODY */
+	uint32_t want;
+	struct buf *body;
+	bool got, too_big;
+};
+
+struct imap {
+	mailimap *im;
+	char *user;
+	char *location;
+	unsigned mask;
+	bool qresync, condstore, move, uidplus;
+	/* the selected folder */
+	char *sel;
+	uint32_t uidvalidity, uidnext, exists;
+	uint64_t highestmodseq;
+	/* the cache (":memory:" when none is configured) */
+	struct icache *ic;
+	char *ic_path;
+	struct fetch *fx;
+	struct store_imap_stats st;
+};
+
+static void fx_push(uint32_t **v, size_t *n, size_t *cap, uint32_t x)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 256;
+		*v = xreallocarray(*v, *cap, sizeof(**v));
+	}
+	(*v)[(*n)++] = x;
+}
+
+static void fx_clear(struct fetch *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		store_row_clear(&f->batch[i]);
+	free(f->batch);
+	free(f->seen);
+	free(f->fresh);
+	free(f->changed);
+	memset(f, 0, sizeof(*f));
+}
+
+/* ---- talking ---- */
+
+static bool has_cap(struct imap *m, unsigned cap, const char *name)
+{
+	if (m->mask & cap)
+		return false;
+	return mailimap_has_extension(m->im, name) != 0;
+}
+
+static int etpan_status(int r)
+{
+	switch (r) {
+	case MAILIMAP_NO_ERROR:
+	case MAILIMAP_NO_ERROR_AUTHENTICATED:
+	case MAILIMAP_NO_ERROR_NON_AUTHENTICATED:
+		return WARY_OK;
+	case MAILIMAP_ERROR_STREAM:
+	case MAILIMAP_ERROR_CONNECTION_REFUSED:
+	case MAILIMAP_ERROR_FATAL:
+		return WARY_ENET;
+	case MAILIMAP_ERROR_PARSE:
+		return WARY_EPARSE;
+	case MAILIMAP_ERROR_MEMORY:
+		return WARY_ENOMEM;
+	default:
+		return WARY_ERR;
+	}
+}
+
+/* The server's last response text, safe for a terminal and short. */
+static void server_text(struct imap *m, char *out, size_t outlen)
+{
+	const char *t = m->im != NULL ? m->im->imap_response : NULL;
+	char *safe;
+
+	if (t == NULL || t[0] == '\0') {
+		str_copy(out, "no reason given", outlen);
+		return;
+	}
+	safe = safe_str(t, SAFE_LINE);
+	if (strlen(safe) > 200)
+		safe[200] = '\0';
+	str_copy(out, safe, outlen);
+	free(safe);
+}
+
+static int fail(struct imap *m, int r, const char *what, char *err, size_t errlen)
+{
+	char text[256];
+	int code = etpan_status(r);
+
+	if (code == WARY_ENET)
+		return err_set(err, errlen, WARY_ENET, "%s: the connection to the server failed", what);
+	if (code == WARY_EPARSE)
+		return err_set(err, errlen, WARY_EPARSE, "%s: the server's response did not parse",
+		               what);
+	server_text(m, text, sizeof(text));
+	return err_set(err, errlen, code == WARY_OK ? WARY_ERR : code, "%s: the server said: %s",
+	               what, text);
+}
+
+static int send_line(struct imap *m, const char *line, size_t len, bool secret)
+{
+	mailstream *s = m->im->imap_stream;
+	int r = MAILIMAP_NO_ERROR;
+
+	if (secret)
+		mailstream_set_privacy(s, 0);
+	if (mailstream_write(s, line, len) < 0 || mailstream_write(s, "\r\n", 2) < 0 ||
+	    mailstream_flush(s) == -1)
+		r = MAILIMAP_ERROR_STREAM;
+	if (secret)
+		mailstream_set_privacy(s, 1);
+	return r;
+}
+
+/* Read the response to the command just sent; *state is its tagged
+ * condition (MAILIMAP_RESP_COND_STATE_OK, _NO; BAD is an error). */
+static int read_response(struct imap *m, bool line_read, int *state)
+{
+	struct mailimap_response *resp = NULL;
+	int r;
+
+	if (!line_read && mailimap_read_line(m->im) == NULL)
+		return MAILIMAP_ERROR_STREAM;
+	r = mailimap_parse_response(m->im, &resp);
+	if (r != MAILIMAP_NO_ERROR)
+		return r;
+	*state = resp->rsp_resp_done->rsp_data.rsp_tagged->rsp_cond_state->rsp_type;
+	mailimap_response_free(resp);
+	return MAILIMAP_NO_ERROR;
+}
+
+/* One command of our own text (no literals, no secrets): MAILIMAP_NO_ERROR
+ * when the server answered OK, MAILIMAP_ERROR_EXTENSION for NO. */
+static int cmd(struct imap *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int cmd(struct imap *m, const char *fmt, ...)
+{
+	struct buf line = BUF_INIT;
+	va_list ap;
+	int r, state = -1;
+
+	buf_init(&line);
+	va_start(ap, fmt);
+	buf_vaddf(&line, fmt, ap);
+	va_end(ap);
+	m->st.commands++;
+	r = mailimap_send_current_tag(m->im);
+	if (r == MAILIMAP_NO_ERROR)
+		r = send_line(m, line.data, line.len, false);
+	if (r == MAILIMAP_NO_ERROR)
+		r = read_response(m, false, &state);
+	if (r == MAILIMAP_NO_ERROR && state != MAILIMAP_RESP_COND_STATE_OK)
+		r = MAILIMAP_ERROR_EXTENSION;
+	buf_release(&line);
+	return r;
+}
+
+/* A mailbox name as an IMAP quoted string.  Names from LIST are 7-bit;
+ * one with CR, LF, NUL or 8-bit bytes is refused rather than sent. */
+static bool quote_mailbox(const char *name, struct buf *out)
+{
+	buf_addch(out, '"');
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		if (*p < 0x20 || *p >= 0x7f)
+			return false;
+		if (*p == '"' || *p == '\\')
+			buf_addch(out, '\\');
+		buf_addch(out, (char)*p);
+	}
+	buf_addch(out, '"');
+	return true;
+}
+
+/* Append uids[0..n) (ascending) as a compact set, at most MAX_SET_LEN
+ * long; returns how many were consumed. */
+static size_t uid_set(const uint32_t *uids, size_t n, struct buf *out)
+{
+	size_t i = 0;
+
+	while (i < n && out->len < MAX_SET_LEN) {
+		size_t j = i;
+
+		while (j + 1 < n && uids[j + 1] == uids[j] + 1)
+			j++;
+		if (out->len > 0)
+			buf_addch(out, ',');
+		if (j > i)
+			buf_addf(out, "%u:%u", uids[i], uids[j]);
+		else
+			buf_addf(out, "%u", uids[i]);
+		i = j + 1;
+	}
+	return i;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* ---- the message handler ---- */
+
+static time_t imap_date_to_time(const struct mailimap_date_time *d)
+{
+	struct tm tm;
+	int zone, off;
+	time_t t;
+
+	if (d == NULL || d->dt_year < 1970 || d->dt_month < 1 || d->dt_month > 12)
+		return 0;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = d->dt_year - 1900;
+	tm.tm_mon = d->dt_month - 1;
+	tm.tm_mday = d->dt_day;
+	tm.tm_hour = d->dt_hour;
+	tm.tm_min = d->dt_min;
+	tm.tm_sec = d->dt_sec;
+	t = timegm(&tm);
+	/* The zone arrives as the number it was written as: -0500 is -500. */
+	zone = d->dt_zone < 0 ? -d->dt_zone : d->dt_zone;
+	off = (zone / 100) * 3600 + (zone % 100) * 60;
+	return d->dt_zone < 0 ? t + off : t - off;
+}
+
+static unsigned flags_of(const struct mailimap_msg_att_dynamic *dyn)
+{
+	unsigned flags = 0;
+
+	if (dyn == NULL || dyn->att_list == NULL)
+		return 0;
+	for (clistiter *c = clist_begin(dyn->att_list); c != NULL; c = clist_next(c)) {
+		const struct mailimap_flag_fetch *ff = clist_content(c);
+		const struct mailimap_flag *f;
+
+		if (ff->fl_type == MAILIMAP_FLAG_FETCH_RECENT) {
+			flags |= STORE_NEW;
+			continue;
+		}
+		f = ff->fl_flag;
+		if (f == NULL)
+			continue;
+		switch (f->fl_type) {
+		case MAILIMAP_FLAG_ANSWERED: flags |= STORE_ANSWERED; break;
+		case MAILIMAP_FLAG_FLAGGED: flags |= STORE_FLAGGED; break;
+		case MAILIMAP_FLAG_DELETED: flags |= STORE_DELETED; break;
+		case MAILIMAP_FLAG_SEEN: flags |= STORE_SEEN; break;
+		case MAILIMAP_FLAG_DRAFT: flags |= STORE_DRAFT; break;
+		case MAILIMAP_FLAG_KEYWORD:
+			if (f->fl_data.fl_keyword != NULL)
+				flags |= imap_flag_from_name(f->fl_data.fl_keyword,
+				                             strlen(f->fl_data.fl_keyword));
+			break;
+		default: break;
+		}
+	}
+	return flags;
+}
+
+static char *addr_list(clist *list)
+{
+	struct buf b = BUF_INIT;
+	bool in_group = false;
+
+	if (list == NULL)
+		return NULL;
+	buf_init(&b);
+	for (clistiter *c = clist_begin(list); c != NULL && b.len < STORE_MAX_VALUE;
+	     c = clist_next(c)) {
+		const struct mailimap_address *a = clist_content(c);
+
+		/* RFC 3501 groups: a NIL host starts one (mailbox = its
+		 * name) and a NIL host with NIL mailbox ends it. */
+		if (a->ad_host_name == NULL) {
+			if (a->ad_mailbox_name != NULL) {
+				if (b.len > 0)
+					buf_adds(&b, ", ");
+				imap_addr_format(&b, NULL, a->ad_mailbox_name, NULL);
+				buf_adds(&b, ":");
+				in_group = true;
+			} else if (in_group) {
+				buf_adds(&b, ";");
+				in_group = false;
+			}
+			continue;
+		}
+		if (b.len > 0 && b.data[b.len - 1] != ':')
+			buf_adds(&b, ", ");
+		else if (b.len > 0)
+			buf_addch(&b, ' ');
+		imap_addr_format(&b, a->ad_personal_name, a->ad_mailbox_name, a->ad_host_name);
+	}
+	if (b.len == 0) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b, NULL);
+}
+
+static char *capped(const char *s)
+{
+	size_t n;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s);
+	return xstrndup(s, n > STORE_MAX_VALUE ? STORE_MAX_VALUE : n);
+}
+
+/* Build a row from one FETCH response; false when it had no UID. */
+static bool row_of(const struct mailimap_msg_att *att, struct store_row *row, uint32_t *uid,
+                   bool *has_flags, bool *has_env, uint64_t *modseq)
+{
+	time_t internal = 0;
+	bool date_ok = false;
+
+	memset(row, 0, sizeof(*row));
+	*uid = 0;
+	*has_flags = *has_env = false;
+	*modseq = 0;
+	for (clistiter *c = clist_begin(att->att_list); c != NULL; c = clist_next(c)) {
+		const struct mailimap_msg_att_item *it = clist_content(c);
+
+		if (it->att_type == MAILIMAP_MSG_ATT_ITEM_DYNAMIC) {
+			row->flags = flags_of(it->att_data.att_dyn);
+			*has_flags = true;
+		} else if (it->att_type == MAILIMAP_MSG_ATT_ITEM_EXTENSION) {
+			const struct mailimap_extension_data *x = it->att_data.att_extension_data;
+
+			if (x != NULL && x->ext_extension == &mailimap_extension_condstore &&
+			    x->ext_type == MAILIMAP_CONDSTORE_TYPE_FETCH_DATA && x->ext_data != NULL)
+				*modseq = ((const struct mailimap_condstore_fetch_mod_resp *)x->ext_data)
+				                  ->cs_modseq_value;
+		} else if (it->att_type == MAILIMAP_MSG_ATT_ITEM_STATIC) {
+			const struct mailimap_msg_att_static *s = it->att_data.att_static;
+
+			switch (s->att_type) {
+			case MAILIMAP_MSG_ATT_UID:
+				*uid = s->att_data.att_uid;
+				break;
+			case MAILIMAP_MSG_ATT_RFC822_SIZE:
+				row->size = s->att_data.att_rfc822_size;
+				break;
+			case MAILIMAP_MSG_ATT_INTERNALDATE:
+				internal = imap_date_to_time(s->att_data.att_internal_date);
+				break;
+			case MAILIMAP_MSG_ATT_ENVELOPE: {
+				const struct mailimap_envelope *e = s->att_data.att_env;
+
+				*has_env = true;
+				if (e == NULL)
+					break;
+				if (e->env_date != NULL)
+					date_ok = hdr_parse_date(e->env_date, &row->date);
+				row->subject = capped(e->env_subject);
+				row->message_id = capped(e->env_message_id);
+				row->in_reply_to = capped(e->env_in_reply_to);
+				if (e->env_from != NULL)
+					row->from = addr_list(e->env_from->frm_list);
+				if (e->env_to != NULL)
+					row->to = addr_list(e->env_to->to_list);
+				break;
+			}
+			case MAILIMAP_MSG_ATT_BODY_SECTION: {
+				const struct mailimap_msg_att_body_section *b = s->att_data.att_body_section;
+				struct store_row h;
+
+				if (b == NULL || b->sec_body_part == NULL)
+					break;
+				memset(&h, 0, sizeof(h));
+				hdr_parse_block(b->sec_body_part,
+				                b->sec_length > STORE_MAX_HEADER ? STORE_MAX_HEADER
+				                                                 : b->sec_length,
+				                &h);
+				row->references = h.references;
+				row->content_type = h.content_type;
+				h.references = h.content_type = NULL;
+				store_row_clear(&h);
+				break;
+			}
+			default:
+				break;
+			}
+		}
+	}
+	if (!date_ok)
+		row->date = internal;
+	return *uid != 0;
+}
+
+static void deliver(struct imap *m, struct fetch *f)
+{
+	if (f->n == 0)
+		return;
+	if (!f->cancelled && f->cb != NULL &&
+	    f->cb(f->cbctx, f->batch, f->n, f->done, f->total) != 0)
+		f->cancelled = true;
+	for (size_t i = 0; i < f->n; i++)
+		store_row_clear(&f->batch[i]);
+	f->n = 0;
+	(void)m;
+}
+
+static void on_fetch_flags(struct imap *m, struct fetch *f, uint32_t uid, unsigned flags,
+                           uint64_t modseq)
+{
+	unsigned old;
+
+	if (modseq > f->maxmodseq)
+		f->maxmodseq = modseq;
+	fx_push(&f->seen, &f->nseen, &f->capseen, uid);
+	if (!icache_flags(m->ic, m->sel, uid, &old)) {
+		fx_push(&f->fresh, &f->nfresh, &f->capfresh, uid);
+		return;
+	}
+	if (old != flags) {
+		icache_set_flags(m->ic, m->sel, uid, flags);
+		fx_push(&f->changed, &f->nchanged, &f->capchanged, uid);
+	}
+}
+
+static void on_msg_att(struct mailimap_msg_att *att, void *ctx)
+{
+	struct imap *m = ctx;
+	struct fetch *f = m->fx;
+	struct store_row row;
+	bool has_flags, has_env;
+	uint64_t modseq;
+	uint32_t uid;
+
+	if (att == NULL || att->att_list == NULL)
+		return;
+	if (f != NULL && f->mode == FM_BODY) {
+		for (clistiter *c = clist_begin(att->att_list); c != NULL; c = clist_next(c)) {
+			const struct mailimap_msg_att_item *it = clist_content(c);
+			const struct mailimap_msg_att_body_section *b;
+
+			if (it->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC ||
+			    it->att_data.att_static->att_type != MAILIMAP_MSG_ATT_BODY_SECTION)
+				continue;
+			b = it->att_data.att_static->att_data.att_body_section;
+			if (b == NULL || b->sec_body_part == NULL || f->got)
+				continue;
+			if (b->sec_length > MAX_MESSAGE) {
+				f->too_big = true;
+				continue;
+			}
+			buf_add(f->body, b->sec_body_part, b->sec_length);
+			f->got = true;
+		}
+		return;
+	}
+	if (!row_of(att, &row, &uid, &has_flags, &has_env, &modseq)) {
+		store_row_clear(&row);
+		return; /* unsolicited FETCH by sequence number: the next sync sees it */
+	}
+	if (has_env && f != NULL && f->mode == FM_ROWS) {
+		m->st.fetch_rows++;
+		row.key = xasprintf("%u", uid);
+		icache_put(m->ic, m->sel, uid, &row);
+		if (f->lowest == 0 || uid < f->lowest)
+			f->lowest = uid;
+		if (f->n == BATCH)
+			deliver(m, f);
+		if (f->batch == NULL)
+			f->batch = xcalloc(BATCH, sizeof(*f->batch));
+		f->batch[f->n++] = row;
+		f->done++;
+		return;
+	} else if (has_flags) {
+		m->st.fetch_flags++;
+		if (f != NULL && f->mode == FM_FLAGS)
+			on_fetch_flags(m, f, uid, row.flags, modseq);
+		else if (m->sel != NULL)
+			icache_set_flags(m->ic, m->sel, uid, row.flags);
+	}
+	store_row_clear(&row);
+}
+
+static void on_items_progress(size_t current, size_t maximum, void *ctx)
+{
+	(void)current;
+	(void)maximum;
+	(void)ctx; /* set only so that libetpan streams FETCH to on_msg_att */
+}
+
+static void on_log(mailimap *session, int type, const char *str, size_t size, void *ctx)
+{
+	struct imap *m = ctx;
+
+	(void)session;
+	(void)str; /* never looked at: it may be a password */
+	if (type == MAILSTREAM_LOG_TYPE_DATA_RECEIVED)
+		m->st.bytes_in += size;
+}
+
+/* UIDs the server said are gone (VANISHED, also unsolicited), dropped
+ * from the cache; their keys are added to gone when it is not NULL. */
+static void take_vanished(struct imap *m, uint32_t **gone, size_t *ngone, size_t *capgone)
+{
+	struct mailimap_response_info *ri = m->im->imap_response_info;
+
+	if (ri == NULL || ri->rsp_extension_list == NULL || m->sel == NULL)
+		return;
+	for (clistiter *c = clist_begin(ri->rsp_extension_list); c != NULL; c = clist_next(c)) {
+		const struct mailimap_extension_data *x = clist_content(c);
+		const struct mailimap_qresync_vanished *v;
+
+		if (x->ext_extension != &mailimap_extension_qresync ||
+		    x->ext_type != MAILIMAP_QRESYNC_TYPE_VANISHED || x->ext_data == NULL)
+			continue;
+		v = x->ext_data;
+		if (v->qr_known_uids == NULL)
+			continue;
+		for (clistiter *s = clist_begin(v->qr_known_uids->set_list); s != NULL;
+		     s = clist_next(s)) {
+			const struct mailimap_set_item *it = clist_content(s);
+			uint32_t a = it->set_first, b = it->set_last;
+			uint32_t *uids;
+			size_t n;
+
+			/* 0 is "*"; a range may be as wide as the server likes,
+			 * so walk the UIDs we hold, never the range. */
+			if (a == 0)
+				a = UINT32_MAX;
+			if (b == 0)
+				b = UINT32_MAX;
+			if (a > b) {
+				uint32_t t = a;
+
+				a = b;
+				b = t;
+			}
+			uids = icache_uids_between(m->ic, m->sel, a, b, &n);
+			for (size_t i = 0; i < n; i++) {
+				icache_delete(m->ic, m->sel, uids[i]);
+				m->st.vanished++;
+				if (gone != NULL)
+					fx_push(gone, ngone, capgone, uids[i]);
+			}
+			free(uids);
+		}
+	}
+}
+
+/* ---- login ---- */
+
+static int get_secret(const struct store_account *acct, const char *what, char *buf,
+                      size_t len, char *err, size_t errlen)
+{
+	int rc;
+
+	if (acct->secret == NULL)
+		return err_set(err, errlen, WARY_EAUTH, "no %s for %s@%s", what,
+		               acct->user ? acct->user : "?", acct->host);
+	rc = acct->secret(acct->secret_ctx, what, buf, len);
+	if (rc != WARY_OK) {
+		explicit_bzero(buf, len);
+		return err_set(err, errlen, rc == WARY_EAUTH ? WARY_EAUTH : WARY_ERR,
+		               "no %s given for %s@%s", what, acct->user ? acct->user : "?",
+		               acct->host);
+	}
+	if (memchr(buf, '\0', len) == NULL) {
+		explicit_bzero(buf, len);
+		return err_set(err, errlen, WARY_ERR, "the %s is too long", what);
+	}
+	return WARY_OK;
+}
+
+/* AUTHENTICATE with an initial response we built (PLAIN, XOAUTH2,
+ * OAUTHBEARER).  With SASL-IR it goes on the command line, else after
+ * the server's "+".  A second "+" is an error challenge (the OAuth
+ * mechanisms send one with details): answer it as each RFC says, then
+ * read the tagged NO. */
+static int sasl_login(struct imap *m, const char *mech, struct buf *ir, const char *abort_resp,
+                      int *state)
+{
+	struct buf line = BUF_INIT;
+	bool sent = false;
+	const char *l;
+	int r;
+
+	buf_init(&line);
+	buf_addf(&line, "AUTHENTICATE %s", mech);
+	if (has_cap(m, IMAP_CAP_SASL_IR, "SASL-IR")) {
+		buf_addch(&line, ' ');
+		buf_add(&line, ir->data, ir->len);
+		sent = true;
+	}
+	m->st.commands++;
+	r = mailimap_send_current_tag(m->im);
+	if (r == MAILIMAP_NO_ERROR)
+		r = send_line(m, line.data, line.len, sent);
+	imap_buf_wipe(&line);
+	if (r != MAILIMAP_NO_ERROR)
+		goto done;
+	l = mailimap_read_line(m->im);
+	if (l == NULL) {
+		r = MAILIMAP_ERROR_STREAM;
+		goto done;
+	}
+	if (!sent && l[0] == '+') {
+		r = send_line(m, ir->data, ir->len, true);
+		if (r != MAILIMAP_NO_ERROR)
+			goto done;
+		l = mailimap_read_line(m->im);
+		if (l == NULL) {
+			r = MAILIMAP_ERROR_STREAM;
+			goto done;
+		}
+	}
+	if (l[0] == '+') {
+		r = send_line(m, abort_resp, strlen(abort_resp), false);
+		if (r != MAILIMAP_NO_ERROR)
+			goto done;
+	}
+	r = read_response(m, true, state);
+done:
+	return r;
+}
+
+static int do_login(struct imap *m, const struct store_account *acct, char *err, size_t errlen)
+{
+	const char *auth = acct->auth != NULL && acct->auth[0] ? acct->auth : "auto";
+	bool oauth = str_casecmp(auth, "xoauth2") == 0 || str_casecmp(auth, "oauthbearer") == 0;
+	char *secret = NULL;
+	struct buf ir = BUF_INIT;
+	int rc = WARY_OK, r, state = -1;
+	const char *mech;
+
+	buf_init(&ir);
+	if (str_casecmp(auth, "auto") == 0)
+		mech = !(m->mask & IMAP_CAP_AUTH_PLAIN) && mailimap_has_authentication(m->im, "PLAIN")
+		               ? "plain"
+		               : "login";
+	else
+		mech = auth;
+	if (str_casecmp(mech, "login") == 0 && mailimap_has_extension(m->im, "LOGINDISABLED")) {
+		rc = err_set(err, errlen, WARY_EAUTH,
+		             "%s refuses LOGIN on this connection (LOGINDISABLED)", acct->host);
+		goto out;
+	}
+	if (str_casecmp(mech, "plain") != 0 && str_casecmp(mech, "login") != 0 && !oauth) {
+		rc = err_set(err, errlen, WARY_ERR, "unknown auth method \"%s\"", auth);
+		goto out;
+	}
+	secret = xmalloc(MAX_SECRET);
+	rc = get_secret(acct, oauth ? "token" : "password", secret, MAX_SECRET, err, errlen);
+	if (rc != WARY_OK)
+		goto out;
+	if (str_casecmp(mech, "login") == 0) {
+		m->st.commands++;
+		r = mailimap_login(m->im, acct->user, secret);
+		state = r == MAILIMAP_NO_ERROR ? MAILIMAP_RESP_COND_STATE_OK : MAILIMAP_RESP_COND_STATE_NO;
+		if (r == MAILIMAP_ERROR_LOGIN)
+			r = MAILIMAP_NO_ERROR;
+	} else if (str_casecmp(mech, "plain") == 0) {
+		imap_sasl_plain(&ir, acct->user, secret);
+		r = sasl_login(m, "PLAIN", &ir, "*", &state);
+	} else if (str_casecmp(mech, "xoauth2") == 0) {
+		imap_sasl_xoauth2(&ir, acct->user, secret);
+		r = sasl_login(m, "XOAUTH2", &ir, "", &state);
+	} else {
+		imap_sasl_oauthbearer(&ir, acct->user, secret);
+		r = sasl_login(m, "OAUTHBEARER", &ir, "AQ==", &state);
+	}
+	if (r != MAILIMAP_NO_ERROR) {
+		rc = fail(m, r, "login", err, errlen);
+		goto out;
+	}
+	if (state != MAILIMAP_RESP_COND_STATE_OK) {
+		char text[256];
+
+		server_text(m, text, sizeof(text));
+		rc = err_set(err, errlen, WARY_EAUTH, "%s refused the login of %s: %s", acct->host,
+		             acct->user, text);
+		goto out;
+	}
+	m->im->imap_state = MAILIMAP_STATE_AUTHENTICATED;
+	str_copy(m->st.auth, mech, sizeof(m->st.auth));
+	for (char *p = m->st.auth; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+out:
+	if (secret != NULL) {
+		explicit_bzero(secret, MAX_SECRET);
+		free(secret);
+	}
+	imap_buf_wipe(&ir);
+	return rc;
+}
+
+/* ---- open / close ---- */
+
+static int im_open(struct store *s, const char *location, char *err, size_t errlen)
+{
+	(void)s;
+	(void)location;
+	return err_set(err, errlen, WARY_ERR, "an IMAP store is opened from an account");
+}
+
+static void im_close(struct store *s)
+{
+	struct imap *m = store_priv(s);
+
+	if (m == NULL)
+		return;
+	if (m->im != NULL) {
+		if (m->im->imap_stream != NULL)
+			mailimap_logout(m->im);
+		mailimap_free(m->im);
+	}
+	icache_close(&m->ic);
+	free(m->ic_path);
+	free(m->user);
+	free(m->location);
+	free(m->sel);
+	free(m);
+	store_set_priv(s, NULL);
+}
+
+/* The cache file for this store (or memory), opened when first needed;
+ * a file that cannot be used leaves the index in memory only. */
+static void cache_ready(struct store *s, struct imap *m)
+{
+	const char *path = store_cache_path(s);
+	char err[WARY_ERRLEN];
+
+	if (m->ic != NULL && !icache_broken(m->ic) &&
+	    ((path == NULL && m->ic_path == NULL) ||
+	     (path != NULL && m->ic_path != NULL && strcmp(path, m->ic_path) == 0)))
+		return;
+	if (m->ic != NULL && icache_broken(m->ic) && m->ic_path != NULL) {
+		icache_destroy(&m->ic, m->ic_path);
+		m->st.cache_rebuilds++;
+	}
+	icache_close(&m->ic);
+	free(m->ic_path);
+	m->ic_path = path != NULL ? xstrdup(path) : NULL;
+	if (path != NULL && icache_open(path, &m->ic, err, sizeof(err)) == WARY_OK)
+		return;
+	free(m->ic_path);
+	m->ic_path = NULL;
+	if (icache_open(":memory:", &m->ic, err, sizeof(err)) != WARY_OK)
+		m->ic = NULL;
+}
+
+int imap_open_account(const struct store_account *acct, unsigned caps_mask, struct store **out,
+                      char *err, size_t errlen)
+{
+	struct net_opts opts;
+	struct net_cert cert;
+	struct imap *m;
+	struct store *s;
+	int rc;
+
+	*out = NULL;
+	if (acct->host == NULL || acct->host[0] == '\0' || acct->user == NULL ||
+	    acct->user[0] == '\0')
+		return err_set(err, errlen, WARY_ERR, "account %s: host and user are needed",
+		               acct->name ? acct->name : "?");
+	memset(&opts, 0, sizeof(opts));
+	opts.host = acct->host;
+	opts.port = acct->port;
+	opts.tls = acct->tls == STORE_TLS_STARTTLS ? NET_TLS_STARTTLS : NET_TLS_IMPLICIT;
+	opts.ca_file = acct->ca_file;
+	opts.trusted_sha256 = acct->trusted_sha256;
+	m = xcalloc(1, sizeof(*m));
+	m->mask = caps_mask;
+	m->user = xstrdup(acct->user);
+	m->location = xasprintf("imap%s://%s@%s:%d", acct->tls == STORE_TLS_STARTTLS ? "" : "s",
+	                        acct->user, acct->host,
+	                        acct->port ? acct->port
+	                                   : (acct->tls == STORE_TLS_STARTTLS ? NET_IMAP_PORT
+	                                                                      : NET_IMAPS_PORT));
+	s = store_new_with(&store_imap_ops, m);
+	store_set_location(s, m->location);
+	if (acct->cache_dir != NULL) {
+		char *p = store_default_cache_path(acct->cache_dir, "imap", m->location);
+
+		store_set_cache(s, p);
+		free(p);
+	}
+	rc = net_imap_connect(&opts, &m->im, &cert, err, errlen);
+	if (rc != WARY_OK)
+		goto fail;
+	mailimap_set_logger(m->im, on_log, m);
+	mailimap_set_progress_callback(m->im, NULL, on_items_progress, m);
+	mailimap_set_msg_att_handler(m->im, on_msg_att, m);
+	if (m->im->imap_state != MAILIMAP_STATE_AUTHENTICATED) {
+		rc = do_login(m, acct, err, errlen);
+		if (rc != WARY_OK)
+			goto fail;
+	}
+	/* The capabilities after login may differ (servers add the
+	 * extensions only then); ask again unless the OK carried them. */
+	{
+		struct mailimap_capability_data *caps = NULL;
+		int r = mailimap_capability(m->im, &caps);
+
+		m->st.commands++;
+		if (caps != NULL)
+			mailimap_capability_data_free(caps);
+		if (r != MAILIMAP_NO_ERROR) {
+			rc = fail(m, r, "CAPABILITY", err, errlen);
+			goto fail;
+		}
+	}
+	m->qresync = has_cap(m, IMAP_CAP_QRESYNC, "QRESYNC");
+	m->condstore = has_cap(m, IMAP_CAP_CONDSTORE, "CONDSTORE") || m->qresync;
+	m->move = has_cap(m, IMAP_CAP_MOVE, "MOVE");
+	m->uidplus = has_cap(m, IMAP_CAP_UIDPLUS, "UIDPLUS");
+	if (m->qresync) {
+		int r = cmd(m, "ENABLE QRESYNC");
+
+		if (r != MAILIMAP_NO_ERROR && etpan_status(r) == WARY_ENET) {
+			rc = fail(m, r, "ENABLE", err, errlen);
+			goto fail;
+		}
+		m->qresync = r == MAILIMAP_NO_ERROR;
+	}
+	m->st.qresync = m->qresync;
+	m->st.condstore = m->condstore;
+	/* Open means INBOX is selected, as for a Maildir. */
+	rc = store_select(s, "INBOX", err, errlen);
+	if (rc != WARY_OK)
+		goto fail;
+	*out = s;
+	return WARY_OK;
+fail:
+	store_free(&s);
+	return rc;
+}
+
+/* ---- folders ---- */
+
+static int status_of(struct imap *m, const char *name, unsigned *total, unsigned *unread)
+{
+	struct mailimap_status_att_list *atts = mailimap_status_att_list_new_empty();
+	struct mailimap_mailbox_data_status *st = NULL;
+	int r;
+
+	*total = *unread = 0;
+	mailimap_status_att_list_add(atts, MAILIMAP_STATUS_ATT_MESSAGES);
+	mailimap_status_att_list_add(atts, MAILIMAP_STATUS_ATT_UNSEEN);
+	m->st.commands++;
+	r = mailimap_status(m->im, name, atts, &st);
+	mailimap_status_att_list_free(atts);
+	if (r == MAILIMAP_NO_ERROR && st != NULL && st->st_info_list != NULL) {
+		for (clistiter *c = clist_begin(st->st_info_list); c != NULL; c = clist_next(c)) {
+			const struct mailimap_status_info *i = clist_content(c);
+
+			if (i->st_att == MAILIMAP_STATUS_ATT_MESSAGES)
+				*total = i->st_value;
+			else if (i->st_att == MAILIMAP_STATUS_ATT_UNSEEN)
+				*unread = i->st_value;
+		}
+	}
+	if (st != NULL)
+		mailimap_mailbox_data_status_free(st);
+	return r;
+}
+
+static int cmp_folder(const void *a, const void *b)
+{
+	const struct store_folder *x = a, *y = b;
+	bool xi = str_casecmp(x->id, "INBOX") == 0, yi = str_casecmp(y->id, "INBOX") == 0;
+
+	if (xi != yi)
+		return xi ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static int im_list_folders(struct store *s, struct store_folder **out, size_t *n, char *err,
+                           size_t errlen)
+{
+	struct imap *m = store_priv(s);
+	struct store_folder *v = NULL;
+	clist *list = NULL;
+	size_t cap = 0;
+	int r, rc = WARY_OK;
+
+	*out = NULL;
+	*n = 0;
+	m->st.commands++;
+	r = mailimap_list(m->im, "", "*", &list);
+	if (r != MAILIMAP_NO_ERROR) {
+		rc = fail(m, r, "LIST", err, errlen);
+		goto out;
+	}
+	for (clistiter *c = clist_begin(list); c != NULL && *n < MAX_FOLDERS; c = clist_next(c)) {
+		const struct mailimap_mailbox_list *mb = clist_content(c);
+		const char *special = NULL;
+		bool noselect = false;
+		struct buf name = BUF_INIT;
+		struct store_folder *f;
+
+		if (mb->mb_name == NULL)
+			continue;
+		if (mb->mb_flag != NULL) {
+			if (mb->mb_flag->mbf_type == MAILIMAP_MBX_LIST_FLAGS_SFLAG &&
+			    mb->mb_flag->mbf_sflag == MAILIMAP_MBX_LIST_SFLAG_NOSELECT)
+				noselect = true;
+			for (clistiter *o = clist_begin(mb->mb_flag->mbf_oflags); o != NULL;
+			     o = clist_next(o)) {
+				const struct mailimap_mbx_list_oflag *of = clist_content(o);
+
+				if (of->of_type != MAILIMAP_MBX_LIST_OFLAG_FLAG_EXT || of->of_flag_ext == NULL)
+					continue;
+				if (str_casecmp(of->of_flag_ext, "NonExistent") == 0 ||
+				    str_casecmp(of->of_flag_ext, "Noselect") == 0)
+					noselect = true;
+				else if (special == NULL)
+					special = imap_special_of(of->of_flag_ext);
+			}
+		}
+		if (noselect)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		f = &v[(*n)++];
+		memset(f, 0, sizeof(*f));
+		f->id = xstrdup(mb->mb_name);
+		buf_init(&name);
+		if (!imap_mutf7_decode(mb->mb_name, &name))
+			buf_adds(&name, mb->mb_name);
+		f->name = buf_detach(&name, NULL);
+		f->special = special != NULL ? xstrdup(special) : NULL;
+		r = status_of(m, mb->mb_name, &f->total, &f->unread);
+		if (r != MAILIMAP_NO_ERROR && etpan_status(r) == WARY_ENET) {
+			rc = fail(m, r, "STATUS", err, errlen);
+			goto out;
+		}
+	}
+	qsort(v, *n, sizeof(*v), cmp_folder);
+out:
+	if (list != NULL)
+		mailimap_list_result_free(list);
+	if (rc != WARY_OK) {
+		store_folders_free(&v, *n);
+		*n = 0;
+	}
+	*out = v;
+	return rc;
+}
+
+static int im_select(struct store *s, const char *folder, char *err, size_t errlen)
+{
+	struct imap *m = store_priv(s);
+	struct buf q = BUF_INIT;
+	uint64_t modseq = 0;
+	int r, rc = WARY_OK;
+
+	buf_init(&q);
+	if (!quote_mailbox(folder, &q)) {
+		rc = err_set(err, errlen, WARY_ERR, "a folder name with control or 8-bit characters");
+		goto out;
+	}
+	m->st.commands++;
+	if (m->condstore)
+		r = mailimap_select_condstore(m->im, folder, &modseq);
+	else
+		r = mailimap_select(m->im, folder);
+	if (r != MAILIMAP_NO_ERROR) {
+		rc = fail(m, r, folder, err, errlen);
+		if (rc == WARY_ERR)
+			rc = WARY_ENOENT;
+		free(m->sel);
+		m->sel = NULL;
+		goto out;
+	}
+	free(m->sel);
+	m->sel = xstrdup(folder);
+	m->uidvalidity = m->im->imap_selection_info->sel_uidvalidity;
+	m->uidnext = m->im->imap_selection_info->sel_uidnext;
+	m->exists = m->im->imap_selection_info->sel_exists;
+	m->highestmodseq = modseq;
+	store_set_current(s, folder);
+out:
+	buf_release(&q);
+	return rc;
+}
+
+/* ---- index ---- */
+
+/* Full rows for a UID range or a set, streamed to f. */
+static int fetch_rows(struct imap *m, struct fetch *f, bool by_uid, const char *set)
+{
+	struct fetch *saved = m->fx;
+	int r;
+
+	f->mode = FM_ROWS;
+	m->fx = f;
+	r = cmd(m, "%sFETCH %s (UID FLAGS ENVELOPE RFC822.SIZE INTERNALDATE"
+	           " BODY.PEEK[HEADER.FIELDS (REFERENCES CONTENT-TYPE)])",
+	        by_uid ? "UID " : "", set);
+	deliver(m, f);
+	m->fx = saved;
+	return r;
+}
+
+static int fetch_uids(struct imap *m, struct fetch *f, const uint32_t *uids, size_t n)
+{
+	size_t i = 0;
+	int r = MAILIMAP_NO_ERROR;
+
+	while (i < n && r == MAILIMAP_NO_ERROR && !f->cancelled) {
+		struct buf set = BUF_INIT;
+
+		buf_init(&set);
+		i += uid_set(uids + i, n - i, &set);
+		r = fetch_rows(m, f, true, set.data);
+		buf_release(&set);
+	}
+	return r;
+}
+
+struct vanish {
+	uint32_t *v;
+	size_t n, cap;
+};
+
+/* Bring the cache of the selected folder up to date with the server:
+ * flags, vanished and new messages.  New rows go through cb (if any),
+ * rows whose flags changed are listed in f->changed. */
+static int resync(struct imap *m, const struct icache_folder *cf, struct fetch *f,
+                  struct vanish *gone)
+{
+	uint32_t *have = NULL;
+	size_t nhave = 0;
+	int r = MAILIMAP_NO_ERROR;
+	bool flags_only;
+
+	f->mode = FM_FLAGS;
+	m->fx = f;
+	if (m->condstore && cf->modseq > 0) {
+		/* Nothing changed at all since we were here: not one FETCH. */
+		if (m->highestmodseq == cf->modseq && m->uidnext == cf->uidnext &&
+		    (long)m->exists == cf->count)
+			goto done_flags;
+		if (m->qresync)
+			r = cmd(m, "UID FETCH 1:* (UID FLAGS) (CHANGEDSINCE %llu VANISHED)",
+			        (unsigned long long)cf->modseq);
+		else
+			r = cmd(m, "UID FETCH 1:* (UID FLAGS) (CHANGEDSINCE %llu)",
+			        (unsigned long long)cf->modseq);
+		flags_only = false;
+	} else {
+		r = cmd(m, "UID FETCH 1:* (UID FLAGS)");
+		flags_only = true;
+	}
+	if (r != MAILIMAP_NO_ERROR)
+		goto out;
+	take_vanished(m, &gone->v, &gone->n, &gone->cap);
+	if (flags_only || (!m->qresync && icache_count(m->ic, m->sel) + (long)f->nfresh !=
+	                                                 (long)m->exists)) {
+		/* Which cached UIDs are gone: from the full flag list, or
+		 * (CONDSTORE without QRESYNC) from a UID SEARCH. */
+		uint32_t *live = f->seen;
+		size_t nlive = f->nseen;
+		struct mailimap_response_info *ri;
+
+		if (!flags_only) {
+			r = cmd(m, "UID SEARCH UID 1:%u", cf->maxuid ? cf->maxuid : 1);
+			if (r != MAILIMAP_NO_ERROR)
+				goto out;
+			ri = m->im->imap_response_info;
+			live = NULL;
+			nlive = 0;
+			if (ri != NULL && ri->rsp_search_result != NULL) {
+				size_t cap = 0;
+
+				for (clistiter *c = clist_begin(ri->rsp_search_result); c != NULL;
+				     c = clist_next(c))
+					fx_push(&live, &nlive, &cap, *(uint32_t *)clist_content(c));
+			}
+		}
+		qsort(live, nlive, sizeof(*live), cmp_u32);
+		have = icache_uids(m->ic, m->sel, &nhave);
+		for (size_t i = 0, j = 0; i < nhave; i++) {
+			while (j < nlive && live[j] < have[i])
+				j++;
+			if (j < nlive && live[j] == have[i])
+				continue;
+			icache_delete(m->ic, m->sel, have[i]);
+			m->st.vanished++;
+			fx_push(&gone->v, &gone->n, &gone->cap, have[i]);
+		}
+		if (live != f->seen)
+			free(live);
+	}
+done_flags:
+	m->fx = NULL;
+	if (f->nfresh > 0) {
+		qsort(f->fresh, f->nfresh, sizeof(*f->fresh), cmp_u32);
+		f->total = f->nfresh;
+		r = fetch_uids(m, f, f->fresh, f->nfresh);
+	}
+out:
+	m->fx = NULL;
+	free(have);
+	return r;
+}
+
+struct scan_ctx {
+	struct fetch *f;
+	struct imap *m;
+};
+
+static int scan_row(void *ctx, uint32_t uid, const struct store_row *row)
+{
+	struct scan_ctx *sc = ctx;
+	struct fetch *f = sc->f;
+	struct store_row *d;
+
+	(void)uid;
+	if (f->n == BATCH || (f->done == FIRST_SCREEN && f->n > 0))
+		deliver(sc->m, f);
+	if (f->cancelled)
+		return 1;
+	if (f->batch == NULL)
+		f->batch = xcalloc(BATCH, sizeof(*f->batch));
+	d = &f->batch[f->n++];
+	d->key = xstrdup(row->key);
+	d->flags = row->flags;
+	d->date = row->date;
+	d->size = row->size;
+	d->from = row->from ? xstrdup(row->from) : NULL;
+	d->to = row->to ? xstrdup(row->to) : NULL;
+	d->subject = row->subject ? xstrdup(row->subject) : NULL;
+	d->message_id = row->message_id ? xstrdup(row->message_id) : NULL;
+	d->in_reply_to = row->in_reply_to ? xstrdup(row->in_reply_to) : NULL;
+	d->references = row->references ? xstrdup(row->references) : NULL;
+	d->content_type = row->content_type ? xstrdup(row->content_type) : NULL;
+	f->done++;
+	sc->m->st.cache_rows++;
+	return 0;
+}
+
+static int cold_index(struct imap *m, store_row_cb cb, void *ctx)
+{
+	struct fetch f;
+	int r = MAILIMAP_NO_ERROR;
+
+	memset(&f, 0, sizeof(f));
+	f.cb = cb;
+	f.cbctx = ctx;
+	f.total = m->exists;
+	if (m->exists == 0)
+		goto out;
+	/* The newest screenful first, by sequence number: the UI can draw
+	 * before the bulk of the folder is on the wire. */
+	{
+		char set[32];
+		uint32_t first = m->exists > FIRST_SCREEN ? m->exists - FIRST_SCREEN + 1 : 1;
+
+		snprintf(set, sizeof(set), "%u:%u", first, m->exists);
+		r = fetch_rows(m, &f, false, set);
+		if (r != MAILIMAP_NO_ERROR || f.cancelled || first == 1 || f.lowest <= 1)
+			goto out;
+	}
+	{
+		char set[32];
+
+		snprintf(set, sizeof(set), "1:%u", f.lowest - 1);
+		r = fetch_rows(m, &f, true, set);
+	}
+out:
+	fx_clear(&f);
+	return r;
+}
+
+static int im_index(struct store *s, store_row_cb cb, void *ctx, char *err, size_t errlen)
+{
+	struct imap *m = store_priv(s);
+	struct icache_folder cf;
+	struct vanish gone = { NULL, 0, 0 };
+	struct fetch f;
+	struct scan_ctx sc;
+	uint64_t maxmodseq = 0;
+	bool warm;
+	int r, rc = WARY_OK;
+
+	memset(&f, 0, sizeof(f));
+	if (m->sel == NULL)
+		return err_set(err, errlen, WARY_ENOENT, "no folder selected");
+	cache_ready(s, m);
+	if (m->ic == NULL)
+		return err_set(err, errlen, WARY_EIO, "no memory for the index");
+	m->st.cache_rows = 0;
+	warm = icache_folder_get(m->ic, m->sel, &cf) && cf.uidvalidity == m->uidvalidity;
+	if (!warm) {
+		if (cf.uidvalidity != 0 && cf.uidvalidity != m->uidvalidity)
+			m->st.cache_rebuilds++; /* UIDVALIDITY changed: every UID means another message */
+		icache_folder_reset(m->ic, m->sel, m->uidvalidity);
+	}
+	icache_begin(m->ic);
+	if (warm) {
+		r = resync(m, &cf, &f, &gone);
+		if (r != MAILIMAP_NO_ERROR)
+			goto failed;
+		/* f.fresh rows went into the cache; every row now comes from it,
+		 * newest first. */
+		maxmodseq = f.maxmodseq;
+		fx_clear(&f);
+		f.cb = cb;
+		f.cbctx = ctx;
+		f.total = (size_t)icache_count(m->ic, m->sel);
+		sc.f = &f;
+		sc.m = m;
+		icache_commit(m->ic);
+		icache_scan(m->ic, m->sel, scan_row, &sc);
+		deliver(m, &f);
+		if (icache_broken(m->ic)) {
+			/* Damage found while reading: start over from the server. */
+			cache_ready(s, m);
+			fx_clear(&f);
+			free(gone.v);
+			if (m->ic == NULL)
+				return err_set(err, errlen, WARY_EIO, "no memory for the index");
+			icache_folder_reset(m->ic, m->sel, m->uidvalidity);
+			icache_begin(m->ic);
+			r = cold_index(m, cb, ctx);
+			if (r != MAILIMAP_NO_ERROR)
+				goto failed;
+			goto synced;
+		}
+	} else {
+		r = cold_index(m, cb, ctx);
+		if (r != MAILIMAP_NO_ERROR)
+			goto failed;
+	}
+synced:
+	{
+		uint64_t ms = m->highestmodseq > maxmodseq ? m->highestmodseq : maxmodseq;
+
+		icache_folder_set_sync(m->ic, m->sel, m->condstore ? ms : 0, m->uidnext);
+	}
+	icache_commit(m->ic);
+	if (icache_broken(m->ic))
+		cache_ready(s, m); /* written badly: rebuilt on the next open */
+	goto out;
+failed:
+	rc = fail(m, r, "index", err, errlen);
+	/* What was written is true, but the folder is not in sync: the next
+	 * open must not take the old modseq for the new state. */
+	icache_folder_set_sync(m->ic, m->sel, 0, 0);
+	icache_commit(m->ic);
+out:
+	fx_clear(&f);
+	free(gone.v);
+	return rc;
+}
+
+/* ---- messages ---- */
+
+static int selected_uid(struct imap *m, const char *key, uint32_t *uid, char *err, size_t errlen)
+{
+	if (m->sel == NULL)
+		return err_set(err, errlen, WARY_ENOENT, "no folder selected");
+	if (!imap_key_to_uid(key, uid))
+		return err_set(err, errlen, WARY_ENOENT, "not a message key");
+	return WARY_OK;
+}
+
+static int im_fetch(struct store *s, const char *key, struct buf *out, char *err, size_t errlen)
+{
+	struct imap *m = store_priv(s);
+	struct fetch f;
+	uint32_t uid;
+	int r, rc;
+
+	rc = selected_uid(m, key, &uid, err, errlen);
+	if (rc != WARY_OK)
+		return rc;
+	memset(&f, 0, sizeof(f));
+	f.mode = FM_BODY;
+	f.want = uid;
+	f.body = out;
+	m->fx = &f;
+	r = cmd(m, "UID FETCH %u (BODY.PEEK[])", uid);
+	m->fx = NULL;
+	if (r != MAILIMAP_NO_ERROR)
+		rc = fail(m, r, "fetch", err, errlen);
+	else if (f.too_big)
+		rc = err_set(err, errlen, WARY_ELIMIT, "message %u is over %d MB", uid,
+		             MAX_MESSAGE >> 20);
+	else if (!f.got)
+		rc = err_set(err, errlen, WARY_ENOENT, "message %u is not on the server", uid);
+	fx_clear(&f);
+	return rc;
+}
+
+static int im_set_flags(struct store *s, const char *key, unsigned set, unsigned clear,
+                        char *err, size_t errlen)
+{
+	struct imap *m = store_priv(s);
+	struct buf l = BUF_INIT;
+	uint32_t uid;
+	unsigned old;
+	int r = MAILIMAP_NO_ERROR, rc;
+
+	rc = selected_uid(m, key, &uid, err, errlen);
+	if (rc != WARY_OK)
+		return rc;
+	buf_init(&l);
+	imap_flags_to_list(set, &l);
+	if (l.len > 0)
+		r = cmd(m, "UID STORE %u +FLAGS.SILENT (%s)", uid, l.data);
+	buf_reset(&l);
+	imap_flags_to_list(clear, &l);
+	if (r == MAILIMAP_NO_ERROR && l.len > 0)
+		r = cmd(m, "UID STORE %u -FLAGS.SILENT (%s)", uid, l.data);
+	buf_release(&l);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(m, r, "store flags", err, errlen);
+	cache_ready(s, m);
+	if (m->ic != NULL && icache_flags(m->ic, m->sel, uid, &old))
+		icache_set_flags(m->ic, m->sel, uid, (old | set) & ~clear);
+	return WARY_OK;
+}
+
+/* UIDs of the selected folder marked \Deleted. */
+static int deleted_uids(struct imap *m, uint32_t **out, size_t *n)
+{
+	struct mailimap_response_info *ri;
+	size_t cap = 0;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	r = cmd(m, "UID SEARCH DELETED");
+	if (r != MAILIMAP_NO_ERROR)
+		return r;
+	ri = m->im->imap_response_info;
+	if (ri != NULL && ri->rsp_search_result != NULL)
+		for (clistiter *c = clist_begin(ri->rsp_search_result); c != NULL; c = clist_next(c))
+			fx_push(out, n, &cap, *(uint32_t *)clist_content(c));
+	qsort(*out, *n, sizeof(**out), cmp_u32);
+	return MAILIMAP_NO_ERROR;
+}
+
+static int im_expunge(struct store *s, char *err, size_t errlen)
+{
+	struct imap *m = store_priv(s);
+	uint32_t *uids = NULL;
+	size_t n = 0;
+	int r;
+
+	if (m->sel == NULL)
+		return err_set(err, errlen, WARY_ENOENT, "no folder selected");
+	cache_ready(s, m);
+	r = deleted_uids(m, &uids, &n);
+	if (r == MAILIMAP_NO_ERROR && n > 0) {
+		if (m->uidplus) {
+			/* Only what we saw marked: a message another client marks
+			 * meanwhile stays. */
+			for (size_t i = 0; i < n && r == MAILIMAP_NO_ERROR;) {
+				struct buf set = BUF_INIT;
+
+				buf_init(&set);
+				i += uid_set(uids + i, n - i, &set);
+				r = cmd(m, "UID EXPUNGE %s", set.data);
+				buf_release(&set);
+			}
+		} else {
+			r = cmd(m, "EXPUNGE");
+		}
+	}
+	if (r == MAILIMAP_NO_ERROR && m->ic != NULL) {
+		take_vanished(m, NULL, NULL, NULL);
+		for (size_t i = 0; i < n; i++)
+			icache_delete(m->ic, m->sel, uids[i]);
+	}
+	free(uids);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(m, r, "expunge", err, errlen);
+	return WARY_OK;
+}
+
+static int copy_or_move(struct store *s, const char *key, const char *folder, bool move,
+                        char *err, size_t errlen)
+{
+	struct imap *m = store_priv(s);
+	struct buf q = BUF_INIT;
+	uint32_t uid;
+	int r, rc;
+
+	rc = selected_uid(m, key, &uid, err, errlen);
+	if (rc != WARY_OK)
+		return rc;
+	buf_init(&q);
+	if (!quote_mailbox(folder, &q)) {
+		buf_release(&q);
+		return err_set(err, errlen, WARY_ERR, "a folder name with control or 8-bit characters");
+	}
+	if (move && m->move) {
+		r = cmd(m, "UID MOVE %u %s", uid, q.data);
+	} else {
+		r = cmd(m, "UID COPY %u %s", uid, q.data);
+		/* The copy is on the server before the original is touched;
+		 * without UIDPLUS the original stays marked \Deleted, since a
+		 * plain EXPUNGE would take other marked messages with it. */
+		if (r == MAILIMAP_NO_ERROR && move)
+			r = cmd(m, "UID STORE %u +FLAGS.SILENT (\\Deleted)", uid);
+		if (r == MAILIMAP_NO_ERROR && move && m->uidplus)
+			r = cmd(m, "UID EXPUNGE %u", uid);
+	}
+	buf_release(&q);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(m, r, move ? "move" : "copy", err, errlen);
+	cache_ready(s, m);
+	if (m->ic != NULL && move) {
+		take_vanished(m, NULL, NULL, NULL);
+		if (m->move || m->uidplus)
+			icache_delete(m->ic, m->sel, uid);
+		else
+			icache_set_flags(m->ic, m->sel, uid, STORE_DELETED);
+	}
+	return WARY_OK;
+}
+
+static int im_copy(struct store *s, const char *key, const char *folder, char *err, size_t errlen)
+{
+	return copy_or_move(s, key, folder, false, err, errlen);
+}
+
+static int im_move(struct store *s, const char *key, const char *folder, char *err, size_t errlen)
+{
+	return copy_or_move(s, key, folder, true, err, errlen);
+}
+
+static int im_append(struct store *s, const char *folder, const char *data, size_t len,
+                     unsigned flags, char **key_out, char *err, size_t errlen)
+{
+	struct imap *m = store_priv(s);
+	struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
+	uint32_t uidv = 0, uid = 0;
+	int r;
+
+	if (key_out != NULL)
+		*key_out = NULL;
+	if (len > MAX_MESSAGE) {
+		mailimap_flag_list_free(fl);
+		return err_set(err, errlen, WARY_ELIMIT, "message over %d MB", MAX_MESSAGE >> 20);
+	}
+	if (flags & STORE_SEEN)
+		mailimap_flag_list_add(fl, mailimap_flag_new_seen());
+	if (flags & STORE_ANSWERED)
+		mailimap_flag_list_add(fl, mailimap_flag_new_answered());
+	if (flags & STORE_FLAGGED)
+		mailimap_flag_list_add(fl, mailimap_flag_new_flagged());
+	if (flags & STORE_DELETED)
+		mailimap_flag_list_add(fl, mailimap_flag_new_deleted());
+	if (flags & STORE_DRAFT)
+		mailimap_flag_list_add(fl, mailimap_flag_new_draft());
+	if (flags & STORE_PASSED)
+		mailimap_flag_list_add(fl, mailimap_flag_new_flag_keyword(xstrdup("$Forwarded")));
+	m->st.commands++;
+	if (m->uidplus)
+		r = mailimap_uidplus_append(m->im, folder, fl, NULL, data, len, &uidv, &uid);
+	else
+		r = mailimap_append(m->im, folder, fl, NULL, data, len);
+	mailimap_flag_list_free(fl);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(m, r, "append", err, errlen);
+	if (key_out != NULL && uid != 0)
+		*key_out = xasprintf("%u", uid);
+	return WARY_OK;
+}
+
+static int im_check_changes(struct store *s, store_row_cb cb, void *ctx, char ***vanished,
+                            size_t *nvanished, char *err, size_t errlen)
+{
+	struct imap *m = store_priv(s);
+	struct icache_folder cf;
+	struct vanish gone = { NULL, 0, 0 };
+	struct fetch f;
+	struct scan_ctx sc;
+	int r, rc = WARY_OK;
+
+	*vanished = NULL;
+	*nvanished = 0;
+	memset(&f, 0, sizeof(f));
+	if (m->sel == NULL)
+		return err_set(err, errlen, WARY_ENOENT, "no folder selected");
+	cache_ready(s, m);
+	if (m->ic == NULL)
+		return err_set(err, errlen, WARY_EIO, "no memory for the index");
+	/* NOOP gives the server the moment to tell (EXISTS, VANISHED,
+	 * FETCH); the resync then asks exactly for what changed. */
+	r = cmd(m, "NOOP");
+	if (r != MAILIMAP_NO_ERROR)
+		goto failed;
+	take_vanished(m, &gone.v, &gone.n, &gone.cap);
+	if (m->im->imap_selection_info != NULL) {
+		m->exists = m->im->imap_selection_info->sel_exists;
+		if (m->im->imap_selection_info->sel_uidnext > m->uidnext)
+			m->uidnext = m->im->imap_selection_info->sel_uidnext;
+	}
+	if (!icache_folder_get(m->ic, m->sel, &cf) || cf.uidvalidity != m->uidvalidity) {
+		rc = err_set(err, errlen, WARY_ERR, "the folder was not indexed");
+		goto out;
+	}
+	/* Forget the short cut of resync: after NOOP a count that adds up
+	 * proves nothing, since the server need not send HIGHESTMODSEQ. */
+	m->highestmodseq = 0;
+	f.cb = cb;
+	f.cbctx = ctx;
+	icache_begin(m->ic);
+	r = resync(m, &cf, &f, &gone);
+	if (r != MAILIMAP_NO_ERROR)
+		goto failed;
+	if (f.maxmodseq > cf.modseq)
+		icache_folder_set_sync(m->ic, m->sel, f.maxmodseq, m->uidnext);
+	icache_commit(m->ic);
+	/* Rows whose flags changed, read back from the cache. */
+	sc.f = &f;
+	sc.m = m;
+	for (size_t i = 0; i < f.nchanged; i++)
+		icache_get(m->ic, m->sel, f.changed[i], scan_row, &sc);
+	deliver(m, &f);
+	if (gone.n > 0) {
+		*vanished = xcalloc(gone.n, sizeof(**vanished));
+		for (size_t i = 0; i < gone.n; i++)
+			(*vanished)[i] = xasprintf("%u", gone.v[i]);
+		*nvanished = gone.n;
+	}
+	goto out;
+failed:
+	rc = fail(m, r, "check", err, errlen);
+	icache_commit(m->ic);
+out:
+	fx_clear(&f);
+	free(gone.v);
+	return rc;
+}
+
+static int im_check(struct store *s, bool *changed, char *err, size_t errlen)
+{
+	struct imap *m = store_priv(s);
+	char **gone = NULL;
+	size_t ngone = 0;
+	uint64_t before = m->st.fetch_rows + m->st.fetch_flags;
+	int rc = im_check_changes(s, NULL, NULL, &gone, &ngone, err, errlen);
+
+	*changed = ngone > 0 || m->st.fetch_rows + m->st.fetch_flags != before;
+	store_keys_free(gone, ngone);
+	return rc;
+}
+
+const struct store_ops store_imap_ops = {
+	.kind = "imap",
+	.open = im_open,
+	.close = im_close,
+	.list_folders = im_list_folders,
+	.select = im_select,
+	.index = im_index,
+	.fetch = im_fetch,
+	.set_flags = im_set_flags,
+	.expunge = im_expunge,
+	.copy = im_copy,
+	.move = im_move,
+	.append = im_append,
+	.check = im_check,
+	.check_changes = im_check_changes,
+};
+
+int store_imap_stats(struct store *s, struct store_imap_stats *out)
+{
+	struct imap *m;
+
+	memset(out, 0, sizeof(*out));
+	if (s == NULL || strcmp(store_kind(s), "imap") != 0)
+		return WARY_ENOENT;
+	m = store_priv(s);
+	*out = m->st;
+	return WARY_OK;
+}

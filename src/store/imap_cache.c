@@ -1,0 +1,656 @@
+/* The IMAP header cache in SQLite: per folder its UIDVALIDITY and the
+ * HIGHESTMODSEQ its rows are in sync with, per message the UID, flags and
+ * index fields.  It is only ever a cache: a file that is not ours in the
+ * right version, or that shows damage, is deleted and filled again from
+ * the server; a row with a wrong type marks the whole file broken rather
+ * than hiding one message. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/base.h"
+#include "store/imap_int.h"
+#include "store/store_int.h"
+
+/* "WRYI": not the Maildir header cache's id, so neither takes the other's file. */
+#define ICACHE_APP_ID 0x57525949
+
+struct icache {
+	sqlite3 *db;
+	sqlite3_stmt *put, *flags, *del, *getflags;
+	bool broken;
+	bool in_txn;
+};
+
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS folder ("
+	" name TEXT PRIMARY KEY NOT NULL, uidvalidity INTEGER NOT NULL,"
+	" modseq INTEGER NOT NULL, uidnext INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS msg ("
+	" folder TEXT NOT NULL, uid INTEGER NOT NULL, flags INTEGER NOT NULL,"
+	" date INTEGER NOT NULL, size INTEGER NOT NULL,"
+	" hfrom TEXT, hto TEXT, subject TEXT, msgid TEXT, irt TEXT, refs TEXT, ctype TEXT);"
+	"CREATE UNIQUE INDEX IF NOT EXISTS msg_uid ON msg (folder, uid);";
+
+static void note(struct icache *ic, int rc)
+{
+	int prim = rc & 0xff;
+
+	if (prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB || prim == SQLITE_IOERR ||
+	    prim == SQLITE_FORMAT || prim == SQLITE_MISMATCH)
+		ic->broken = true;
+}
+
+static void remove_files(const char *path)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(sfx); i++) {
+		char *p = xasprintf("%s%s", path, sfx[i]);
+
+		unlink(p);
+		free(p);
+	}
+}
+
+static int pragma_int(sqlite3 *db, const char *sql, int *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*out = sqlite3_column_int(st, 0);
+			rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum verdict { V_OURS, V_EMPTY, V_REBUILD, V_FOREIGN };
+
+static enum verdict inspect_db(sqlite3 *db)
+{
+	static const char *const probes[] = {
+		"SELECT name, uidvalidity, modseq, uidnext FROM folder LIMIT 1",
+		"SELECT folder, uid, flags, date, size, hfrom FROM msg LIMIT 1",
+	};
+	int app = 0, ver = 0, tables = 0;
+
+	if (pragma_int(db, "PRAGMA application_id", &app) != SQLITE_OK ||
+	    pragma_int(db, "PRAGMA user_version", &ver) != SQLITE_OK ||
+	    pragma_int(db, "SELECT count(*) FROM sqlite_master", &tables) != SQLITE_OK)
+		return V_REBUILD;
+	if (app == 0 && tables == 0)
+		return V_EMPTY;
+	if (app != ICACHE_APP_ID)
+		return V_FOREIGN;
+	if (ver != ICACHE_SCHEMA)
+		return V_REBUILD;
+	/* Damage in the first pages shows here; damage further in shows
+	 * while scanning, and the caller then rebuilds. */
+	for (size_t i = 0; i < ARRAY_SIZE(probes); i++) {
+		sqlite3_stmt *st = NULL;
+		int rc = sqlite3_prepare_v2(db, probes[i], -1, &st, NULL);
+
+		if (rc == SQLITE_OK)
+			rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return V_REBUILD;
+	}
+	return V_OURS;
+}
+
+static int exec(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+
+	sqlite3_free(msg);
+	return rc;
+}
+
+static int setup(struct icache *ic, bool fresh)
+{
+	int rc;
+
+	sqlite3_busy_timeout(ic->db, 2000);
+	/* WAL with NORMAL sync: a crash may lose the last rows, never
+	 * corrupt the file; a lost row is fetched again. */
+	rc = exec(ic->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+	                  " PRAGMA cache_size=-16384;");
+	if (rc != SQLITE_OK)
+		return rc;
+	if (fresh) {
+		char sql[128];
+
+		rc = exec(ic->db, schema_sql);
+		if (rc != SQLITE_OK)
+			return rc;
+		snprintf(sql, sizeof(sql), "PRAGMA application_id=%d; PRAGMA user_version=%d;",
+		         ICACHE_APP_ID, ICACHE_SCHEMA);
+		rc = exec(ic->db, sql);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	rc = sqlite3_prepare_v2(ic->db,
+	                        "INSERT OR REPLACE INTO msg (folder, uid, flags, date, size, hfrom,"
+	                        " hto, subject, msgid, irt, refs, ctype)"
+	                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	                        -1, &ic->put, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(ic->db,
+		                        "UPDATE msg SET flags = ?3 WHERE folder = ?1 AND uid = ?2", -1,
+		                        &ic->flags, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(ic->db, "DELETE FROM msg WHERE folder = ?1 AND uid = ?2", -1,
+		                        &ic->del, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(ic->db, "SELECT flags FROM msg WHERE folder = ?1 AND uid = ?2",
+		                        -1, &ic->getflags, NULL);
+	return rc;
+}
+
+static void close_db(struct icache *ic)
+{
+	sqlite3_finalize(ic->put);
+	sqlite3_finalize(ic->flags);
+	sqlite3_finalize(ic->del);
+	sqlite3_finalize(ic->getflags);
+	ic->put = ic->flags = ic->del = ic->getflags = NULL;
+	if (ic->db != NULL)
+		sqlite3_close(ic->db);
+	ic->db = NULL;
+}
+
+int icache_open(const char *path, struct icache **out, char *err, size_t errlen)
+{
+	struct icache *ic = xcalloc(1, sizeof(*ic));
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int rc = WARY_OK;
+
+	*out = NULL;
+	if (strcmp(path, ":memory:") == 0) {
+		/* No cache configured: the same tables, in memory, for this
+		 * connection only. */
+		if (sqlite3_open_v2(path, &ic->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+		            SQLITE_OK ||
+		    setup(ic, true) != SQLITE_OK) {
+			rc = err_set(err, errlen, WARY_ENOMEM, "cannot create an index in memory");
+			goto fail;
+		}
+		free(dir);
+		*out = ic;
+		return WARY_OK;
+	}
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		rc = fs_mkdir_p(dir, 0700, err, errlen);
+		if (rc != WARY_OK)
+			goto fail;
+	}
+	for (int attempt = 0; attempt < 2; attempt++) {
+		enum verdict v;
+		int fd;
+
+		/* 0600 from the start: headers of private mail live here. */
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0) {
+			rc = err_set(err, errlen, WARY_EIO, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		close(fd);
+		if (sqlite3_open_v2(path, &ic->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+		                    NULL) != SQLITE_OK) {
+			close_db(ic);
+			remove_files(path);
+			continue;
+		}
+		v = inspect_db(ic->db);
+		if (v == V_FOREIGN) {
+			rc = err_set(err, errlen, WARY_ERR,
+			             "%s: an SQLite file that is not a wary IMAP cache; not touching it",
+			             path);
+			goto fail;
+		}
+		if (v == V_REBUILD || setup(ic, v == V_EMPTY) != SQLITE_OK) {
+			close_db(ic);
+			remove_files(path);
+			continue;
+		}
+		free(dir);
+		*out = ic;
+		return WARY_OK;
+	}
+	rc = err_set(err, errlen, WARY_EIO, "%s: cannot create the IMAP cache", path);
+fail:
+	close_db(ic);
+	free(ic);
+	free(dir);
+	return rc;
+}
+
+void icache_close(struct icache **pic)
+{
+	struct icache *ic = pic ? *pic : NULL;
+
+	if (ic == NULL)
+		return;
+	if (ic->in_txn)
+		icache_commit(ic);
+	close_db(ic);
+	free(ic);
+	*pic = NULL;
+}
+
+void icache_destroy(struct icache **pic, const char *path)
+{
+	struct icache *ic = pic ? *pic : NULL;
+
+	if (ic == NULL)
+		return;
+	if (ic->in_txn)
+		exec(ic->db, "ROLLBACK");
+	close_db(ic);
+	free(ic);
+	*pic = NULL;
+	remove_files(path);
+}
+
+bool icache_broken(const struct icache *ic)
+{
+	return ic->broken;
+}
+
+static int64_t col_int(sqlite3_stmt *st, int i, bool *bad)
+{
+	if (sqlite3_column_type(st, i) != SQLITE_INTEGER) {
+		*bad = true;
+		return 0;
+	}
+	return sqlite3_column_int64(st, i);
+}
+
+bool icache_folder_get(struct icache *ic, const char *folder, struct icache_folder *out)
+{
+	sqlite3_stmt *st = NULL;
+	bool found = false, bad = false;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (ic->broken)
+		return false;
+	rc = sqlite3_prepare_v2(ic->db,
+	                        "SELECT f.uidvalidity, f.modseq, f.uidnext,"
+	                        " (SELECT max(uid) FROM msg WHERE folder = ?1),"
+	                        " (SELECT count(*) FROM msg WHERE folder = ?1)"
+	                        " FROM folder f WHERE f.name = ?1", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		note(ic, rc);
+		return false;
+	}
+	sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		int64_t v = col_int(st, 0, &bad), m = col_int(st, 1, &bad), n = col_int(st, 2, &bad);
+		int64_t mx = sqlite3_column_type(st, 3) == SQLITE_NULL ? 0 : col_int(st, 3, &bad);
+		int64_t c = col_int(st, 4, &bad);
+
+		if (v <= 0 || v > UINT32_MAX || m < 0 || n < 0 || n > UINT32_MAX || mx < 0 ||
+		    mx > UINT32_MAX || c < 0)
+			bad = true;
+		if (!bad) {
+			out->uidvalidity = (uint32_t)v;
+			out->modseq = (uint64_t)m;
+			out->uidnext = (uint32_t)n;
+			out->maxuid = (uint32_t)mx;
+			out->count = (long)c;
+			found = true;
+		} else {
+			ic->broken = true; /* a row we did not write this way */
+		}
+	} else if (rc != SQLITE_DONE) {
+		note(ic, rc);
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+void icache_folder_reset(struct icache *ic, const char *folder, uint32_t uidvalidity)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (ic->broken)
+		return;
+	rc = sqlite3_prepare_v2(ic->db, "DELETE FROM msg WHERE folder = ?1", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != SQLITE_DONE) {
+		note(ic, rc);
+		return;
+	}
+	rc = sqlite3_prepare_v2(ic->db,
+	                        "INSERT OR REPLACE INTO folder (name, uidvalidity, modseq, uidnext)"
+	                        " VALUES (?1, ?2, 0, 0)", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, uidvalidity);
+		rc = sqlite3_step(st);
+	}
+	if (rc != SQLITE_DONE)
+		note(ic, rc);
+	sqlite3_finalize(st);
+}
+
+void icache_folder_set_sync(struct icache *ic, const char *folder, uint64_t modseq,
+                            uint32_t uidnext)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (ic->broken)
+		return;
+	/* SQLite integers are signed: a modseq past 2^63 is not kept, so
+	 * the next open fetches flags in full rather than trusting it. */
+	if (modseq > INT64_MAX)
+		modseq = 0;
+	rc = sqlite3_prepare_v2(ic->db, "UPDATE folder SET modseq = ?2, uidnext = ?3 WHERE name = ?1",
+	                        -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)modseq);
+		sqlite3_bind_int64(st, 3, uidnext);
+		rc = sqlite3_step(st);
+	}
+	if (rc != SQLITE_DONE)
+		note(ic, rc);
+	sqlite3_finalize(st);
+}
+
+static void bind_opt(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+static void step_reset(struct icache *ic, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE)
+		note(ic, rc);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+void icache_put(struct icache *ic, const char *folder, uint32_t uid, const struct store_row *row)
+{
+	sqlite3_stmt *st = ic->put;
+
+	if (ic->broken)
+		return;
+	sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, uid);
+	sqlite3_bind_int64(st, 3, row->flags);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)row->date);
+	sqlite3_bind_int64(st, 5, row->size);
+	bind_opt(st, 6, row->from);
+	bind_opt(st, 7, row->to);
+	bind_opt(st, 8, row->subject);
+	bind_opt(st, 9, row->message_id);
+	bind_opt(st, 10, row->in_reply_to);
+	bind_opt(st, 11, row->references);
+	bind_opt(st, 12, row->content_type);
+	step_reset(ic, st);
+}
+
+void icache_set_flags(struct icache *ic, const char *folder, uint32_t uid, unsigned flags)
+{
+	if (ic->broken)
+		return;
+	sqlite3_bind_text(ic->flags, 1, folder, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(ic->flags, 2, uid);
+	sqlite3_bind_int64(ic->flags, 3, flags);
+	step_reset(ic, ic->flags);
+}
+
+void icache_delete(struct icache *ic, const char *folder, uint32_t uid)
+{
+	if (ic->broken)
+		return;
+	sqlite3_bind_text(ic->del, 1, folder, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(ic->del, 2, uid);
+	step_reset(ic, ic->del);
+}
+
+bool icache_flags(struct icache *ic, const char *folder, uint32_t uid, unsigned *flags)
+{
+	sqlite3_stmt *st = ic->getflags;
+	bool found = false;
+	int rc;
+
+	if (ic->broken)
+		return false;
+	sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, uid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		bool bad = false;
+		int64_t f = col_int(st, 0, &bad);
+
+		if (bad || f < 0 || f > 0xffff)
+			ic->broken = true;
+		else {
+			*flags = (unsigned)f;
+			found = true;
+		}
+	} else if (rc != SQLITE_DONE) {
+		note(ic, rc);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return found;
+}
+
+long icache_count(struct icache *ic, const char *folder)
+{
+	sqlite3_stmt *st = NULL;
+	long n = -1;
+	int rc;
+
+	if (ic->broken)
+		return -1;
+	rc = sqlite3_prepare_v2(ic->db, "SELECT count(*) FROM msg WHERE folder = ?1", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			n = (long)sqlite3_column_int64(st, 0);
+	}
+	if (rc != SQLITE_ROW)
+		note(ic, rc);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* A text column as a borrowed string: NULL stays NULL, anything that
+ * is not text of a sane length is damage. */
+static char *col_text(sqlite3_stmt *st, int i, bool *bad)
+{
+	int type = sqlite3_column_type(st, i);
+	const unsigned char *t;
+	int n;
+
+	if (type == SQLITE_NULL)
+		return NULL;
+	if (type != SQLITE_TEXT) {
+		*bad = true;
+		return NULL;
+	}
+	t = sqlite3_column_text(st, i);
+	n = sqlite3_column_bytes(st, i);
+	if (t == NULL || n < 0 || n > STORE_MAX_VALUE || memchr(t, '\0', (size_t)n) != NULL) {
+		*bad = true;
+		return NULL;
+	}
+	return (char *)t;
+}
+
+/* Rows of folder, newest first; only uid when it is not 0.  Returns
+ * how many rows reached cb. */
+static size_t scan(struct icache *ic, const char *folder, uint32_t only, icache_row_cb cb,
+                   void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	char key[16];
+	size_t seen = 0;
+	int rc;
+
+	if (ic->broken)
+		return 0;
+	rc = sqlite3_prepare_v2(ic->db,
+	                        only != 0
+	                                ? "SELECT uid, flags, date, size, hfrom, hto, subject, msgid,"
+	                                  " irt, refs, ctype FROM msg WHERE folder = ?1 AND uid = ?2"
+	                                : "SELECT uid, flags, date, size, hfrom, hto, subject, msgid,"
+	                                  " irt, refs, ctype FROM msg WHERE folder = ?1"
+	                                  " ORDER BY uid DESC",
+	                        -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		note(ic, rc);
+		return 0;
+	}
+	sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
+	if (only != 0)
+		sqlite3_bind_int64(st, 2, only);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_row row;
+		bool bad = false;
+		int64_t uid = col_int(st, 0, &bad), flags = col_int(st, 1, &bad);
+
+		memset(&row, 0, sizeof(row));
+		row.date = (time_t)col_int(st, 2, &bad);
+		row.size = col_int(st, 3, &bad);
+		row.from = col_text(st, 4, &bad);
+		row.to = col_text(st, 5, &bad);
+		row.subject = col_text(st, 6, &bad);
+		row.message_id = col_text(st, 7, &bad);
+		row.in_reply_to = col_text(st, 8, &bad);
+		row.references = col_text(st, 9, &bad);
+		row.content_type = col_text(st, 10, &bad);
+		if (bad || uid <= 0 || uid > UINT32_MAX || flags < 0 || flags > 0xffff) {
+			ic->broken = true;
+			break;
+		}
+		snprintf(key, sizeof(key), "%u", (unsigned)uid);
+		row.key = key;
+		row.flags = (unsigned)flags;
+		seen++;
+		if (cb(ctx, (uint32_t)uid, &row) != 0)
+			break;
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		note(ic, rc);
+	sqlite3_finalize(st);
+	return seen;
+}
+
+void icache_scan(struct icache *ic, const char *folder, icache_row_cb cb, void *ctx)
+{
+	scan(ic, folder, 0, cb, ctx);
+}
+
+bool icache_get(struct icache *ic, const char *folder, uint32_t uid, icache_row_cb cb, void *ctx)
+{
+	return uid != 0 && scan(ic, folder, uid, cb, ctx) > 0;
+}
+
+uint32_t *icache_uids(struct icache *ic, const char *folder, size_t *n)
+{
+	return icache_uids_between(ic, folder, 1, UINT32_MAX, n);
+}
+
+uint32_t *icache_uids_between(struct icache *ic, const char *folder, uint32_t first,
+                              uint32_t last, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	uint32_t *v = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*n = 0;
+	if (ic->broken)
+		return NULL;
+	rc = sqlite3_prepare_v2(ic->db,
+	                        "SELECT uid FROM msg WHERE folder = ?1 AND uid BETWEEN ?2 AND ?3"
+	                        " ORDER BY uid", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		note(ic, rc);
+		return NULL;
+	}
+	sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, first);
+	sqlite3_bind_int64(st, 3, last);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		bool bad = false;
+		int64_t uid = col_int(st, 0, &bad);
+
+		if (bad || uid <= 0 || uid > UINT32_MAX) {
+			ic->broken = true;
+			break;
+		}
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		v[(*n)++] = (uint32_t)uid;
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		note(ic, rc);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int icache_begin(struct icache *ic)
+{
+	int rc;
+
+	if (ic->broken || ic->in_txn)
+		return WARY_OK;
+	rc = exec(ic->db, "BEGIN");
+	if (rc != SQLITE_OK) {
+		note(ic, rc);
+		return WARY_EIO;
+	}
+	ic->in_txn = true;
+	return WARY_OK;
+}
+
+int icache_commit(struct icache *ic)
+{
+	int rc;
+
+	if (!ic->in_txn)
+		return WARY_OK;
+	ic->in_txn = false;
+	rc = exec(ic->db, ic->broken ? "ROLLBACK" : "COMMIT");
+	if (rc != SQLITE_OK) {
+		note(ic, rc);
+		exec(ic->db, "ROLLBACK");
+		return WARY_EIO;
+	}
+	return WARY_OK;
+}

@@ -1,0 +1,122 @@
+#ifndef WARY_IMAP_INT_H
+#define WARY_IMAP_INT_H
+/* Inside src/store only (and its tests): the pieces of the IMAP backend
+ * that do not need a server, its SQLite cache, and the counters and
+ * switches the integration tests use to prove what went over the wire. */
+#include "base/base.h"
+#include "store/store.h"
+
+/* ---- flags, keys, strings ---- */
+
+/* One IMAP system flag or keyword -> enum store_flag bits (0: not ours). */
+unsigned imap_flag_from_name(const char *name, size_t len);
+/* The IMAP flag names for the settable bits of flags, in a fixed order,
+ * separated by spaces ("\\Seen \\Flagged"); "" when none. */
+void imap_flags_to_list(unsigned flags, struct buf *out);
+/* A key is a UID: decimal, 1..4294967295, no sign, no leading zero. */
+bool imap_key_to_uid(const char *key, uint32_t *uid);
+
+/* Append one address the way it would stand in a header:
+ * `name <mbox@host>`, the name quoted when it is not a plain phrase.
+ * name/route may be NULL; an empty host leaves just the mailbox. */
+void imap_addr_format(struct buf *out, const char *name, const char *mbox, const char *host);
+
+/* Standard base64 of data[0..len), appended (no line breaks). */
+void imap_base64(struct buf *out, const void *data, size_t len);
+/* The initial client responses (base64) of the SASL mechanisms we send
+ * ourselves.  They hold secrets: wipe with imap_buf_wipe. */
+void imap_sasl_plain(struct buf *out, const char *user, const char *password);
+void imap_sasl_xoauth2(struct buf *out, const char *user, const char *token);
+void imap_sasl_oauthbearer(struct buf *out, const char *user, const char *token);
+/* Zero the bytes and release the buffer. */
+void imap_buf_wipe(struct buf *b);
+
+/* A mailbox name in IMAP's modified UTF-7 (RFC 3501 5.1.3) -> UTF-8.
+ * Returns false (and leaves out as it was) when the name is malformed;
+ * the caller then shows the raw name. */
+bool imap_mutf7_decode(const char *in, struct buf *out);
+/* The special-use attribute ("Sent", "\\Sent", any case) -> "sent", ...,
+ * or NULL when it is none of ours. */
+const char *imap_special_of(const char *attr);
+
+/* ---- the cache ----
+ * One SQLite file per account: a row per folder (UIDVALIDITY,
+ * HIGHESTMODSEQ, UIDNEXT) and a row per message (UID, flags, the index
+ * fields).  A folder whose UIDVALIDITY changed is emptied; a file that is
+ * corrupt, of another schema version or not ours is rebuilt or refused,
+ * as the header cache does. */
+struct icache;
+#define ICACHE_SCHEMA 1
+struct icache_folder {
+	uint32_t uidvalidity;
+	uint64_t modseq;  /* HIGHESTMODSEQ the rows are in sync with, 0 unknown */
+	uint32_t uidnext;
+	uint32_t maxuid;  /* highest UID stored, 0 when no row */
+	long count;       /* rows stored */
+};
+int icache_open(const char *path, struct icache **out, char *err, size_t errlen);
+void icache_close(struct icache **ic);
+/* Close and delete the file (after corruption showed up in use). */
+void icache_destroy(struct icache **ic, const char *path);
+bool icache_broken(const struct icache *ic);
+/* What the cache holds for folder: false when nothing (never seen). */
+bool icache_folder_get(struct icache *ic, const char *folder, struct icache_folder *out);
+/* Start the folder over under a new UIDVALIDITY: every row dropped. */
+void icache_folder_reset(struct icache *ic, const char *folder, uint32_t uidvalidity);
+void icache_folder_set_sync(struct icache *ic, const char *folder, uint64_t modseq,
+                            uint32_t uidnext);
+void icache_put(struct icache *ic, const char *folder, uint32_t uid, const struct store_row *row);
+void icache_set_flags(struct icache *ic, const char *folder, uint32_t uid, unsigned flags);
+void icache_delete(struct icache *ic, const char *folder, uint32_t uid);
+/* The flags stored for uid; false when the cache has no such row. */
+bool icache_flags(struct icache *ic, const char *folder, uint32_t uid, unsigned *flags);
+long icache_count(struct icache *ic, const char *folder);
+/* Every row of folder, highest UID first; rows are borrowed for the
+ * call.  Return non-zero from cb to stop. */
+typedef int (*icache_row_cb)(void *ctx, uint32_t uid, const struct store_row *row);
+void icache_scan(struct icache *ic, const char *folder, icache_row_cb cb, void *ctx);
+/* The one row of uid through cb; false when there is none. */
+bool icache_get(struct icache *ic, const char *folder, uint32_t uid, icache_row_cb cb, void *ctx);
+/* The UIDs stored for folder, ascending (caller frees). */
+uint32_t *icache_uids(struct icache *ic, const char *folder, size_t *n);
+/* The same for first <= uid <= last. */
+uint32_t *icache_uids_between(struct icache *ic, const char *folder, uint32_t first,
+                              uint32_t last, size_t *n);
+int icache_begin(struct icache *ic);
+int icache_commit(struct icache *ic);
+
+/* ---- what the backend did, for tests and WARY_TRACE ---- */
+struct store_imap_stats {
+	uint64_t bytes_in;       /* bytes received from the server since open */
+	uint64_t fetch_rows;     /* FETCH responses that carried index fields */
+	uint64_t fetch_flags;    /* FETCH responses with flags only */
+	uint64_t vanished;       /* UIDs reported gone (VANISHED or missing) */
+	uint64_t cache_rows;     /* rows of the last index served from the cache */
+	unsigned cache_rebuilds; /* cache file or folder started over */
+	unsigned commands;       /* tagged commands sent */
+	bool qresync, condstore; /* in use on this connection */
+	char auth[16];           /* the mechanism that logged in */
+};
+/* WARY_ENOENT when s is not an IMAP store. */
+int store_imap_stats(struct store *s, struct store_imap_stats *out);
+
+/* Capabilities the backend may pretend the server lacks, so a test can
+ * drive the fallbacks against a server that has them all. */
+enum imap_cap {
+	IMAP_CAP_QRESYNC = 1 << 0,
+	IMAP_CAP_CONDSTORE = 1 << 1,
+	IMAP_CAP_MOVE = 1 << 2,
+	IMAP_CAP_UIDPLUS = 1 << 3,
+	IMAP_CAP_SASL_IR = 1 << 4,
+	IMAP_CAP_AUTH_PLAIN = 1 << 5,
+};
+/* A list like "qresync,condstore" -> the mask imap_open_account takes
+ * (the test driver's option; no config setting reaches it). */
+unsigned imap_caps_mask_parse(const char *list);
+
+extern const struct store_ops store_imap_ops;
+/* The backend's entry point, called by store_open_account. */
+int imap_open_account(const struct store_account *acct, unsigned caps_mask, struct store **out,
+                      char *err, size_t errlen);
+
+#endif
