@@ -1,7 +1,7 @@
 noinst_LIBRARIES += src/store/libwary_store.a
 src_store_libwary_store_a_SOURCES = src/store/store.h src/store/store_int.h \
 	src/store/store.c src/store/maildir.c src/store/hdr.c src/store/cache.c \
-	src/store/pop3_int.h src/store/pop3_uidl.c \
+	src/store/pop3_int.h src/store/pop3_uidl.c src/store/pop3.c \
 	src/store/imap_int.h src/store/imap.c src/store/imap_util.c src/store/imap_cache.c
 check_PROGRAMS += tests/unit/test_store
 tests_unit_test_store_SOURCES = tests/unit/test_store.c tests/unit/t.h
@@ -12,3 +12,7 @@ tests_unit_test_pop3_LDADD = $(TEST_LIBS)
 check_PROGRAMS += tests/unit/test_imap
 tests_unit_test_imap_SOURCES = tests/unit/test_imap.c tests/unit/t.h
 tests_unit_test_imap_LDADD = $(TEST_LIBS)
+# The POP3 integration tests' driver (tests/integration/pop3*.sh build it).
+EXTRA_PROGRAMS += tests/integration/pop3-driver
+tests_integration_pop3_driver_SOURCES = tests/integration/pop3-driver.c
+tests_integration_pop3_driver_LDADD = $(TEST_LIBS)

@@ -22,6 +22,7 @@
  * holds is recorded, and whatever is recorded is never fetched again.
  */
 #include "base/base.h"
+#include "store/store.h"
 
 /* Bump when a table or the meaning of a column changes. */
 #define POP3_UIDL_SCHEMA 1
@@ -82,6 +83,11 @@ int pop3_uidl_prune(struct pop3_uidl *u, char *const *listed, size_t n, char *er
 /* Rewrite the journal from the table (atomically). */
 int pop3_uidl_compact(struct pop3_uidl *u, char *err, size_t errlen);
 long pop3_uidl_count(struct pop3_uidl *u);
+
+/* store_open_account for kind "pop3": the account's Maildir (made when
+ * missing), read as any Maildir; downloading is store_pop3_fetch. */
+int pop3_open_account(const struct store_account *acct, struct store **out, char *err,
+                      size_t errlen);
 
 /* Lower-case hex SHA-256 of data. */
 void pop3_sha256_hex(const void *data, size_t len, char out[POP3_SHA_HEX]);

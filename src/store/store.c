@@ -7,6 +7,7 @@
 
 #include "base/base.h"
 #include "store/store.h"
+#include "store/pop3_int.h"
 #include "store/imap_int.h"
 
 struct store {
@@ -169,6 +170,8 @@ int store_open_account(const struct store_account *acct, struct store **out, cha
 	/* One case per server kind; each backend adds its own. */
 	if (strcmp(acct->kind, "imap") == 0)
 		return imap_open_account(acct, 0, out, err, errlen);
+	if (strcmp(acct->kind, "pop3") == 0)
+		return pop3_open_account(acct, out, err, errlen);
 	return err_set(err, errlen, WARY_ERR, "account %s: %s accounts are not supported yet",
 	               acct->name ? acct->name : "?", acct->kind);
 }

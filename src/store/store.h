@@ -114,6 +114,57 @@ void store_free(struct store **s);
  * with WARY_ECERT and err holding its SHA-256 fingerprint. */
 int store_open_account(const struct store_account *acct, struct store **out, char *err,
                        size_t errlen);
+
+/*
+ * POP3 download (design 4.10): fetch what is new on the server into
+ * acct->maildir, then store_open_account opens that Maildir.  Runs on the
+ * account's worker thread; blocks on the network.
+ *
+ * Each message is read into memory (at most pop3_max_size; larger ones
+ * stay on the server with a notice), delivered with maildir_deliver and
+ * recorded in a journal in the Maildir and in a table in cache_dir
+ * (pop3-NAME.db) before the server is asked to delete it (pop3_keep = no,
+ * or pop3_keep_days after the download).  A kill at any point loses and
+ * duplicates nothing.  Stored bytes: dot-unstuffed, CRLF as LF, nothing
+ * else changed (a bare LF, CR or NUL stays).
+ *
+ * cb (may be NULL) is called with messages handled of total and bytes
+ * downloaded of the listed total, after each message and every 256 KiB
+ * of a long one; non-zero cancels (rep->cancelled, WARY_ERR): what was
+ * recorded stays recorded, the rest stays on the server.
+ *
+ * Status: WARY_OK when every message was handled (some may have been
+ * skipped or refused: see the counts and notices); WARY_ENET,
+ * WARY_ECERT, WARY_ESECURITY, WARY_EAUTH, WARY_EPARSE from the
+ * connection and the login; WARY_ERR for a second download of the same
+ * account at once, a server without UIDL, or cancel; WARY_EIO when the
+ * Maildir or the table cannot be written.  rep is filled in every case;
+ * free its notices with store_pop3_report_clear.
+ */
+struct store_pop3_report {
+	size_t listed;        /* messages on the server */
+	size_t fetched;       /* downloaded and stored by this run */
+	size_t known;         /* stored by an earlier run */
+	size_t recovered;     /* found in the Maildir after an interrupted run */
+	size_t same_content;  /* a new UIDL for a message already stored (the server
+	                       * renumbered): recorded, not stored twice */
+	size_t deleted;       /* deleted from the server (QUIT confirmed) */
+	size_t skipped_size;  /* over pop3_max_size: left on the server */
+	size_t failed;        /* refused by the server or without a usable UIDL: left there */
+	uint64_t bytes;       /* stored by this run */
+	bool apop;            /* logged in with APOP (weak; the account asked for it) */
+	bool rebuilt;         /* the table was rebuilt from the Maildir's journal */
+	bool cancelled;
+	char **notices;       /* one line each, already safe for a terminal */
+	size_t nnotices;
+};
+typedef int (*store_pop3_progress_cb)(void *ctx, size_t done, size_t total, uint64_t bytes,
+                                      uint64_t total_bytes);
+int store_pop3_fetch(const struct store_account *acct, store_pop3_progress_cb cb, void *ctx,
+                     struct store_pop3_report *rep, char *err, size_t errlen);
+void store_pop3_report_clear(struct store_pop3_report *rep);
+/* The account's table file (caller frees). */
+char *store_pop3_table_path(const struct store_account *acct);
 const char *store_kind(const struct store *s);
 const char *store_location(const struct store *s);
 /* The folder currently selected ("INBOX" after open). */
