@@ -122,7 +122,8 @@ void buf_add(struct buf *b, const void *data, size_t len)
 			buf_init(b);
 		return;
 	}
-	buf_grow(b, len);
+	if (b->cap == 0 || len > b->cap - b->len - 1)
+		buf_grow(b, len);
 	memmove(b->data + b->len, data, len);
 	b->len += len;
 	b->data[b->len] = '\0';
@@ -135,7 +136,10 @@ void buf_adds(struct buf *b, const char *s)
 
 void buf_addch(struct buf *b, int c)
 {
-	buf_grow(b, 1);
+	/* Called once per byte in many loops: room for the byte and the
+	 * terminator is the common case and needs no call. */
+	if (b->cap == 0 || b->len + 2 > b->cap)
+		buf_grow(b, 1);
 	b->data[b->len++] = (char)c;
 	b->data[b->len] = '\0';
 }
