@@ -14,12 +14,17 @@ static int hexval(unsigned char c)
 	return -1;
 }
 
+/* The output is never longer than the input ("=41" is one byte, CRLF
+ * one LF), so room for all of it is made once and bytes are written
+ * straight into the buffer; runs of plain bytes are copied whole. */
 void mail_qp_decode(struct buf *out, const char *in, size_t len, bool header_mode)
 {
 	const unsigned char *s = (const unsigned char *)in;
 	size_t i = 0;
+	char *o;
 
 	buf_grow(out, len);
+	o = out->data + out->len;
 	while (i < len) {
 		unsigned char c = s[i];
 
@@ -28,7 +33,7 @@ void mail_qp_decode(struct buf *out, const char *in, size_t len, bool header_mod
 			int h, l;
 
 			if (j + 1 < len && (h = hexval(s[j])) >= 0 && (l = hexval(s[j + 1])) >= 0) {
-				buf_addch(out, h * 16 + l);
+				*o++ = (char)(h * 16 + l);
 				i += 3;
 				continue;
 			}
@@ -47,7 +52,7 @@ void mail_qp_decode(struct buf *out, const char *in, size_t len, bool header_mod
 				i = len;
 				continue;
 			}
-			buf_addch(out, '=');
+			*o++ = '=';
 			i++;
 			continue;
 		}
@@ -61,23 +66,35 @@ void mail_qp_decode(struct buf *out, const char *in, size_t len, bool header_mod
 				i = j;
 				continue;
 			}
-			buf_add(out, s + i, j - i);
+			memcpy(o, s + i, j - i);
+			o += j - i;
 			i = j;
 			continue;
 		}
 		if (c == '\r' && i + 1 < len && s[i + 1] == '\n') {
-			buf_addch(out, '\n');
+			*o++ = '\n';
 			i += 2;
 			continue;
 		}
 		if (c == '_' && header_mode) {
-			buf_addch(out, ' ');
+			*o++ = ' ';
 			i++;
 			continue;
 		}
-		buf_addch(out, c);
-		i++;
+		{
+			/* a run of bytes that stand for themselves */
+			size_t j = i + 1;
+
+			while (j < len && s[j] != '=' && s[j] != ' ' && s[j] != '\t' && s[j] != '\r' &&
+			       !(header_mode && s[j] == '_'))
+				j++;
+			memcpy(o, s + i, j - i);
+			o += j - i;
+			i = j;
+		}
 	}
+	out->len = (size_t)(o - out->data);
+	out->data[out->len] = '\0';
 }
 
 static const signed char b64_table[256] = {
@@ -101,8 +118,11 @@ bool mail_base64_decode(struct buf *out, const char *in, size_t len)
 	int bits = 0;
 	bool clean = true;
 	size_t i;
+	char *o;
 
+	/* Four characters make at most three bytes: room is made once. */
 	buf_grow(out, len / 4 * 3 + 3);
+	o = out->data + out->len;
 	for (i = 0; i < len; i++) {
 		int v = b64_table[s[i]];
 
@@ -119,10 +139,12 @@ bool mail_base64_decode(struct buf *out, const char *in, size_t len)
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;
-			buf_addch(out, (int)((acc >> bits) & 0xff));
+			*o++ = (char)((acc >> bits) & 0xff);
 			acc &= (1u << bits) - 1;
 		}
 	}
+	out->len = (size_t)(o - out->data);
+	out->data[out->len] = '\0';
 	if (bits >= 6)
 		clean = false; /* a lone sextet cannot make a byte */
 	return clean;
