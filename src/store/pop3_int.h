@@ -75,9 +75,10 @@ int pop3_uidl_record(struct pop3_uidl *u, const char *uidl, int64_t size, const 
 /* The server confirmed these deletions (after QUIT). */
 int pop3_uidl_mark_deleted(struct pop3_uidl *u, char *const *uidls, size_t n, char *err,
                            size_t errlen);
-/* Forget rows whose deletion was confirmed and which the server no longer
- * lists (listed: the server's UIDLs, sorted with strcmp); rewrite the
- * journal from the table when it has grown well past it. */
+/* Forget rows the server no longer lists (listed: its UIDLs, sorted with
+ * strcmp) when their deletion was confirmed or their content is listed
+ * under a newer UIDL; rewrite the journal from the table when it has
+ * grown well past it. */
 int pop3_uidl_prune(struct pop3_uidl *u, char *const *listed, size_t n, char *err,
                     size_t errlen);
 /* Rewrite the journal from the table (atomically). */

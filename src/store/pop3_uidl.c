@@ -978,25 +978,51 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Another row with this content is still on the server: the row at
+ * hand is an old UIDL of it (the server renumbered). */
+static bool superseded(sqlite3_stmt *by_sha, const char *sha, char *const *listed, size_t n)
+{
+	bool yes = false;
+
+	sqlite3_bind_text(by_sha, 1, sha, -1, SQLITE_TRANSIENT);
+	while (!yes && sqlite3_step(by_sha) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(by_sha, 0);
+
+		yes = t != NULL && bsearch(&t, listed, n, sizeof(*listed), cmp_str) != NULL;
+	}
+	sqlite3_reset(by_sha);
+	return yes;
+}
+
 int pop3_uidl_prune(struct pop3_uidl *u, char *const *listed, size_t n, char *err,
                     size_t errlen)
 {
-	sqlite3_stmt *sel = NULL, *del = NULL;
+	sqlite3_stmt *sel = NULL, *del = NULL, *by_sha = NULL;
 	struct stat st;
 	long rows;
 	int src;
 
 	src = sqlite3_exec(u->db, "BEGIN", NULL, NULL, NULL);
 	if (src == SQLITE_OK)
-		src = sqlite3_prepare_v2(u->db, "SELECT uidl FROM uidl WHERE deleted = 1", -1, &sel,
+		src = sqlite3_prepare_v2(u->db, "SELECT uidl, sha256, deleted FROM uidl", -1, &sel,
 		                         NULL);
 	if (src == SQLITE_OK)
 		src = sqlite3_prepare_v2(u->db, "DELETE FROM uidl WHERE uidl = ?1", -1, &del, NULL);
+	if (src == SQLITE_OK)
+		src = sqlite3_prepare_v2(u->db, "SELECT uidl FROM uidl WHERE sha256 = ?1", -1, &by_sha,
+		                         NULL);
 	while (src == SQLITE_OK && (src = sqlite3_step(sel)) == SQLITE_ROW) {
 		const char *t = (const char *)sqlite3_column_text(sel, 0);
+		const char *sha = (const char *)sqlite3_column_text(sel, 1);
 
 		src = SQLITE_OK;
-		if (t == NULL || bsearch(&t, listed, n, sizeof(*listed), cmp_str) != NULL)
+		/* Still listed: needed.  Not listed and never confirmed deleted,
+		 * with no newer UIDL for its content: kept, so that a server
+		 * which shows it again does not get it fetched twice. */
+		if (t == NULL || sha == NULL ||
+		    bsearch(&t, listed, n, sizeof(*listed), cmp_str) != NULL)
+			continue;
+		if (sqlite3_column_int(sel, 2) == 0 && !superseded(by_sha, sha, listed, n))
 			continue;
 		sqlite3_bind_text(del, 1, t, -1, SQLITE_TRANSIENT);
 		src = sqlite3_step(del);
@@ -1008,6 +1034,7 @@ int pop3_uidl_prune(struct pop3_uidl *u, char *const *listed, size_t n, char *er
 		src = SQLITE_OK;
 	sqlite3_finalize(sel);
 	sqlite3_finalize(del);
+	sqlite3_finalize(by_sha);
 	if (src == SQLITE_OK)
 		src = sqlite3_exec(u->db, "COMMIT", NULL, NULL, NULL);
 	if (src != SQLITE_OK) {

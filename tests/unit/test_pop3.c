@@ -365,6 +365,20 @@ static void test_delete_and_prune(struct env *e)
 	T_OK(rec.deleted, "still marked deleted");
 	pop3_uidl_rec_clear(&rec);
 	T_INT(pop3_uidl_get(u, "U1", NULL), 0, "the pruned row stays gone");
+	/* The server renumbered: U3's content is now listed as U8. */
+	{
+		struct pop3_uidl_rec r3 = { 0 };
+		char *relisted[] = { "U6", "U7", "U8" };
+
+		if (pop3_uidl_get(u, "U3", &r3) == 1)
+			pop3_uidl_record(u, "U8", r3.size, r3.sha256, r3.file, 8000, err, sizeof(err));
+		pop3_uidl_rec_clear(&r3);
+		T_INT(pop3_uidl_prune(u, relisted, 3, err, sizeof(err)), WARY_OK, "prune after renumbering");
+		T_INT(pop3_uidl_get(u, "U3", NULL), 0, "an old UIDL whose content is listed anew is forgotten");
+		T_INT(pop3_uidl_get(u, "U8", NULL), 1, "its new UIDL stays");
+		T_INT(pop3_uidl_get(u, "U2", NULL), 0, "deleted and no longer listed: forgotten");
+		T_INT(pop3_uidl_count(u), 3, "U6, U7 and U8 left");
+	}
 	pop3_uidl_close(&u);
 	free(jpath);
 }
