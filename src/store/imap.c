@@ -77,6 +77,10 @@ struct imap {
 	struct icache *ic;
 	char *ic_path;
 	struct fetch *fx;
+	/* UIDs whose flags the server changed in untagged FETCH between our
+	 * fetches (NOOP, STORE): check reports them */
+	uint32_t *pending;
+	size_t npending, cappending;
 	struct store_imap_stats st;
 };
 
@@ -533,10 +537,15 @@ static void on_msg_att(struct mailimap_msg_att *att, void *ctx)
 		return;
 	} else if (has_flags) {
 		m->st.fetch_flags++;
-		if (f != NULL && f->mode == FM_FLAGS)
+		unsigned old;
+
+		if (f != NULL && f->mode == FM_FLAGS) {
 			on_fetch_flags(m, f, uid, row.flags, modseq);
-		else if (m->sel != NULL)
+		} else if (m->sel != NULL && m->ic != NULL &&
+		           icache_flags(m->ic, m->sel, uid, &old) && old != row.flags) {
 			icache_set_flags(m->ic, m->sel, uid, row.flags);
+			fx_push(&m->pending, &m->npending, &m->cappending, uid);
+		}
 	}
 	store_row_clear(&row);
 }
@@ -776,6 +785,7 @@ static void im_close(struct store *s)
 	}
 	icache_close(&m->ic);
 	free(m->ic_path);
+	free(m->pending);
 	free(m->user);
 	free(m->location);
 	free(m->sel);
@@ -1037,6 +1047,7 @@ static int im_select(struct store *s, const char *folder, char *err, size_t errl
 	}
 	free(m->sel);
 	m->sel = xstrdup(folder);
+	m->npending = 0;
 	m->uidvalidity = m->im->imap_selection_info->sel_uidvalidity;
 	m->uidnext = m->im->imap_selection_info->sel_uidnext;
 	m->exists = m->im->imap_selection_info->sel_exists;
@@ -1254,6 +1265,7 @@ static int im_index(struct store *s, store_row_cb cb, void *ctx, char *err, size
 	if (m->ic == NULL)
 		return err_set(err, errlen, WARY_EIO, "no memory for the index");
 	m->st.cache_rows = 0;
+	m->npending = 0; /* every row goes out now anyway */
 	warm = icache_folder_get(m->ic, m->sel, &cf) && cf.uidvalidity == m->uidvalidity;
 	if (!warm) {
 		if (cf.uidvalidity != 0 && cf.uidvalidity != m->uidvalidity)
@@ -1580,11 +1592,17 @@ static int im_check_changes(struct store *s, store_row_cb cb, void *ctx, char **
 	if (f.maxmodseq > cf.modseq)
 		icache_folder_set_sync(m->ic, m->sel, f.maxmodseq, m->uidnext);
 	icache_commit(m->ic);
-	/* Rows whose flags changed, read back from the cache. */
+	/* Rows whose flags changed, read back from the cache: those the
+	 * resync found and those the server announced on its own. */
 	sc.f = &f;
 	sc.m = m;
+	for (size_t i = 0; i < m->npending; i++)
+		fx_push(&f.changed, &f.nchanged, &f.capchanged, m->pending[i]);
+	m->npending = 0;
+	qsort(f.changed, f.nchanged, sizeof(*f.changed), cmp_u32);
 	for (size_t i = 0; i < f.nchanged; i++)
-		icache_get(m->ic, m->sel, f.changed[i], scan_row, &sc);
+		if (i == 0 || f.changed[i] != f.changed[i - 1])
+			icache_get(m->ic, m->sel, f.changed[i], scan_row, &sc);
 	deliver(m, &f);
 	if (gone.n > 0) {
 		*vanished = xcalloc(gone.n, sizeof(**vanished));

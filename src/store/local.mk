@@ -16,3 +16,7 @@ tests_unit_test_imap_LDADD = $(TEST_LIBS)
 EXTRA_PROGRAMS += tests/integration/pop3-driver
 tests_integration_pop3_driver_SOURCES = tests/integration/pop3-driver.c
 tests_integration_pop3_driver_LDADD = $(TEST_LIBS)
+# The integration test's driver (tests/integration/imap.sh builds it).
+EXTRA_PROGRAMS += tests/integration/imap-driver
+tests_integration_imap_driver_SOURCES = tests/integration/imap-driver.c
+tests_integration_imap_driver_LDADD = $(TEST_LIBS)
