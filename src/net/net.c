@@ -424,6 +424,9 @@ out:
 
 static void pop3_close(struct mailpop3 *pop3)
 {
+	/* Only QUIT frees the APOP timestamp, and a refusal sends no QUIT. */
+	free(pop3->pop3_timestamp);
+	pop3->pop3_timestamp = NULL;
 	if (pop3->pop3_stream != NULL) {
 		mailstream_close(pop3->pop3_stream);
 		pop3->pop3_stream = NULL;
