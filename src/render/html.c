@@ -278,6 +278,43 @@ static const char *attr(const GumboElement *el, const char *name)
 	return a ? a->value : NULL;
 }
 
+/* The attributes every element is asked for, found in one pass over its
+ * attributes instead of one lookup each; the first of a name counts, as
+ * with gumbo_get_attribute. */
+struct common_attrs {
+	const char *style, *background, *hidden, *bgcolor;
+};
+
+static void common_attrs_read(const GumboElement *el, struct common_attrs *ca)
+{
+	memset(ca, 0, sizeof(*ca));
+	for (unsigned i = 0; i < el->attributes.length; i++) {
+		const GumboAttribute *a = el->attributes.data[i];
+		const char **slot = NULL;
+
+		switch (a->name[0] | 0x20) {
+		case 's':
+			if (str_casecmp(a->name, "style") == 0)
+				slot = &ca->style;
+			break;
+		case 'b':
+			if (str_casecmp(a->name, "background") == 0)
+				slot = &ca->background;
+			else if (str_casecmp(a->name, "bgcolor") == 0)
+				slot = &ca->bgcolor;
+			break;
+		case 'h':
+			if (str_casecmp(a->name, "hidden") == 0)
+				slot = &ca->hidden;
+			break;
+		default:
+			break;
+		}
+		if (slot != NULL && *slot == NULL)
+			*slot = a->value;
+	}
+}
+
 /* Lower-case, comments removed, hex escapes decoded, white space
  * dropped: "U\52L ( x )" and "url(x)" look the same to the scanner. */
 static void css_normalise(struct buf *out, const char *s, size_t len)
@@ -412,6 +449,13 @@ static const char *css_prop(const char *s, size_t len, const char *prop, size_t 
 	size_t pl = strlen(prop);
 
 	for (size_t i = 0; i + pl <= len; i++) {
+		/* memchr to each candidate first letter: a style is read for
+		 * a dozen properties */
+		const char *hit = memchr(s + i, prop[0], len - pl + 1 - i);
+
+		if (hit == NULL)
+			break;
+		i = (size_t)(hit - s);
 		if (memcmp(s + i, prop, pl) != 0)
 			continue;
 		if (i > 0 && s[i - 1] != ';' && s[i - 1] != '{' && s[i - 1] != '"')
@@ -753,6 +797,7 @@ static bool enter(struct hctx *c, const GumboNode *node, struct buf *norm)
 {
 	const GumboElement *el = &node->v.element;
 	struct style_info si = { .w = -1, .h = -1 };
+	struct common_attrs ca;
 	unsigned char flags = EL_STYLE;
 	GumboTag t = el->tag;
 	const char *v;
@@ -777,11 +822,12 @@ static bool enter(struct hctx *c, const GumboNode *node, struct buf *norm)
 	default:
 		break;
 	}
-	if ((v = attr(el, "style")) != NULL)
+	common_attrs_read(el, &ca);
+	if ((v = ca.style) != NULL)
 		style_read(c, v, norm, &si);
-	if ((v = attr(el, "background")) != NULL)
+	if ((v = ca.background) != NULL)
 		remote(c, RENDER_REMOTE_IMAGE, v, strlen(v));
-	if (attr(el, "hidden") != NULL || si.hide)
+	if (ca.hidden != NULL || si.hide)
 		hidden = true;
 	if (t == GUMBO_TAG_INPUT && (v = attr(el, "type")) != NULL && str_casecmp(v, "hidden") == 0)
 		hidden = true;
@@ -875,7 +921,7 @@ static bool enter(struct hctx *c, const GumboNode *node, struct buf *norm)
 		c->white = si.white;
 	if (si.has_bg)
 		c->dark_bg = !si.bg_white;
-	if ((v = attr(el, "bgcolor")) != NULL)
+	if ((v = ca.bgcolor) != NULL)
 		c->dark_bg = !colour_is_white(v, strlen(v));
 	if (t == GUMBO_TAG_FONT && (v = attr(el, "color")) != NULL)
 		c->white = colour_is_white(v, strlen(v));
@@ -1055,17 +1101,36 @@ static void walk(struct hctx *c, const GumboNode *root)
 
 /* ---------------------------------------------------- before the parser */
 
+/* Tag names with their lengths: limit_depth looks at every tag, and
+ * comparing the length first rules out almost every name at once. */
+struct tag_name {
+	const char *s;
+	size_t n;
+};
+#define TAG_NAME(lit) { lit, sizeof(lit) - 1 }
+
+static bool tag_is(const struct tag_name *t, const char *name, size_t n)
+{
+	return t->n == n && ((unsigned char)name[0] | 0x20) == (unsigned char)t->s[0] &&
+	       str_ncasecmp(t->s, name, n) == 0;
+}
+
 static bool void_or_optional(const char *name, size_t n)
 {
-	static const char *const names[] = {
-		"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
-		"param", "source", "track", "wbr", "keygen", "image", "basefont", "bgsound",
-		"frame", "p", "li", "td", "th", "tr", "dt", "dd", "option", "optgroup", "tbody",
-		"thead", "tfoot", "colgroup", "rt", "rp", "html", "head", "body",
+	static const struct tag_name names[] = {
+		TAG_NAME("area"), TAG_NAME("base"), TAG_NAME("br"), TAG_NAME("col"),
+		TAG_NAME("embed"), TAG_NAME("hr"), TAG_NAME("img"), TAG_NAME("input"),
+		TAG_NAME("link"), TAG_NAME("meta"), TAG_NAME("param"), TAG_NAME("source"),
+		TAG_NAME("track"), TAG_NAME("wbr"), TAG_NAME("keygen"), TAG_NAME("image"),
+		TAG_NAME("basefont"), TAG_NAME("bgsound"), TAG_NAME("frame"), TAG_NAME("p"),
+		TAG_NAME("li"), TAG_NAME("td"), TAG_NAME("th"), TAG_NAME("tr"), TAG_NAME("dt"),
+		TAG_NAME("dd"), TAG_NAME("option"), TAG_NAME("optgroup"), TAG_NAME("tbody"),
+		TAG_NAME("thead"), TAG_NAME("tfoot"), TAG_NAME("colgroup"), TAG_NAME("rt"),
+		TAG_NAME("rp"), TAG_NAME("html"), TAG_NAME("head"), TAG_NAME("body"),
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (strlen(names[i]) == n && str_ncasecmp(names[i], name, n) == 0)
+		if (tag_is(&names[i], name, n))
 			return true;
 	return false;
 }
@@ -1135,18 +1200,19 @@ static size_t limit_depth(const char *in, size_t len, struct buf *out)
 				i++;
 		}
 		if (!end_tag) {
-			static const char *const raw[] = { "script", "style", "textarea", "title",
-			                                   "xmp", "iframe", "noembed", "noframes" };
+			static const struct tag_name raw[] = {
+				TAG_NAME("script"), TAG_NAME("style"), TAG_NAME("textarea"),
+				TAG_NAME("title"), TAG_NAME("xmp"), TAG_NAME("iframe"),
+				TAG_NAME("noembed"), TAG_NAME("noframes"),
+			};
 			bool self_closing = i >= 2 && in[i - 2] == '/';
 
 			for (size_t k = 0; k < ARRAY_SIZE(raw); k++) {
-				size_t rl = strlen(raw[k]);
-
-				if (ne - ns == rl && str_ncasecmp(in + ns, raw[k], rl) == 0) {
+				if (tag_is(&raw[k], in + ns, ne - ns)) {
 					char close[16];
 					const char *e;
 
-					snprintf(close, sizeof(close), "</%s", raw[k]);
+					snprintf(close, sizeof(close), "</%s", raw[k].s);
 					e = str_memcasemem(in + i, len - i, close);
 					i = e ? (size_t)(e - in) : len;
 					break;
@@ -1280,10 +1346,13 @@ int render_html_into(struct render_doc *d, const char *html, size_t len, int wid
 		footnotes = true;
 		/* href is already safe; the number is ours */
 		{
-			char *line = xasprintf("[%u] %s", l->number, l->href);
+			char num[16];
+			int nl = snprintf(num, sizeof(num), "[%u] ", l->number);
 
-			render_doc_add_safe(d, RENDER_LINK, line, strlen(line));
-			free(line);
+			buf_reset(&c.out);
+			buf_add(&c.out, num, (size_t)nl);
+			buf_adds(&c.out, l->href);
+			render_doc_add_safe(d, RENDER_LINK, c.out.data, c.out.len);
 		}
 	}
 out:
