@@ -191,9 +191,11 @@ static int conn_line(struct conn *c, struct buf *line, size_t max, char *err, si
 		p = c->in + c->ipos;
 		nl = memchr(p, '\n', c->ilen - c->ipos);
 		take = nl ? (size_t)(nl - p) + 1 : c->ilen - c->ipos;
-		if (line->len + take > max)
+		if (line->len + take > max) {
+			c->dead = true; /* out of step with the server from here */
 			return err_set(err, errlen, WARY_EPARSE, "the server sent a line over %zu bytes",
 			               max);
+		}
 		buf_add(line, p, take);
 		c->ipos += take;
 		if (nl != NULL)
@@ -227,14 +229,19 @@ static int conn_status(struct conn *c, struct buf *line, char *err, size_t errle
 	if (rc != WARY_OK)
 		return rc;
 	chomp(line);
-	if (memchr(line->data, '\0', line->len) != NULL)
+	/* Anything but a status line leaves us out of step with the server:
+	 * hang up rather than read its next answer as ours. */
+	if (memchr(line->data, '\0', line->len) != NULL) {
+		c->dead = true;
 		return err_set(err, errlen, WARY_EPARSE, "the server sent a NUL in a status line");
+	}
 	if (str_starts_with(line->data, "+OK") &&
 	    (line->data[3] == '\0' || line->data[3] == ' '))
 		return WARY_OK;
 	if (str_starts_with(line->data, "-ERR") &&
 	    (line->data[4] == '\0' || line->data[4] == ' '))
 		return WARY_ERR;
+	c->dead = true;
 	return err_set(err, errlen, WARY_EPARSE, "not a POP3 answer: %.80s", line->data);
 }
 
@@ -296,8 +303,10 @@ static int conn_multi(struct conn *c, line_cb cb, void *ctx, char *err, size_t e
 			n--;
 		}
 		rc = cb(ctx, p, n, err, errlen);
-		if (rc != WARY_OK)
+		if (rc != WARY_OK) {
+			c->dead = true; /* the rest of the answer is unread */
 			break;
+		}
 	}
 	buf_release(&line);
 	return rc;
