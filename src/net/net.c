@@ -679,6 +679,8 @@ int net_imap_wait(struct mailimap *imap, int wake_fd, int timeout_ms, char *err,
 			return err_set(err, errlen, WARY_ENET, "IDLE: poll: %s", strerror(errno));
 		if (r == 0)
 			return NET_WAIT_TIMEOUT;
+		if (net_low_cancelled(low))
+			return err_set(err, errlen, WARY_ENET, "IDLE: the connection was cancelled");
 		if (p[0].revents & (POLLERR | POLLNVAL))
 			return err_set(err, errlen, WARY_ENET, "IDLE: the connection failed");
 		if (p[0].revents & (POLLIN | POLLHUP))

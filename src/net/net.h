@@ -91,13 +91,18 @@ struct net_cert {
  * implicit TLS it is accepted and session->imap_state is then
  * MAILIMAP_STATE_AUTHENTICATED (no login needed).
  * POP3: net reads CAPA only to find STLS and keeps nothing from before
- * TLS; call mailpop3_capa() for the TLS session's list.  SMTP: EHLO was
+ * TLS; call mailpop3_capa() for the TLS session's list.  After STLS the
+ * APOP timestamp of the clear greeting is dropped too (pop3_timestamp is
+ * NULL, so mailpop3_apop() refuses: APOP needs implicit TLS).  SMTP: EHLO was
  * sent again over TLS, so session->esmtp and session->auth describe the
  * TLS session.  EHLO names the local address as a literal ("[127.0.0.1]"),
  * never the machine's host name.
  *
  * Name resolution (getaddrinfo) is not under the timeout.  SIGPIPE is
  * blocked around every write, so a dropped peer is an error, not a signal.
+ * mailstream_cancel() on the session's stream, from any thread, makes a
+ * read or write blocked in it fail at once (and every later one).
+ * mailstream_get_certificate_chain() gives the server's chain as DER.
  */
 int net_imap_connect(const struct net_opts *opts, struct mailimap **out, struct net_cert *cert,
                      char *err, size_t errlen);
@@ -116,7 +121,10 @@ int net_smtp_connect(const struct net_opts *opts, struct mailsmtp **out, struct 
  * WARY_E* (WARY_ENET: the connection failed).  mailstream_interrupt_idle()
  * from another thread also ends the wait, as NET_WAIT_WAKE.  Use this
  * instead of libetpan's mailstream_wait_idle(), which cannot see data
- * inside OpenSSL.
+ * inside OpenSSL.  libetpan's mailimap_idle() does not arm the interrupt:
+ * call mailstream_setup_idle(imap->imap_stream) before it and
+ * mailstream_unsetup_idle() after mailimap_idle_done(); an interrupt that
+ * comes after the setup but before the wait is kept and ends it at once.
  */
 enum net_wait { NET_WAIT_DATA = 1, NET_WAIT_WAKE = 2, NET_WAIT_TIMEOUT = 3 };
 int net_imap_wait(struct mailimap *imap, int wake_fd, int timeout_ms, char *err, size_t errlen);

@@ -350,6 +350,8 @@ static void drv_cancel(mailstream_low *s)
 
 	atomic_store(&c->cancelled, true);
 	pipe_poke(c->cancel_pipe[1]);
+	/* An IDLE wait polls only the idle pipe; it reads the flag. */
+	pipe_poke(c->idle_pipe[1]);
 }
 
 static struct mailstream_cancel *drv_get_cancel(mailstream_low *s)

@@ -77,7 +77,7 @@ peer() {
 		--timeout 5 --log "$W/$name.log" >"$W/$name.port" 2>"$W/$name.peer-err" &
 	pid=$!
 	for i in $(seq 1 100); do
-		port=$(sed -n 's/^port //p' "$W/$name.port")
+		port=$(sed -n 's/^port //p' "$W/$name.port" 2>/dev/null)
 		[ -n "$port" ] && break
 		sleep 0.05
 	done
@@ -314,5 +314,7 @@ is idle idle.pipe wake "IDLE: the wake-up pipe -> NET_WAIT_WAKE"
 is idle idle.interrupt wake "IDLE: mailstream_interrupt_idle from another thread -> NET_WAIT_WAKE"
 is idle idle.append data "IDLE: a message appended by another session -> NET_WAIT_DATA"
 is idle idle.done ok "IDLE: DONE completes over the same session"
+is idle idle.cancel ENET "IDLE: mailstream_cancel from another thread ends the wait with ENET"
+is idle idle.after_cancel failed "IDLE: a cancelled session does no more I/O"
 
 t_done

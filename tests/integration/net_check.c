@@ -77,6 +77,15 @@ static void *interrupt_later(void *arg)
 	return NULL;
 }
 
+static void *cancel_later(void *arg)
+{
+	struct interrupter *in = arg;
+
+	usleep(200 * 1000);
+	mailstream_cancel(in->imap->imap_stream);
+	return NULL;
+}
+
 static const char *wait_name(int r)
 {
 	return r == NET_WAIT_DATA ? "data" : r == NET_WAIT_WAKE ? "wake" :
@@ -130,6 +139,15 @@ static void run_idle(struct mailimap *imap, const struct net_opts *o, const char
 	}
 	r = mailimap_idle_done(imap);
 	printf("idle.done=%s\n", r == MAILIMAP_NO_ERROR ? "ok" : "failed");
+	/* Last, since it ends the session: cancel from another thread. */
+	if (mailimap_idle(imap) == MAILIMAP_NO_ERROR) {
+		pthread_create(&th, NULL, cancel_later, &in);
+		r = net_imap_wait(imap, -1, 5000, err, sizeof(err));
+		pthread_join(th, NULL);
+		printf("idle.cancel=%s\n", wait_name(r));
+		printf("idle.after_cancel=%s\n",
+		       mailimap_idle_done(imap) == MAILIMAP_NO_ERROR ? "ok" : "failed");
+	}
 out:
 	mailstream_unsetup_idle(imap->imap_stream);
 	if (other != NULL) {
