@@ -244,8 +244,11 @@ static void test_rebuild(struct env *e)
 	unlink(shm);
 	expect_all(e, "open after the table was deleted");
 
-	write_file(e->db, "this is not an SQLite database at all, just junk bytes........",
-	           64);
+	{
+		static const char junk[] = "this is not an SQLite database at all, just junk bytes";
+
+		write_file(e->db, junk, sizeof(junk) - 1);
+	}
 	unlink(wal);
 	unlink(shm);
 	expect_all(e, "open after the table was overwritten with junk");
