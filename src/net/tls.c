@@ -684,18 +684,17 @@ static const char *verify_reason(int e)
 	switch (e) {
 	case X509_V_ERR_HOSTNAME_MISMATCH:
 	case X509_V_ERR_IP_ADDRESS_MISMATCH:
-		return "wrong host: the certificate is for another name";
+		return "wrong host";
 	case X509_V_ERR_CERT_HAS_EXPIRED:
 		return "expired certificate";
 	case X509_V_ERR_CERT_NOT_YET_VALID:
 		return "certificate not valid yet";
 	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-		return "unknown CA: self-signed certificate";
 	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
 	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-		return "unknown CA: the issuer is not trusted";
+		return "unknown CA";
 	default:
 		return NULL;
 	}
@@ -796,9 +795,9 @@ int net_low_tls_new(int fd, const struct net_tls_params *p, mailstream_low **out
 				         why ? why : "", why ? ": " : "",
 				         X509_verify_cert_error_string(v.first_error), v.first_depth);
 			rc = err_set(err, errlen, WARY_ECERT,
-			             "certificate of %s refused: %s%s%s; SHA-256 fingerprint %s",
-			             p->host, why ? why : "", why ? " - " : "",
-			             X509_verify_cert_error_string(v.first_error),
+			             "certificate of %s refused: %s%s%s%s; SHA-256 fingerprint %s",
+			             p->host, why ? why : "", why ? " (" : "",
+			             X509_verify_cert_error_string(v.first_error), why ? ")" : "",
 			             fpr[0] ? fpr : "(none)");
 		} else {
 			rc = err_set(err, errlen, WARY_ENET, "%s: %s", p->host,

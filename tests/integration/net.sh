@@ -60,12 +60,15 @@ openssl_fpr() { openssl x509 -in "$1" -noout -fingerprint -sha256 | sed 's/^[^=]
 	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >leaf.ext &&
 	openssl x509 -req -in leaf.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
 		-extfile leaf.ext -out good.crt &&
+	printf 'subjectAltName=DNS:other.example.test\nextendedKeyUsage=serverAuth\n' >other.ext &&
+	openssl x509 -req -in leaf.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
+		-extfile other.ext -out other.crt &&
 	printf '[ca]\ndefault_ca=d\n[d]\ndatabase=index.txt\nnew_certs_dir=.\nserial=serial\ndefault_md=sha256\npolicy=p\n[p]\ncommonName=supplied\n' >ca.cnf &&
 	: >index.txt && echo 1000 >serial &&
 	openssl ca -batch -config ca.cnf -cert ca.crt -keyfile ca.key -in leaf.csr -out expired.crt \
 		-startdate 20200101000000Z -enddate 20200102000000Z -extfile leaf.ext -notext
 ) >"$W/openssl.log" 2>&1
-check "test certificates made with openssl" test -s "$W/good.crt" -a -s "$W/expired.crt"
+check "test certificates made with openssl" test -s "$W/good.crt" -a -s "$W/expired.crt" -a -s "$W/other.crt"
 
 # peer NAME SCRIPT CERT -- NET_CHECK_ARGS...: run the peer with SCRIPT and
 # net_check against it; @PORT in the arguments becomes the peer's port.
@@ -156,6 +159,10 @@ peer imap-garbage imap-garbage.peer good -- imap starttls 127.0.0.1 @PORT --ca "
 is imap-garbage status EPARSE "IMAP: garbage greeting -> EPARSE"
 log_lacks imap-garbage "^C: " "IMAP garbage greeting: the client sent nothing"
 
+peer imaps-preauth imaps-preauth.peer good -- imap implicit localhost @PORT --ca "$W/ca.crt" --timeout 3
+is imaps-preauth status OK "IMAP: PREAUTH over implicit TLS is accepted"
+is imaps-preauth state authenticated "IMAP PREAUTH over TLS: the session is authenticated"
+
 peer pop3-ok pop3-stls-ok.peer good -- pop3 starttls 127.0.0.1 @PORT --ca "$W/ca.crt" \
 	--timeout 3 --login alice "$SECRET"
 is pop3-ok status OK "peer control: POP3 STLS verified with the CA"
@@ -220,6 +227,10 @@ is tls-trust-other status ECERT "trusting another certificate's fingerprint does
 peer tls-noca imaps-greet.peer good -- imap implicit localhost @PORT --timeout 3
 is tls-noca status ECERT "a CA only the test knows: refused with the system store alone"
 has tls-noca err "unknown CA" "no CA: the error says unknown CA"
+
+peer tls-othername imaps-greet.peer other -- imap implicit localhost @PORT --ca "$W/ca.crt" --timeout 3
+is tls-othername status ECERT "a certificate for another DNS name -> ECERT"
+has tls-othername err "wrong host" "other name: the error says wrong host"
 
 peer tls-ip imaps-greet.peer good -- imap implicit 127.0.0.1 @PORT --ca "$W/ca.crt" --timeout 3
 is tls-ip status OK "an IP literal is verified against the certificate's IP address"
