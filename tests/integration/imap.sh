@@ -272,7 +272,13 @@ EOF
 	check "index of 10000 messages" grep -q '^index rows=10000 ' "$WORK/big"
 	r0=$(st maxrss_kb "$WORK/small"); r1=$(st maxrss_kb "$WORK/big")
 	echo "# peak RSS: ${r0} KB for a few messages, ${r1} KB for 10000 ($(( (r1 - r0) * 1024 / 10000 )) bytes a message)"
-	check "10000 messages cost < 1.5 KB of peak memory each (streamed, not 5 KB held)" test $(( (r1 - r0) * 1024 )) -lt $((10000 * 1536))
+	if ldd "$DRIVER" 2>/dev/null | grep -q 'libasan'; then
+		# ASan keeps freed memory in quarantine: its peak says nothing about ours.
+		skip "10000 messages cost < 1.5 KB of peak memory each" "built with AddressSanitizer"
+	else
+		check "10000 messages cost < 1.5 KB of peak memory each (streamed, not 5 KB held)" \
+			test $(( (r1 - r0) * 1024 )) -lt $((10000 * 1536))
+	fi
 	check "every FETCH response was handled one by one (10000)" test "$(st fetch_rows "$WORK/big")" = 10000
 else
 	skip "index of 10000 messages" "no Maildir++ folder at $MD to fill"
