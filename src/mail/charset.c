@@ -77,36 +77,52 @@ static enum cs_kind classify(const char *cs, char *iname, size_t inamelen)
 	return CS_ICONV;
 }
 
+/* The end of the run of ASCII bytes at s[i], eight bytes at a time: most
+ * mail text is ASCII, and this loop sees every byte of it. */
+static size_t ascii_end(const unsigned char *s, size_t i, size_t len)
+{
+	while (len - i >= 8) {
+		uint64_t w;
+
+		memcpy(&w, s + i, 8);
+		if (w & 0x8080808080808080ull)
+			break;
+		i += 8;
+	}
+	while (i < len && s[i] < 0x80)
+		i++;
+	return i;
+}
+
 /* Unknown or absent charset: UTF-8 where it is valid, windows-1252 for
- * each byte where it is not. */
+ * each byte where it is not.  Valid text is copied in runs as long as
+ * they go; only a byte that is not UTF-8 stops one. */
 static void from_fallback(const char *in, size_t len, struct buf *out, bool strict_utf8)
 {
 	const unsigned char *s = (const unsigned char *)in;
-	size_t i = 0;
+	size_t i = 0, start = 0;
 
 	buf_grow(out, len + len / 4 + 1);
 	while (i < len) {
-		size_t start = i, n;
+		size_t n;
 		uint32_t cp;
 
-		while (i < len && s[i] < 0x80)
-			i++;
-		if (i > start)
-			buf_add(out, s + start, i - start);
+		i = ascii_end(s, i, len);
 		if (i >= len)
 			break;
 		n = utf8_decode(s + i, len - i, &cp);
 		if (n > 0) {
-			buf_add(out, s + i, n);
 			i += n;
-		} else if (strict_utf8) {
-			utf8_encode(out, 0xfffd);
-			i++;
-		} else {
-			add_cp1252(out, s[i]);
-			i++;
+			continue;
 		}
+		buf_add(out, s + start, i - start);
+		if (strict_utf8)
+			utf8_encode(out, 0xfffd);
+		else
+			add_cp1252(out, s[i]);
+		start = ++i;
 	}
+	buf_add(out, s + start, len - start);
 }
 
 static void from_cp1252(const char *in, size_t len, struct buf *out)
@@ -118,8 +134,7 @@ static void from_cp1252(const char *in, size_t len, struct buf *out)
 	while (i < len) {
 		size_t start = i;
 
-		while (i < len && s[i] < 0x80)
-			i++;
+		i = ascii_end(s, i, len);
 		if (i > start)
 			buf_add(out, s + start, i - start);
 		if (i < len)
