@@ -137,10 +137,25 @@ static void add_caret(struct buf *out, unsigned c)
 	buf_addch(out, c == 0x7f ? '?' : (int)(c + 0x40));
 }
 
+/* Printable ASCII, and TAB and LF where they are kept. */
+static inline bool is_plain(unsigned char c, bool keep_ws)
+{
+	return (unsigned char)(c - 0x20) < 0x5f || (keep_ws && (c == '\n' || c == '\t'));
+}
+
+/* Does this valid code point (not ASCII) go out as it came in? */
+static bool passes_unchanged(uint32_t cp, enum safe_mode mode, uint32_t prev)
+{
+	if (cp < 0xa0 || cp == 0x2028 || cp == 0x2029 || is_bidi_control(cp))
+		return false;
+	return mode == SAFE_BODY || !safe_is_invisible(cp) || (cp == 0x200d && is_pictograph(prev));
+}
+
 void safe_text(struct buf *out, const char *in, size_t len, enum safe_mode mode)
 {
 	const unsigned char *s = (const unsigned char *)in;
-	size_t i = 0;
+	const bool keep_ws = mode != SAFE_LINE; /* TAB and LF stay as they are */
+	size_t i = 0, run = 0;
 	uint32_t prev = 0;
 
 	if (out->data == NULL)
@@ -149,26 +164,38 @@ void safe_text(struct buf *out, const char *in, size_t len, enum safe_mode mode)
 	while (i < len) {
 		uint32_t cp;
 		size_t n;
-		size_t run = i;
 
-		/* Fast path: printable ASCII is copied in one go. */
-		while (run < len && s[run] >= 0x20 && s[run] < 0x7f)
-			run++;
-		if (run > i) {
-			buf_add(out, s + i, run - i);
-			prev = s[run - 1];
-			i = run;
+		/* Fast path: what passes unchanged is only scanned here and
+		 * copied in one go when something needs replacing. */
+		if (is_plain(s[i], keep_ws)) {
+			size_t k = i + 1;
+
+			while (k < len && is_plain(s[k], keep_ws))
+				k++;
+			prev = s[k - 1];
+			i = k;
 			continue;
 		}
-		n = utf8_decode(s + i, len - i, &cp);
-		if (n == 0) {
+		n = s[i] >= 0x80 ? utf8_decode(s + i, len - i, &cp) : 0;
+		if (n > 0 && passes_unchanged(cp, mode, prev)) {
+			i += n;
+			prev = cp;
+			continue;
+		}
+		buf_add(out, s + run, i - run);
+		if (s[i] >= 0x80 && n == 0) {
 			if (mode == SAFE_RAW)
 				buf_addf(out, "\\x%02x", s[i]);
 			else
 				utf8_encode(out, 0xfffd);
 			i++;
 			prev = 0xfffd;
+			run = i;
 			continue;
+		}
+		if (n == 0) {
+			cp = s[i]; /* an ASCII control */
+			n = 1;
 		}
 		i += n;
 		if (cp < 0x20 || cp == 0x7f) {
@@ -193,16 +220,14 @@ void safe_text(struct buf *out, const char *in, size_t len, enum safe_mode mode)
 			/* Unicode line/paragraph separators: some terminals move
 			 * the cursor on them. */
 			buf_addch(out, mode == SAFE_LINE ? ' ' : '\n');
-		} else if (is_bidi_control(cp)) {
-			add_escape_cp(out, cp);
-		} else if (mode != SAFE_BODY && safe_is_invisible(cp) &&
-		           !((cp == 0x200d) && is_pictograph(prev))) {
-			add_escape_cp(out, cp);
 		} else {
-			buf_add(out, s + i - n, n);
+			/* a bidi control, or an invisible one outside a body */
+			add_escape_cp(out, cp);
 		}
 		prev = cp;
+		run = i;
 	}
+	buf_add(out, s + run, i - run);
 }
 
 char *safe_str(const char *in, enum safe_mode mode)
