@@ -5,6 +5,7 @@
 #include <curses.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <locale.h>
 #include <poll.h>
 #include <signal.h>
@@ -27,7 +28,6 @@
 
 #define MAX_SEQ 8
 #define MAX_PENDING 4096
-#define CHECK_INTERVAL_MS 60000
 #define SIDEBAR_COLS 24
 
 enum view { V_INDEX, V_PAGER, V_RAW, V_HELP, V_BROWSER };
@@ -49,6 +49,9 @@ struct app {
 	char *location;
 	char *folder;
 	bool loading, check_running;
+	bool fetching;            /* a POP3 download runs in the worker */
+	size_t fetch_done, fetch_total;
+	long long check_every_ms; /* fetch_interval; 0: no timer */
 	bool keyed_while_loading; /* the user moved while the index streams in */
 	bool traced_first, traced_full;
 	size_t load_done, load_total;
@@ -426,6 +429,12 @@ static void draw_index(struct app *a)
 		         a->folder ? a->folder : "", c.total, c.unread, c.flagged, c.deleted,
 		         index_sort_name(index_sort(a->ix)));
 	}
+	if (a->fetching) {
+		size_t len = strlen(status);
+
+		snprintf(status + len, sizeof(status) - len, " -- fetching %zu/%zu", a->fetch_done,
+		         a->fetch_total);
+	}
 	{
 		char *safe = safe_str(status, SAFE_LINE);
 
@@ -733,6 +742,16 @@ static void set_flags(struct app *a, size_t pos, unsigned set, unsigned clear)
 	index_set_flags(a->ix, r->key, nf);
 }
 
+static bool is_pop3(const struct app *a)
+{
+	return a->wa && a->wa->acct.kind && strcmp(a->wa->acct.kind, "pop3") == 0;
+}
+
+static long long next_check(const struct app *a)
+{
+	return a->check_every_ms > 0 ? now_ms() + a->check_every_ms : LLONG_MAX;
+}
+
 static void start_folder(struct app *a, const char *folder)
 {
 	a->gen++;
@@ -750,7 +769,7 @@ static void start_folder(struct app *a, const char *folder)
 	if (a->gen > 1)
 		worker_send(a->wk, WK_SELECT, a->gen, folder, 0, 0);
 	worker_send(a->wk, WK_INDEX, a->gen, NULL, 0, 0);
-	a->next_check_ms = now_ms() + CHECK_INTERVAL_MS;
+	a->next_check_ms = next_check(a);
 }
 
 static void maybe_rebuild(struct app *a, bool force)
@@ -777,12 +796,34 @@ static void maybe_rebuild(struct app *a, bool force)
 }
 
 static void start_prompt(struct app *a, enum prompt_kind k, const char *label);
+static void run_func(struct app *a, enum km_func f);
 
 static void handle_reply(struct app *a, struct wk_reply *r)
 {
 	if (r->gen != a->gen && r->kind != WK_FOLDERS && r->kind != WK_OPEN)
 		return; /* an answer about a folder no longer shown */
 	switch (r->kind) {
+	case WK_PROGRESS:
+		a->fetch_done = r->done;
+		a->fetch_total = r->total;
+		break;
+	case WK_POP3_FETCH: {
+		const char *nl = strchr(r->data.data, '\n');
+
+		a->fetching = false;
+		if (r->status != WARY_OK)
+			say(a, true, "Fetching mail failed: %s", r->err);
+		else if (nl)
+			say(a, false, "Fetched: %.*s (%s)", (int)(nl - r->data.data), r->data.data, nl + 1);
+		else
+			say(a, false, "Fetched: %s", r->data.data);
+		/* New files in the Maildir: pick them up as a check would. */
+		if (r->done > 0 && !a->loading && !a->check_running) {
+			a->check_running = true;
+			worker_send(a->wk, WK_CHECK, a->gen, NULL, 0, 0);
+		}
+		break;
+	}
 	case WK_SECRET: {
 		char label[160];
 		const struct store_account *ac = a->wa ? &a->wa->acct : NULL;
@@ -821,6 +862,9 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 		wtrace("index read %zu rows", index_count(a->ix));
 		a->loading = false;
 		maybe_rebuild(a, true);
+		/* A POP3 account shows its Maildir at once, then downloads. */
+		if (is_pop3(a) && !a->fetching && r->status == WARY_OK && a->gen == 1)
+			run_func(a, KF_CHECK_NEW);
 		if (r->status != WARY_OK)
 			say(a, true, "%s", r->err);
 		worker_send(a->wk, WK_FOLDERS, a->gen, NULL, 0, 0);
@@ -1233,11 +1277,18 @@ static void run_func(struct app *a, enum km_func f)
 			leave_view(a);
 		break;
 	case KF_CHECK_NEW:
-		if (!a->check_running && !a->loading) {
+		if (is_pop3(a)) {
+			if (!a->fetching) {
+				a->fetching = true;
+				a->fetch_done = a->fetch_total = 0;
+				worker_send(a->wk, WK_POP3_FETCH, a->gen, NULL, 0, 0);
+				say(a, false, "Fetching mail from %s...", a->wa->acct.host);
+			}
+		} else if (!a->check_running && !a->loading) {
 			a->check_running = true;
 			worker_send(a->wk, WK_CHECK, a->gen, NULL, 0, 0);
 		}
-		a->next_check_ms = now_ms() + CHECK_INTERVAL_MS;
+		a->next_check_ms = next_check(a);
 		break;
 	case KF_SIDEBAR_TOGGLE:
 		a->sidebar = !a->sidebar;
@@ -1505,6 +1556,12 @@ int app_run(struct config *cfg, const char *location, const struct worker_accoun
 	a.raw = textview_new();
 	a.help = textview_new();
 	a.browser = textview_new();
+	{
+		long every = wa ? config_account_get_int(cfg, wa->acct.name, "fetch_interval")
+		                : config_get_int(cfg, "fetch_interval");
+
+		a.check_every_ms = every > 0 ? every * 1000LL : 0;
+	}
 	a.location = xstrdup(location ? location : (wa && wa->acct.host ? wa->acct.host : ""));
 	a.wa = wa;
 
@@ -1554,7 +1611,8 @@ int app_run(struct config *cfg, const char *location, const struct worker_accoun
 			{ a.sig_rd, POLLIN, 0 },
 		};
 		long long t = now_ms();
-		int timeout = (int)(a.next_check_ms > t ? a.next_check_ms - t : 0);
+		long long wait = a.next_check_ms > t ? a.next_check_ms - t : 0;
+		int timeout = wait > 60000 ? 60000 : (int)wait;
 		struct wk_reply *r;
 
 		if (index_dirty(a.ix) && timeout > 100)

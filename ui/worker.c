@@ -259,12 +259,70 @@ static int secret_cb(void *ctx, const char *what, char *buf, size_t len)
 	return rc;
 }
 
+struct fetch_ctx {
+	struct worker *w;
+	const struct wk_req *q;
+	long long last_ms;
+};
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int pop3_progress(void *ctx, size_t done, size_t total, uint64_t bytes, uint64_t total_bytes)
+{
+	struct fetch_ctx *c = ctx;
+	long long t = mono_ms();
+
+	(void)bytes;
+	(void)total_bytes;
+	if (atomic_load(&c->w->quitting))
+		return 1; /* what is recorded stays; the rest stays on the server */
+	/* A few updates a second are all a progress bar needs. */
+	if (done < total && t - c->last_ms < 100)
+		return 0;
+	c->last_ms = t;
+	{
+		struct wk_reply *r = reply_new(WK_PROGRESS, c->q);
+
+		r->done = done;
+		r->total = total;
+		post(c->w, r);
+	}
+	return 0;
+}
+
+/* One line a person can read, and the server's notices after it. */
+static void pop3_summary(const struct store_pop3_report *rep, struct buf *out)
+{
+	buf_addf(out, "%zu new, %zu already here", rep->fetched, rep->known + rep->same_content);
+	if (rep->recovered)
+		buf_addf(out, ", %zu recovered", rep->recovered);
+	if (rep->deleted)
+		buf_addf(out, ", %zu deleted from the server", rep->deleted);
+	if (rep->skipped_size)
+		buf_addf(out, ", %zu too big (left on the server)", rep->skipped_size);
+	if (rep->failed)
+		buf_addf(out, ", %zu refused (left on the server)", rep->failed);
+	if (rep->apop)
+		buf_adds(out, "; logged in with APOP, which is weak");
+	if (rep->cancelled)
+		buf_adds(out, "; cancelled");
+	for (size_t i = 0; i < rep->nnotices; i++)
+		buf_addf(out, "\n%s", rep->notices[i]);
+}
+
 static void serve(struct worker *w, const struct wk_req *q)
 {
 	struct wk_reply *r = reply_new(q->kind, q);
 	struct rows_ctx rc = { w, q };
 
-	if (q->kind != WK_OPEN && q->kind != WK_OPEN_ACCOUNT && w->store == NULL) {
+	if (q->kind != WK_OPEN && q->kind != WK_OPEN_ACCOUNT && q->kind != WK_POP3_FETCH &&
+	    w->store == NULL) {
 		r->status = err_set(r->err, sizeof(r->err), WARY_ERR, "no mailbox is open");
 		goto out;
 	}
@@ -312,8 +370,28 @@ static void serve(struct worker *w, const struct wk_req *q)
 		r->status = store_list_folders(w->store, &r->folders, &r->nfolders, r->err,
 		                               sizeof(r->err));
 		break;
+	case WK_POP3_FETCH: {
+		struct store_account acct;
+		struct store_pop3_report rep;
+		struct fetch_ctx fc = { w, q, 0 };
+
+		if (w->wa == NULL || strcmp(w->wa->acct.kind, "pop3") != 0) {
+			r->status = err_set(r->err, sizeof(r->err), WARY_ERR, "not a POP3 account");
+			break;
+		}
+		memset(&rep, 0, sizeof(rep));
+		acct = w->wa->acct;
+		acct.secret = secret_cb;
+		acct.secret_ctx = w;
+		r->status = store_pop3_fetch(&acct, pop3_progress, &fc, &rep, r->err, sizeof(r->err));
+		pop3_summary(&rep, &r->data);
+		r->done = rep.fetched;
+		store_pop3_report_clear(&rep);
+		break;
+	}
 	case WK_ROWS:
 	case WK_SECRET:
+	case WK_PROGRESS:
 		r->status = err_set(r->err, sizeof(r->err), WARY_ERR, "not a request");
 		break;
 	}

@@ -26,6 +26,9 @@ enum wk_kind {
 	WK_OPEN_ACCOUNT, /* open the account given to worker_set_account */
 	WK_SECRET,   /* reply only: the store waits for a secret (arg: "password"
 	              * or "token"); answer with worker_answer_secret */
+	WK_POP3_FETCH, /* download the POP3 account's new mail; WK_PROGRESS replies,
+	                * then this one with the summary in data */
+	WK_PROGRESS, /* reply only: done/total (messages) of a long job */
 };
 
 struct wk_reply {
