@@ -28,7 +28,13 @@ static bool is_atext(unsigned char c)
 		return true; /* RFC 6532: UTF-8 in atoms */
 	if (c <= 32 || c == 127)
 		return false;
-	return strchr("()<>[]:;@\\,.\"", c) == NULL;
+	switch (c) {
+	case '(': case ')': case '<': case '>': case '[': case ']': case ':': case ';':
+	case '@': case '\\': case ',': case '.': case '"':
+		return false;
+	default:
+		return true;
+	}
 }
 
 static void lex_next(struct lexer *lx)
@@ -70,6 +76,17 @@ static void lex_next(struct lexer *lx)
 		t->kind = T_QUOTED;
 		i++;
 		while (s[i] != '\0' && s[i] != '"') {
+			size_t run = i;
+
+			/* the plain run up to the next quote, escape or line break */
+			while (s[run] != '\0' && s[run] != '"' && s[run] != '\\' && s[run] != '\r' &&
+			       s[run] != '\n')
+				run++;
+			if (run > i) {
+				buf_add(&t->text, s + i, run - i);
+				i = run;
+				continue;
+			}
 			if (s[i] == '\\' && s[i + 1] != '\0')
 				i++;
 			if (s[i] != '\r' && s[i] != '\n')
@@ -89,9 +106,12 @@ static void lex_next(struct lexer *lx)
 		if (s[i] == ']')
 			i++;
 	} else if (is_atext((unsigned char)s[i])) {
+		size_t start = i;
+
 		t->kind = T_ATOM;
 		while (is_atext((unsigned char)s[i]))
-			buf_addch(&t->text, s[i++]);
+			i++;
+		buf_add(&t->text, s + start, i - start);
 	} else {
 		t->kind = T_SPECIAL;
 		t->c = s[i++];
@@ -132,7 +152,16 @@ static void push(struct parser *ps, char *display, char *local, char *domain, bo
 	a->display = display;
 	a->local = local;
 	a->domain = domain;
-	a->address = local != NULL && domain != NULL ? xasprintf("%s@%s", local, domain) : NULL;
+	a->address = NULL;
+	if (local != NULL && domain != NULL) {
+		size_t ll = strlen(local), dl = strlen(domain);
+		char *addr = xmalloc(ll + 1 + dl + 1);
+
+		memcpy(addr, local, ll);
+		addr[ll] = '@';
+		memcpy(addr + ll + 1, domain, dl + 1);
+		a->address = addr;
+	}
 	ps->extra[ps->out->n].display_encoded = disp_enc;
 	ps->extra[ps->out->n].addr_encoded = addr_enc;
 	ps->extra[ps->out->n].is_group = group;

@@ -96,14 +96,21 @@ char *mail_rfc2047_decode(const char *value, size_t len)
 	buf_init(&u);
 	buf_init(&out);
 	buf_init(&word);
-	/* Unfold: line breaks of a folded header go, the white space stays. */
+	/* Unfold: line breaks of a folded header go, the white space stays.
+	 * The result is never longer, so it is written in place. */
 	buf_grow(&u, len);
-	for (i = 0; i < len; i++) {
-		if (value[i] == '\n')
-			continue;
-		if (value[i] == '\r' && i + 1 < len && value[i + 1] == '\n')
-			continue;
-		buf_addch(&u, value[i]);
+	{
+		char *o = u.data;
+
+		for (i = 0; i < len; i++) {
+			if (value[i] == '\n')
+				continue;
+			if (value[i] == '\r' && i + 1 < len && value[i + 1] == '\n')
+				continue;
+			*o++ = value[i];
+		}
+		u.len = (size_t)(o - u.data);
+		u.data[u.len] = '\0';
 	}
 	st.out = &out;
 	st.cs[0] = '\0';
@@ -117,7 +124,14 @@ char *mail_rfc2047_decode(const char *value, size_t len)
 		char enc, cs[65];
 		bool ok, only_ws;
 
-		if (u.data[i] != '=' || i + 1 >= u.len || u.data[i + 1] != '?' ||
+		if (u.data[i] != '=') {
+			/* most of a header is not an encoded-word: jump to the next '=' */
+			const char *eq = memchr(u.data + i, '=', u.len - i);
+
+			i = eq ? (size_t)(eq - u.data) : u.len;
+			continue;
+		}
+		if (i + 1 >= u.len || u.data[i + 1] != '?' ||
 		    !ew_scan(u.data + i, u.len - i, &cs_len, &enc, &text, &text_len, &total)) {
 			i++;
 			continue;

@@ -45,9 +45,12 @@ static char *decode_field(const char *name, const char *value)
 				complete = false;
 			if (i > 0)
 				buf_adds(&b, ", ");
-			if (a->display != NULL && *a->display)
-				buf_addf(&b, "%s <%s>", a->display, a->address ? a->address : "");
-			else if (a->address != NULL)
+			if (a->display != NULL && *a->display) {
+				buf_adds(&b, a->display);
+				buf_add(&b, " <", 2);
+				buf_adds(&b, a->address ? a->address : "");
+				buf_addch(&b, '>');
+			} else if (a->address != NULL)
 				buf_adds(&b, a->address);
 		}
 		mail_addr_list_clear(&l);
@@ -102,13 +105,11 @@ static void headers(struct render_doc *d, const struct mail_msg *msg, enum rende
 
 		for (size_t i = 0; i < n; i++) {
 			const char *name = mail_header_name(msg, i);
-			size_t len;
 
 			if (name == NULL)
 				continue;
-			len = strlen(name);
 			for (size_t w = 0; w < ARRAY_SIZE(weeded); w++) {
-				if (len == strlen(weeded[w]) && str_casecmp(name, weeded[w]) == 0) {
+				if (str_casecmp(name, weeded[w]) == 0) {
 					which[i] = (unsigned char)(w + 1);
 					present |= 1u << w;
 					break;
