@@ -191,22 +191,19 @@ int worker_run_secret_command(const char *cmd, char *buf, size_t len, char *err,
 	fds[1] = -1;
 	/* The first line only; the rest is read and dropped so the command
 	 * does not die of SIGPIPE and report a failure. */
-	for (;;) {
+	for (bool line_done = false;;) {
 		ssize_t n = read(fds[0], &c, 1);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
-		if (c == '\n' || got == SIZE_MAX)
-			got = SIZE_MAX;
-		else if (got + 1 < len)
+		if (c == '\n')
+			line_done = true;
+		else if (!line_done && got + 1 < len)
 			buf[got++] = c;
 	}
-	if (got != SIZE_MAX)
-		buf[got < len ? got : len - 1] = '\0';
-	else
-		buf[strcspn(buf, "\n")] = '\0';
+	buf[got] = '\0';
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
