@@ -1115,22 +1115,44 @@ static bool tag_is(const struct tag_name *t, const char *name, size_t n)
 	       str_ncasecmp(t->s, name, n) == 0;
 }
 
+/* Void elements and those whose end tag may be left out, by first
+ * letter: limit_depth asks this for every tag, so it looks at only the
+ * few names that could match. */
 static bool void_or_optional(const char *name, size_t n)
 {
-	static const struct tag_name names[] = {
-		TAG_NAME("area"), TAG_NAME("base"), TAG_NAME("br"), TAG_NAME("col"),
-		TAG_NAME("embed"), TAG_NAME("hr"), TAG_NAME("img"), TAG_NAME("input"),
-		TAG_NAME("link"), TAG_NAME("meta"), TAG_NAME("param"), TAG_NAME("source"),
-		TAG_NAME("track"), TAG_NAME("wbr"), TAG_NAME("keygen"), TAG_NAME("image"),
-		TAG_NAME("basefont"), TAG_NAME("bgsound"), TAG_NAME("frame"), TAG_NAME("p"),
-		TAG_NAME("li"), TAG_NAME("td"), TAG_NAME("th"), TAG_NAME("tr"), TAG_NAME("dt"),
-		TAG_NAME("dd"), TAG_NAME("option"), TAG_NAME("optgroup"), TAG_NAME("tbody"),
-		TAG_NAME("thead"), TAG_NAME("tfoot"), TAG_NAME("colgroup"), TAG_NAME("rt"),
-		TAG_NAME("rp"), TAG_NAME("html"), TAG_NAME("head"), TAG_NAME("body"),
+	static const struct tag_name none[] = { { NULL, 0 } };
+	static const struct tag_name a[] = { TAG_NAME("area"), { NULL, 0 } };
+	static const struct tag_name b[] = { TAG_NAME("base"), TAG_NAME("br"), TAG_NAME("basefont"),
+		                             TAG_NAME("bgsound"), TAG_NAME("body"), { NULL, 0 } };
+	static const struct tag_name c[] = { TAG_NAME("col"), TAG_NAME("colgroup"), { NULL, 0 } };
+	static const struct tag_name d[] = { TAG_NAME("dt"), TAG_NAME("dd"), { NULL, 0 } };
+	static const struct tag_name e[] = { TAG_NAME("embed"), { NULL, 0 } };
+	static const struct tag_name f[] = { TAG_NAME("frame"), { NULL, 0 } };
+	static const struct tag_name h[] = { TAG_NAME("hr"), TAG_NAME("html"), TAG_NAME("head"),
+		                             { NULL, 0 } };
+	static const struct tag_name i[] = { TAG_NAME("img"), TAG_NAME("input"), TAG_NAME("image"),
+		                             { NULL, 0 } };
+	static const struct tag_name k[] = { TAG_NAME("keygen"), { NULL, 0 } };
+	static const struct tag_name l[] = { TAG_NAME("link"), TAG_NAME("li"), { NULL, 0 } };
+	static const struct tag_name m[] = { TAG_NAME("meta"), { NULL, 0 } };
+	static const struct tag_name o[] = { TAG_NAME("option"), TAG_NAME("optgroup"), { NULL, 0 } };
+	static const struct tag_name p[] = { TAG_NAME("param"), TAG_NAME("p"), { NULL, 0 } };
+	static const struct tag_name r[] = { TAG_NAME("rt"), TAG_NAME("rp"), { NULL, 0 } };
+	static const struct tag_name s[] = { TAG_NAME("source"), { NULL, 0 } };
+	static const struct tag_name t[] = { TAG_NAME("track"), TAG_NAME("td"), TAG_NAME("th"),
+		                             TAG_NAME("tr"), TAG_NAME("tbody"), TAG_NAME("thead"),
+		                             TAG_NAME("tfoot"), { NULL, 0 } };
+	static const struct tag_name w[] = { TAG_NAME("wbr"), { NULL, 0 } };
+	static const struct tag_name *const by_letter[26] = {
+		a, b, c, d, e, f, none, h, i, none, k, l, m, none, o, p, none, r, s, t, none,
+		none, w, none, none, none,
 	};
+	unsigned char first = (unsigned char)name[0] | 0x20;
 
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (tag_is(&names[i], name, n))
+	if (first < 'a' || first > 'z')
+		return false;
+	for (const struct tag_name *tn = by_letter[first - 'a']; tn->s != NULL; tn++)
+		if (tag_is(tn, name, n))
 			return true;
 	return false;
 }
