@@ -360,13 +360,13 @@ char *render_url_host(const char *url, size_t len)
 	if (colon <= i)
 		return NULL;
 	{
-		struct buf b = BUF_INIT;
+		char *host = xmalloc(colon - i + 1), *o = host;
 
-		buf_init(&b);
 		for (size_t k = i; k < colon; k++)
 			if (url[k] != '\t' && url[k] != '\n' && url[k] != '\r')
-				buf_addch(&b, url[k]);
-		return str_lower(buf_detach(&b, NULL));
+				*o++ = url[k];
+		*o = '\0';
+		return str_lower(host);
 	}
 }
 
