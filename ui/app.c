@@ -32,14 +32,15 @@
 
 enum view { V_INDEX, V_PAGER, V_RAW, V_HELP, V_BROWSER };
 
-enum prompt_kind { P_NONE, P_SEARCH, P_SEARCH_REVERSE, P_PURGE, P_QUIT, P_SECRET };
+enum prompt_kind { P_NONE, P_SEARCH, P_SEARCH_REVERSE, P_PURGE, P_QUIT, P_SECRET, P_TRUST };
 
 struct app {
 	struct config *cfg;
 	struct keymap *km;
 	struct theme *th;
 	struct worker *wk;
-	const struct worker_account *wa; /* the server account, or NULL for a Maildir */
+	struct worker_account *wa; /* the server account, or NULL for a Maildir */
+	char trust_fpr[128];       /* the certificate a P_TRUST prompt is about */
 	struct index *ix;
 	struct textview *pager, *raw, *help, *browser;
 	enum view view;
@@ -50,6 +51,7 @@ struct app {
 	char *folder;
 	bool loading, check_running;
 	bool fetching;            /* a POP3 download runs in the worker */
+	bool open_failed;
 	size_t fetch_done, fetch_total;
 	long long check_every_ms; /* fetch_interval; 0: no timer */
 	bool keyed_while_loading; /* the user moved while the index streams in */
@@ -797,6 +799,88 @@ static void maybe_rebuild(struct app *a, bool force)
 
 static void start_prompt(struct app *a, enum prompt_kind k, const char *label);
 static void run_func(struct app *a, enum km_func f);
+static void start_folder(struct app *a, const char *folder);
+
+/* A certificate that did not verify: show what it is and ask, as mutt
+ * does.  Nothing was sent to that server. */
+static void ask_trust(struct app *a, const struct wk_reply *r)
+{
+	static const char *const what[] = { "SHA-256 fingerprint", "Subject", "Issuer",
+	                                    "Valid until", "Why it is refused" };
+	const char *p = r->data.data;
+	struct buf b = BUF_INIT;
+
+	textview_clear(a->help);
+	buf_addf(&b, "The server %s (account %s) presented a certificate wary cannot verify.",
+	         a->wa->acct.host, a->wa->acct.name);
+	{
+		char *safe = safe_str(b.data, SAFE_LINE);
+
+		textview_add(a->help, safe, strlen(safe), RENDER_NOTICE);
+		free(safe);
+	}
+	textview_add(a->help, "", 0, RENDER_BODY);
+	a->trust_fpr[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(what) && p; i++) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = xstrndup(p, n), *safe = safe_str(line, SAFE_LINE);
+
+		if (i == 0)
+			str_copy(a->trust_fpr, line, sizeof(a->trust_fpr));
+		buf_reset(&b);
+		buf_addf(&b, "%-20s %s", what[i], safe);
+		textview_add(a->help, b.data, b.len, i == 0 ? RENDER_HEADER : RENDER_BODY);
+		free(line);
+		free(safe);
+		p = nl ? nl + 1 : NULL;
+	}
+	textview_add(a->help, "", 0, RENDER_BODY);
+	textview_add_text(a->help,
+	                  "Compare the fingerprint with one you got another way before you accept.\n"
+	                  "Accepted always, it is recorded for this account (wary check-config shows it).",
+	                  strlen("Compare the fingerprint with one you got another way before you accept.\n"
+	                         "Accepted always, it is recorded for this account (wary check-config shows it)."),
+	                  RENDER_BODY);
+	buf_release(&b);
+	textview_scroll_to(a->help, 0, 1);
+	a->help_from = V_INDEX;
+	a->view = V_HELP;
+	start_prompt(a, P_TRUST, "(r)eject, accept (o)nce, accept (a)lways: ");
+}
+
+static void answer_trust(struct app *a, int key)
+{
+	char err[WARY_ERRLEN];
+
+	if (key != 'o' && key != 'a') {
+		a->prompt = P_NONE;
+		a->view = V_INDEX;
+		say(a, true, "Certificate rejected: not connected.");
+		return;
+	}
+	if (key == 'a') {
+		char *path = config_trust_default_path();
+
+		if (path == NULL || config_trust_record(path, a->wa->acct.name, a->wa->acct.host,
+		                                        a->trust_fpr, err, sizeof(err)) != WARY_OK) {
+			say(a, true, "Could not record the trust: %s", path ? err : "no data directory");
+			free(path);
+			a->prompt = P_NONE;
+			a->view = V_INDEX;
+			return;
+		}
+		free(path);
+	}
+	a->prompt = P_NONE;
+	a->view = V_INDEX;
+	a->wa->acct.trusted_sha256 = a->trust_fpr;
+	/* A new generation: whatever the refused attempt still sends is old. */
+	worker_send(a->wk, WK_OPEN_ACCOUNT, a->gen + 1, NULL, 0, 0);
+	start_folder(a, "INBOX");
+	say(a, false, key == 'a' ? "Certificate trusted for this account; connecting..."
+	                         : "Certificate accepted for this session; connecting...");
+}
 
 static void handle_reply(struct app *a, struct wk_reply *r)
 {
@@ -836,10 +920,13 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 	}
 	case WK_OPEN_ACCOUNT:
 	case WK_OPEN:
+		a->open_failed = r->status != WARY_OK;
 		if (r->status != WARY_OK) {
 			say(a, true, "%s", r->err);
 			a->loading = false;
 		}
+		if (r->status == WARY_ECERT && r->kind == WK_OPEN_ACCOUNT && r->data.len > 0)
+			ask_trust(a, r);
 		break;
 	case WK_SELECT:
 		if (r->status != WARY_OK) {
@@ -865,9 +952,11 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 		/* A POP3 account shows its Maildir at once, then downloads. */
 		if (is_pop3(a) && !a->fetching && r->status == WARY_OK && a->gen == 1)
 			run_func(a, KF_CHECK_NEW);
-		if (r->status != WARY_OK)
+		/* After a failed open, that failure is the message to keep. */
+		if (r->status != WARY_OK && !a->open_failed)
 			say(a, true, "%s", r->err);
-		worker_send(a->wk, WK_FOLDERS, a->gen, NULL, 0, 0);
+		if (!a->open_failed)
+			worker_send(a->wk, WK_FOLDERS, a->gen, NULL, 0, 0);
 		break;
 	case WK_CHECK:
 		a->check_running = false;
@@ -1316,6 +1405,10 @@ static void prompt_key(struct app *a, int key)
 {
 	enum prompt_kind k = a->prompt;
 
+	if (k == P_TRUST) {
+		answer_trust(a, key);
+		return;
+	}
 	if (k == P_PURGE || k == P_QUIT) {
 		a->prompt = P_NONE;
 		if (key == 27 || key == 7) {
@@ -1513,7 +1606,7 @@ static int load_ui_files(struct app *a, struct buf *problems, char *err, size_t 
 	return WARY_OK;
 }
 
-int app_run(struct config *cfg, const char *location, const struct worker_account *wa,
+int app_run(struct config *cfg, const char *location, struct worker_account *wa,
             char *err, size_t errlen)
 {
 	struct app a;
@@ -1523,7 +1616,7 @@ int app_run(struct config *cfg, const char *location, const struct worker_accoun
 	int rc = 1;
 	enum index_sort sort = INDEX_THREADS;
 	struct buf problems = BUF_INIT;
-	long long last_draw = 0;
+	long long last_draw = 0, key_ms = 0;
 	bool pending_draw = false;
 
 	memset(&a, 0, sizeof(a));
@@ -1647,6 +1740,7 @@ int app_run(struct config *cfg, const char *location, const struct worker_accoun
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			if (a.loading)
 				a.keyed_while_loading = true;
+			key_ms = now_ms();
 			read_keys(&a);
 		}
 		if (pfd[0].revents & (POLLHUP | POLLERR))
@@ -1661,6 +1755,11 @@ int app_run(struct config *cfg, const char *location, const struct worker_accoun
 			draw(&a);
 			last_draw = now_ms();
 			pending_draw = false;
+			if (key_ms) {
+				wtrace("key answered in %lld ms%s", last_draw - key_ms,
+				       a.loading ? " (loading)" : "");
+				key_ms = 0;
+			}
 		} else {
 			pending_draw = true;
 		}

@@ -10,9 +10,10 @@
 #include "ui/worker.h"
 
 /* Run the UI on a mailbox: a Maildir path, or a server account (wa, with
- * location NULL).  Returns the exit status for main(); errors before the
+ * location NULL; the UI may set its trusted_sha256 when the user accepts
+ * a certificate).  Returns the exit status for main(); errors before the
  * screen starts are written to err. */
-int app_run(struct config *cfg, const char *location, const struct worker_account *wa,
+int app_run(struct config *cfg, const char *location, struct worker_account *wa,
             char *err, size_t errlen);
 
 /* Where keymap presets and themes are: $WARY_KEYMAP_DIR, the installed

@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "base/base.h"
+#include "net/net.h"
 #include "ui/worker.h"
+#include <libetpan/libetpan.h>
 
 struct wk_req {
 	enum wk_kind kind;
@@ -313,6 +315,38 @@ static void pop3_summary(const struct store_pop3_report *rep, struct buf *out)
 		buf_addf(out, "\n%s", rep->notices[i]);
 }
 
+/* The certificate behind a refusal, for the trust question: connect once
+ * more and keep what the server presented (net reports it on failure
+ * too).  data gets "SHA256\nsubject\nissuer\nnot after\nreason". */
+static void probe_cert(const struct store_account *acct, struct buf *data)
+{
+	struct net_opts o;
+	struct net_cert cert;
+	char err[WARY_ERRLEN];
+	bool pop3 = strcmp(acct->kind, "pop3") == 0;
+
+	memset(&o, 0, sizeof(o));
+	memset(&cert, 0, sizeof(cert));
+	o.host = acct->host;
+	o.port = acct->port;
+	o.tls = acct->tls == STORE_TLS_STARTTLS ? NET_TLS_STARTTLS : NET_TLS_IMPLICIT;
+	o.ca_file = acct->ca_file;
+	if (pop3) {
+		struct mailpop3 *p = NULL;
+
+		if (net_pop3_connect(&o, &p, &cert, err, sizeof(err)) == WARY_OK)
+			mailpop3_free(p);
+	} else {
+		struct mailimap *m = NULL;
+
+		if (net_imap_connect(&o, &m, &cert, err, sizeof(err)) == WARY_OK)
+			mailimap_free(m);
+	}
+	if (cert.seen && !cert.verified)
+		buf_addf(data, "%s\n%s\n%s\n%s\n%s", cert.sha256, cert.subject, cert.issuer,
+		         cert.not_after, cert.verify_error);
+}
+
 static void serve(struct worker *w, const struct wk_req *q)
 {
 	struct wk_reply *r = reply_new(q->kind, q);
@@ -342,6 +376,8 @@ static void serve(struct worker *w, const struct wk_req *q)
 		acct.secret = secret_cb;
 		acct.secret_ctx = w;
 		r->status = store_open_account(&acct, &w->store, r->err, sizeof(r->err));
+		if (r->status == WARY_ECERT)
+			probe_cert(&acct, &r->data);
 		break;
 	}
 	case WK_SELECT:

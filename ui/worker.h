@@ -39,7 +39,8 @@ struct wk_reply {
 	char *arg;                  /* the request's key or folder */
 	struct store_row *rows;     /* WK_ROWS: packed copies (worker_row_pack) */
 	size_t nrows, done, total;
-	struct buf data;            /* WK_FETCH: message bytes */
+	struct buf data;            /* WK_FETCH: message bytes; WK_OPEN_ACCOUNT refused
+	                             * with WARY_ECERT: the certificate, see probe_cert */
 	struct store_folder *folders;
 	size_t nfolders;
 	char **vanished;            /* WK_CHECK */
