@@ -4,8 +4,8 @@
 #include "mail/mail.h"
 
 struct mail_field {
-	char *name;
-	char *value;            /* raw, NUL bytes replaced by U+FFFD */
+	char *name;             /* one allocation holds name and value */
+	char *value;            /* raw, NUL bytes replaced by U+FFFD; inside name's block */
 	bool space_before_colon; /* "From :" */
 };
 
