@@ -69,6 +69,7 @@ static int cmd_inspect(int argc, char **argv)
 {
 	bool json = false;
 	int nfiles = 0, status = 0;
+	struct inspect *in = NULL;
 	struct buf data = BUF_INIT, out = BUF_INIT;
 	char err[WARY_ERRLEN];
 
@@ -82,6 +83,11 @@ static int cmd_inspect(int argc, char **argv)
 		fputs("usage: wary inspect [--json] FILE...\n", stderr);
 		return 2;
 	}
+	/* One analysis context (libmagic's database loaded once) for all files. */
+	if (inspect_new(&in, err, sizeof(err)) != WARY_OK) {
+		complain("inspect", err);
+		return 1;
+	}
 	for (int i = 0; i < argc; i++) {
 		struct mail_msg *msg = NULL;
 		int rc;
@@ -94,8 +100,8 @@ static int cmd_inspect(int argc, char **argv)
 		if (rc == WARY_OK)
 			rc = mail_parse(data.data, data.len, &msg, err, sizeof(err));
 		if (rc == WARY_OK)
-			rc = json ? inspect_json(msg, &out, err, sizeof(err))
-			          : inspect_text(msg, &out, err, sizeof(err));
+			rc = json ? inspect_report_json(in, msg, &out, err, sizeof(err))
+			          : inspect_report_text(in, msg, &out, err, sizeof(err));
 		mail_free(&msg);
 		if (rc != WARY_OK) {
 			complain(argv[i], err);
