@@ -2,12 +2,8 @@
  * about the file (not a database, corrupt, another schema version) makes
  * us delete it and start over, and a row is used only while the message
  * file still has the size and mtime it had when the row was written. */
-#include <errno.h>
-#include <fcntl.h>
 #include <sqlite3.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "base/base.h"
 #include "store/store_int.h"
@@ -33,185 +29,66 @@ static const char schema_sql[] =
 
 static void note(struct hcache *hc, int rc)
 {
-	int prim = rc & 0xff;
-
-	if (prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB || prim == SQLITE_IOERR ||
-	    prim == SQLITE_FORMAT)
+	if (store_db_damage(rc))
 		hc->broken = true;
 }
 
-static void remove_files(const char *path)
+static const char *const probes[] = {
+	"SELECT folder, key, size, mtime, date FROM hdr LIMIT 1",
+	NULL,
+};
+
+static int prepare(void *ctx, sqlite3 *db)
 {
-	char *wal = xasprintf("%s-wal", path), *shm = xasprintf("%s-shm", path),
-	     *jnl = xasprintf("%s-journal", path);
-
-	unlink(path);
-	unlink(wal);
-	unlink(shm);
-	unlink(jnl);
-	free(wal);
-	free(shm);
-	free(jnl);
-}
-
-static int pragma_int(sqlite3 *db, const char *sql, int *out)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-
-	if (rc == SQLITE_OK) {
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			*out = sqlite3_column_int(st, 0);
-			rc = SQLITE_OK;
-		}
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-enum verdict { V_OURS, V_EMPTY, V_REBUILD, V_FOREIGN };
-
-/* Decide what the file is without trusting any of it. */
-static enum verdict inspect(sqlite3 *db)
-{
-	int app = 0, ver = 0, tables = 0;
-
-	if (pragma_int(db, "PRAGMA application_id", &app) != SQLITE_OK ||
-	    pragma_int(db, "PRAGMA user_version", &ver) != SQLITE_OK ||
-	    pragma_int(db, "SELECT count(*) FROM sqlite_master", &tables) != SQLITE_OK)
-		return V_REBUILD;
-	if (app == 0 && tables == 0)
-		return V_EMPTY;
-	if (app != HCACHE_APP_ID)
-		return V_FOREIGN;
-	if (ver != HCACHE_SCHEMA)
-		return V_REBUILD;
-	/* The table must be there and readable; a damaged first page of it
-	 * shows up here rather than in the middle of an index. */
-	{
-		sqlite3_stmt *st = NULL;
-		int rc = sqlite3_prepare_v2(db, "SELECT folder, key, size, mtime, date FROM hdr LIMIT 1",
-		                            -1, &st, NULL);
-
-		if (rc == SQLITE_OK)
-			rc = sqlite3_step(st);
-		sqlite3_finalize(st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-			return V_REBUILD;
-	}
-	return V_OURS;
-}
-
-static int setup(struct hcache *hc, bool fresh)
-{
-	char *msg = NULL;
+	struct hcache *hc = ctx;
 	int rc;
 
-	sqlite3_busy_timeout(hc->db, 2000);
-	/* WAL with NORMAL sync: a crash may lose the last rows, never
-	 * corrupt the file, and nothing here is precious. */
-	rc = sqlite3_exec(hc->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-	                          " PRAGMA cache_size=-16384;", NULL,
-	                  NULL, &msg);
-	sqlite3_free(msg);
-	msg = NULL;
-	if (rc != SQLITE_OK)
-		return rc;
-	if (fresh) {
-		char sql[256];
-
-		rc = sqlite3_exec(hc->db, schema_sql, NULL, NULL, &msg);
-		sqlite3_free(msg);
-		msg = NULL;
-		if (rc != SQLITE_OK)
-			return rc;
-		snprintf(sql, sizeof(sql), "PRAGMA application_id=%d; PRAGMA user_version=%d;",
-		         HCACHE_APP_ID, HCACHE_SCHEMA);
-		rc = sqlite3_exec(hc->db, sql, NULL, NULL, &msg);
-		sqlite3_free(msg);
-		if (rc != SQLITE_OK)
-			return rc;
-	}
-	rc = sqlite3_prepare_v2(hc->db,
+	rc = sqlite3_prepare_v2(db,
 	                        "SELECT size, mtime, date, hfrom, hto, subject, msgid, irt, refs,"
 	                        " ctype FROM hdr WHERE folder = ?1 AND key = ?2",
 	                        -1, &hc->get, NULL);
 	if (rc != SQLITE_OK)
 		return rc;
-	return sqlite3_prepare_v2(hc->db,
+	return sqlite3_prepare_v2(db,
 	                          "INSERT OR REPLACE INTO hdr (folder, key, size, mtime, date,"
 	                          " hfrom, hto, subject, msgid, irt, refs, ctype)"
 	                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	                          -1, &hc->put, NULL);
 }
 
+static const struct store_db_spec spec = {
+	.app_id = HCACHE_APP_ID,
+	.version = HCACHE_SCHEMA,
+	.schema = schema_sql,
+	/* WAL with NORMAL sync: a crash may lose the last rows, never
+	 * corrupt the file, and nothing here is precious. */
+	.pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16384;",
+	.probes = probes,
+	.kind = "wary cache",
+	.noun = "header cache",
+	.prepare = prepare,
+};
+
 static void close_db(struct hcache *hc)
 {
-	sqlite3_finalize(hc->get);
-	sqlite3_finalize(hc->put);
-	hc->get = hc->put = NULL;
-	if (hc->db != NULL)
-		sqlite3_close(hc->db);
-	hc->db = NULL;
+	hc->get = hc->put = NULL; /* finalized with the connection */
+	store_db_close(&hc->db);
 }
 
 int hcache_open(const char *path, struct hcache **out, char *err, size_t errlen)
 {
 	struct hcache *hc = xcalloc(1, sizeof(*hc));
-	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
-	int rc = WARY_OK;
+	int rc;
 
 	*out = NULL;
-	if (slash != NULL && slash != dir) {
-		*slash = '\0';
-		rc = fs_mkdir_p(dir, 0700, err, errlen);
-		if (rc != WARY_OK)
-			goto fail;
+	rc = store_db_open(path, &spec, hc, &hc->db, NULL, err, errlen);
+	if (rc != WARY_OK) {
+		close_db(hc);
+		free(hc);
+		return rc;
 	}
-	for (int attempt = 0; attempt < 2; attempt++) {
-		enum verdict v;
-		int fd;
-
-		/* Create it 0600 ourselves: headers of private mail live here. */
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd < 0) {
-			rc = err_set(err, errlen, WARY_EIO, "%s: %s", path, strerror(errno));
-			goto fail;
-		}
-		close(fd);
-		if (sqlite3_open_v2(path, &hc->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-		                    NULL) != SQLITE_OK) {
-			close_db(hc);
-			remove_files(path);
-			continue;
-		}
-		v = inspect(hc->db);
-		if (v == V_FOREIGN) {
-			rc = err_set(err, errlen, WARY_ERR,
-			             "%s: an SQLite file that is not a wary cache; not touching it", path);
-			goto fail;
-		}
-		if (v == V_REBUILD) {
-			close_db(hc);
-			remove_files(path);
-			continue;
-		}
-		if (setup(hc, v == V_EMPTY) != SQLITE_OK) {
-			close_db(hc);
-			remove_files(path);
-			continue;
-		}
-		free(dir);
-		*out = hc;
-		return WARY_OK;
-	}
-	rc = err_set(err, errlen, WARY_EIO, "%s: cannot create the header cache", path);
-fail:
-	close_db(hc);
-	free(hc);
-	free(dir);
-	return rc;
+	*out = hc;
+	return WARY_OK;
 }
 
 void hcache_close(struct hcache **phc)
@@ -234,11 +111,11 @@ void hcache_destroy(struct hcache **phc, const char *path)
 	if (hc == NULL)
 		return;
 	if (hc->in_txn)
-		sqlite3_exec(hc->db, "ROLLBACK", NULL, NULL, NULL);
+		store_db_exec(hc->db, "ROLLBACK");
 	close_db(hc);
 	free(hc);
 	*phc = NULL;
-	remove_files(path);
+	store_db_remove(path);
 }
 
 bool hcache_broken(const struct hcache *hc)
@@ -248,23 +125,10 @@ bool hcache_broken(const struct hcache *hc)
 
 static char *col_text(sqlite3_stmt *st, int i, bool *bad)
 {
-	int type = sqlite3_column_type(st, i);
-	const unsigned char *t;
-	int n;
+	size_t n;
+	const char *t = store_db_col_text(st, i, &n, bad);
 
-	if (type == SQLITE_NULL)
-		return NULL;
-	if (type != SQLITE_TEXT) {
-		*bad = true;
-		return NULL;
-	}
-	t = sqlite3_column_text(st, i);
-	n = sqlite3_column_bytes(st, i);
-	if (t == NULL || n < 0 || n > STORE_MAX_VALUE || memchr(t, '\0', (size_t)n) != NULL) {
-		*bad = true;
-		return NULL;
-	}
-	return xstrndup((const char *)t, (size_t)n);
+	return t != NULL ? xstrndup(t, n) : NULL;
 }
 
 bool hcache_get(struct hcache *hc, const char *folder, const char *key, int64_t size,
@@ -366,25 +230,7 @@ void hcache_scan(struct hcache *hc, const char *folder, hcache_scan_cb cb, void 
 
 int hcache_begin(struct hcache *hc)
 {
-	int rc;
-
-	if (hc->broken || hc->in_txn)
-		return WARY_OK;
-	rc = sqlite3_exec(hc->db, "BEGIN", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		note(hc, rc);
-		return WARY_EIO;
-	}
-	hc->in_txn = true;
-	return WARY_OK;
-}
-
-static void bind_opt(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s == NULL)
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	return store_db_begin(hc->db, &hc->in_txn, &hc->broken);
 }
 
 void hcache_put(struct hcache *hc, const char *folder, const struct store_row *row,
@@ -400,13 +246,13 @@ void hcache_put(struct hcache *hc, const char *folder, const struct store_row *r
 	sqlite3_bind_int64(st, 3, row->size);
 	sqlite3_bind_int64(st, 4, mtime);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)row->date);
-	bind_opt(st, 6, row->from);
-	bind_opt(st, 7, row->to);
-	bind_opt(st, 8, row->subject);
-	bind_opt(st, 9, row->message_id);
-	bind_opt(st, 10, row->in_reply_to);
-	bind_opt(st, 11, row->references);
-	bind_opt(st, 12, row->content_type);
+	store_db_bind_opt(st, 6, row->from);
+	store_db_bind_opt(st, 7, row->to);
+	store_db_bind_opt(st, 8, row->subject);
+	store_db_bind_opt(st, 9, row->message_id);
+	store_db_bind_opt(st, 10, row->in_reply_to);
+	store_db_bind_opt(st, 11, row->references);
+	store_db_bind_opt(st, 12, row->content_type);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE)
 		note(hc, rc);
@@ -416,18 +262,7 @@ void hcache_put(struct hcache *hc, const char *folder, const struct store_row *r
 
 int hcache_commit(struct hcache *hc)
 {
-	int rc;
-
-	if (!hc->in_txn)
-		return WARY_OK;
-	hc->in_txn = false;
-	rc = sqlite3_exec(hc->db, hc->broken ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		note(hc, rc);
-		sqlite3_exec(hc->db, "ROLLBACK", NULL, NULL, NULL);
-		return WARY_EIO;
-	}
-	return WARY_OK;
+	return store_db_commit(hc->db, &hc->in_txn, &hc->broken);
 }
 
 long hcache_count(struct hcache *hc, const char *folder)
@@ -462,8 +297,8 @@ void hcache_prune(struct hcache *hc, const char *folder, const char *const *keys
 	have = hcache_count(hc, folder);
 	if (have < 0 || (size_t)have <= n)
 		return; /* nothing stale (every live key has at most one row) */
-	rc = sqlite3_exec(hc->db, "CREATE TEMP TABLE IF NOT EXISTS live (key TEXT PRIMARY KEY);"
-	                          "DELETE FROM live; BEGIN;", NULL, NULL, NULL);
+	rc = store_db_exec(hc->db, "CREATE TEMP TABLE IF NOT EXISTS live (key TEXT PRIMARY KEY);"
+	                          "DELETE FROM live; BEGIN;");
 	if (rc != SQLITE_OK)
 		goto out;
 	if (sqlite3_prepare_v2(hc->db, "INSERT OR IGNORE INTO live VALUES (?1)", -1, &ins, NULL) !=
@@ -484,10 +319,10 @@ void hcache_prune(struct hcache *hc, const char *folder, const char *const *keys
 	rc = sqlite3_step(del);
 	if (rc != SQLITE_DONE)
 		goto rollback;
-	rc = sqlite3_exec(hc->db, "COMMIT; DELETE FROM live;", NULL, NULL, NULL);
+	rc = store_db_exec(hc->db, "COMMIT; DELETE FROM live;");
 	goto out;
 rollback:
-	sqlite3_exec(hc->db, "ROLLBACK", NULL, NULL, NULL);
+	store_db_exec(hc->db, "ROLLBACK");
 out:
 	if (rc != SQLITE_OK && rc != SQLITE_DONE)
 		note(hc, rc);

@@ -4,12 +4,8 @@
  * right version, or that shows damage, is deleted and filled again from
  * the server; a row with a wrong type marks the whole file broken rather
  * than hiding one message. */
-#include <errno.h>
-#include <fcntl.h>
 #include <sqlite3.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "base/base.h"
 #include "store/imap_int.h"
@@ -37,203 +33,75 @@ static const char schema_sql[] =
 
 static void note(struct icache *ic, int rc)
 {
-	int prim = rc & 0xff;
-
-	if (prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB || prim == SQLITE_IOERR ||
-	    prim == SQLITE_FORMAT || prim == SQLITE_MISMATCH)
+	/* A value of the wrong type where we wrote one: the file is not what
+	 * we made it. */
+	if (store_db_damage(rc) || (rc & 0xff) == SQLITE_MISMATCH)
 		ic->broken = true;
 }
 
-static void remove_files(const char *path)
+static const char *const probes[] = {
+	"SELECT name, uidvalidity, modseq, uidnext FROM folder LIMIT 1",
+	"SELECT folder, uid, flags, date, size, hfrom FROM msg LIMIT 1",
+	NULL,
+};
+
+static int prepare(void *ctx, sqlite3 *db)
 {
-	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
-
-	for (size_t i = 0; i < ARRAY_SIZE(sfx); i++) {
-		char *p = xasprintf("%s%s", path, sfx[i]);
-
-		unlink(p);
-		free(p);
-	}
-}
-
-static int pragma_int(sqlite3 *db, const char *sql, int *out)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-
-	if (rc == SQLITE_OK) {
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			*out = sqlite3_column_int(st, 0);
-			rc = SQLITE_OK;
-		}
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-enum verdict { V_OURS, V_EMPTY, V_REBUILD, V_FOREIGN };
-
-static enum verdict inspect_db(sqlite3 *db)
-{
-	static const char *const probes[] = {
-		"SELECT name, uidvalidity, modseq, uidnext FROM folder LIMIT 1",
-		"SELECT folder, uid, flags, date, size, hfrom FROM msg LIMIT 1",
-	};
-	int app = 0, ver = 0, tables = 0;
-
-	if (pragma_int(db, "PRAGMA application_id", &app) != SQLITE_OK ||
-	    pragma_int(db, "PRAGMA user_version", &ver) != SQLITE_OK ||
-	    pragma_int(db, "SELECT count(*) FROM sqlite_master", &tables) != SQLITE_OK)
-		return V_REBUILD;
-	if (app == 0 && tables == 0)
-		return V_EMPTY;
-	if (app != ICACHE_APP_ID)
-		return V_FOREIGN;
-	if (ver != ICACHE_SCHEMA)
-		return V_REBUILD;
-	/* Damage in the first pages shows here; damage further in shows
-	 * while scanning, and the caller then rebuilds. */
-	for (size_t i = 0; i < ARRAY_SIZE(probes); i++) {
-		sqlite3_stmt *st = NULL;
-		int rc = sqlite3_prepare_v2(db, probes[i], -1, &st, NULL);
-
-		if (rc == SQLITE_OK)
-			rc = sqlite3_step(st);
-		sqlite3_finalize(st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-			return V_REBUILD;
-	}
-	return V_OURS;
-}
-
-static int exec(sqlite3 *db, const char *sql)
-{
-	char *msg = NULL;
-	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-
-	sqlite3_free(msg);
-	return rc;
-}
-
-static int setup(struct icache *ic, bool fresh)
-{
+	struct icache *ic = ctx;
 	int rc;
 
-	sqlite3_busy_timeout(ic->db, 2000);
-	/* WAL with NORMAL sync: a crash may lose the last rows, never
-	 * corrupt the file; a lost row is fetched again. */
-	rc = exec(ic->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-	                  " PRAGMA cache_size=-16384;");
-	if (rc != SQLITE_OK)
-		return rc;
-	if (fresh) {
-		char sql[128];
-
-		rc = exec(ic->db, schema_sql);
-		if (rc != SQLITE_OK)
-			return rc;
-		snprintf(sql, sizeof(sql), "PRAGMA application_id=%d; PRAGMA user_version=%d;",
-		         ICACHE_APP_ID, ICACHE_SCHEMA);
-		rc = exec(ic->db, sql);
-		if (rc != SQLITE_OK)
-			return rc;
-	}
-	rc = sqlite3_prepare_v2(ic->db,
+	rc = sqlite3_prepare_v2(db,
 	                        "INSERT OR REPLACE INTO msg (folder, uid, flags, date, size, hfrom,"
 	                        " hto, subject, msgid, irt, refs, ctype)"
 	                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	                        -1, &ic->put, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(ic->db,
-		                        "UPDATE msg SET flags = ?3 WHERE folder = ?1 AND uid = ?2", -1,
-		                        &ic->flags, NULL);
+		rc = sqlite3_prepare_v2(db, "UPDATE msg SET flags = ?3 WHERE folder = ?1 AND uid = ?2",
+		                        -1, &ic->flags, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(ic->db, "DELETE FROM msg WHERE folder = ?1 AND uid = ?2", -1,
+		rc = sqlite3_prepare_v2(db, "DELETE FROM msg WHERE folder = ?1 AND uid = ?2", -1,
 		                        &ic->del, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(ic->db, "SELECT flags FROM msg WHERE folder = ?1 AND uid = ?2",
-		                        -1, &ic->getflags, NULL);
+		rc = sqlite3_prepare_v2(db, "SELECT flags FROM msg WHERE folder = ?1 AND uid = ?2", -1,
+		                        &ic->getflags, NULL);
 	return rc;
 }
 
+static const struct store_db_spec spec = {
+	.app_id = ICACHE_APP_ID,
+	.version = ICACHE_SCHEMA,
+	.schema = schema_sql,
+	/* WAL with NORMAL sync: a crash may lose the last rows, never
+	 * corrupt the file; a lost row is fetched again. */
+	.pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16384;",
+	.probes = probes,
+	.kind = "wary IMAP cache",
+	.noun = "IMAP cache",
+	.prepare = prepare,
+};
+
 static void close_db(struct icache *ic)
 {
-	sqlite3_finalize(ic->put);
-	sqlite3_finalize(ic->flags);
-	sqlite3_finalize(ic->del);
-	sqlite3_finalize(ic->getflags);
-	ic->put = ic->flags = ic->del = ic->getflags = NULL;
-	if (ic->db != NULL)
-		sqlite3_close(ic->db);
-	ic->db = NULL;
+	ic->put = ic->flags = ic->del = ic->getflags = NULL; /* finalized with the connection */
+	store_db_close(&ic->db);
 }
 
 int icache_open(const char *path, struct icache **out, char *err, size_t errlen)
 {
 	struct icache *ic = xcalloc(1, sizeof(*ic));
-	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
-	int rc = WARY_OK;
+	int rc;
 
 	*out = NULL;
-	if (strcmp(path, ":memory:") == 0) {
-		/* No cache configured: the same tables, in memory, for this
-		 * connection only. */
-		if (sqlite3_open_v2(path, &ic->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
-		            SQLITE_OK ||
-		    setup(ic, true) != SQLITE_OK) {
-			rc = err_set(err, errlen, WARY_ENOMEM, "cannot create an index in memory");
-			goto fail;
-		}
-		free(dir);
-		*out = ic;
-		return WARY_OK;
+	/* ":memory:" when no cache is configured: the same tables, for this
+	 * connection only. */
+	rc = store_db_open(path, &spec, ic, &ic->db, NULL, err, errlen);
+	if (rc != WARY_OK) {
+		close_db(ic);
+		free(ic);
+		return rc;
 	}
-	if (slash != NULL && slash != dir) {
-		*slash = '\0';
-		rc = fs_mkdir_p(dir, 0700, err, errlen);
-		if (rc != WARY_OK)
-			goto fail;
-	}
-	for (int attempt = 0; attempt < 2; attempt++) {
-		enum verdict v;
-		int fd;
-
-		/* 0600 from the start: headers of private mail live here. */
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd < 0) {
-			rc = err_set(err, errlen, WARY_EIO, "%s: %s", path, strerror(errno));
-			goto fail;
-		}
-		close(fd);
-		if (sqlite3_open_v2(path, &ic->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-		                    NULL) != SQLITE_OK) {
-			close_db(ic);
-			remove_files(path);
-			continue;
-		}
-		v = inspect_db(ic->db);
-		if (v == V_FOREIGN) {
-			rc = err_set(err, errlen, WARY_ERR,
-			             "%s: an SQLite file that is not a wary IMAP cache; not touching it",
-			             path);
-			goto fail;
-		}
-		if (v == V_REBUILD || setup(ic, v == V_EMPTY) != SQLITE_OK) {
-			close_db(ic);
-			remove_files(path);
-			continue;
-		}
-		free(dir);
-		*out = ic;
-		return WARY_OK;
-	}
-	rc = err_set(err, errlen, WARY_EIO, "%s: cannot create the IMAP cache", path);
-fail:
-	close_db(ic);
-	free(ic);
-	free(dir);
-	return rc;
+	*out = ic;
+	return WARY_OK;
 }
 
 void icache_close(struct icache **pic)
@@ -256,25 +124,16 @@ void icache_destroy(struct icache **pic, const char *path)
 	if (ic == NULL)
 		return;
 	if (ic->in_txn)
-		exec(ic->db, "ROLLBACK");
+		store_db_exec(ic->db, "ROLLBACK");
 	close_db(ic);
 	free(ic);
 	*pic = NULL;
-	remove_files(path);
+	store_db_remove(path);
 }
 
 bool icache_broken(const struct icache *ic)
 {
 	return ic->broken;
-}
-
-static int64_t col_int(sqlite3_stmt *st, int i, bool *bad)
-{
-	if (sqlite3_column_type(st, i) != SQLITE_INTEGER) {
-		*bad = true;
-		return 0;
-	}
-	return sqlite3_column_int64(st, i);
 }
 
 bool icache_folder_get(struct icache *ic, const char *folder, struct icache_folder *out)
@@ -298,9 +157,9 @@ bool icache_folder_get(struct icache *ic, const char *folder, struct icache_fold
 	sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		int64_t v = col_int(st, 0, &bad), m = col_int(st, 1, &bad), n = col_int(st, 2, &bad);
-		int64_t mx = sqlite3_column_type(st, 3) == SQLITE_NULL ? 0 : col_int(st, 3, &bad);
-		int64_t c = col_int(st, 4, &bad);
+		int64_t v = store_db_col_int(st, 0, &bad), m = store_db_col_int(st, 1, &bad), n = store_db_col_int(st, 2, &bad);
+		int64_t mx = sqlite3_column_type(st, 3) == SQLITE_NULL ? 0 : store_db_col_int(st, 3, &bad);
+		int64_t c = store_db_col_int(st, 4, &bad);
 
 		if (v <= 0 || v > UINT32_MAX || m < 0 || n < 0 || n > UINT32_MAX || mx < 0 ||
 		    mx > UINT32_MAX || c < 0)
@@ -378,14 +237,6 @@ void icache_folder_set_sync(struct icache *ic, const char *folder, uint64_t mods
 	sqlite3_finalize(st);
 }
 
-static void bind_opt(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s == NULL)
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-}
-
 static void step_reset(struct icache *ic, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
@@ -407,13 +258,13 @@ void icache_put(struct icache *ic, const char *folder, uint32_t uid, const struc
 	sqlite3_bind_int64(st, 3, row->flags);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)row->date);
 	sqlite3_bind_int64(st, 5, row->size);
-	bind_opt(st, 6, row->from);
-	bind_opt(st, 7, row->to);
-	bind_opt(st, 8, row->subject);
-	bind_opt(st, 9, row->message_id);
-	bind_opt(st, 10, row->in_reply_to);
-	bind_opt(st, 11, row->references);
-	bind_opt(st, 12, row->content_type);
+	store_db_bind_opt(st, 6, row->from);
+	store_db_bind_opt(st, 7, row->to);
+	store_db_bind_opt(st, 8, row->subject);
+	store_db_bind_opt(st, 9, row->message_id);
+	store_db_bind_opt(st, 10, row->in_reply_to);
+	store_db_bind_opt(st, 11, row->references);
+	store_db_bind_opt(st, 12, row->content_type);
 	step_reset(ic, st);
 }
 
@@ -449,7 +300,7 @@ bool icache_flags(struct icache *ic, const char *folder, uint32_t uid, unsigned 
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		bool bad = false;
-		int64_t f = col_int(st, 0, &bad);
+		int64_t f = store_db_col_int(st, 0, &bad);
 
 		if (bad || f < 0 || f > 0xffff)
 			ic->broken = true;
@@ -486,27 +337,11 @@ long icache_count(struct icache *ic, const char *folder)
 	return n;
 }
 
-/* A text column as a borrowed string: NULL stays NULL, anything that
- * is not text of a sane length is damage. */
 static char *col_text(sqlite3_stmt *st, int i, bool *bad)
 {
-	int type = sqlite3_column_type(st, i);
-	const unsigned char *t;
-	int n;
+	size_t n;
 
-	if (type == SQLITE_NULL)
-		return NULL;
-	if (type != SQLITE_TEXT) {
-		*bad = true;
-		return NULL;
-	}
-	t = sqlite3_column_text(st, i);
-	n = sqlite3_column_bytes(st, i);
-	if (t == NULL || n < 0 || n > STORE_MAX_VALUE || memchr(t, '\0', (size_t)n) != NULL) {
-		*bad = true;
-		return NULL;
-	}
-	return (char *)t;
+	return (char *)store_db_col_text(st, i, &n, bad);
 }
 
 /* Rows of folder, newest first; only uid when it is not 0.  Returns
@@ -539,11 +374,11 @@ static size_t scan(struct icache *ic, const char *folder, uint32_t only, icache_
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_row row;
 		bool bad = false;
-		int64_t uid = col_int(st, 0, &bad), flags = col_int(st, 1, &bad);
+		int64_t uid = store_db_col_int(st, 0, &bad), flags = store_db_col_int(st, 1, &bad);
 
 		memset(&row, 0, sizeof(row));
-		row.date = (time_t)col_int(st, 2, &bad);
-		row.size = col_int(st, 3, &bad);
+		row.date = (time_t)store_db_col_int(st, 2, &bad);
+		row.size = store_db_col_int(st, 3, &bad);
 		row.from = col_text(st, 4, &bad);
 		row.to = col_text(st, 5, &bad);
 		row.subject = col_text(st, 6, &bad);
@@ -606,7 +441,7 @@ uint32_t *icache_uids_between(struct icache *ic, const char *folder, uint32_t fi
 	sqlite3_bind_int64(st, 3, last);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		bool bad = false;
-		int64_t uid = col_int(st, 0, &bad);
+		int64_t uid = store_db_col_int(st, 0, &bad);
 
 		if (bad || uid <= 0 || uid > UINT32_MAX) {
 			ic->broken = true;
@@ -626,31 +461,10 @@ uint32_t *icache_uids_between(struct icache *ic, const char *folder, uint32_t fi
 
 int icache_begin(struct icache *ic)
 {
-	int rc;
-
-	if (ic->broken || ic->in_txn)
-		return WARY_OK;
-	rc = exec(ic->db, "BEGIN");
-	if (rc != SQLITE_OK) {
-		note(ic, rc);
-		return WARY_EIO;
-	}
-	ic->in_txn = true;
-	return WARY_OK;
+	return store_db_begin(ic->db, &ic->in_txn, &ic->broken);
 }
 
 int icache_commit(struct icache *ic)
 {
-	int rc;
-
-	if (!ic->in_txn)
-		return WARY_OK;
-	ic->in_txn = false;
-	rc = exec(ic->db, ic->broken ? "ROLLBACK" : "COMMIT");
-	if (rc != SQLITE_OK) {
-		note(ic, rc);
-		exec(ic->db, "ROLLBACK");
-		return WARY_EIO;
-	}
-	return WARY_OK;
+	return store_db_commit(ic->db, &ic->in_txn, &ic->broken);
 }

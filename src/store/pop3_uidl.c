@@ -15,6 +15,7 @@
 #include "base/base.h"
 #include "store/store.h"
 #include "store/pop3_int.h"
+#include "store/store_int.h"
 
 /* "WUID": tells our table from the header cache and from strangers. */
 #define UIDL_APP_ID 0x57554944
@@ -141,10 +142,8 @@ static char *parse_name(const char *s, size_t len)
 
 static void note(struct pop3_uidl *u, int rc)
 {
-	int prim = rc & 0xff;
-
-	if (prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB || prim == SQLITE_IOERR ||
-	    prim == SQLITE_FORMAT || prim == SQLITE_FULL)
+	/* A full disk too: the table then no longer matches the journal. */
+	if (store_db_damage(rc) || (rc & 0xff) == SQLITE_FULL)
 		u->broken = true;
 }
 
@@ -155,155 +154,55 @@ static int db_status(struct pop3_uidl *u, int rc, char *err, size_t errlen, cons
 	               u->db != NULL ? sqlite3_errmsg(u->db) : sqlite3_errstr(rc));
 }
 
-static void remove_db_files(const char *path)
+static const char *const probes[] = {
+	"SELECT uidl, size, sha256, file, downloaded, deleted FROM uidl LIMIT 1",
+	"SELECT k, v FROM meta LIMIT 1",
+	NULL,
+};
+
+static int prepare(void *ctx, sqlite3 *db)
 {
-	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
-
-	for (size_t i = 0; i < ARRAY_SIZE(sfx); i++) {
-		char *p = xasprintf("%s%s", path, sfx[i]);
-
-		unlink(p);
-		free(p);
-	}
-}
-
-static int pragma_int(sqlite3 *db, const char *sql, int *out)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-
-	if (rc == SQLITE_OK) {
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			*out = sqlite3_column_int(st, 0);
-			rc = SQLITE_OK;
-		}
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-enum verdict { V_OURS, V_EMPTY, V_REBUILD, V_FOREIGN };
-
-static enum verdict inspect_db(sqlite3 *db)
-{
-	int app = 0, ver = 0, tables = 0, rc;
-	sqlite3_stmt *st = NULL;
-
-	if (pragma_int(db, "PRAGMA application_id", &app) != SQLITE_OK ||
-	    pragma_int(db, "PRAGMA user_version", &ver) != SQLITE_OK ||
-	    pragma_int(db, "SELECT count(*) FROM sqlite_master", &tables) != SQLITE_OK)
-		return V_REBUILD;
-	if (app == 0 && tables == 0)
-		return V_EMPTY;
-	if (app != UIDL_APP_ID)
-		return V_FOREIGN;
-	if (ver != POP3_UIDL_SCHEMA)
-		return V_REBUILD;
-	/* Every page of the table is read here: damage found now costs a
-	 * rebuild from the journal, damage found in the middle of a download
-	 * would stop it. */
-	rc = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW || sqlite3_column_type(st, 0) != SQLITE_TEXT ||
-	    strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
-		sqlite3_finalize(st);
-		return V_REBUILD;
-	}
-	sqlite3_finalize(st);
-	for (int i = 0; i < 2; i++) {
-		static const char *const probe[] = {
-			"SELECT uidl, size, sha256, file, downloaded, deleted FROM uidl LIMIT 1",
-			"SELECT k, v FROM meta LIMIT 1",
-		};
-
-		st = NULL;
-		rc = sqlite3_prepare_v2(db, probe[i], -1, &st, NULL);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_step(st);
-		sqlite3_finalize(st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-			return V_REBUILD;
-	}
-	return V_OURS;
-}
-
-static int setup_db(struct pop3_uidl *u, bool fresh)
-{
-	char sql[128];
+	struct pop3_uidl *u = ctx;
 	int rc;
 
-	sqlite3_busy_timeout(u->db, 2000);
-	/* NORMAL is enough: a commit lost to a power cut is replayed from the
-	 * journal, which is fsynced before the server may delete anything. */
-	rc = sqlite3_exec(u->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL,
-	                  NULL);
-	if (rc != SQLITE_OK)
-		return rc;
-	if (fresh) {
-		rc = sqlite3_exec(u->db, schema_sql, NULL, NULL, NULL);
-		if (rc != SQLITE_OK)
-			return rc;
-		snprintf(sql, sizeof(sql), "PRAGMA application_id=%d; PRAGMA user_version=%d;",
-		         UIDL_APP_ID, POP3_UIDL_SCHEMA);
-		rc = sqlite3_exec(u->db, sql, NULL, NULL, NULL);
-		if (rc != SQLITE_OK)
-			return rc;
-	}
-	rc = sqlite3_prepare_v2(u->db, "SELECT size, sha256, file, downloaded, deleted FROM uidl"
-	                               " WHERE uidl = ?1",
+	rc = sqlite3_prepare_v2(db, "SELECT size, sha256, file, downloaded, deleted FROM uidl"
+	                            " WHERE uidl = ?1",
 	                        -1, &u->get, NULL);
 	if (rc != SQLITE_OK)
 		return rc;
-	return sqlite3_prepare_v2(u->db, "INSERT OR REPLACE INTO uidl (uidl, size, sha256, file,"
-	                                 " downloaded, deleted) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	return sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO uidl (uidl, size, sha256, file,"
+	                              " downloaded, deleted) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	                          -1, &u->put, NULL);
 }
 
+static const struct store_db_spec spec = {
+	.app_id = UIDL_APP_ID,
+	.version = POP3_UIDL_SCHEMA,
+	.schema = schema_sql,
+	/* NORMAL is enough: a commit lost to a power cut is replayed from the
+	 * journal, which is fsynced before the server may delete anything. */
+	.pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+	.probes = probes,
+	/* Every page of the table is read at open: damage found now costs a
+	 * rebuild from the journal, damage found in the middle of a download
+	 * would stop it. */
+	.quick_check = true,
+	.kind = "wary POP3 table",
+	.noun = "POP3 table",
+	.prepare = prepare,
+};
+
 static void close_db(struct pop3_uidl *u)
 {
-	sqlite3_finalize(u->get);
-	sqlite3_finalize(u->put);
-	u->get = u->put = NULL;
-	if (u->db != NULL)
-		sqlite3_close(u->db);
-	u->db = NULL;
+	u->get = u->put = NULL; /* finalized with the connection */
+	store_db_close(&u->db);
 }
 
 /* Open the table, making a new one when the file is not a usable table
  * of this version.  *fresh says whether it starts empty. */
 static int open_db(struct pop3_uidl *u, bool *fresh, char *err, size_t errlen)
 {
-	for (int attempt = 0; attempt < 2; attempt++) {
-		enum verdict v;
-		int fd = open(u->db_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-
-		if (fd < 0)
-			return err_set(err, errlen, WARY_EIO, "%s: %s", u->db_path, strerror(errno));
-		close(fd);
-		if (sqlite3_open_v2(u->db_path, &u->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-		                    NULL) != SQLITE_OK) {
-			close_db(u);
-			remove_db_files(u->db_path);
-			continue;
-		}
-		v = inspect_db(u->db);
-		if (v == V_FOREIGN) {
-			close_db(u);
-			return err_set(err, errlen, WARY_ERR,
-			               "%s: an SQLite file that is not a wary POP3 table; not touching it",
-			               u->db_path);
-		}
-		if (v == V_REBUILD || setup_db(u, v == V_EMPTY) != SQLITE_OK) {
-			close_db(u);
-			remove_db_files(u->db_path);
-			continue;
-		}
-		*fresh = v == V_EMPTY;
-		return WARY_OK;
-	}
-	return err_set(err, errlen, WARY_EIO, "%s: cannot create the POP3 table", u->db_path);
+	return store_db_open(u->db_path, &spec, u, &u->db, fresh, err, errlen);
 }
 
 static int write_all(int fd, const char *p, size_t len)
@@ -705,7 +604,7 @@ static int replay(struct pop3_uidl *u, struct pop3_uidl_open_info *info, char *e
 		rc = err_set(err, errlen, WARY_EIO, "%s: %s", u->journal_path, strerror(errno));
 		goto out;
 	}
-	src = sqlite3_exec(u->db, "BEGIN", NULL, NULL, NULL);
+	src = store_db_exec(u->db, "BEGIN");
 	for (size_t pos = 0; src == SQLITE_OK && pos < text.len;) {
 		const char *nl = memchr(text.data + pos, '\n', text.len - pos);
 		size_t len;
@@ -729,12 +628,12 @@ static int replay(struct pop3_uidl *u, struct pop3_uidl_open_info *info, char *e
 	if (rc == WARY_OK) {
 		src = mark_applied(u);
 		if (src == SQLITE_OK)
-			src = sqlite3_exec(u->db, "COMMIT", NULL, NULL, NULL);
+			src = store_db_exec(u->db, "COMMIT");
 		if (src != SQLITE_OK)
 			rc = db_status(u, src, err, errlen, "journal replay");
 	}
 	if (rc != WARY_OK)
-		sqlite3_exec(u->db, "ROLLBACK", NULL, NULL, NULL);
+		store_db_exec(u->db, "ROLLBACK");
 out:
 	free(r.v);
 	buf_release(&text);
@@ -746,7 +645,7 @@ int pop3_uidl_open(const char *db_path, const char *maildir, const char *journal
                    size_t errlen)
 {
 	struct pop3_uidl *u = xcalloc(1, sizeof(*u));
-	char *dir = xstrdup(db_path), *slash = strrchr(dir, '/'), *lock = NULL;
+	char *lock = NULL;
 	bool fresh = false;
 	int rc = WARY_OK;
 
@@ -757,13 +656,9 @@ int pop3_uidl_open(const char *db_path, const char *maildir, const char *journal
 	u->db_path = xstrdup(db_path);
 	u->maildir = xstrdup(maildir);
 	u->journal_path = xasprintf("%s/%s", maildir, journal_name);
-	if (slash != NULL && slash != dir) {
-		*slash = '\0';
-		rc = fs_mkdir_p(dir, 0700, err, errlen);
-		if (rc != WARY_OK)
-			goto fail;
-	}
-	rc = fs_mkdir_p(maildir, 0700, err, errlen);
+	rc = store_db_mkdir_parent(db_path, err, errlen);
+	if (rc == WARY_OK)
+		rc = fs_mkdir_p(maildir, 0700, err, errlen);
 	if (rc != WARY_OK)
 		goto fail;
 	/* Two downloads of one account at once would each see the other's
@@ -790,12 +685,10 @@ int pop3_uidl_open(const char *db_path, const char *maildir, const char *journal
 		rc = replay(u, info, err, errlen);
 	if (rc != WARY_OK)
 		goto fail;
-	free(dir);
 	free(lock);
 	*out = u;
 	return WARY_OK;
 fail:
-	free(dir);
 	free(lock);
 	pop3_uidl_close(&u);
 	return rc;
@@ -919,16 +812,16 @@ int pop3_uidl_record(struct pop3_uidl *u, const char *uidl, int64_t size, const 
 	buf_release(&line);
 	if (rc != WARY_OK)
 		return rc;
-	src = sqlite3_exec(u->db, "BEGIN", NULL, NULL, NULL);
+	src = store_db_exec(u->db, "BEGIN");
 	if (src == SQLITE_OK)
 		src = put_row(u, uidl, size, sha256, file, now, false);
 	if (src == SQLITE_OK)
 		src = mark_applied(u);
 	if (src == SQLITE_OK)
-		src = sqlite3_exec(u->db, "COMMIT", NULL, NULL, NULL);
+		src = store_db_exec(u->db, "COMMIT");
 	if (src != SQLITE_OK) {
 		rc = db_status(u, src, err, errlen, "record");
-		sqlite3_exec(u->db, "ROLLBACK", NULL, NULL, NULL);
+		store_db_exec(u->db, "ROLLBACK");
 	}
 	return rc;
 }
@@ -950,7 +843,7 @@ int pop3_uidl_mark_deleted(struct pop3_uidl *u, char *const *uidls, size_t n, ch
 	buf_release(&lines);
 	if (rc != WARY_OK)
 		return rc;
-	src = sqlite3_exec(u->db, "BEGIN", NULL, NULL, NULL);
+	src = store_db_exec(u->db, "BEGIN");
 	if (src == SQLITE_OK)
 		src = sqlite3_prepare_v2(u->db, "UPDATE uidl SET deleted = 1 WHERE uidl = ?1", -1, &st,
 		                         NULL);
@@ -965,10 +858,10 @@ int pop3_uidl_mark_deleted(struct pop3_uidl *u, char *const *uidls, size_t n, ch
 	if (src == SQLITE_OK)
 		src = mark_applied(u);
 	if (src == SQLITE_OK)
-		src = sqlite3_exec(u->db, "COMMIT", NULL, NULL, NULL);
+		src = store_db_exec(u->db, "COMMIT");
 	if (src != SQLITE_OK) {
 		rc = db_status(u, src, err, errlen, "mark deleted");
-		sqlite3_exec(u->db, "ROLLBACK", NULL, NULL, NULL);
+		store_db_exec(u->db, "ROLLBACK");
 	}
 	return rc;
 }
@@ -1002,7 +895,7 @@ int pop3_uidl_prune(struct pop3_uidl *u, char *const *listed, size_t n, char *er
 	long rows;
 	int src;
 
-	src = sqlite3_exec(u->db, "BEGIN", NULL, NULL, NULL);
+	src = store_db_exec(u->db, "BEGIN");
 	if (src == SQLITE_OK)
 		src = sqlite3_prepare_v2(u->db, "SELECT uidl, sha256, deleted FROM uidl", -1, &sel,
 		                         NULL);
@@ -1036,9 +929,9 @@ int pop3_uidl_prune(struct pop3_uidl *u, char *const *listed, size_t n, char *er
 	sqlite3_finalize(del);
 	sqlite3_finalize(by_sha);
 	if (src == SQLITE_OK)
-		src = sqlite3_exec(u->db, "COMMIT", NULL, NULL, NULL);
+		src = store_db_exec(u->db, "COMMIT");
 	if (src != SQLITE_OK) {
-		sqlite3_exec(u->db, "ROLLBACK", NULL, NULL, NULL);
+		store_db_exec(u->db, "ROLLBACK");
 		return db_status(u, src, err, errlen, "prune");
 	}
 	/* A row costs about 200 bytes of journal; rewrite once the journal

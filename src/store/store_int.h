@@ -1,7 +1,8 @@
 #ifndef WARY_STORE_INT_H
 #define WARY_STORE_INT_H
-/* Inside src/store only: the header-block reader, the date parser and the
- * SQLite header cache shared by the backends. */
+/* Inside src/store only: the header-block reader, the date parser, the
+ * SQLite header cache shared by the backends and the way every SQLite
+ * file of the store is opened. */
 #include "base/base.h"
 #include "store/store.h"
 
@@ -56,5 +57,55 @@ bool hcache_broken(const struct hcache *hc);
 void hcache_destroy(struct hcache **hc, const char *path);
 /* Rows stored for a folder (for tests and pruning). */
 long hcache_count(struct hcache *hc, const char *folder);
+
+/* ---- SQLite files (store_db.c) ----
+ * The header cache, the IMAP cache and the POP3 table open their files
+ * through store_db_open: a file is used only when its application_id and
+ * user_version are the spec's and its probes read; a file of another
+ * version, damaged or not a database at all is deleted (with its -wal,
+ * -shm, -journal) and made anew, once; an SQLite file with another
+ * application_id belongs to someone else and is refused (WARY_ERR). */
+struct sqlite3;
+struct sqlite3_stmt;
+struct store_db_spec {
+	int app_id;                 /* PRAGMA application_id: whose file it is */
+	int version;                /* PRAGMA user_version: bump when the tables change */
+	const char *schema;         /* run once on a new file */
+	const char *pragmas;        /* run at every open (journal mode, cache size) */
+	const char *const *probes;  /* SELECTs that must step, NULL-terminated */
+	bool quick_check;           /* read every page at open (small, precious tables) */
+	const char *kind;           /* "wary IMAP cache": the refusal names it */
+	const char *noun;           /* "IMAP cache": the failure names it */
+	/* Prepare the owner's statements (may be NULL).  A failure counts as
+	 * a bad file; the statements are then finalized by store_db_close. */
+	int (*prepare)(void *ctx, struct sqlite3 *db);
+};
+/* Open (creating the parent directory 0700 and the file 0600) or, for
+ * ":memory:", make a private in-memory database.  *fresh (may be NULL)
+ * says the tables were just created.  WARY_EIO, WARY_ERR (foreign),
+ * WARY_ENOMEM (memory). */
+int store_db_open(const char *path, const struct store_db_spec *spec, void *ctx,
+                  struct sqlite3 **out, bool *fresh, char *err, size_t errlen);
+/* Finalize every statement left on the connection and close it. */
+void store_db_close(struct sqlite3 **db);
+/* Delete the file and its -wal, -shm and -journal. */
+void store_db_remove(const char *path);
+int store_db_mkdir_parent(const char *path, char *err, size_t errlen);
+/* sqlite3_exec without an error message to free. */
+int store_db_exec(struct sqlite3 *db, const char *sql);
+/* An SQLite result that means the file is damaged (corrupt, not a
+ * database, I/O error, wrong format): the owner stops trusting it. */
+bool store_db_damage(int rc);
+/* BEGIN unless *broken or already *in_txn; COMMIT, or ROLLBACK when
+ * *broken.  A damaging failure sets *broken.  WARY_OK or WARY_EIO. */
+int store_db_begin(struct sqlite3 *db, bool *in_txn, bool *broken);
+int store_db_commit(struct sqlite3 *db, bool *in_txn, bool *broken);
+/* Bind s, or NULL when s is NULL (borrowed until the step). */
+void store_db_bind_opt(struct sqlite3_stmt *st, int i, const char *s);
+/* A column read without trusting it: text is NULL for NULL, else borrowed
+ * text of at most STORE_MAX_VALUE bytes without NUL, *len its length; an
+ * integer must be stored as one.  Anything else sets *bad. */
+const char *store_db_col_text(struct sqlite3_stmt *st, int i, size_t *len, bool *bad);
+int64_t store_db_col_int(struct sqlite3_stmt *st, int i, bool *bad);
 
 #endif
