@@ -96,7 +96,10 @@ check "c lists the folders" tm_wait "folders \[" 10
 for f in Sent Drafts Junk Trash Archive; do
 	tm_screen | grep -q " $f .*$(echo "$f" | tr 'A-Z' 'a-z')" && ok "folder $f is marked special-use" || not_ok "folder $f is marked special-use"
 done
-tm_keys q q
+tm_keys q B
+check "B shows the sidebar with the folders" tm_wait "^ *>INBOX +[0-9]+ *│" 10
+tm_screen | grep -q "^ *Archive *│" && ok "the sidebar lists Archive" || not_ok "the sidebar lists Archive"
+tm_keys B q
 tm_stop
 
 # A self-signed certificate: refused with its fingerprint; nothing sent.
