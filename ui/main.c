@@ -4,6 +4,7 @@
 #include <langinfo.h>
 #include <locale.h>
 #include <pthread.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "base/base.h"
@@ -20,6 +21,7 @@ static void usage(FILE *f)
 	fputs("usage: wary [-F CONFIG] [-o NAME=VALUE]... [-f MAILDIR | -a ACCOUNT]\n"
 	      "       wary inspect [--json] FILE...   what wary sees in a message ('-' reads stdin)\n"
 	      "       wary show FILE...               print messages as the pager shows them\n"
+	      "       wary fetch [-a ACCOUNT]         download a POP3 account's new mail\n"
 	      "       wary check-config               validate the config, show every setting\n"
 	      "       wary --version | --help\n"
 	      "Options go before or after the command.  -o overrides one setting for this\n"
@@ -321,6 +323,90 @@ static const char *default_location(const struct config *cfg, const char *want,
 	return config_get(cfg, "mailbox");
 }
 
+/* The password for a command-line run: from the account's command (as
+ * the worker does), else asked on the terminal with echo off. */
+struct cli_secret {
+	const struct worker_account *wa;
+};
+
+static int cli_secret_cb(void *ctx, const char *what, char *buf, size_t len)
+{
+	struct cli_secret *cs = ctx;
+	const char *cmd = strcmp(what, "token") == 0 ? cs->wa->token_command : cs->wa->password_command;
+	char err[WARY_ERRLEN];
+	struct termios old, quiet;
+	FILE *tty;
+	int rc = WARY_ERR;
+
+	if (cmd && *cmd) {
+		rc = worker_run_secret_command(cmd, buf, len, err, sizeof(err));
+		if (rc != WARY_OK)
+			complain("password_command", err);
+		return rc;
+	}
+	tty = fopen("/dev/tty", "r+e");
+	if (tty == NULL)
+		return WARY_ERR;
+	fprintf(tty, "%s for %s@%s: ", strcmp(what, "token") == 0 ? "OAuth token" : "Password",
+	        cs->wa->acct.user, cs->wa->acct.host);
+	fflush(tty);
+	if (tcgetattr(fileno(tty), &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+	}
+	if (fgets(buf, (int)len, tty) != NULL) {
+		buf[strcspn(buf, "\r\n")] = '\0';
+		rc = buf[0] ? WARY_OK : WARY_ERR;
+	}
+	tcsetattr(fileno(tty), TCSAFLUSH, &old);
+	fputc('\n', tty);
+	fclose(tty);
+	return rc;
+}
+
+/* wary fetch: download a POP3 account's new mail, for scripts and cron. */
+static int cmd_fetch(const struct config *cfg, const char *want)
+{
+	struct worker_account wa;
+	struct cli_secret cs = { &wa };
+	struct store_pop3_report rep;
+	char err[WARY_ERRLEN];
+	const char *name = NULL;
+	int rc;
+
+	for (size_t i = 0; i < config_account_count(cfg) && name == NULL; i++) {
+		const char *n = config_account_name(cfg, i);
+
+		if ((want == NULL || strcmp(want, n) == 0) && config_account_get(cfg, n, "pop3_host"))
+			name = n;
+	}
+	if (name == NULL) {
+		fprintf(stderr, "wary: fetch: no POP3 account%s%s in the config\n",
+		        want ? " named " : "", want ? want : "");
+		return 1;
+	}
+	if (account_from_config(cfg, name, &wa, err, sizeof(err)) != WARY_OK) {
+		complain("fetch", err);
+		return 1;
+	}
+	wa.acct.secret = cli_secret_cb;
+	wa.acct.secret_ctx = &cs;
+	memset(&rep, 0, sizeof(rep));
+	rc = store_pop3_fetch(&wa.acct, NULL, NULL, &rep, err, sizeof(err));
+	printf("%s: %zu new, %zu already here, %zu deleted from the server, %zu too big, %zu refused%s\n",
+	       name, rep.fetched, rep.known + rep.same_content, rep.deleted, rep.skipped_size,
+	       rep.failed, rep.apop ? " (APOP: weak)" : "");
+	for (size_t i = 0; i < rep.nnotices; i++)
+		printf("%s\n", rep.notices[i]);
+	store_pop3_report_clear(&rep);
+	if (rc != WARY_OK) {
+		complain("fetch", err);
+		return 1;
+	}
+	return 0;
+}
+
 /* check-config also reads the keys and theme files the config names, so
  * a mistake there is found before the screen starts. */
 static int check_ui_files(const struct config *cfg, struct buf *report)
@@ -462,6 +548,8 @@ int main(int argc, char **argv)
 			complain("open", err);
 	} else if (strcmp(cmd, "inspect") == 0) {
 		status = cmd_inspect(nrest, rest);
+	} else if (strcmp(cmd, "fetch") == 0) {
+		status = cmd_fetch(cfg, account);
 	} else if (strcmp(cmd, "show") == 0) {
 		status = cmd_show(cfg, nrest, rest);
 	} else if (strcmp(cmd, "check-config") == 0) {

@@ -82,6 +82,23 @@ if [ -s "$tmp/stderr" ]; then
 else
 	ok "nothing on stderr"
 fi
+# wary fetch, for scripts: the same download without a screen.
+cat >>"$XDG_CONFIG_HOME/wary/config" <<EOF
+account pop2 {
+	set pop3_host = $WARY_TEST_HOST
+	set pop3_port = $WARY_TEST_POP3S_PORT
+	set imap_user = $WARY_TEST_ALICE
+	set ca_file = $WARY_TEST_CA
+	set maildir = $tmp/Mail2
+	set password_command = "echo '$WARY_TEST_ALICE_PASS'"
+}
+EOF
+out=$("$WARY" -a pop2 fetch 2>&1)
+case $out in "pop2: $total new, 0 already here"*) ok "wary fetch downloads ($total new)" ;; *) not_ok "wary fetch downloads: $out" ;; esac
+out=$("$WARY" -a pop2 fetch 2>&1)
+case $out in "pop2: 0 new, $total already here"*) ok "a second wary fetch stores nothing twice" ;; *) not_ok "a second wary fetch: $out" ;; esac
+"$WARY" -a nosuch fetch >/dev/null 2>&1 && not_ok "fetch of an unknown account fails" || ok "fetch of an unknown account fails"
+
 grep -rqF -- "$WARY_TEST_ALICE_PASS" "$tmp/cache" "$tmp/data" "$tmp/Mail" 2>/dev/null &&
 	not_ok "the password is written nowhere" || ok "the password is written nowhere"
 t_done
