@@ -26,6 +26,7 @@
 
 #include "base/base.h"
 #include "net/net.h"
+#include "pattern/pattern.h"
 #include "store/imap_int.h"
 #include "store/store.h"
 #include "store/store_int.h"
@@ -1633,6 +1634,83 @@ static int im_check(struct store *s, bool *changed, char *err, size_t errlen)
 	return rc;
 }
 
+/* UID SEARCH with pattern_imap's keys, run by the server.  At each
+ * literal ("{N}" CRLF) the server's go-ahead is awaited before its N
+ * bytes go out; the keys hold CRLF nowhere else, since every string
+ * with a CR or LF in it is itself a literal. */
+static int im_search(struct store *s, const struct pattern *p, char ***keys, size_t *n,
+                     char *err, size_t errlen)
+{
+	struct imap *m = store_priv(s);
+	struct mailimap_response_info *ri;
+	struct buf q = BUF_INIT;
+	uint32_t *uids = NULL;
+	size_t nuids = 0, cap = 0, seg = 0, scan = 0;
+	int r = MAILIMAP_NO_ERROR, rc, state = -1;
+
+	*keys = NULL;
+	*n = 0;
+	if (m->sel == NULL)
+		return err_set(err, errlen, WARY_ENOENT, "no folder selected");
+	buf_init(&q);
+	buf_adds(&q, "UID SEARCH ");
+	rc = pattern_imap(p, &q, err, errlen);
+	if (rc != WARY_OK)
+		goto out;
+	m->st.commands++;
+	r = mailimap_send_current_tag(m->im);
+	while (r == MAILIMAP_NO_ERROR) {
+		const char *at = q.data + seg;
+		const char *crlf = memmem(q.data + scan, q.len - scan, "\r\n", 2);
+		const char *brace = crlf != NULL ? memrchr(at, '{', (size_t)(crlf - at)) : NULL;
+		unsigned long lit = brace != NULL ? strtoul(brace + 1, NULL, 10) : 0;
+		char *line;
+
+		if (crlf == NULL) {
+			r = send_line(m, at, q.len - seg, false);
+			if (r == MAILIMAP_NO_ERROR)
+				r = read_response(m, false, &state);
+			break;
+		}
+		if (brace == NULL || lit > q.len - (size_t)(crlf + 2 - q.data) ||
+		    mailstream_write(m->im->imap_stream, at, (size_t)(crlf + 2 - at)) < 0 ||
+		    mailstream_flush(m->im->imap_stream) == -1 ||
+		    (line = mailimap_read_line(m->im)) == NULL) {
+			r = MAILIMAP_ERROR_STREAM;
+			break;
+		}
+		if (line[0] != '+') {
+			/* Refused before the literal: that line is the answer. */
+			r = read_response(m, true, &state);
+			break;
+		}
+		seg = (size_t)(crlf + 2 - q.data);
+		scan = seg + lit;
+	}
+	if (r == MAILIMAP_NO_ERROR && state != MAILIMAP_RESP_COND_STATE_OK)
+		r = MAILIMAP_ERROR_EXTENSION;
+	if (r != MAILIMAP_NO_ERROR) {
+		rc = fail(m, r, "search", err, errlen);
+		goto out;
+	}
+	ri = m->im->imap_response_info;
+	if (ri != NULL && ri->rsp_search_result != NULL)
+		for (clistiter *c = clist_begin(ri->rsp_search_result); c != NULL; c = clist_next(c))
+			fx_push(&uids, &nuids, &cap, *(uint32_t *)clist_content(c));
+	if (nuids > 1)
+		qsort(uids, nuids, sizeof(*uids), cmp_u32);
+	if (nuids > 0) {
+		*keys = xcalloc(nuids, sizeof(**keys));
+		for (size_t i = 0; i < nuids; i++)
+			(*keys)[i] = xasprintf("%u", uids[i]);
+		*n = nuids;
+	}
+out:
+	free(uids);
+	buf_release(&q);
+	return rc;
+}
+
 const struct store_ops store_imap_ops = {
 	.kind = "imap",
 	.open = im_open,
@@ -1648,6 +1726,7 @@ const struct store_ops store_imap_ops = {
 	.append = im_append,
 	.check = im_check,
 	.check_changes = im_check_changes,
+	.search = im_search,
 };
 
 int store_imap_stats(struct store *s, struct store_imap_stats *out)

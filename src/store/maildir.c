@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "base/base.h"
+#include "pattern/pattern.h"
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -1688,6 +1689,112 @@ static int md_check(struct store *s, bool *changed, char *err, size_t errlen)
 	return WARY_OK;
 }
 
+/* ---- search ---- */
+
+/* The index rows answer most patterns; the rows whose answer needs the
+ * file are kept and decided after the index, since reading a file may
+ * rescan the folder (refind) under the indexer's feet. */
+struct md_search {
+	struct store *s;
+	const struct pattern *p;
+	char **keys;
+	size_t n, cap;
+	struct store_row *later;
+	size_t nlater, caplater;
+	char err[WARY_ERRLEN];
+	int rc;
+};
+
+static void search_keep(struct md_search *ms, const char *key)
+{
+	if (ms->n == ms->cap) {
+		ms->cap = ms->cap ? ms->cap * 2 : 64;
+		ms->keys = xreallocarray(ms->keys, ms->cap, sizeof(*ms->keys));
+	}
+	ms->keys[ms->n++] = xstrdup(key);
+}
+
+/* During the index: "not yet" for every file. */
+static int search_defer(void *ctx, const struct store_row *row, struct buf *out)
+{
+	(void)ctx;
+	(void)row;
+	(void)out;
+	return WARY_ENOENT;
+}
+
+static int search_file(void *ctx, const struct store_row *row, struct buf *out)
+{
+	struct md_search *ms = ctx;
+	int rc = md_fetch(ms->s, row->key, out, ms->err, sizeof(ms->err));
+
+	if (rc != WARY_OK && rc != WARY_ENOENT)
+		ms->rc = rc;
+	return rc;
+}
+
+static int search_rows(void *ctx, const struct store_row *rows, size_t n, size_t done,
+                       size_t total)
+{
+	struct md_search *ms = ctx;
+
+	(void)done;
+	(void)total;
+	for (size_t i = 0; i < n; i++) {
+		const struct store_row *r = &rows[i];
+		struct store_row *k;
+		int m = pattern_match(ms->p, r, search_defer, NULL);
+
+		if (m == 1)
+			search_keep(ms, r->key);
+		if (m >= 0)
+			continue;
+		if (ms->nlater == ms->caplater) {
+			ms->caplater = ms->caplater ? ms->caplater * 2 : 64;
+			ms->later = xreallocarray(ms->later, ms->caplater, sizeof(*ms->later));
+		}
+		k = &ms->later[ms->nlater++];
+		memset(k, 0, sizeof(*k));
+		k->key = xstrdup(r->key);
+		k->flags = r->flags;
+		k->date = r->date;
+		k->size = r->size;
+		k->from = r->from ? xstrdup(r->from) : NULL;
+		k->to = r->to ? xstrdup(r->to) : NULL;
+		k->subject = r->subject ? xstrdup(r->subject) : NULL;
+	}
+	return 0;
+}
+
+static int md_search(struct store *s, const struct pattern *p, char ***keys, size_t *n,
+                     char *err, size_t errlen)
+{
+	struct md_search ms;
+	int rc;
+
+	memset(&ms, 0, sizeof(ms));
+	ms.s = s;
+	ms.p = p;
+	rc = md_index(s, search_rows, &ms, err, errlen);
+	/* A file that vanished since the index does not match; any other
+	 * failure to read one ends the search. */
+	for (size_t i = 0; rc == WARY_OK && ms.rc == WARY_OK && i < ms.nlater; i++)
+		if (pattern_match(p, &ms.later[i], search_file, &ms) == 1)
+			search_keep(&ms, ms.later[i].key);
+	if (rc == WARY_OK && ms.rc != WARY_OK)
+		rc = err_set(err, errlen, ms.rc, "%s", ms.err);
+	for (size_t i = 0; i < ms.nlater; i++)
+		store_row_clear(&ms.later[i]);
+	free(ms.later);
+	if (rc != WARY_OK) {
+		store_keys_free(ms.keys, ms.n);
+		return rc;
+	}
+	*keys = ms.keys;
+	*n = ms.n;
+	return WARY_OK;
+}
+
 const struct store_ops store_maildir_ops = {
 	.kind = "maildir",
 	.open = md_open,
@@ -1703,4 +1810,5 @@ const struct store_ops store_maildir_ops = {
 	.append = md_append,
 	.check = md_check,
 	.check_changes = md_check_changes,
+	.search = md_search,
 };

@@ -271,3 +271,13 @@ int store_check_changes(struct store *s, store_row_cb cb, void *ctx, char ***van
 	}
 	return s->ops->check_changes(s, cb, ctx, vanished, nvanished, err, errlen);
 }
+
+int store_search(struct store *s, const struct pattern *p, char ***keys, size_t *n,
+                 char *err, size_t errlen)
+{
+	*keys = NULL;
+	*n = 0;
+	if (s->ops->search == NULL)
+		return err_set(err, errlen, WARY_ERR, "%s folders cannot be searched", s->ops->kind);
+	return s->ops->search(s, p, keys, n, err, errlen);
+}

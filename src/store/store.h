@@ -54,6 +54,7 @@ typedef int (*store_row_cb)(void *ctx, const struct store_row *rows, size_t n,
                             size_t done, size_t total);
 
 struct store;
+struct pattern; /* src/pattern/pattern.h */
 
 struct store_ops {
 	const char *kind; /* "maildir", ... */
@@ -77,6 +78,9 @@ struct store_ops {
 	/* Optional: the details of check (see store_check_changes). */
 	int (*check_changes)(struct store *s, store_row_cb cb, void *ctx, char ***vanished,
 	                     size_t *nvanished, char *err, size_t errlen);
+	/* Optional: the keys matching a pattern (see store_search). */
+	int (*search)(struct store *s, const struct pattern *p, char ***keys, size_t *n,
+	              char *err, size_t errlen);
 };
 
 /* A server account, for store_open_account.  Strings are borrowed for
@@ -189,6 +193,80 @@ int store_append(struct store *s, const char *folder, const char *data, size_t l
                  unsigned flags, char **key_out, char *err, size_t errlen);
 int store_check(struct store *s, bool *changed, char *err, size_t errlen);
 
+/*
+ * The connection of a server store (IMAP).  A dropped connection (read or
+ * write error, BYE, timeout) is noticed by the call that meets it; from
+ * then on every call that needs the server first tries to connect again,
+ * at most once per backoff step (1, 2, 4 ... 60 s between attempts, never
+ * in a loop), logs in again (asking acct->secret again), replays the
+ * queued actions, selects the folder again; the next store_check_changes
+ * resyncs it through the cache.  Between attempts such calls fail at once
+ * with WARY_ENET ("reconnecting in N s").
+ *
+ * Actions (set_flags, expunge, copy, move, append) taken while the
+ * connection is down, or that it drops in the middle of, are queued in
+ * the account's cache file (durable before the call returns), applied to
+ * the local state, and return WARY_OK; they are replayed in order on
+ * reconnect (also after a crash, at the next open), each removed only
+ * once the server confirmed it.  A replay looks before it repeats a copy,
+ * move or append that may have been done (by Message-ID), so nothing is
+ * done twice.  An action the server refuses at replay (a folder deleted
+ * meanwhile) is dropped and counted.  Without a cache file (cache_dir
+ * NULL) the queue lives in memory only.
+ */
+enum store_conn {
+	STORE_CONN_LOCAL,        /* no connection (Maildir) */
+	STORE_CONN_ONLINE,
+	STORE_CONN_RECONNECTING, /* down; an attempt is made in retry_in_ms */
+	STORE_CONN_OFFLINE,      /* down; no attempt without store_reconnect (the
+	                          * login or the certificate was refused) */
+};
+struct store_conn_state {
+	enum store_conn state;
+	long retry_in_ms;        /* RECONNECTING: until the next attempt, 0: due now */
+	unsigned attempts;       /* failed attempts since the connection dropped */
+	size_t queued;           /* actions waiting for the server */
+	unsigned refused;        /* queued actions the server refused at replay */
+	char reason[WARY_ERRLEN];/* why it is down (already safe for a terminal), "" */
+};
+/* Cheap, no network: call it after any store call and show it. */
+void store_connection_state(struct store *s, struct store_conn_state *out);
+/* Try to connect now, whatever the backoff (the user asked; the machine
+ * woke from suspend).  WARY_OK when online (also when it was). */
+int store_reconnect(struct store *s, char *err, size_t errlen);
+
+/*
+ * Wait for news of the selected folder, for the worker between requests.
+ * Returns one of
+ *   STORE_WAIT_CHANGED  the server announced new mail, an expunge or flag
+ *                       changes, or the connection was made again: call
+ *                       store_check_changes now
+ *   STORE_WAIT_WAKE     wake_fd became readable (not drained here): serve
+ *                       the request
+ *   STORE_WAIT_TIMEOUT  timeout_ms passed without news (-1: no limit)
+ * or a negative WARY_E*: WARY_ENET when the connection dropped during the
+ * wait or an attempt to make it again failed; show store_connection_state
+ * and call store_wait again, which sleeps (on wake_fd) until the next
+ * attempt is due, so a loop over store_wait never spins.
+ *
+ * IMAP with IDLE: IDLE until news, wake_fd or timeout, then DONE; renewed
+ * every 25 minutes (servers end an IDLE after 30).  Without IDLE (or
+ * masked): a NOOP every min(timeout_ms, 60 s).  Other kinds: waits on
+ * wake_fd for timeout_ms and returns WAKE or TIMEOUT.
+ *
+ * The worker's loop (ui/worker.c):
+ *   for (;;) {
+ *       if a request is queued: serve it; continue;
+ *       rc = store_wait(s, wake_rd, timeout, err, len);
+ *       post store_connection_state(s) to the UI when it changed;
+ *       if (rc == STORE_WAIT_CHANGED) run WK_CHECK (store_check_changes);
+ *       rc == STORE_WAIT_WAKE: read the wake byte(s); the loop serves it
+ *   }
+ * where wake_rd is a pipe or eventfd that worker_send writes to.
+ */
+enum store_wait_result { STORE_WAIT_CHANGED = 1, STORE_WAIT_WAKE = 2, STORE_WAIT_TIMEOUT = 3 };
+int store_wait(struct store *s, int wake_fd, int timeout_ms, char *err, size_t errlen);
+
 /* The header cache file.  By default a store caches index rows in
  * $XDG_CACHE_HOME/wary/<kind>-<hash of the location>.db; call this
  * before store_index() to use another file, or with NULL to disable the
@@ -206,6 +284,31 @@ char *store_default_cache_path(const char *dir, const char *kind, const char *lo
 int store_check_changes(struct store *s, store_row_cb cb, void *ctx, char ***vanished,
                         size_t *nvanished, char *err, size_t errlen);
 void store_keys_free(char **keys, size_t n);
+
+/*
+ * Search and limit: the keys of the messages in the selected folder that
+ * match p (pattern_parse, src/pattern/pattern.h), in no particular order;
+ * free them with store_keys_free.  Blocks on the network or the disk:
+ * call it on the worker thread.
+ *
+ *  IMAP     one UID SEARCH on the server (pattern_imap's keys; literals
+ *           wait for the go-ahead).  Only UIDs come back: no header is
+ *           fetched, the rows are in the index already.  A UID the index
+ *           does not have yet (mail that arrived since) is new mail for
+ *           store_check_changes to bring.
+ *  Maildir  pattern_match on the index rows (the header cache makes that
+ *           a pass over SQLite); a file is read only for a row that ~c,
+ *           ~C, ~h, ~b or ~B must decide after the row's own fields did
+ *           not.  A file that vanished meanwhile does not match.
+ *
+ * The UI's limit: p = pattern_parse(text...), then store_search on the
+ * worker, then show the rows whose keys came back.  A pattern for which
+ * pattern_needs_message() is false may instead be matched on the rows the
+ * UI holds with pattern_match(p, row, NULL, NULL), without a round trip.
+ * WARY_ERR when the backend cannot search (no such op).
+ */
+int store_search(struct store *s, const struct pattern *p, char ***keys, size_t *n,
+                 char *err, size_t errlen);
 
 /* For backends: the table and private data of a store. */
 struct store *store_new_with(const struct store_ops *ops, void *priv);
