@@ -164,6 +164,7 @@ struct parser {
 	const char *s;
 	size_t len, pos;
 	int depth;
+	int parens; /* ( open around the current position */
 	size_t terms;
 	time_t now;
 	struct tm today;
@@ -610,7 +611,9 @@ static int parse_unary(struct parser *ps, struct node **out)
 		if (rc != WARY_OK)
 			return rc;
 		ps->pos++;
+		ps->parens++;
 		rc = parse_or(ps, &kid);
+		ps->parens--;
 		ps->depth--;
 		if (rc != WARY_OK)
 			return rc;
@@ -656,9 +659,10 @@ static int parse_and(struct parser *ps, struct node **out)
 		if (ps->pos >= ps->len || ps->s[ps->pos] == '|' || ps->s[ps->pos] == ')') {
 			if (n->nkids == 0)
 				rc = perr(ps, ps->pos, WARY_EPARSE,
-				          ps->pos >= ps->len ? "a search term is missing"
-				          : ps->s[ps->pos] == '|' ? "| needs a search term on each side"
-				                                  : "a search term is missing before )");
+				          ps->pos >= ps->len        ? "a search term is missing"
+				          : ps->s[ps->pos] == '|'   ? "| needs a search term on each side"
+				          : ps->parens == 0         ? ") without its ("
+				                                    : "a search term is missing before )");
 			break;
 		}
 		rc = parse_unary(ps, &kid);
@@ -977,7 +981,7 @@ static void imap_string(struct imap_out *o, const char *s)
 
 		if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
 			plain = false;
-		if (c > 0x7e)
+		if (c >= 0x80)
 			o->utf8 = true;
 	}
 	if (plain) {
