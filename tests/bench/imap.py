@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import select
 import signal
 import socket
 import ssl
@@ -35,7 +36,13 @@ LOG_WAIT_S = 10
 
 # --------------------------------------------------------------- floor ----
 
-def floor(host, port, ca, user, password):
+ENVELOPES = "UID FLAGS ENVELOPE RFC822.SIZE"
+# What wary's cold index asks for (src/store/imap.c, fetch_rows): the
+# floor of wary's own request, to tell its cost from the server's.
+WARY_ITEMS = "UID FLAGS ENVELOPE RFC822.SIZE INTERNALDATE BODY.PEEK[HEADER.FIELDS (REFERENCES CONTENT-TYPE)]"
+
+
+def floor(host, port, ca, user, password, items, pause=None):
     """Connect, TLS (verified), LOGIN, SELECT INBOX, then one
     UID FETCH 1:* (UID FLAGS ENVELOPE RFC822.SIZE), every byte read and
     thrown away: what any client must at least wait for to know every row.
@@ -75,40 +82,63 @@ def floor(host, port, ca, user, password):
     until(b"wbf2")
     t_sel = time.perf_counter()
     got_sel = got[0]
-    s.sendall(b"wbf3 UID FETCH 1:* (UID FLAGS ENVELOPE RFC822.SIZE)\r\n")
+    s.sendall(b"wbf3 UID FETCH 1:* (%s)\r\n" % items.encode())
     until(b"wbf3")
     t_fetch = time.perf_counter()
     c1 = time.process_time()
     fetch_bytes = got[0] - got_sel
+    r = {"tls_s": t_tls - t0, "select_s": t_sel - t0, "fetch_s": t_fetch - t_sel,
+         "full_s": t_fetch - t0, "cpu_s": c1 - c0, "fetch_bytes": fetch_bytes}
+    if pause:
+        # The caller reads the server's CPU while the session still lives.
+        pause(r)
     try:
         s.sendall(b"wbf4 LOGOUT\r\n")
         until(b"wbf4")
     except (OSError, BenchError):
         pass
     s.close()
-    return {"tls_s": t_tls - t0, "select_s": t_sel - t0, "fetch_s": t_fetch - t_sel,
-            "full_s": t_fetch - t0, "cpu_s": c1 - c0, "bytes_read": got[0], "fetch_bytes": fetch_bytes}
+    r["bytes_read"] = got[0]
+    return r
 
 
 def quote(s):
     return b'"' + s.encode().replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
 
 
-def floor_run(srv, timeout):
-    """The floor in a process of its own, so its CPU and memory are its own."""
+def floor_run(srv, timeout, items=ENVELOPES):
+    """The floor in a process of its own, so its CPU and memory are its
+    own.  It stops after the FETCH until told to log out, so that the
+    server's CPU for the session can be read."""
     p = subprocess.Popen([sys.executable, os.path.abspath(__file__), "floor", srv["host"], srv["port"],
-                          srv["ca"], srv["user"], srv["pass"]], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE)
+                          srv["ca"], srv["user"], srv["pass"], items], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    srv_cpu = None
     try:
-        out, err = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
+        deadline = time.monotonic() + timeout
+        line = b""
+        while not line.endswith(b"\n"):
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([p.stdout], [], [], left)[0]:
+                raise BenchError("floor: no answer after %d s" % timeout)
+            c = os.read(p.stdout.fileno(), 1)
+            if not c:
+                break
+            line += c
+        if line.startswith(b"{"):
+            srv_cpu = server_cpu(srv)
+            p.stdin.write(b"\n")
+            p.stdin.flush()
+        out, err = p.communicate(timeout=30)
+    except (BenchError, subprocess.TimeoutExpired) as e:
         p.kill()
         p.communicate()
-        raise BenchError("floor: no answer after %d s" % timeout)
+        raise BenchError(str(e) if isinstance(e, BenchError) else "floor: did not log out")
     if p.returncode != 0:
         raise BenchError("floor failed: %s" % (err.decode("utf-8", "replace").strip().splitlines() or ["?"])[-1])
-    r = json.loads(out)
+    r = json.loads((line + out).decode().strip().splitlines()[-1])
     r["first_s"] = None
+    r["srv_cpu_s"] = srv_cpu
     return r
 
 
@@ -135,10 +165,43 @@ def server_env(run):
                 uid, gid, home = int(fs[2]), int(fs[3]), fs[5]
     if uid is None:
         raise BenchError("no user %s in %s" % (env["WARY_TEST_ALICE"], users))
-    return {"host": env["WARY_TEST_HOST"], "port": env["WARY_TEST_IMAPS_PORT"], "ca": env["WARY_TEST_CA"],
+    master = None
+    with open(os.path.join(run, "state")) as f:
+        for ln in f:
+            if ln.startswith("SHORT="):
+                try:
+                    with open(os.path.join(ln.strip()[6:], "dovecot", "master.pid")) as g:
+                        master = int(g.read().strip())
+                except (OSError, ValueError):
+                    pass
+    if master is None:
+        raise BenchError("cannot find the pid of our Dovecot (from %s/state)" % run)
+    return {"master": master, "host": env["WARY_TEST_HOST"], "port": env["WARY_TEST_IMAPS_PORT"], "ca": env["WARY_TEST_CA"],
             "user": env["WARY_TEST_ALICE"], "pass": env["WARY_TEST_ALICE_PASS"],
             "conf": env["WARY_TEST_DOVECOT_CONF"], "home": home, "uid": uid, "gid": gid,
             "log": os.path.join(run, "dovecot.log")}
+
+
+def server_cpu(srv):
+    """CPU so far of the server's side of the sessions that are open: the
+    imap processes and the imap-login processes (TLS) of our Dovecot.
+    Only one client talks to it at a time, and Dovecot gives every session
+    its own processes of each."""
+    total = 0.0
+    master = srv["master"]
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                raw = f.read()
+        except OSError:
+            continue
+        comm = raw[raw.find("(") + 1:raw.rfind(")")]
+        st = raw.rsplit(")", 1)[1].split()
+        if int(st[1]) == master and comm in ("imap", "imap-login"):
+            total += (int(st[11]) + int(st[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def doveadm(srv, *args):
@@ -390,7 +453,8 @@ def setup_clients(a, srv, work, home, env, n):
         modes.append(("wary", "cache fill", "tui", w + ["-o", "header_cache=" + hc], env, seen, hc, "q"))
         modes.append(("wary", "cache warm", "tui", w + ["-o", "header_cache=" + hc], env, seen, None, "q"))
     if "floor" in tools:
-        modes.append(("floor", "envelopes", "floor", None, None, None, None, None))
+        modes.append(("floor", "envelopes", "floor", ENVELOPES, None, None, None, None))
+        modes.append(("floor", "wary items", "floor", WARY_ITEMS, None, None, None, None))
     return modes
 
 
@@ -438,7 +502,7 @@ def run(a):
             def one(tool, mode, kind, argv, tenv, seen, qkeys):
                 dlog.mark()
                 if kind == "floor":
-                    r = floor_run(srv, a.timeout)
+                    r = floor_run(srv, a.timeout, argv)
                 else:
                     tr = None
                     if tool == "wary":
@@ -448,7 +512,15 @@ def run(a):
                         except OSError:
                             pass
                         tenv = dict(tenv, WARY_TRACE=tr)
-                    r = bench.tui_run(tm, work, argv, tenv, seen[0], seen[1], a.timeout, quit_keys=qkeys)
+                    at_full = []
+
+                    def full(screen, seen_full=seen[1]):
+                        ok = seen_full(screen)
+                        if ok and not at_full:
+                            at_full.append(server_cpu(srv))
+                        return ok
+                    r = bench.tui_run(tm, work, argv, tenv, seen[0], full, a.timeout, quit_keys=qkeys)
+                    r["srv_cpu_s"] = at_full[0] if at_full else None
                     if tr:
                         r["trace_first_s"], r["trace_full_s"] = read_trace(tr)
                 s = dlog.sessions()
@@ -457,9 +529,10 @@ def run(a):
                     notes.append("%s %s: Dovecot logged %d logins and %d logouts; bytes not counted"
                                  % (tool, mode, s["sessions"], s["ended"]))
                 r["kb_per_msg"] = s["out_bytes"] / n / 1024 if s["out_bytes"] is not None else None
-                log("%d msgs: %-7s %-10s first %6s s  full %6s s  RSS %6s MB  CPU %6s s  %s KB/msg%s" % (
+                log("%d msgs: %-7s %-10s first %6s s  full %6s s  RSS %6s MB  CPU %6s s  server %5s s  %s KB/msg%s" % (
                     n, tool, mode, fmt(r["first_s"], 3), fmt(r["full_s"], 3),
                     fmt(r["rss_kb"] / 1024 if r.get("rss_kb") else None, 1), fmt(r.get("cpu_s"), 2),
+                    fmt(r.get("srv_cpu_s"), 2),
                     fmt(r["kb_per_msg"], 2),
                     ("  (trace: first %s full %s)" % (fmt(r.get("trace_first_s"), 3), fmt(r.get("trace_full_s"), 3)))
                     if tool == "wary" else ""))
@@ -505,6 +578,7 @@ def run(a):
                        "full_min": min(fulls, default=None), "full_max": max(fulls, default=None),
                        "rss_mb": median([r["rss_kb"] / 1024 if r.get("rss_kb") else None for r in rs]),
                        "cpu_s": median([r.get("cpu_s") for r in rs]),
+                       "srv_cpu_s": median([r.get("srv_cpu_s") for r in rs]),
                        "kb_per_msg": median([r.get("kb_per_msg") for r in rs]),
                        "hdr_count": median([r.get("hdr_count") for r in rs]),
                        "sessions": median([r.get("sessions") for r in rs]),
@@ -519,7 +593,7 @@ def run(a):
             if wary_missing:
                 results.append({"size": n, "tool": "wary", "mode": "-", "runs": 0, "first_s": None, "full_s": None,
                                 "full_min": None, "full_max": None, "rss_mb": None, "cpu_s": None,
-                                "kb_per_msg": None, "hdr_count": None, "sessions": None, "all": [],
+                                "srv_cpu_s": None, "kb_per_msg": None, "hdr_count": None, "sessions": None, "all": [],
                                 "error": wary_missing})
     finally:
         if tm is not None:
@@ -548,14 +622,15 @@ def report(a, sizes, results, notes, load):
              "before timing" % (m["cpu"], m["cores"]))
     L.append(bench.load_line(load))
     L.append("")
-    L.append("%-7s %-8s %-11s %8s %8s %15s %7s %7s %8s %6s %4s" % (
-        "msgs", "tool", "mode", "first s", "full s", "full min-max", "CPU s", "RSS MB", "KB/msg", "hdrs", "runs"))
+    L.append("%-7s %-8s %-11s %8s %8s %15s %7s %7s %7s %8s %6s %4s" % (
+        "msgs", "tool", "mode", "first s", "full s", "full min-max", "CPU s", "srv CPU", "RSS MB", "KB/msg",
+        "hdrs", "runs"))
     order = {t: i for i, t in enumerate(TOOL_ORDER)}
     for r in sorted(results, key=lambda r: (r["size"], order.get(r["tool"], 9))):
         rng = "-" if r["full_min"] is None else "%.3f-%.3f" % (r["full_min"], r["full_max"])
-        L.append("%-7d %-8s %-11s %8s %8s %15s %7s %7s %8s %6s %4d%s" % (
+        L.append("%-7d %-8s %-11s %8s %8s %15s %7s %7s %7s %8s %6s %4d%s" % (
             r["size"], r["tool"], r["mode"], fmt(r["first_s"], 3), fmt(r["full_s"], 3), rng,
-            fmt(r["cpu_s"], 2), fmt(r["rss_mb"], 1), fmt(r["kb_per_msg"], 2),
+            fmt(r["cpu_s"], 2), fmt(r.get("srv_cpu_s"), 2), fmt(r["rss_mb"], 1), fmt(r["kb_per_msg"], 2),
             "-" if r.get("hdr_count") is None else "%d" % r["hdr_count"], r["runs"],
             ("   ERROR: " + r["error"].splitlines()[0]) if r["error"] else ""))
     tr = [r for r in results if r["tool"] == "wary" and r.get("trace_full_s") is not None]
@@ -572,7 +647,8 @@ def report(a, sizes, results, notes, load):
     pairs = [(("wary", "no cache"), (p, "no cache"), "") for p in ("neomutt", "mutt", "aerc")]
     pairs += [(("wary", "cache warm"), (p, "cache warm"), "") for p in ("neomutt", "mutt", "aerc")]
     pairs += [(("wary", "no cache"), ("floor", "envelopes"), "full <= 1.3"),
-              (("wary", "cache warm"), ("floor", "envelopes"), "")]
+              (("wary", "cache warm"), ("floor", "envelopes"), ""),
+              (("wary", "no cache"), ("floor", "wary items"), "")]
     for n in sizes:
         for (wt, wm), (pt, pm), goal in pairs:
             w, p = by.get((n, wt, wm)), by.get((n, pt, pm))
@@ -582,13 +658,14 @@ def report(a, sizes, results, notes, load):
                 goal = "RSS < 1"
             rr = {"size": n, "wary": wm, "peer": "%s %s" % (pt, pm),
                   "first": ratio(w["first_s"], p["first_s"]), "full": ratio(w["full_s"], p["full_s"]),
-                  "cpu": ratio(w["cpu_s"], p["cpu_s"]),
+                  "cpu": ratio(w["cpu_s"], p["cpu_s"]), "srv_cpu": ratio(w.get("srv_cpu_s"), p.get("srv_cpu_s")),
                   # The floor is a python3 process: its memory says nothing.
                   "rss": ratio(w["rss_mb"], p["rss_mb"]) if pt != "floor" else None,
                   "bytes": ratio(w["kb_per_msg"], p["kb_per_msg"])}
             ratios.append(rr)
-            L.append("%-7d wary %-10s / %-19s first %5s  full %5s  CPU %5s  RSS %5s  bytes %5s%s" % (
-                n, wm, rr["peer"], fmt(rr["first"]), fmt(rr["full"]), fmt(rr["cpu"]), fmt(rr["rss"]),
+            L.append("%-7d wary %-10s / %-20s first %5s  full %5s  CPU %5s  srv CPU %5s  RSS %5s  bytes %5s%s" % (
+                n, wm, rr["peer"], fmt(rr["first"]), fmt(rr["full"]), fmt(rr["cpu"]), fmt(rr["srv_cpu"]),
+                fmt(rr["rss"]),
                 fmt(rr["bytes"]), ("   [%s]" % goal) if goal else ""))
     for n in sizes:
         c, w = by.get((n, "wary", "no cache")), by.get((n, "wary", "cache warm"))
@@ -606,13 +683,15 @@ def report(a, sizes, results, notes, load):
              "of the visible rows only, so its index is never the whole folder." % (bench.ROWS - 2))
     L.append("times: from the exec of the client to the first screen capture (polled about every 5 ms) "
              "showing it; wary's WARY_TRACE figures start later (at its UI start) but are exact to the ms.")
-    L.append("floor: connect, TLS, LOGIN, SELECT, then UID FETCH 1:* (UID FLAGS ENVELOPE RFC822.SIZE) "
-             "read and discarded by python3's ssl; 'full' is connect to the tagged OK, CPU its process time.")
+    L.append("floor: connect, TLS, LOGIN, SELECT, then UID FETCH 1:* (%s) read and discarded by python3's "
+             "ssl; 'full' is connect to the tagged OK, CPU its process time.  'wary items' fetches what wary's "
+             "cold index asks for: (%s)." % (ENVELOPES, WARY_ITEMS))
     fl = [r for r in results if r["tool"] == "floor" and r.get("fetch_s") is not None]
     for r in fl:
-        L.append("floor %d msgs: SELECT done at %.3f s, the FETCH itself %.3f s" % (r["size"], r["select_s"],
-                                                                                  r["fetch_s"]))
+        L.append("floor %-10s %d msgs: SELECT done at %.3f s, the FETCH itself %.3f s" % (
+            r["mode"], r["size"], r["select_s"], r["fetch_s"]))
     L.append("CPU: user+system of the client (all threads) at its full index (floor: its process time).  "
+             "srv CPU: the same for the server's side of the session (Dovecot's imap and imap-login processes).  "
              "RSS: VmHWM at the full index.  KB/msg: what Dovecot sent (its out=, the IMAP bytes before "
              "TLS) over every session of the run, divided by the folder's messages; hdrs: Dovecot's "
              "hdr_count (header fetches).")
@@ -626,12 +705,13 @@ def report(a, sizes, results, notes, load):
            "results": results, "ratios": ratios, "notes": sorted(set(notes))}
     doc["versions"]["wary"] = bench.git_rev(a.top)
     doc["versions"]["wary_binary"] = bench.WARY_ID
-    rows = [(r["size"], r["tool"], r["mode"], r["runs"], r["first_s"], r["full_s"], r["cpu_s"], r["rss_mb"],
+    rows = [(r["size"], r["tool"], r["mode"], r["runs"], r["first_s"], r["full_s"], r["cpu_s"], r.get("srv_cpu_s"),
+             r["rss_mb"],
              r["kb_per_msg"], r.get("hdr_count"), r.get("trace_first_s"), r.get("trace_full_s"),
              ",".join(fmt(x.get("first_s"), 4) for x in r["all"]),
              ",".join(fmt(x.get("full_s"), 4) for x in r["all"]), r["error"] or "") for r in results]
     paths = bench.write_outputs(a.out, "imap-open", rows,
-                                ["msgs", "tool", "mode", "runs", "first_s", "full_s", "cpu_s", "rss_mb",
+                                ["msgs", "tool", "mode", "runs", "first_s", "full_s", "cpu_s", "srv_cpu_s", "rss_mb",
                                  "kb_per_msg", "hdr_count", "trace_first_s", "trace_full_s", "first_all",
                                  "full_all", "error"], doc, text)
     log("written: " + ", ".join(os.path.relpath(p, a.top) for p in paths))
@@ -640,15 +720,19 @@ def report(a, sizes, results, notes, load):
 # ---------------------------------------------------------------- main ----
 
 def main():
-    if sys.argv[1:2] == ["floor"] and len(sys.argv) == 7:
-        host, port, ca, user, pw = sys.argv[2:]
+    if sys.argv[1:2] == ["floor"] and len(sys.argv) == 8:
+        host, port, ca, user, pw, items = sys.argv[2:]
+        import resource
+
+        def pause(r):
+            r["rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            print(json.dumps(r), flush=True)
+            sys.stdin.readline()
         try:
-            r = floor(host, int(port), ca, user, pw)
+            r = floor(host, int(port), ca, user, pw, items, pause)
         except (OSError, ssl.SSLError, BenchError) as e:
             print("floor: %s" % e, file=sys.stderr)
             return 1
-        import resource
-        r["rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         print(json.dumps(r))
         return 0
     ap = argparse.ArgumentParser()
