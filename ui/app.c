@@ -17,6 +17,7 @@
 #include "base/base.h"
 #include "config/config.h"
 #include "mail/mail.h"
+#include "pattern/pattern.h"
 #include "render/render.h"
 #include "store/store.h"
 #include "ui/app.h"
@@ -32,7 +33,8 @@
 
 enum view { V_INDEX, V_PAGER, V_RAW, V_HELP, V_BROWSER };
 
-enum prompt_kind { P_NONE, P_SEARCH, P_SEARCH_REVERSE, P_PURGE, P_QUIT, P_SECRET, P_TRUST };
+enum prompt_kind { P_NONE, P_SEARCH, P_SEARCH_REVERSE, P_PURGE, P_QUIT, P_SECRET, P_TRUST,
+                   P_LIMIT };
 
 struct app {
 	struct config *cfg;
@@ -85,6 +87,7 @@ struct app {
 	struct buf input;
 	char search[256];
 	int search_dir;
+	char limit[256];       /* the pattern of the limit in force, "" for none */
 
 	bool quit;
 	int sig_rd, sig_wr;
@@ -431,6 +434,12 @@ static void draw_index(struct app *a)
 		         a->folder ? a->folder : "", c.total, c.unread, c.flagged, c.deleted,
 		         index_sort_name(index_sort(a->ix)));
 	}
+	if (a->limit[0]) {
+		size_t len = strlen(status);
+
+		snprintf(status + len, sizeof(status) - len, " -- limit: %s (%zu shown)", a->limit,
+		         index_count(a->ix));
+	}
 	if (a->fetching) {
 		size_t len = strlen(status);
 
@@ -763,6 +772,7 @@ static void start_folder(struct app *a, const char *folder)
 	a->msg_loaded = false;
 	free(a->folder);
 	a->folder = xstrdup(folder);
+	a->limit[0] = '\0';
 	a->loading = true;
 	a->keyed_while_loading = false;
 	a->traced_first = a->traced_full = false;
@@ -887,6 +897,17 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 	if (r->gen != a->gen && r->kind != WK_FOLDERS && r->kind != WK_OPEN)
 		return; /* an answer about a folder no longer shown */
 	switch (r->kind) {
+	case WK_SEARCH:
+		if (r->status != WARY_OK) {
+			say(a, true, "Limit: %s", r->err);
+			break;
+		}
+		str_copy(a->limit, r->arg ? r->arg : "", sizeof(a->limit));
+		index_set_limit(a->ix, r->keys, r->nkeys);
+		maybe_rebuild(a, true);
+		index_set_cursor(a->ix, index_count(a->ix) ? index_count(a->ix) - 1 : 0);
+		say(a, r->nkeys == 0, r->nkeys ? "%zu messages match." : "No message matches.", r->nkeys);
+		break;
 	case WK_PROGRESS:
 		a->fetch_done = r->done;
 		a->fetch_total = r->total;
@@ -1379,6 +1400,9 @@ static void run_func(struct app *a, enum km_func f)
 		}
 		a->next_check_ms = next_check(a);
 		break;
+	case KF_LIMIT:
+		start_prompt(a, P_LIMIT, "Limit to messages matching: ");
+		break;
 	case KF_SIDEBAR_TOGGLE:
 		a->sidebar = !a->sidebar;
 		if (a->sidebar)
@@ -1440,6 +1464,30 @@ static void prompt_key(struct app *a, int key)
 		explicit_bzero(a->input.data, a->input.len);
 		buf_reset(&a->input);
 		say(a, false, "Logging in...");
+		return;
+	}
+	if ((key == '\n' || key == '\r' || key == KEY_ENTER) && k == P_LIMIT) {
+		struct pattern *p = NULL;
+		char err[WARY_ERRLEN];
+
+		a->prompt = P_NONE;
+		/* ~A (or nothing) is everything: no round trip for that. */
+		if (a->input.len == 0 || strcmp(a->input.data, "~A") == 0 ||
+		    strcmp(a->input.data, "all") == 0) {
+			a->limit[0] = '\0';
+			index_set_limit(a->ix, NULL, 0);
+			maybe_rebuild(a, true);
+			say(a, false, "All messages shown.");
+			return;
+		}
+		/* Parse here first, so a typo is shown at once with its column. */
+		if (pattern_parse(a->input.data, a->input.len, 0, &p, err, sizeof(err)) != WARY_OK) {
+			say(a, true, "%s", err);
+			return;
+		}
+		pattern_free(&p);
+		worker_send(a->wk, WK_SEARCH, a->gen, a->input.data, 0, 0);
+		say(a, false, "Searching...");
 		return;
 	}
 	if (key == '\n' || key == '\r' || key == KEY_ENTER) {

@@ -15,6 +15,7 @@ struct irow {
 	char *from;     /* decoded, safe; NULL until drawn */
 	char *subject;
 	char *base;     /* subject without Re:/Fwd:, for thread subject hiding */
+	bool shown;     /* inside the limit (when there is one) */
 };
 
 struct index {
@@ -29,6 +30,7 @@ struct index {
 	size_t cursor;
 	enum index_sort sort;
 	bool dirty;
+	bool limited;
 };
 
 struct index *index_new(void)
@@ -59,7 +61,7 @@ void index_clear(struct index *ix)
 	free(ix->slots);
 	enum index_sort sort = ix->sort;
 	memset(ix, 0, sizeof(*ix));
-	ix->sort = sort;
+	ix->sort = sort; /* a new folder starts without a limit */
 }
 
 void index_free(struct index **pix)
@@ -127,8 +129,11 @@ void index_take_rows(struct index *ix, struct store_row *rows, size_t n)
 		if (rows[i].key == NULL)
 			continue;
 		if (at != SIZE_MAX) {
+			bool shown = ix->rows[at].shown; /* a flag change keeps its place in a limit */
+
 			irow_clear(&ix->rows[at]);
 			ix->rows[at].r = rows[i];
+			ix->rows[at].shown = shown;
 		} else {
 			if (ix->n == ix->cap) {
 				ix->cap = ix->cap ? ix->cap * 2 : 1024;
@@ -293,6 +298,19 @@ void index_rebuild(struct index *ix)
 			}
 		}
 	}
+	if (ix->limited) {
+		/* Drop what the limit hides; the tree is drawn for what stays. */
+		size_t j = 0;
+
+		for (size_t p = 0; p < n; p++) {
+			if (!ix->rows[ix->order[p]].shown)
+				continue;
+			ix->order[j] = ix->order[p];
+			ix->depth[j] = ix->depth[p];
+			j++;
+		}
+		ix->norder = n = j;
+	}
 	compute_tree(ix);
 	ix->dirty = false;
 
@@ -430,6 +448,25 @@ void index_row_tree(const struct index *ix, size_t pos, struct buf *out)
 	for (int l = 1; l < d; l++)
 		buf_adds(out, bits & ((uint32_t)1 << l) ? "\u2502 " : "  ");
 	buf_adds(out, bits & 1 ? "\u251c\u2500>" : "\u2514\u2500>");
+}
+
+void index_set_limit(struct index *ix, char *const *keys, size_t n)
+{
+	ix->limited = keys != NULL;
+	for (size_t i = 0; i < ix->n; i++)
+		ix->rows[i].shown = !ix->limited;
+	for (size_t i = 0; keys && i < n; i++) {
+		size_t at = row_of(ix, keys[i]);
+
+		if (at != SIZE_MAX)
+			ix->rows[at].shown = true;
+	}
+	ix->dirty = true;
+}
+
+bool index_limited(const struct index *ix)
+{
+	return ix->limited;
 }
 
 size_t index_find(const struct index *ix, const char *key)

@@ -41,6 +41,12 @@ const char *index_row_subject(struct index *ix, size_t pos);
 /* Thread depth and the tree prefix ("├─>", "│ └─>", ...) for the row. */
 int index_row_depth(const struct index *ix, size_t pos);
 void index_row_tree(const struct index *ix, size_t pos, struct buf *out);
+/* Show only the rows with these keys (a limit), or all again with keys
+ * NULL.  Takes effect at the next rebuild; rows that arrive later are
+ * hidden until the limit is cleared. */
+void index_set_limit(struct index *ix, char *const *keys, size_t n);
+bool index_limited(const struct index *ix);
+
 /* Position of a key, or SIZE_MAX. */
 size_t index_find(const struct index *ix, const char *key);
 void index_set_flags(struct index *ix, const char *key, unsigned flags);

@@ -63,6 +63,7 @@ static const struct km_func_def funcs[] = {
 	{ KF_CHECK_NEW, "check-new", MSG | M(KM_BROWSER), "Look for new mail now (a POP3 account downloads it)" },
 	{ KF_SIDEBAR_TOGGLE, "sidebar-toggle-visible", MSG | M(KM_BROWSER),
 	  "Show or hide the folder list" },
+	{ KF_LIMIT, "limit", M(KM_INDEX), "Show only messages matching a pattern (~A: all)" },
 	{ KF_DISPLAY_TOGGLE_WEED, "display-toggle-weed", M(KM_PAGER),
 	  "Show all headers or the short list" },
 	{ KF_TOGGLE_HTML, "toggle-prefer-html", M(KM_PAGER),

@@ -84,6 +84,7 @@ enum km_func {
 	KF_VIEW_RAW_MESSAGE,  /* view-raw-message */
 	KF_CHECK_NEW,         /* check-new: look for new mail now */
 	KF_SIDEBAR_TOGGLE,    /* sidebar-toggle-visible */
+	KF_LIMIT,             /* limit: show only messages matching a pattern */
 	/* pager */
 	KF_DISPLAY_TOGGLE_WEED, /* display-toggle-weed */
 	KF_TOGGLE_HTML,       /* toggle-prefer-html (wary) */

@@ -11,6 +11,7 @@
 
 #include "base/base.h"
 #include "net/net.h"
+#include "pattern/pattern.h"
 #include "ui/worker.h"
 #include <libetpan/libetpan.h>
 
@@ -56,6 +57,7 @@ void wk_reply_free(struct wk_reply **pr)
 	buf_release(&r->data);
 	store_folders_free(&r->folders, r->nfolders);
 	store_keys_free(r->vanished, r->nvanished);
+	store_keys_free(r->keys, r->nkeys);
 	free(r->arg);
 	free(r);
 	*pr = NULL;
@@ -420,6 +422,16 @@ static void serve(struct worker *w, const struct wk_req *q)
 		pop3_summary(&rep, &r->data);
 		r->done = rep.fetched;
 		store_pop3_report_clear(&rep);
+		break;
+	}
+	case WK_SEARCH: {
+		struct pattern *p = NULL;
+
+		r->status = pattern_parse(q->arg ? q->arg : "", q->arg ? strlen(q->arg) : 0, 0, &p,
+		                          r->err, sizeof(r->err));
+		if (r->status == WARY_OK)
+			r->status = store_search(w->store, p, &r->keys, &r->nkeys, r->err, sizeof(r->err));
+		pattern_free(&p);
 		break;
 	}
 	case WK_ROWS:

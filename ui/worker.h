@@ -29,6 +29,7 @@ enum wk_kind {
 	WK_POP3_FETCH, /* download the POP3 account's new mail; WK_PROGRESS replies,
 	                * then this one with the summary in data */
 	WK_PROGRESS, /* reply only: done/total (messages) of a long job */
+	WK_SEARCH,   /* arg: a mutt pattern; reply: the matching keys */
 };
 
 struct wk_reply {
@@ -45,6 +46,8 @@ struct wk_reply {
 	size_t nfolders;
 	char **vanished;            /* WK_CHECK */
 	size_t nvanished;
+	char **keys;                /* WK_SEARCH */
+	size_t nkeys;
 	unsigned set, clear;        /* WK_FLAGS, echoed */
 	struct wk_reply *next;
 };

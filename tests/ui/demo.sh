@@ -82,6 +82,20 @@ wide=$(printf '%s\n' "$screen" | awk '{ if (length($0) > 80) n++ } END { print n
 tm resize-window -t t -x 120 -y 40
 check "back to 40 rows" tm_wait "\[$total msgs, "
 
+# Limit with a mutt pattern: only the matching rows stay.
+pump=$(grep -il "^Subject:.*pump" "$md"/cur/* "$md"/new/* | wc -l)
+tm_keys l "~s pump" Enter
+check "l ~s pump limits the index to the $pump pump messages" tm_wait "limit: ~s pump \($pump shown\)"
+rows=$(tm_screen | grep -cE "^ +[0-9]+ . [0-9]{4}-")
+[ "$rows" = "$pump" ] && ok "exactly $pump rows are drawn" || not_ok "exactly $pump rows are drawn (saw $rows)"
+tm_keys l "~s pump !~R" Enter
+check "a pattern with ! narrows it further" tm_wait "limit: ~s pump !~R \([0-9]+ shown\)"
+tm_keys l "~z" Enter
+check "a bad pattern is an error that names its column" tm_wait "column [0-9]+"
+tm_keys l "~A" Enter
+check "~A shows everything again" tm_wait "All messages shown"
+check "and the status has no limit" tm_gone "limit: "
+
 # Flag a message: the flag lands in the Maildir file name.
 tm_keys / "Lunch on Friday" Enter F
 lunch=$(grep -l "^Subject: Lunch on Friday" "$md"/cur/* "$md"/new/* 2>/dev/null | head -1)
