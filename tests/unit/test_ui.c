@@ -102,6 +102,23 @@ static void test_index(void)
 	T_INT(index_find(ix, "a"), SIZE_MAX, "the removed key is gone");
 	T_OK(index_find(ix, "d") != SIZE_MAX, "its replies stay");
 
+	{
+		char *keep[] = { "d", "e", "nosuch" };
+		struct store_row again = mkrow("d", 400, "<d@x>", "<b@x>", "Re: Pump broken", "D <d@x.test>");
+
+		index_set_limit(ix, keep, 3);
+		index_rebuild(ix);
+		T_INT(index_count(ix), 2, "a limit shows only its keys (an unknown key is ignored)");
+		T_OK(index_limited(ix), "and says it is limited");
+		again.flags = STORE_SEEN | STORE_FLAGGED;
+		index_take_rows(ix, &again, 1);
+		index_rebuild(ix);
+		T_INT(index_count(ix), 2, "a flag change keeps a row inside the limit");
+		index_set_limit(ix, NULL, 0);
+		index_rebuild(ix);
+		T_INT(index_count(ix), 5, "clearing the limit shows every row again");
+	}
+
 	index_set_sort(ix, INDEX_DATE_REVERSE);
 	index_rebuild(ix);
 	T_STR(index_row(ix, 0)->key, "d", "date-reverse: newest first");
