@@ -45,8 +45,11 @@ struct pattern {
 /* ---- strings ---- */
 
 /* Unicode simple lower-casing; bytes that are not UTF-8 are kept, so a
- * needle and a haystack fold the same way whatever they hold. */
-static void fold_into(struct buf *out, const char *s, size_t len)
+ * needle and a haystack fold the same way whatever they hold.  With
+ * `squeeze`, a run of white space becomes one space, as IMAP servers
+ * store header values (Dovecot finds "x y" in "x  y" and in "x<TAB>y",
+ * but not "x  y"). */
+static void fold_into(struct buf *out, const char *s, size_t len, bool squeeze)
 {
 	size_t i = 0;
 
@@ -56,6 +59,12 @@ static void fold_into(struct buf *out, const char *s, size_t len)
 		uint32_t cp;
 		size_t k;
 
+		if (squeeze && (c == ' ' || c == '\t' || c == '\r' || c == '\n')) {
+			while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+				i++;
+			buf_addch(out, ' ');
+			continue;
+		}
 		if (c < 0x80) {
 			buf_addch(out, (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c);
 			i++;
@@ -77,12 +86,12 @@ static char *fold_str(const char *s)
 	struct buf b = BUF_INIT;
 
 	buf_init(&b);
-	fold_into(&b, s, strlen(s));
+	fold_into(&b, s, strlen(s), false);
 	return buf_detach(&b, NULL);
 }
 
 /* Does the folded needle occur in hay[0..len) (folded here)? */
-static bool contains(const char *hay, size_t len, const char *fold)
+static bool contains(const char *hay, size_t len, const char *fold, bool squeeze)
 {
 	struct buf b = BUF_INIT;
 	bool hit;
@@ -90,7 +99,7 @@ static bool contains(const char *hay, size_t len, const char *fold)
 	if (hay == NULL)
 		return false;
 	buf_init(&b);
-	fold_into(&b, hay, len);
+	fold_into(&b, hay, len, squeeze);
 	hit = memmem(b.data, b.len, fold, strlen(fold)) != NULL;
 	buf_release(&b);
 	return hit;
@@ -105,7 +114,7 @@ static bool value_contains(const char *raw, const char *fold)
 	if (raw == NULL)
 		return false;
 	dec = mail_rfc2047_decode(raw, strlen(raw));
-	hit = contains(dec, strlen(dec), fold);
+	hit = contains(dec, strlen(dec), fold, true);
 	free(dec);
 	return hit;
 }
@@ -238,8 +247,22 @@ static bool at_end_of_word(const struct parser *ps)
 	return is_space(c) || c == ')' || c == '|';
 }
 
-/* One string argument into out; false (err set) when there is none or a
- * quote is not closed. */
+/* Add one byte of a string.  No unfolded header field holds a line
+ * break and servers take one in a search string as they please (Dovecot
+ * finds every message), so a string with one is refused. */
+static int string_byte(struct parser *ps, struct buf *out)
+{
+	char c = ps->s[ps->pos];
+
+	if (c == '\r' || c == '\n')
+		return perr(ps, ps->pos, WARY_EPARSE, "a line break inside a string");
+	buf_addch(out, c);
+	ps->pos++;
+	return WARY_OK;
+}
+
+/* One string argument into out; WARY_ENOENT when there is none, an
+ * error (err set) when a quote is not closed. */
 static int read_string(struct parser *ps, struct buf *out, size_t *start)
 {
 	char q;
@@ -254,7 +277,8 @@ static int read_string(struct parser *ps, struct buf *out, size_t *start)
 		while (ps->pos < ps->len && ps->s[ps->pos] != q) {
 			if (q == '"' && ps->s[ps->pos] == '\\' && ps->pos + 1 < ps->len)
 				ps->pos++;
-			buf_addch(out, ps->s[ps->pos++]);
+			if (string_byte(ps, out) != WARY_OK)
+				return WARY_EPARSE;
 		}
 		if (ps->pos >= ps->len)
 			return perr(ps, *start, WARY_EPARSE,
@@ -265,7 +289,8 @@ static int read_string(struct parser *ps, struct buf *out, size_t *start)
 	while (!at_end_of_word(ps)) {
 		if (ps->s[ps->pos] == '\\' && ps->pos + 1 < ps->len)
 			ps->pos++;
-		buf_addch(out, ps->s[ps->pos++]);
+		if (string_byte(ps, out) != WARY_OK)
+			return WARY_EPARSE;
 	}
 	return WARY_OK;
 }
@@ -849,7 +874,7 @@ static bool parts_contain(const struct mail_part *p, const char *fold)
 			rc = mail_part_text(p, &t, err, sizeof(err));
 		else
 			rc = mail_part_decode(p, &t, err, sizeof(err));
-		hit = rc == WARY_OK && t.data != NULL && contains(t.data, t.len, fold);
+		hit = rc == WARY_OK && contains(t.data, t.len, fold, false);
 		buf_release(&t);
 	}
 	return hit;
