@@ -129,6 +129,19 @@ int fs_fsync_dir(const char *dir, char *err, size_t errlen);
 int fs_mkdir_p(const char *path, mode_t mode, char *err, size_t errlen);
 /* Create a private (0700) temporary directory; path is returned in out. */
 int fs_private_tmpdir(struct buf *out, char *err, size_t errlen);
+/* A name from a message made fit to create a file with (design 4.8):
+ * no '/', '\\', NUL or controls, no bidi or invisible code points (they
+ * would hide the real extension), no leading dots (no hidden file, no
+ * ".."), invalid UTF-8 replaced, at most 200 bytes keeping the
+ * extension; "attachment" when nothing is left.  Caller frees. */
+char *fs_safe_filename(const char *name);
+/* Create NAME (already safe) inside DIR and write data: never through a
+ * symlink, never over an existing file (" (2)", " (3)"... before the
+ * extension instead), mode 0600, fsynced.  *path_out gets the file's path
+ * (caller frees). */
+int fs_create_in_dir(const char *dir, const char *name, const void *data, size_t len,
+                     char **path_out, char *err, size_t errlen);
+
 /* $XDG_{CONFIG,DATA,CACHE}_HOME/wary (with the usual fallbacks). */
 enum fs_xdg { FS_XDG_CONFIG, FS_XDG_DATA, FS_XDG_CACHE };
 char *fs_xdg_dir(enum fs_xdg which);

@@ -176,3 +176,96 @@ char *fs_xdg_dir(enum fs_xdg which)
 		home = "/tmp";
 	return xasprintf("%s/%s/wary", home, fallbacks[which]);
 }
+
+char *fs_safe_filename(const char *name)
+{
+	struct buf b = BUF_INIT;
+	const unsigned char *p = (const unsigned char *)(name ? name : "");
+	size_t len = strlen((const char *)p);
+	const char *dot;
+
+	buf_init(&b);
+	while (len > 0) {
+		uint32_t cp;
+		size_t n = utf8_decode(p, len, &cp);
+
+		if (n == 0) {
+			cp = 0xFFFD;
+			n = 1;
+		}
+		p += n;
+		len -= n;
+		if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) || safe_is_invisible(cp))
+			continue;
+		if (cp == '/' || cp == '\\')
+			cp = '_';
+		if (cp == '.' && b.len == 0)
+			continue; /* no hidden file, no ".." */
+		utf8_encode(&b, cp);
+	}
+	str_trim(b.data);
+	b.len = strlen(b.data);
+	if (b.len == 0)
+		buf_adds(&b, "attachment");
+	if (b.len > 200) {
+		/* Keep the extension: it is what decides how the file opens. */
+		char ext[24] = "";
+
+		dot = strrchr(b.data, '.');
+		if (dot && strlen(dot) < sizeof(ext))
+			str_copy(ext, dot, sizeof(ext));
+		size_t keep = 200 - strlen(ext);
+
+		while (keep > 0 && ((unsigned char)b.data[keep] & 0xc0) == 0x80)
+			keep--; /* not inside a UTF-8 sequence */
+		buf_truncate(&b, keep);
+		buf_adds(&b, ext);
+	}
+	return buf_detach(&b, NULL);
+}
+
+int fs_create_in_dir(const char *dir, const char *name, const void *data, size_t len,
+                     char **path_out, char *err, size_t errlen)
+{
+	int dfd = -1, fd = -1, rc = WARY_OK;
+	struct buf try = BUF_INIT;
+	const char *dot = strrchr(name, '.');
+	size_t stem = dot && dot != name ? (size_t)(dot - name) : strlen(name);
+
+	*path_out = NULL;
+	if (name[0] == '\0' || strchr(name, '/') != NULL || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0)
+		return err_set(err, errlen, WARY_ERR, "not a plain file name");
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		rc = err_set(err, errlen, WARY_EIO, "%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	for (int i = 1; i < 1000; i++) {
+		buf_reset(&try);
+		if (i == 1)
+			buf_adds(&try, name);
+		else
+			buf_addf(&try, "%.*s (%d)%s", (int)stem, name, i, name + stem);
+		fd = openat(dfd, try.data, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		rc = err_set(err, errlen, WARY_EIO, "%s/%s: %s", dir, try.data, strerror(errno));
+		goto out;
+	}
+	if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+		rc = err_set(err, errlen, WARY_EIO, "%s/%s: %s", dir, try.data, strerror(errno));
+		unlinkat(dfd, try.data, 0); /* no half-written file left behind */
+		goto out;
+	}
+	*path_out = xasprintf("%s/%s", dir, try.data);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	buf_release(&try);
+	return rc;
+}

@@ -17,14 +17,15 @@ struct inspect {
 	magic_t magic;
 };
 
+/* The public flag bits (inspect.h), under the short names used here. */
 enum att_flag {
-	ATT_TYPE_MISMATCH = 1 << 0,
-	ATT_EXECUTABLE = 1 << 1,
-	ATT_DOUBLE_EXT = 1 << 2,
-	ATT_BIDI = 1 << 3,
-	ATT_INVISIBLE = 1 << 4,
-	ATT_PATH = 1 << 5,
-	ATT_CONTROL = 1 << 6,
+	ATT_TYPE_MISMATCH = INSPECT_ATT_TYPE_MISMATCH,
+	ATT_EXECUTABLE = INSPECT_ATT_EXECUTABLE,
+	ATT_DOUBLE_EXT = INSPECT_ATT_DOUBLE_EXT,
+	ATT_BIDI = INSPECT_ATT_BIDI,
+	ATT_INVISIBLE = INSPECT_ATT_INVISIBLE,
+	ATT_PATH = INSPECT_ATT_PATH,
+	ATT_CONTROL = INSPECT_ATT_CONTROL,
 };
 
 static const char *const att_flag_names[] = {
@@ -700,4 +701,51 @@ int inspect_json(const struct mail_msg *msg, struct buf *out, char *err, size_t 
 		rc = inspect_report_json(in, msg, out, err, errlen);
 	inspect_free(&in);
 	return rc;
+}
+
+int inspect_attachments(struct inspect *in, const struct mail_msg *msg,
+                        struct inspect_attachment **out, size_t *n, char *err, size_t errlen)
+{
+	struct atts a = { NULL, 0 };
+
+	*out = NULL;
+	*n = 0;
+	if (msg == NULL || mail_root(msg) == NULL)
+		return err_set(err, errlen, WARY_ERR, "no message");
+	collect(in, mail_root(msg), &a, 0);
+	if (a.n > 0) {
+		*out = xcalloc(a.n, sizeof(**out));
+		for (size_t i = 0; i < a.n; i++) {
+			(*out)[i].part = a.v[i].part;
+			(*out)[i].name = a.v[i].name;
+			(*out)[i].declared = a.v[i].declared;
+			(*out)[i].detected = a.v[i].detected;
+			(*out)[i].size = a.v[i].size;
+			(*out)[i].flags = a.v[i].flags;
+		}
+		*n = a.n;
+	}
+	free(a.v); /* the strings moved to *out */
+	return WARY_OK;
+}
+
+void inspect_attachments_free(struct inspect_attachment **v, size_t n)
+{
+	if (v == NULL || *v == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free((*v)[i].name);
+		free((*v)[i].declared);
+		free((*v)[i].detected);
+	}
+	free(*v);
+	*v = NULL;
+}
+
+const char *inspect_att_flag_name(unsigned flag)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(att_flag_names); i++)
+		if (flag == (1u << i))
+			return att_flag_names[i];
+	return NULL;
 }

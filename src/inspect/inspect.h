@@ -28,6 +28,34 @@ int inspect_report_text(struct inspect *in, const struct mail_msg *msg, struct b
                         char *err, size_t errlen);
 int inspect_report_json(struct inspect *in, const struct mail_msg *msg, struct buf *out,
                         char *err, size_t errlen);
+/*
+ * The attachments of a message and what wary found about each: the type
+ * libmagic sees in the decoded bytes against the declared one, and the
+ * name's tricks.  Strings are safe; part is borrowed from msg.
+ */
+enum inspect_att_flag {
+	INSPECT_ATT_TYPE_MISMATCH = 1 << 0, /* the bytes are not what the type says */
+	INSPECT_ATT_EXECUTABLE = 1 << 1,    /* a program, whatever its name */
+	INSPECT_ATT_DOUBLE_EXT = 1 << 2,    /* report.pdf.exe */
+	INSPECT_ATT_BIDI = 1 << 3,          /* bidi controls in the name */
+	INSPECT_ATT_INVISIBLE = 1 << 4,
+	INSPECT_ATT_PATH = 1 << 5,          /* '/', '\\' or ".." in the name */
+	INSPECT_ATT_CONTROL = 1 << 6,
+};
+struct inspect_attachment {
+	const struct mail_part *part;
+	char *name;     /* "" when the part has none */
+	char *declared;
+	char *detected;
+	size_t size;    /* decoded bytes */
+	unsigned flags; /* enum inspect_att_flag */
+};
+int inspect_attachments(struct inspect *in, const struct mail_msg *msg,
+                        struct inspect_attachment **out, size_t *n, char *err, size_t errlen);
+void inspect_attachments_free(struct inspect_attachment **v, size_t n);
+/* "type-mismatch", "executable", ... for one flag bit; NULL if unknown. */
+const char *inspect_att_flag_name(unsigned flag);
+
 /* libmagic's MIME type of bytes ("application/pdf"); never NULL. */
 const char *inspect_detect(struct inspect *in, const void *data, size_t len);
 

@@ -243,11 +243,102 @@ static void test_fs(void)
 	buf_release(&got);
 }
 
+static void name_is(const char *in, const char *want, const char *what)
+{
+	char *got = fs_safe_filename(in);
+
+	T_STR(got, want, what);
+	free(got);
+}
+
+static void test_safe_names(void)
+{
+	struct buf dir = BUF_INIT;
+	char err[WARY_ERRLEN], *path = NULL, *path2 = NULL;
+	struct buf big = BUF_INIT;
+	char *got;
+
+	name_is("report.pdf", "report.pdf", "a plain name is kept");
+	name_is("../../etc/passwd", "_.._etc_passwd", "no path and no leading dots");
+	name_is("..", "attachment", "only dots: a placeholder");
+	name_is(".bashrc", "bashrc", "no hidden file");
+	name_is("a\\b", "a_b", "no backslash");
+	name_is("pay\x1b[31mslip\r\n.pdf", "pay[31mslip.pdf", "no ESC, CR or LF");
+	name_is("payslip-june-\xe2\x80\xae" "fdp.exe", "payslip-june-fdp.exe",
+	        "a bidi override is removed, so the real extension shows");
+	name_is("zero\xe2\x80\x8bwidth.txt", "zerowidth.txt", "invisible code points removed");
+	name_is("\xff\xfe.txt", "\xef\xbf\xbd\xef\xbf\xbd.txt", "invalid UTF-8 becomes U+FFFD");
+	name_is("", "attachment", "an empty name gets a placeholder");
+	name_is(NULL, "attachment", "no name at all too");
+	for (int i = 0; i < 300; i++)
+		buf_adds(&big, "\xc3\xa9");
+	buf_adds(&big, ".exe");
+	got = fs_safe_filename(big.data);
+	T_OK(strlen(got) <= 200 && strcmp(got + strlen(got) - 4, ".exe") == 0,
+	     "a long name is cut to 200 bytes keeping its extension");
+	T_OK(utf8_decode((const unsigned char *)got + strlen(got) - 6, 2, &(uint32_t){ 0 }) == 2,
+	     "and not inside a UTF-8 sequence");
+	free(got);
+	buf_release(&big);
+
+	if (fs_private_tmpdir(&dir, err, sizeof(err)) != WARY_OK) {
+		T_OK(0, "temp dir");
+		return;
+	}
+	T_INT(fs_create_in_dir(dir.data, "a.txt", "one", 3, &path, err, sizeof(err)), WARY_OK,
+	      "a file is created in the directory");
+	T_INT(fs_create_in_dir(dir.data, "a.txt", "two", 3, &path2, err, sizeof(err)), WARY_OK,
+	      "a second one with the same name");
+	T_OK(path2 && strstr(path2, "/a (2).txt") != NULL, "gets a new name, the first is kept");
+	{
+		struct buf b = BUF_INIT;
+
+		T_OK(fs_read_file(path, &b, 0, err, sizeof(err)) == WARY_OK && strcmp(b.data, "one") == 0,
+		     "the first file is untouched");
+		buf_release(&b);
+	}
+	{
+		struct stat st;
+
+		T_OK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "saved files are 0600");
+	}
+	{
+		/* A symlink planted under the name: never followed. */
+		struct buf link = BUF_INIT, target = BUF_INIT;
+		char *p3 = NULL;
+
+		buf_addf(&link, "%s/evil.txt", dir.data);
+		buf_addf(&target, "%s/target", dir.data);
+		if (symlink(target.data, link.data) == 0) {
+			T_INT(fs_create_in_dir(dir.data, "evil.txt", "x", 1, &p3, err, sizeof(err)), WARY_OK,
+			      "a name taken by a symlink");
+			T_OK(p3 && strstr(p3, "evil (2).txt") != NULL && access(target.data, F_OK) != 0,
+			     "is not followed: the file goes beside it");
+			free(p3);
+		}
+		buf_release(&link);
+		buf_release(&target);
+	}
+	T_OK(fs_create_in_dir(dir.data, "x/y", "x", 1, &path2, err, sizeof(err)) != WARY_OK,
+	     "a name with a slash is refused");
+	{
+		struct buf cmd = BUF_INIT;
+
+		buf_addf(&cmd, "rm -rf '%s'", dir.data);
+		if (system(cmd.data) != 0)
+			T_OK(0, "clean up");
+		buf_release(&cmd);
+	}
+	free(path);
+	buf_release(&dir);
+}
+
 int main(void)
 {
 	test_buf();
 	test_str();
 	test_safe();
 	test_fs();
+	test_safe_names();
 	return t_done();
 }
