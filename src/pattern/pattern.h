@@ -28,6 +28,7 @@
  * Strings (S) are a word that ends at white space, ')' or '|', or quoted
  * with "..." (backslash escapes the next character) or '...' (no
  * escapes); a backslash outside quotes escapes the next character too.
+ * A string may not be empty or hold a line break.
  *
  * Matching is case-insensitive SUBSTRING matching, the semantics of IMAP
  * SEARCH, so the server and a local folder give the same answer.  mutt's
@@ -94,12 +95,21 @@ int pattern_match(const struct pattern *p, const struct store_row *row, pattern_
  *
  * No user string can add IMAP syntax: a string of printable ASCII other
  * than '"' and '\' is sent as a quoted string; any other string (a
- * quote, a backslash, CR, LF, any control, 8-bit) as a synchronizing
+ * quote, a backslash, a TAB or other control, 8-bit) as a synchronizing
  * literal "{N}\r\n" followed by its N bytes, and when some string is
- * 8-bit the keys start with "CHARSET UTF-8 ".  The text therefore holds
- * CRLF only where a literal starts: whoever sends it sends up to and
- * including each CRLF, waits for the server's "+" go-ahead, then goes
+ * 8-bit the keys start with "CHARSET UTF-8 ".  CR and LF never get this
+ * far: pattern_parse refuses a line break inside a string (no unfolded
+ * header holds one, and Dovecot takes a CRLF key as matching every
+ * message); outside strings they are white space.  The text therefore
+ * holds CRLF only where a literal starts: whoever sends it sends up to
+ * and including each CRLF, waits for the server's "+" go-ahead, then goes
  * on with the N literal bytes and the rest (store_search does this).
+ *
+ * Server and local answers agree (tests/integration/pattern-imap.sh
+ * checks it against Dovecot) but for: a message sent near midnight (see
+ * ~d above); the server's own case folding (Dovecot's i;unicode-casemap
+ * also folds titlecase and decomposes); header values are compared with
+ * each run of white space as one space, as servers store them.
  */
 int pattern_imap(const struct pattern *p, struct buf *out, char *err, size_t errlen);
 

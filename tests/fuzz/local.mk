@@ -47,3 +47,11 @@ tests_fuzz_fuzz_keymap_CFLAGS = $(AM_CFLAGS) $(NCURSES_CFLAGS)
 tests_fuzz_fuzz_keymap_LDADD = $(WARY_FUZZ_LIBS)
 tests_fuzz_fuzz_keymap_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
 endif
+
+# search patterns (owned by src/pattern)
+if FUZZING
+EXTRA_PROGRAMS += tests/fuzz/fuzz_pattern
+tests_fuzz_fuzz_pattern_SOURCES = tests/fuzz/fuzz_pattern.c
+tests_fuzz_fuzz_pattern_LDADD = $(WARY_FUZZ_LIBS)
+tests_fuzz_fuzz_pattern_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
+endif
