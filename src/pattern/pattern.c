@@ -44,11 +44,16 @@ struct pattern {
 
 /* ---- strings ---- */
 
+static bool is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 /* Unicode simple lower-casing; bytes that are not UTF-8 are kept, so a
  * needle and a haystack fold the same way whatever they hold.  With
- * `squeeze`, a run of white space becomes one space, as IMAP servers
- * store header values (Dovecot finds "x y" in "x  y" and in "x<TAB>y",
- * but not "x  y"). */
+ * `squeeze`, a run of white space becomes one space: servers store
+ * header values so (Dovecot keeps "x  y" and "x<TAB>y" as "x y", which
+ * the key "x y" finds and "x  y" does not). */
 static void fold_into(struct buf *out, const char *s, size_t len, bool squeeze)
 {
 	size_t i = 0;
@@ -59,15 +64,23 @@ static void fold_into(struct buf *out, const char *s, size_t len, bool squeeze)
 		uint32_t cp;
 		size_t k;
 
-		if (squeeze && (c == ' ' || c == '\t' || c == '\r' || c == '\n')) {
-			while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+		if (squeeze && is_ws((char)c)) {
+			while (i < len && is_ws(s[i]))
 				i++;
 			buf_addch(out, ' ');
 			continue;
 		}
 		if (c < 0x80) {
-			buf_addch(out, (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c);
-			i++;
+			/* ASCII in runs: bodies are mostly ASCII and can be large. */
+			size_t j = i, at = out->len;
+
+			while (j < len && (unsigned char)s[j] < 0x80 && !(squeeze && is_ws(s[j])))
+				j++;
+			buf_add(out, s + i, j - i);
+			for (char *p = out->data + at; p < out->data + out->len; p++)
+				if (*p >= 'A' && *p <= 'Z')
+					*p = (char)(*p + ('a' - 'A'));
+			i = j;
 			continue;
 		}
 		k = utf8_decode((const unsigned char *)s + i, len - i, &cp);
@@ -226,14 +239,9 @@ static int perr(struct parser *ps, size_t pos, int code, const char *what)
 	return err_set(ps->err, ps->errlen, code, "pattern: column %zu: %s", column(ps, pos), what);
 }
 
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 static void skip_space(struct parser *ps)
 {
-	while (ps->pos < ps->len && is_space(ps->s[ps->pos]))
+	while (ps->pos < ps->len && is_ws(ps->s[ps->pos]))
 		ps->pos++;
 }
 
@@ -244,7 +252,7 @@ static bool at_end_of_word(const struct parser *ps)
 	if (ps->pos >= ps->len)
 		return true;
 	c = ps->s[ps->pos];
-	return is_space(c) || c == ')' || c == '|';
+	return is_ws(c) || c == ')' || c == '|';
 }
 
 /* Add one byte of a string.  No unfolded header field holds a line
@@ -496,7 +504,7 @@ static int parse_term(struct parser *ps, struct node **out)
 	if (rc != WARY_OK)
 		goto out;
 	ps->pos++;
-	if (ps->pos >= ps->len || is_space(ps->s[ps->pos])) {
+	if (ps->pos >= ps->len || is_ws(ps->s[ps->pos])) {
 		rc = perr(ps, at, WARY_EPARSE, "~ needs a letter after it (~f, ~s, ~d, ...)");
 		goto out;
 	}
@@ -545,7 +553,7 @@ static int parse_term(struct parser *ps, struct node **out)
 			goto out;
 		}
 		nl = (size_t)(colon - arg.data);
-		while (nl > 0 && is_space(arg.data[nl - 1]))
+		while (nl > 0 && is_ws(arg.data[nl - 1]))
 			nl--;
 		if (!field_name_ok(arg.data, nl)) {
 			rc = perr(ps, start, WARY_EPARSE, "~h: not a header field name before the colon");
