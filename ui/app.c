@@ -16,6 +16,7 @@
 
 #include "base/base.h"
 #include "config/config.h"
+#include "inspect/inspect.h"
 #include "mail/mail.h"
 #include "pattern/pattern.h"
 #include "render/render.h"
@@ -31,10 +32,10 @@
 #define MAX_PENDING 4096
 #define SIDEBAR_COLS 24
 
-enum view { V_INDEX, V_PAGER, V_RAW, V_HELP, V_BROWSER };
+enum view { V_INDEX, V_PAGER, V_RAW, V_HELP, V_BROWSER, V_ATTACH };
 
 enum prompt_kind { P_NONE, P_SEARCH, P_SEARCH_REVERSE, P_PURGE, P_QUIT, P_SECRET, P_TRUST,
-                   P_LIMIT };
+                   P_LIMIT, P_SAVE };
 
 struct app {
 	struct config *cfg;
@@ -88,6 +89,15 @@ struct app {
 	char search[256];
 	int search_dir;
 	char limit[256];       /* the pattern of the limit in force, "" for none */
+
+	/* the attachments of the message in msg_bytes (the attach view) */
+	struct inspect *insp;  /* libmagic, loaded the first time it is needed */
+	struct mail_msg *att_msg;
+	struct inspect_attachment *atts;
+	size_t natts, att_cursor;
+	enum view att_from;
+	char save_dir[1024];
+	size_t pager_atts, pager_bad; /* of the message in the pager, for its status line */
 
 	bool quit;
 	int sig_rd, sig_wr;
@@ -543,6 +553,94 @@ static void draw_browser(struct app *a)
 	}
 }
 
+static void atts_clear(struct app *a)
+{
+	inspect_attachments_free(&a->atts, a->natts);
+	a->natts = a->att_cursor = 0;
+	mail_free(&a->att_msg);
+}
+
+/* The attachments of the loaded message, typed by their bytes. */
+static bool build_attachments(struct app *a)
+{
+	char err[WARY_ERRLEN];
+
+	atts_clear(a);
+	if (a->insp == NULL && inspect_new(&a->insp, err, sizeof(err)) != WARY_OK) {
+		say(a, true, "%s", err);
+		return false;
+	}
+	if (mail_parse(a->msg_bytes.data, a->msg_bytes.len, &a->att_msg, err, sizeof(err)) != WARY_OK ||
+	    inspect_attachments(a->insp, a->att_msg, &a->atts, &a->natts, err, sizeof(err)) != WARY_OK) {
+		say(a, true, "%s", err);
+		return false;
+	}
+	return true;
+}
+
+static void format_size(size_t n, char *out, size_t len)
+{
+	if (n < 10240)
+		snprintf(out, len, "%zu B", n);
+	else if (n < 10u * 1024 * 1024)
+		snprintf(out, len, "%zu KB", n / 1024);
+	else
+		snprintf(out, len, "%zu MB", n / (1024 * 1024));
+}
+
+static void draw_attach(struct app *a)
+{
+	int top = 1, rows = LINES - 3;
+	size_t first = 0, bad = 0;
+	char status[256];
+
+	if (rows < 1)
+		rows = 1;
+	if (a->att_cursor >= (size_t)rows)
+		first = a->att_cursor - (size_t)rows + 1;
+	for (size_t i = 0; i < a->natts; i++)
+		if (a->atts[i].flags)
+			bad++;
+	for (int r = 0; r < rows; r++) {
+		size_t i = first + (size_t)r;
+		struct buf line = BUF_INIT;
+		const struct inspect_attachment *at;
+		char size[32];
+		int attr;
+
+		if (i >= a->natts) {
+			fill(top + r, 0, COLS, a->attr[TH_NORMAL]);
+			continue;
+		}
+		at = &a->atts[i];
+		format_size(at->size, size, sizeof(size));
+		/* Strings here are inspect's, already safe.  Warnings first: a
+		 * narrow screen cuts the end of the line, never them. */
+		buf_addf(&line, "%3zu %8s  %-30s ", i + 1, size, at->name[0] ? at->name : "(no name)");
+		if (at->flags) {
+			const char *sep = "[";
+
+			for (unsigned bit = 1; bit; bit <<= 1)
+				if ((at->flags & bit) && inspect_att_flag_name(bit)) {
+					buf_addf(&line, "%s%s", sep, inspect_att_flag_name(bit));
+					sep = ", ";
+				}
+			buf_adds(&line, "] ");
+		}
+		buf_adds(&line, at->declared);
+		if (strcmp(at->declared, at->detected) != 0)
+			buf_addf(&line, ", really %s", at->detected);
+		attr = a->attr[at->flags ? TH_ERROR : TH_ATTACHMENT];
+		if (i == a->att_cursor)
+			attr = a->attr[TH_INDICATOR];
+		put_padded(top + r, 0, line.data, COLS, attr);
+		buf_release(&line);
+	}
+	snprintf(status, sizeof(status), "-- wary: attachments [%zu, %zu suspicious] -- s saves",
+	         a->natts, bad);
+	draw_status(a, status);
+}
+
 static const char *pager_title(struct app *a)
 {
 	size_t cur = index_cursor(a->ix);
@@ -556,7 +654,8 @@ static const char *pager_title(struct app *a)
 
 static void draw(struct app *a)
 {
-	static const enum km_menu menus[] = { KM_INDEX, KM_PAGER, KM_RAW, KM_HELP, KM_BROWSER };
+	static const enum km_menu menus[] = { KM_INDEX, KM_PAGER, KM_RAW, KM_HELP, KM_BROWSER,
+	                                      KM_ATTACH };
 
 	erase();
 	if (LINES < 4 || COLS < 10) {
@@ -573,7 +672,14 @@ static void draw(struct app *a)
 	case V_PAGER: {
 		char title[300];
 
-		snprintf(title, sizeof(title), "%s", pager_title(a));
+		if (a->pager_bad)
+			snprintf(title, sizeof(title), "%s -- %zu attachments, %zu SUSPICIOUS (v)",
+			         pager_title(a), a->pager_atts, a->pager_bad);
+		else if (a->pager_atts)
+			snprintf(title, sizeof(title), "%s -- %zu attachments (v)", pager_title(a),
+			         a->pager_atts);
+		else
+			snprintf(title, sizeof(title), "%s", pager_title(a));
 		draw_textview(a, a->pager, title);
 		break;
 	}
@@ -585,6 +691,9 @@ static void draw(struct app *a)
 		break;
 	case V_BROWSER:
 		draw_browser(a);
+		break;
+	case V_ATTACH:
+		draw_attach(a);
 		break;
 	}
 	draw_message_line(a);
@@ -697,6 +806,16 @@ static void render_current(struct app *a)
 	render_free(&doc);
 	mail_free(&msg);
 	textview_scroll_to(a->pager, 0, 1);
+	/* What the attachments really are goes in the chrome (the status
+	 * line), where a message cannot draw. */
+	a->pager_atts = a->pager_bad = 0;
+	if (build_attachments(a)) {
+		a->pager_atts = a->natts;
+		for (size_t i = 0; i < a->natts; i++)
+			if (a->atts[i].flags)
+				a->pager_bad++;
+	}
+	atts_clear(a);
 }
 
 static void build_raw(struct app *a)
@@ -721,7 +840,11 @@ static void open_current(struct app *a, enum view want)
 		return;
 	}
 	if (a->msg_key && strcmp(a->msg_key, r->key) == 0 && a->msg_loaded) {
-		if (want == V_RAW) {
+		if (want == V_ATTACH) {
+			if (!build_attachments(a))
+				return;
+			a->att_from = a->view;
+		} else if (want == V_RAW) {
 			a->raw_from = a->view;
 			build_raw(a);
 		} else {
@@ -1002,6 +1125,11 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 			a->raw_from = a->view;
 			build_raw(a);
 			a->view = V_RAW;
+		} else if (a->want_view == V_ATTACH) {
+			if (build_attachments(a)) {
+				a->att_from = a->view;
+				a->view = V_ATTACH;
+			}
 		} else {
 			render_current(a);
 			a->view = V_PAGER;
@@ -1193,6 +1321,10 @@ static void leave_view(struct app *a)
 	case V_HELP:
 		a->view = a->help_from;
 		break;
+	case V_ATTACH:
+		a->view = a->att_from == V_PAGER ? V_PAGER : V_INDEX;
+		atts_clear(a);
+		break;
 	}
 }
 
@@ -1218,7 +1350,8 @@ static void run_func(struct app *a, enum km_func f)
 			leave_view(a);
 		break;
 	case KF_HELP: {
-		static const enum km_menu menus[] = { KM_INDEX, KM_PAGER, KM_RAW, KM_HELP, KM_BROWSER };
+		static const enum km_menu menus[] = { KM_INDEX, KM_PAGER, KM_RAW, KM_HELP, KM_BROWSER,
+	                                      KM_ATTACH };
 
 		if (a->view == V_HELP)
 			break;
@@ -1275,6 +1408,13 @@ static void run_func(struct app *a, enum km_func f)
 				a->browser_cursor++;
 			else if (dir < 0 && a->browser_cursor > 0)
 				a->browser_cursor--;
+			break;
+		}
+		if (a->view == V_ATTACH) {
+			if (dir > 0 && a->att_cursor + 1 < a->natts)
+				a->att_cursor++;
+			else if (dir < 0 && a->att_cursor > 0)
+				a->att_cursor--;
 			break;
 		}
 		if (a->view == V_HELP || a->view == V_RAW) {
@@ -1403,6 +1543,18 @@ static void run_func(struct app *a, enum km_func f)
 	case KF_LIMIT:
 		start_prompt(a, P_LIMIT, "Limit to messages matching: ");
 		break;
+	case KF_VIEW_ATTACHMENTS:
+		if (a->view == V_INDEX || a->view == V_PAGER)
+			open_current(a, V_ATTACH);
+		break;
+	case KF_SAVE_ENTRY:
+		if (a->view != V_ATTACH || a->att_cursor >= a->natts) {
+			say(a, true, "No attachment here.");
+			break;
+		}
+		start_prompt(a, P_SAVE, "Save into folder: ");
+		buf_adds(&a->input, a->save_dir);
+		break;
 	case KF_SIDEBAR_TOGGLE:
 		a->sidebar = !a->sidebar;
 		if (a->sidebar)
@@ -1423,6 +1575,37 @@ static void run_func(struct app *a, enum km_func f)
 		}
 		break;
 	}
+}
+
+/* Save the attachment under the cursor into dir: decoded, under a name
+ * made safe, never over a file or through a link (design 4.8). */
+static void save_attachment(struct app *a, const char *dir)
+{
+	const struct inspect_attachment *at = &a->atts[a->att_cursor];
+	struct buf data = BUF_INIT;
+	char err[WARY_ERRLEN], *name = NULL, *path = NULL;
+	const char *raw = mail_part_filename(at->part);
+
+	if (dir[0] == '\0')
+		dir = ".";
+	if (mail_part_decode(at->part, &data, err, sizeof(err)) != WARY_OK && data.len == 0) {
+		say(a, true, "Cannot decode the attachment: %s", err);
+		goto out;
+	}
+	name = fs_safe_filename(raw);
+	if (fs_create_in_dir(dir, name, data.data, data.len, &path, err, sizeof(err)) != WARY_OK) {
+		say(a, true, "Not saved: %s", err);
+		goto out;
+	}
+	str_copy(a->save_dir, dir, sizeof(a->save_dir));
+	if (at->flags & (INSPECT_ATT_EXECUTABLE | INSPECT_ATT_TYPE_MISMATCH))
+		say(a, true, "Saved %s -- it is really %s: do not open it", path, at->detected);
+	else
+		say(a, false, "Saved %s", path);
+out:
+	free(name);
+	free(path);
+	buf_release(&data);
 }
 
 static void prompt_key(struct app *a, int key)
@@ -1464,6 +1647,11 @@ static void prompt_key(struct app *a, int key)
 		explicit_bzero(a->input.data, a->input.len);
 		buf_reset(&a->input);
 		say(a, false, "Logging in...");
+		return;
+	}
+	if ((key == '\n' || key == '\r' || key == KEY_ENTER) && k == P_SAVE) {
+		a->prompt = P_NONE;
+		save_attachment(a, a->input.data);
 		return;
 	}
 	if ((key == '\n' || key == '\r' || key == KEY_ENTER) && k == P_LIMIT) {
@@ -1519,7 +1707,8 @@ static void prompt_key(struct app *a, int key)
 
 static enum km_menu view_menu(const struct app *a)
 {
-	static const enum km_menu menus[] = { KM_INDEX, KM_PAGER, KM_RAW, KM_HELP, KM_BROWSER };
+	static const enum km_menu menus[] = { KM_INDEX, KM_PAGER, KM_RAW, KM_HELP, KM_BROWSER,
+	                                      KM_ATTACH };
 
 	return menus[a->view];
 }
@@ -1675,6 +1864,7 @@ int app_run(struct config *cfg, const char *location, struct worker_account *wa,
 	a.sig_rd = a.sig_wr = -1;
 	buf_init(&a.msg_bytes);
 	buf_init(&a.input);
+	str_copy(a.save_dir, getenv("HOME") ? getenv("HOME") : ".", sizeof(a.save_dir));
 	a.weed = !(config_get(cfg, "pager_headers") && strcmp(config_get(cfg, "pager_headers"), "all") == 0);
 	a.prefer_html = config_get_bool(cfg, "prefer_html");
 	a.sidebar = config_get_bool(cfg, "sidebar");
@@ -1827,6 +2017,8 @@ out:
 	keymap_free(&a.km);
 	theme_free(&a.th);
 	store_folders_free(&a.folders, a.nfolders);
+	atts_clear(&a);
+	inspect_free(&a.insp);
 	buf_release(&a.msg_bytes);
 	explicit_bzero(a.input.data, a.input.len);
 	buf_release(&a.input);

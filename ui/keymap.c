@@ -64,6 +64,9 @@ static const struct km_func_def funcs[] = {
 	{ KF_SIDEBAR_TOGGLE, "sidebar-toggle-visible", MSG | M(KM_BROWSER),
 	  "Show or hide the folder list" },
 	{ KF_LIMIT, "limit", M(KM_INDEX), "Show only messages matching a pattern (~A: all)" },
+	{ KF_VIEW_ATTACHMENTS, "view-attachments", MSG,
+	  "List the attachments with their true types" },
+	{ KF_SAVE_ENTRY, "save-entry", M(KM_ATTACH), "Save the attachment into a folder" },
 	{ KF_DISPLAY_TOGGLE_WEED, "display-toggle-weed", M(KM_PAGER),
 	  "Show all headers or the short list" },
 	{ KF_TOGGLE_HTML, "toggle-prefer-html", M(KM_PAGER),
@@ -82,7 +85,7 @@ static const struct {
 
 static const char *const menu_names[KM_MENU_COUNT] = {
 	[KM_GENERIC] = "generic", [KM_INDEX] = "index", [KM_PAGER] = "pager",
-	[KM_RAW] = "raw", [KM_HELP] = "help", [KM_BROWSER] = "browser",
+	[KM_RAW] = "raw", [KM_HELP] = "help", [KM_BROWSER] = "browser", [KM_ATTACH] = "attach",
 };
 
 /* Printing uses the first name of a code: "\n" is <Enter>, not <Return>. */

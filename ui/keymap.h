@@ -41,6 +41,7 @@ enum km_menu {
 	KM_RAW,     /* the raw source view */
 	KM_HELP,
 	KM_BROWSER, /* the folder list */
+	KM_ATTACH,  /* the attachments of a message */
 	KM_MENU_COUNT
 };
 
@@ -85,6 +86,8 @@ enum km_func {
 	KF_CHECK_NEW,         /* check-new: look for new mail now */
 	KF_SIDEBAR_TOGGLE,    /* sidebar-toggle-visible */
 	KF_LIMIT,             /* limit: show only messages matching a pattern */
+	KF_VIEW_ATTACHMENTS,  /* view-attachments */
+	KF_SAVE_ENTRY,        /* save-entry: save an attachment */
 	/* pager */
 	KF_DISPLAY_TOGGLE_WEED, /* display-toggle-weed */
 	KF_TOGGLE_HTML,       /* toggle-prefer-html (wary) */
