@@ -40,7 +40,7 @@
 #define MAX_SECRET 4096
 #define MAX_FOLDERS 10000
 
-enum fetch_mode { FM_NONE, FM_ROWS, FM_FLAGS, FM_BODY };
+enum fetch_mode { FM_NONE, FM_ROWS, FM_FLAGS, FM_BODY, FM_HOOK };
 
 /* What the message handler does with the FETCH responses of the command
  * in flight. */
@@ -62,6 +62,9 @@ struct fetch {
 	uint32_t want;
 	struct buf *body;
 	bool got, too_big;
+	/* FM_HOOK: every FETCH response to imap_body.c */
+	imap_att_hook hook;
+	void *hookctx;
 };
 
 struct imap {
@@ -83,6 +86,7 @@ struct imap {
 	uint32_t *pending;
 	size_t npending, cappending;
 	struct store_imap_stats st;
+	struct imap_body *body; /* imap_body.c: the body cache's counters */
 };
 
 static void fx_push(uint32_t **v, size_t *n, size_t *cap, uint32_t x)
@@ -499,6 +503,10 @@ static void on_msg_att(struct mailimap_msg_att *att, void *ctx)
 
 	if (att == NULL || att->att_list == NULL)
 		return;
+	if (f != NULL && f->mode == FM_HOOK) {
+		f->hook(f->hookctx, att);
+		return;
+	}
 	if (f != NULL && f->mode == FM_BODY) {
 		for (clistiter *c = clist_begin(att->att_list); c != NULL; c = clist_next(c)) {
 			const struct mailimap_msg_att_item *it = clist_content(c);
@@ -785,6 +793,7 @@ static void im_close(struct store *s)
 		mailimap_free(m->im);
 	}
 	icache_close(&m->ic);
+	imap_body_free(&m->body);
 	free(m->ic_path);
 	free(m->pending);
 	free(m->user);
@@ -1342,32 +1351,94 @@ static int selected_uid(struct imap *m, const char *key, uint32_t *uid, char *er
 	return WARY_OK;
 }
 
+static int link_row_size(void *ctx, uint32_t uid, const struct store_row *row)
+{
+	uint64_t *size = ctx;
+
+	(void)uid;
+	*size = row->size > 0 ? (uint64_t)row->size : 0;
+	return 1;
+}
+
+/* What imap_body.c works through (store_fetch, store_fetch_part).  The
+ * connection is made only when a command must go out, so a message in
+ * the body cache reads while the server is unreachable. */
+static void link_state(void *ctx, uint32_t uid, struct imap_link_state *out)
+{
+	struct imap *m = ctx;
+
+	memset(out, 0, sizeof(*out));
+	if (m->sel == NULL)
+		return;
+	out->ic = m->ic;
+	out->persistent = m->ic_path != NULL;
+	out->folder = m->sel;
+	out->uidvalidity = m->uidvalidity;
+	if (m->ic != NULL && icache_get(m->ic, m->sel, uid, link_row_size, &out->row_size) &&
+	    out->row_size > UINT32_MAX)
+		out->row_size = 0;
+}
+
+static int link_command(void *ctx, const char *line, imap_att_hook hook, void *hookctx,
+                        char *err, size_t errlen)
+{
+	struct imap *m = ctx;
+	struct fetch f, *saved = m->fx;
+	int r, rc = WARY_OK;
+
+	if (m->im == NULL)
+		return err_set(err, errlen, WARY_ENET, "not connected");
+
+	memset(&f, 0, sizeof(f));
+	f.mode = FM_HOOK;
+	f.hook = hook;
+	f.hookctx = hookctx;
+	m->fx = &f;
+	r = cmd(m, "%s", line);
+	if (m->fx == &f)
+		m->fx = saved;
+	if (r != MAILIMAP_NO_ERROR)
+		rc = fail(m, r, "fetch", err, errlen);
+	return rc;
+}
+
+static const struct imap_link imap_link_ops = {NULL, link_state, link_command};
+
 static int im_fetch(struct store *s, const char *key, struct buf *out, char *err, size_t errlen)
 {
 	struct imap *m = store_priv(s);
-	struct fetch f;
+	struct imap_link l = imap_link_ops;
 	uint32_t uid;
-	int r, rc;
+	int rc = selected_uid(m, key, &uid, err, errlen);
 
-	rc = selected_uid(m, key, &uid, err, errlen);
 	if (rc != WARY_OK)
 		return rc;
-	memset(&f, 0, sizeof(f));
-	f.mode = FM_BODY;
-	f.want = uid;
-	f.body = out;
-	m->fx = &f;
-	r = cmd(m, "UID FETCH %u (BODY.PEEK[])", uid);
-	m->fx = NULL;
-	if (r != MAILIMAP_NO_ERROR)
-		rc = fail(m, r, "fetch", err, errlen);
-	else if (f.too_big)
-		rc = err_set(err, errlen, WARY_ELIMIT, "message %u is over %d MB", uid,
-		             MAX_MESSAGE >> 20);
-	else if (!f.got)
-		rc = err_set(err, errlen, WARY_ENOENT, "message %u is not on the server", uid);
-	fx_clear(&f);
-	return rc;
+	l.ctx = m;
+	return imap_body_fetch(&m->body, &l, uid, out, err, errlen);
+}
+
+static int im_fetch_part(struct store *s, const char *key, const char *part, struct buf *out,
+                         char *err, size_t errlen)
+{
+	struct imap *m = store_priv(s);
+	struct imap_link l = imap_link_ops;
+	uint32_t uid;
+	int rc = selected_uid(m, key, &uid, err, errlen);
+
+	if (rc != WARY_OK)
+		return rc;
+	l.ctx = m;
+	return imap_body_fetch_part(&m->body, &l, uid, part, out, err, errlen);
+}
+
+struct imap_body **imap_body_of(struct store *s)
+{
+	struct imap *m;
+
+	if (s == NULL || strcmp(store_kind(s), "imap") != 0)
+		return NULL;
+	m = store_priv(s);
+	return m != NULL ? &m->body : NULL;
 }
 
 static int im_set_flags(struct store *s, const char *key, unsigned set, unsigned clear,
@@ -1727,6 +1798,7 @@ const struct store_ops store_imap_ops = {
 	.check = im_check,
 	.check_changes = im_check_changes,
 	.search = im_search,
+	.fetch_part = im_fetch_part,
 };
 
 int store_imap_stats(struct store *s, struct store_imap_stats *out)

@@ -468,3 +468,15 @@ int icache_commit(struct icache *ic)
 {
 	return store_db_commit(ic->db, &ic->in_txn, &ic->broken);
 }
+
+/* ---- for the body cache (imap_body.c), which keeps its table here ---- */
+
+struct sqlite3 *icache_db(struct icache *ic)
+{
+	return ic->db;
+}
+
+void icache_note(struct icache *ic, int sqlite_rc)
+{
+	note(ic, sqlite_rc);
+}

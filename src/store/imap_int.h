@@ -119,4 +119,90 @@ extern const struct store_ops store_imap_ops;
 int imap_open_account(const struct store_account *acct, unsigned caps_mask, struct store **out,
                       char *err, size_t errlen);
 
+/* ---- message bodies (imap_body.c) ----
+ * store_fetch and store_fetch_part of the IMAP backend: the body cache
+ * in the account's cache file, the BODYSTRUCTURE plan of a big message
+ * and the MIME message put together from the parts a reader needs. */
+struct mailimap_body;
+struct mailimap_msg_att;
+struct mailimap_section;
+#define IMAP_BODY_SMALL (256 * 1024)          /* RFC822.SIZE up to this: BODY.PEEK[] */
+#define IMAP_BODY_TEXT_MAX (4 * 1024 * 1024)  /* a text part fetched for reading */
+#define IMAP_BODY_MAX_PARTS 4096
+#define IMAP_BODY_MAX_DEPTH 32
+#define IMAP_BODY_CACHE_MAX (256LL * 1024 * 1024) /* an account's cached bodies */
+#define IMAP_BODY_CACHE_MEMORY (16LL * 1024 * 1024) /* without a cache file */
+
+/* What the backend lends imap_body.c for one call. */
+typedef void (*imap_att_hook)(void *ctx, const struct mailimap_msg_att *att);
+struct imap_link_state {
+	struct icache *ic;    /* NULL: no cache at all */
+	bool persistent;      /* ic is a file (else memory) */
+	const char *folder;   /* selected, or NULL */
+	uint32_t uidvalidity;
+	uint64_t row_size;    /* RFC822.SIZE from the index, 0 unknown */
+};
+struct imap_link {
+	void *ctx;
+	/* The current state (asked again after each command: a reconnect
+	 * may have selected the folder anew). */
+	void (*state)(void *ctx, uint32_t uid, struct imap_link_state *out);
+	/* Connect if need be and send line (a UID FETCH of our own text);
+	 * every FETCH response goes to hook.  WARY_OK when the server said OK. */
+	int (*command)(void *ctx, const char *line, imap_att_hook hook, void *hookctx, char *err,
+	               size_t errlen);
+};
+struct imap_body; /* per store: counters, the last folder pruned */
+void imap_body_free(struct imap_body **b);
+int imap_body_fetch(struct imap_body **b, const struct imap_link *l, uint32_t uid,
+                    struct buf *out, char *err, size_t errlen);
+int imap_body_fetch_part(struct imap_body **b, const struct imap_link *l, uint32_t uid,
+                         const char *part, struct buf *out, char *err, size_t errlen);
+struct imap_body_stats {
+	unsigned hits;          /* store_fetch served from the cache */
+	unsigned misses;        /* fetched from the server */
+	unsigned partial;       /* of those, by BODYSTRUCTURE with parts left out */
+	unsigned whole_fallback;/* BODYSTRUCTURE not trusted: fetched whole */
+	unsigned corrupt;       /* cached copies dropped as damaged */
+	unsigned evicted;       /* cached copies dropped for room */
+	unsigned dropped_uidvalidity; /* cached copies dropped with a UIDVALIDITY */
+	unsigned parts;         /* store_fetch_part calls served */
+	unsigned parts_local;   /* of those, cut from a body cached whole */
+	uint64_t omitted_bytes; /* left on the server by the last store_fetch */
+};
+/* WARY_ENOENT when s is not an IMAP store. */
+int imap_body_stats(struct store *s, struct imap_body_stats *out);
+/* The backend's state for s (NULL when s is not IMAP). */
+struct imap_body **imap_body_of(struct store *s);
+/* The cached bodies of the account (tests): rows, bytes, how many under
+ * another UIDVALIDITY than uidvalidity for folder. */
+void imap_body_cache_count(struct icache *ic, const char *folder, uint32_t uidvalidity,
+                           long *rows, int64_t *bytes, long *stale);
+/* Damage one cached body (tests): its length no longer the recorded one. */
+void imap_body_cache_damage(struct icache *ic, const char *folder, uint32_t uid);
+/* The SQLite connection of the cache (imap_cache.c). */
+struct sqlite3 *icache_db(struct icache *ic);
+/* Whether ic is still usable; marks it broken after a damaging result. */
+void icache_note(struct icache *ic, int sqlite_rc);
+
+/* The plan of a big message from its BODYSTRUCTURE.  WARY_ELIMIT for
+ * one over the limits or otherwise not to be trusted: fetch it whole. */
+struct imap_body_plan;
+int imap_body_plan_new(const struct mailimap_body *bs, struct imap_body_plan **out, char *err,
+                       size_t errlen);
+void imap_body_plan_free(struct imap_body_plan **p);
+/* The FETCH items to ask for, in command lines of at most max bytes
+ * ("UID FETCH 7 (BODY.PEEK[HEADER] ...)"); caller frees with store_keys_free. */
+char **imap_body_plan_commands(const struct imap_body_plan *p, uint32_t uid, size_t max,
+                               size_t *n);
+/* One section the server sent ("HEADER", "2.MIME", "1.1"); others are ignored. */
+void imap_body_plan_take(struct imap_body_plan *p, const char *section, const char *data,
+                         size_t len);
+/* The MIME message of the plan; *omitted gets the bytes left on the server. */
+int imap_body_plan_assemble(struct imap_body_plan *p, struct buf *out, uint64_t *omitted,
+                            char *err, size_t errlen);
+/* The section of a FETCH body item as a string, "" for BODY[] (false for
+ * one we never ask for). */
+bool imap_section_name(const struct mailimap_section *sec, char *out, size_t len);
+
 #endif

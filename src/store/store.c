@@ -9,6 +9,7 @@
 #include "store/store.h"
 #include "store/pop3_int.h"
 #include "store/imap_int.h"
+#include "store/store_int.h"
 
 struct store {
 	const struct store_ops *ops;
@@ -225,6 +226,27 @@ int store_index(struct store *s, store_row_cb cb, void *ctx, char *err, size_t e
 int store_fetch(struct store *s, const char *key, struct buf *out, char *err, size_t errlen)
 {
 	return s->ops->fetch(s, key, out, err, errlen);
+}
+
+int store_fetch_part(struct store *s, const char *key, const char *part, struct buf *out,
+                     char *err, size_t errlen)
+{
+	struct buf whole = BUF_INIT;
+	size_t off, len;
+	int rc;
+
+	if (!store_part_id_valid(part))
+		return err_set(err, errlen, WARY_ENOENT, "not a part number");
+	if (s->ops->fetch_part != NULL)
+		return s->ops->fetch_part(s, key, part, out, err, errlen);
+	buf_init(&whole);
+	rc = s->ops->fetch(s, key, &whole, err, errlen);
+	if (rc == WARY_OK)
+		rc = store_part_cut(whole.data, whole.len, part, &off, &len, err, errlen);
+	if (rc == WARY_OK)
+		buf_add(out, whole.data + off, len);
+	buf_release(&whole);
+	return rc;
 }
 
 int store_set_flags(struct store *s, const char *key, unsigned set, unsigned clear,

@@ -81,6 +81,10 @@ struct store_ops {
 	/* Optional: the keys matching a pattern (see store_search). */
 	int (*search)(struct store *s, const struct pattern *p, char ***keys, size_t *n,
 	              char *err, size_t errlen);
+	/* Optional: one MIME part (see store_fetch_part); without it the
+	 * part is cut from the whole message store_fetch gives. */
+	int (*fetch_part)(struct store *s, const char *key, const char *part, struct buf *out,
+	                  char *err, size_t errlen);
 };
 
 /* A server account, for store_open_account.  Strings are borrowed for
@@ -180,7 +184,53 @@ void store_folders_free(struct store_folder **v, size_t n);
 int store_select(struct store *s, const char *folder, char *err, size_t errlen);
 /* Read the index of the selected folder, in batches, through cb. */
 int store_index(struct store *s, store_row_cb cb, void *ctx, char *err, size_t errlen);
+/*
+ * The message key as bytes, appended to out.  Blocks on the disk or the
+ * network: call it on the worker thread.
+ *
+ * IMAP: a message up to 256 KB (RFC822.SIZE) is one BODY.PEEK[].  A bigger
+ * one is fetched by its BODYSTRUCTURE: the header, the MIME header of
+ * every part and the bodies of the text/plain and text/html parts that
+ * are not attachments (up to 4 MB each), put together as a well-formed
+ * MIME message of the same tree.  Every other part keeps its own header
+ * (type, name, disposition) plus
+ *     X-Wary-Omitted: 2097152 bytes, fetch on demand as part 2
+ * and an empty body; such a field in a part the sender wrote is dropped.
+ * The multiparts of such a message get new boundaries.  A BODYSTRUCTURE
+ * over the limits (4096 parts, 32 levels) or one the server's bytes do
+ * not match is not trusted: the message is fetched whole instead.
+ *
+ * The bytes are kept in the account's cache file (folder, UIDVALIDITY,
+ * UID; at most 256 MB an account, the least recently read go first): a
+ * message read before is read from there, without the network, also
+ * while the connection is down.  A cached copy whose length is not the
+ * one recorded is dropped and fetched again.
+ */
 int store_fetch(struct store *s, const char *key, struct buf *out, char *err, size_t errlen);
+/*
+ * One MIME part of message key, for saving an attachment store_fetch left
+ * on the server (or any other part).  part is the IMAP section number
+ * ("2", "1.3"; RFC 3501 6.4.5): the one in the part's X-Wary-Omitted
+ * field, or counted in the tree (a multipart's children from 1, parts
+ * inside a message/rfc822 part n as n.1, n.2 ...; the body of a message
+ * that is not multipart is part 1).
+ *
+ * out gets the part as it stands in the message: its MIME header, an
+ * empty line and its body, still transfer-encoded.  To save it:
+ *
+ *   struct buf raw; struct mail_msg *pm; struct buf bytes;
+ *   rc = store_fetch_part(s, key, "2", &raw, err, len);
+ *   rc = mail_parse(raw.data, raw.len, &pm, err, len);
+ *   name = mail_part_filename(mail_root(pm));
+ *   rc = mail_part_decode(mail_root(pm), &bytes, err, len);
+ *
+ * IMAP: one UID FETCH (BODY.PEEK[part.MIME] BODY.PEEK[part]), or none when
+ * the message is cached whole; Maildir: cut from the file.  WARY_ENOENT
+ * for no such message or part, WARY_ELIMIT over 256 MB, and the errors of
+ * store_fetch.
+ */
+int store_fetch_part(struct store *s, const char *key, const char *part, struct buf *out,
+                     char *err, size_t errlen);
 int store_set_flags(struct store *s, const char *key, unsigned set, unsigned clear,
                     char *err, size_t errlen);
 /* Remove messages flagged STORE_DELETED from the selected folder. */

@@ -108,4 +108,19 @@ void store_db_bind_opt(struct sqlite3_stmt *st, int i, const char *s);
 const char *store_db_col_text(struct sqlite3_stmt *st, int i, size_t *len, bool *bad);
 int64_t store_db_col_int(struct sqlite3_stmt *st, int i, bool *bad);
 
+/* ---- MIME parts by number (part.c) ----
+ * IMAP section numbers (RFC 3501 6.4.5: "2", "1.3"): a multipart's
+ * children count from 1, a message that is not multipart has its body as
+ * part 1, and the parts inside a message/rfc822 part n are n.1, n.2 ... */
+#define STORE_MAX_PARTS 4096  /* children of one multipart looked through */
+#define STORE_MAX_DEPTH 32    /* numbers in a part id */
+#define STORE_MAX_PART_ID 128 /* bytes of a part id */
+/* "1", "2.10": numbers from 1, no leading zero, at most STORE_MAX_DEPTH. */
+bool store_part_id_valid(const char *id);
+/* Where part id of the whole message msg[0..len) stands: its MIME header,
+ * the empty line and its body, transfer-encoded as in the message
+ * (msg[*off .. *off + *plen)).  WARY_ENOENT when there is no such part. */
+int store_part_cut(const char *msg, size_t len, const char *id, size_t *off, size_t *plen,
+                   char *err, size_t errlen);
+
 #endif
