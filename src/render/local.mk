@@ -2,6 +2,6 @@ noinst_LIBRARIES += src/render/libwary_render.a
 src_render_libwary_render_a_SOURCES = src/render/render.h src/render/render_int.h \
 	src/render/doc.c src/render/html.c src/render/render.c
 check_PROGRAMS += tests/unit/test_render
-tests_unit_test_render_SOURCES = tests/unit/test_render.c tests/unit/t.h
+tests_unit_test_render_SOURCES = tests/unit/test_render.c tests/unit/t.h tests/unit/t_msg.h
 tests_unit_test_render_LDADD = $(TEST_LIBS)
 tests_unit_test_render_CPPFLAGS = $(AM_CPPFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'

@@ -4,6 +4,7 @@
 
 #include "inspect/inspect.h"
 #include "t.h"
+#include "t_msg.h"
 
 #ifndef TOP_SRCDIR
 #define TOP_SRCDIR "."
@@ -209,49 +210,8 @@ static const char *escaped_control_in(const char *s, size_t len)
 	return NULL;
 }
 
-/* ------------------------------------------------------------ loading */
 
-static struct mail_msg *load(const char *rel)
-{
-	char path[1024], err[WARY_ERRLEN];
-	struct buf b = BUF_INIT;
-	struct mail_msg *m = NULL;
 
-	snprintf(path, sizeof(path), "%s/%s", TOP_SRCDIR, rel);
-	buf_init(&b);
-	if (fs_read_file(path, &b, 0, err, sizeof(err)) != WARY_OK ||
-	    mail_parse(b.data, b.len, &m, err, sizeof(err)) != WARY_OK) {
-		printf("# %s: %s\n", rel, err);
-		m = NULL;
-	}
-	buf_release(&b);
-	return m;
-}
-
-static struct mail_msg *demo(const char *prefix)
-{
-	static const char *const subs[] = { "cur", "new" };
-	struct mail_msg *m = NULL;
-
-	for (size_t s = 0; s < 2 && m == NULL; s++) {
-		char dir[1024], rel[1024];
-		DIR *d;
-		struct dirent *e;
-
-		snprintf(dir, sizeof(dir), "%s/tests/demo/Maildir/%s", TOP_SRCDIR, subs[s]);
-		if ((d = opendir(dir)) == NULL)
-			continue;
-		while ((e = readdir(d)) != NULL) {
-			if (str_starts_with(e->d_name, prefix)) {
-				snprintf(rel, sizeof(rel), "tests/demo/Maildir/%s/%s", subs[s], e->d_name);
-				m = load(rel);
-				break;
-			}
-		}
-		closedir(d);
-	}
-	return m;
-}
 
 /* JSON of one message through a shared context; caller frees. */
 static char *json_of(struct inspect *in, const struct mail_msg *m)
@@ -309,7 +269,7 @@ static void all_in(struct inspect *in, const char *reldir, size_t *n, size_t *ba
 		if (e->d_name[0] == '.' || (strstr(reldir, "hostile") && !strstr(e->d_name, ".eml")))
 			continue;
 		snprintf(rel, sizeof(rel), "%s/%s", reldir, e->d_name);
-		if ((m = load(rel)) == NULL) {
+		if ((m = t_load_msg(rel)) == NULL) {
 			if (strcmp(e->d_name, "empty.eml") != 0)
 				(*bad)++;
 			continue;
@@ -371,7 +331,7 @@ static void test_all(struct inspect *in)
 
 static void test_attachments(struct inspect *in)
 {
-	struct mail_msg *m = demo("1713766449.");
+	struct mail_msg *m = t_demo_msg("1713766449.");
 	char *j = json_of(in, m);
 
 	T_OK(att_has(j, "invoice.pdf", "\"declared\":\"application/pdf\""), "lying: invoice.pdf declared a PDF");
@@ -384,34 +344,34 @@ static void test_attachments(struct inspect *in)
 	free(j);
 	mail_free(&m);
 
-	m = load("tests/fixtures/hostile/attachment-type-lie.eml");
+	m = t_load_msg("tests/fixtures/hostile/attachment-type-lie.eml");
 	j = json_of(in, m);
 	T_OK(att_has(j, "statement.pdf", "\"executable\"") && att_has(j, "statement.pdf", "\"type-mismatch\""),
 	     "lying: an ELF named statement.pdf is an executable");
 	free(j);
 	mail_free(&m);
 
-	m = demo("1709843400.");
+	m = t_demo_msg("1709843400.");
 	j = json_of(in, m);
 	T_OK(strstr(j, "\"detected\":\"application/pdf\"") != NULL && strstr(j, "\"flags\":[]}]") != NULL,
 	     "honest: a real PDF is detected as one and not flagged");
 	free(j);
 	mail_free(&m);
 
-	m = demo("1713887741.");
+	m = t_demo_msg("1713887741.");
 	j = json_of(in, m);
 	T_OK(att_has(j, "report.pdf.exe", "\"double-extension\"") && att_has(j, "report.pdf.exe", "\"executable\""),
 	     "double extension: report.pdf.exe");
 	free(j);
 	mail_free(&m);
 
-	m = load("tests/fixtures/hostile/filename-double-ext.eml");
+	m = t_load_msg("tests/fixtures/hostile/filename-double-ext.eml");
 	j = json_of(in, m);
 	T_OK(strstr(j, "\"double-extension\"") != NULL, "double extension: the hostile fixture, padded with spaces");
 	free(j);
 	mail_free(&m);
 
-	m = load("tests/fixtures/hostile/filename-bidi.eml");
+	m = t_load_msg("tests/fixtures/hostile/filename-bidi.eml");
 	j = json_of(in, m);
 	T_OK(strstr(j, "<U+202E>") != NULL && strstr(j, "\"bidi-in-name\"") != NULL && strstr(j, "\"executable\"") != NULL,
 	     "bidi name: shown as an escape, flagged, and seen to end in .exe");
@@ -421,7 +381,7 @@ static void test_attachments(struct inspect *in)
 
 static void test_from_remote_links(struct inspect *in)
 {
-	struct mail_msg *m = load("tests/fixtures/hostile/from-two-headers.eml");
+	struct mail_msg *m = t_load_msg("tests/fixtures/hostile/from-two-headers.eml");
 	char *j = json_of(in, m);
 
 	T_OK(strstr(j, "\"ambiguous\":true") != NULL, "from: two From headers are ambiguous");
@@ -430,14 +390,14 @@ static void test_from_remote_links(struct inspect *in)
 	free(j);
 	mail_free(&m);
 
-	m = load("tests/fixtures/hostile/from-display-address.eml");
+	m = t_load_msg("tests/fixtures/hostile/from-display-address.eml");
 	j = json_of(in, m);
 	T_OK(strstr(j, "\"address\":\"x@evil.example\"") && strstr(j, "\"ambiguous\":false"),
 	     "from: the real address, not the one in the display name");
 	free(j);
 	mail_free(&m);
 
-	m = demo("1707202812.");
+	m = t_demo_msg("1707202812.");
 	j = json_of(in, m);
 	T_OK(strstr(j, "\"remote\":{\"blocked\":7,") != NULL, "remote: newsletter has 7 blocked references");
 	T_OK(strstr(j, "\"trackers\":[\"t.tidewater-bikes.example.com\"]") != NULL, "remote: newsletter tracker host");
@@ -446,14 +406,14 @@ static void test_from_remote_links(struct inspect *in)
 	free(j);
 	mail_free(&m);
 
-	m = demo("1713150764.");
+	m = t_demo_msg("1713150764.");
 	j = json_of(in, m);
 	T_OK(strstr(j, "{\"text\":\"https://www.northwind-bank.example.com/security\",\"href\":\"http://northwind-bank.example.com.secure-login.test/verify?id=88123&s=1\",\"host\":\"northwind-bank.example.com.secure-login.test\",\"flags\":[\"text-host-mismatch\"]}") != NULL,
 	     "links: the phishing link with its real target and the mismatch flag");
 	free(j);
 	mail_free(&m);
 
-	m = demo("1707746635.");
+	m = t_demo_msg("1707746635.");
 	j = json_of(in, m);
 	T_OK(strstr(j, "\"blocked\":1,") != NULL, "remote: the HTML alternative is inspected even when text is shown");
 	free(j);
@@ -462,7 +422,7 @@ static void test_from_remote_links(struct inspect *in)
 
 static void test_text_report(void)
 {
-	struct mail_msg *m = demo("1717578753.");
+	struct mail_msg *m = t_demo_msg("1717578753.");
 	struct buf out = BUF_INIT;
 	char err[WARY_ERRLEN];
 

@@ -5,6 +5,7 @@
 
 #include "render/render.h"
 #include "t.h"
+#include "t_msg.h"
 
 #ifndef TOP_SRCDIR
 #define TOP_SRCDIR "."
@@ -45,51 +46,7 @@ static const char *unsafe_in(const char *s)
 	return NULL;
 }
 
-static struct mail_msg *load(const char *rel)
-{
-	char path[1024], err[WARY_ERRLEN];
-	struct buf b = BUF_INIT;
-	struct mail_msg *m = NULL;
 
-	snprintf(path, sizeof(path), "%s/%s", TOP_SRCDIR, rel);
-	buf_init(&b);
-	if (fs_read_file(path, &b, 0, err, sizeof(err)) != WARY_OK ||
-	    mail_parse(b.data, b.len, &m, err, sizeof(err)) != WARY_OK) {
-		printf("# %s: %s\n", rel, err);
-		m = NULL;
-	}
-	buf_release(&b);
-	return m;
-}
-
-/* Find a demo message by the start of its file name. */
-static struct mail_msg *demo(const char *prefix)
-{
-	static const char *const subs[] = { "cur", "new" };
-	char rel[512];
-	struct mail_msg *m = NULL;
-
-	for (size_t s = 0; s < 2 && m == NULL; s++) {
-		char dir[1024];
-		DIR *d;
-		struct dirent *e;
-
-		snprintf(dir, sizeof(dir), "%s/tests/demo/Maildir/%s", TOP_SRCDIR, subs[s]);
-		if ((d = opendir(dir)) == NULL)
-			continue;
-		while ((e = readdir(d)) != NULL) {
-			if (str_starts_with(e->d_name, prefix)) {
-				snprintf(rel, sizeof(rel), "tests/demo/Maildir/%s/%s", subs[s], e->d_name);
-				m = load(rel);
-				break;
-			}
-		}
-		closedir(d);
-	}
-	if (m == NULL)
-		printf("# demo message %s not found\n", prefix);
-	return m;
-}
 
 static struct render_doc *render(const struct mail_msg *m, enum render_headers h, bool html)
 {
@@ -404,7 +361,7 @@ static void all_in(const char *reldir, size_t *n, size_t *bad, size_t *failed)
 		if (e->d_name[0] == '.' || (strstr(reldir, "hostile") && !strstr(e->d_name, ".eml")))
 			continue;
 		snprintf(rel, sizeof(rel), "%s/%s", reldir, e->d_name);
-		m = load(rel);
+		m = t_load_msg(rel);
 		if (m == NULL) {
 			/* empty.eml may be refused cleanly; anything else counts */
 			if (strcmp(e->d_name, "empty.eml") != 0)
@@ -448,7 +405,7 @@ static void test_all_safe(void)
 
 static void test_headers(void)
 {
-	struct mail_msg *m = demo("1704700800.");
+	struct mail_msg *m = t_demo_msg("1704700800.");
 	struct render_doc *w = render(m, RENDER_HEADERS_WEED, false);
 	struct render_doc *a = render(m, RENDER_HEADERS_ALL, false);
 	struct render_doc *none = render(m, RENDER_HEADERS_NONE, false);
@@ -475,13 +432,13 @@ static void test_headers(void)
 	render_free(&none);
 	mail_free(&m);
 
-	m = demo("1707941820.");
+	m = t_demo_msg("1707941820.");
 	w = render(m, RENDER_HEADERS_WEED, false);
 	T_OK(w && !has_line(w, RENDER_HEADER, "=?"), "headers: encoded words decoded (ISO-8859-1 Q)");
 	render_free(&w);
 	mail_free(&m);
 
-	m = load("tests/fixtures/hostile/duplicate-subject.eml");
+	m = t_load_msg("tests/fixtures/hostile/duplicate-subject.eml");
 	w = render(m, RENDER_HEADERS_WEED, false);
 	{
 		size_t subjects = 0;
@@ -496,7 +453,7 @@ static void test_headers(void)
 
 static void test_quotes(void)
 {
-	struct mail_msg *m = demo("1707074441.");
+	struct mail_msg *m = t_demo_msg("1707074441.");
 	struct render_doc *d = render(m, RENDER_HEADERS_WEED, false);
 
 	T_OK(count_kind(d, RENDER_QUOTE1) > 0, "quotes: depth 1 lines");
@@ -508,7 +465,7 @@ static void test_quotes(void)
 
 static void test_newsletter(void)
 {
-	struct mail_msg *m = demo("1707202812.");
+	struct mail_msg *m = t_demo_msg("1707202812.");
 	struct render_doc *d = render(m, RENDER_HEADERS_WEED, false);
 
 	T_OK(d != NULL, "newsletter: renders (HTML only)");
@@ -528,7 +485,7 @@ static void test_newsletter(void)
 
 static void test_phishing(void)
 {
-	struct mail_msg *m = demo("1713150764.");
+	struct mail_msg *m = t_demo_msg("1713150764.");
 	struct render_doc *d = render(m, RENDER_HEADERS_WEED, false);
 	const struct render_link *l;
 
@@ -548,7 +505,7 @@ static void test_phishing(void)
 
 static void test_structure(void)
 {
-	struct mail_msg *m = demo("1707746635.");
+	struct mail_msg *m = t_demo_msg("1707746635.");
 	struct render_doc *t = render(m, RENDER_HEADERS_WEED, false);
 	struct render_doc *h = render(m, RENDER_HEADERS_WEED, true);
 
@@ -560,7 +517,7 @@ static void test_structure(void)
 	render_free(&h);
 	mail_free(&m);
 
-	m = demo("1713445357.");
+	m = t_demo_msg("1713445357.");
 	t = render(m, RENDER_HEADERS_WEED, false);
 	T_OK(has_line(t, RENDER_NOTICE, "[wary did not fetch an external body: access-type="),
 	     "external-body: a notice, never fetched");
@@ -568,7 +525,7 @@ static void test_structure(void)
 	render_free(&t);
 	mail_free(&m);
 
-	m = demo("1713339000.");
+	m = t_demo_msg("1713339000.");
 	t = render(m, RENDER_HEADERS_WEED, true);
 	T_OK(has_line(t, RENDER_PART, "[-- message/rfc822 --]"), "rfc822: a part line for the enclosed message");
 	{
@@ -582,7 +539,7 @@ static void test_structure(void)
 	render_free(&t);
 	mail_free(&m);
 
-	m = demo("1713766449.");
+	m = t_demo_msg("1713766449.");
 	t = render(m, RENDER_HEADERS_WEED, false);
 	T_OK(has_line(t, RENDER_ATTACHMENT, "invoice.pdf (application/pdf, "), "attachments: name, declared type, size");
 	T_OK(has_line(t, RENDER_ATTACHMENT, "shipping-label.txt"), "attachments: the second one listed");
@@ -590,19 +547,19 @@ static void test_structure(void)
 	render_free(&t);
 	mail_free(&m);
 
-	m = demo("1717578753.");
+	m = t_demo_msg("1717578753.");
 	t = render(m, RENDER_HEADERS_WEED, false);
 	T_OK(has_line(t, RENDER_ATTACHMENT, "payslip-june-<U+202E>fdp.exe"), "attachments: a bidi override in a name shown as an escape");
 	render_free(&t);
 	mail_free(&m);
 
-	m = load("tests/fixtures/hostile/boundary-never-closed.eml");
+	m = t_load_msg("tests/fixtures/hostile/boundary-never-closed.eml");
 	t = render(m, RENDER_HEADERS_WEED, false);
 	T_OK(t != NULL && render_line_count(t) > 2, "broken MIME: an unclosed multipart still renders");
 	render_free(&t);
 	mail_free(&m);
 
-	m = load("tests/fixtures/hostile/link-text-plain.eml");
+	m = t_load_msg("tests/fixtures/hostile/link-text-plain.eml");
 	t = render(m, RENDER_HEADERS_WEED, false);
 	T_OK(t != NULL && render_link_count(t) > 0, "text/plain: URLs go to the link list");
 	render_free(&t);
