@@ -142,6 +142,31 @@ static void size_str(char *out, size_t outlen, size_t n)
 		snprintf(out, outlen, "%.1f MB", (double)n / (1024.0 * 1024.0));
 }
 
+/* The bytes the store left on the server for an empty part it marked
+ * (store_fetch of a big IMAP message), as decoded; 0 when not marked.
+ * Only an empty body counts: a mark on a part that has one is not ours. */
+static size_t omitted_size(const struct mail_part *p)
+{
+	const char *v = mail_part_header(p, "X-Wary-Omitted"), *enc;
+	size_t len = 0;
+	unsigned long long n = 0;
+
+	mail_part_body(p, &len);
+	if (v == NULL || len != 0)
+		return 0;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	for (; *v >= '0' && *v <= '9' && n < MAIL_MAX_SIZE; v++)
+		n = n * 10 + (unsigned)(*v - '0');
+	if (n > MAIL_MAX_SIZE)
+		n = MAIL_MAX_SIZE;
+	enc = mail_part_encoding(p);
+	/* base64 in lines of 76 and CRLF: 57 bytes for every 78 */
+	if (enc != NULL && str_casecmp(enc, "base64") == 0)
+		n = n / 78 * 57 + (n % 78) * 3 / 4;
+	return (size_t)n;
+}
+
 /* Decoded size; base64 is counted, not decoded, to keep listing cheap. */
 static size_t part_size(const struct mail_part *p)
 {
@@ -149,6 +174,8 @@ static size_t part_size(const struct mail_part *p)
 	size_t len = 0, n = 0;
 	const char *body = mail_part_body(p, &len);
 
+	if (len == 0 && (n = omitted_size(p)) > 0)
+		return n;
 	if (body == NULL)
 		return 0;
 	if (enc != NULL && str_casecmp(enc, "base64") == 0) {
@@ -193,8 +220,9 @@ static void attachment_line(struct render_doc *d, const struct mail_part *p)
 
 	size_str(sz, sizeof(sz), part_size(p));
 	/* SAFE_LINE shows a bidi override in the name as <U+202E>. */
-	render_doc_addf(d, RENDER_ATTACHMENT, "[attachment: %s (%s, %s)]",
-	                name && *name ? name : "(no name)", mail_part_type(p), sz);
+	render_doc_addf(d, RENDER_ATTACHMENT, "[attachment: %s (%s, %s%s)]",
+	                name && *name ? name : "(no name)", mail_part_type(p), sz,
+	                omitted_size(p) > 0 ? ", not downloaded" : "");
 }
 
 static void text_part(struct render_doc *d, const struct mail_part *p, const struct render_opts *o,

@@ -17,12 +17,21 @@
  * with CONDSTORE alone the changed flags and a UID SEARCH when the count
  * does not add up; with neither the flags of every message.  New messages
  * get full rows.  A cold open fetches the newest screenful first, by
- * sequence number, then the rest in one streamed command. */
+ * sequence number, then the rest in one streamed command.
+ *
+ * A connection that fails (read or write error, BYE, timeout) is freed at
+ * once and m->im is NULL until a later call connects again (reconnect):
+ * login, the outbox replayed, the folder selected again.  Actions taken
+ * meanwhile go to the outbox in the cache file (imap_cache.c).  store_wait
+ * IDLEs (or polls with NOOP) between the worker's requests. */
 #include <errno.h>
 #include <libetpan/libetpan.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/base.h"
 #include "net/net.h"
@@ -39,6 +48,16 @@
 #define MAX_MESSAGE (256 * 1024 * 1024)
 #define MAX_SECRET 4096
 #define MAX_FOLDERS 10000
+/* Between connection attempts: 1 s, doubling, never more than a minute. */
+#define BACKOFF_FIRST_MS 1000
+#define BACKOFF_MAX_MS 60000
+/* A connection that dies this soon after it was made counts as a failed
+ * attempt, so a server that accepts and drops is not hammered. */
+#define STABLE_MS 10000
+/* Servers may end an IDLE after 30 minutes (RFC 2177): renew it before. */
+#define IDLE_MAX_MS (25 * 60 * 1000)
+/* Without IDLE, store_wait polls with NOOP at least this often. */
+#define POLL_MS 60000
 
 enum fetch_mode { FM_NONE, FM_ROWS, FM_FLAGS, FM_BODY, FM_HOOK };
 
@@ -68,11 +87,35 @@ struct fetch {
 };
 
 struct imap {
-	mailimap *im;
+	struct store *s;
+	mailimap *im;        /* NULL while the connection is down */
 	char *user;
 	char *location;
 	unsigned mask;
-	bool qresync, condstore, move, uidplus;
+	bool qresync, condstore, move, uidplus, idle;
+	/* the account, kept to connect again */
+	char *name, *host, *auth, *ca_file, *trusted;
+	int port;
+	enum store_tls tls;
+	int (*secret)(void *ctx, const char *what, char *buf, size_t len);
+	void *secret_ctx;
+	/* the connection */
+	bool connecting;     /* inside an attempt: a failure is the attempt's */
+	bool offline;        /* down, and no attempt until store_reconnect */
+	unsigned attempts;   /* failed since it dropped */
+	int64_t next_ms;     /* monotonic time of the next attempt */
+	int64_t up_ms;       /* when the connection was made */
+	int backoff_first_ms;
+	char reason[WARY_ERRLEN];
+	char refused[WARY_ERRLEN]; /* the last queued action the server refused */
+	bool resync_due;     /* connected again: check has to look */
+	bool replay_due;     /* the outbox goes out at the next call (IMAP_TEST_LAZY_REPLAY) */
+	/* news announced between checks (NOOP, IDLE): check reports it */
+	uint32_t *gone_pending;
+	size_t ngone_pending, capgone_pending;
+	bool expunge_seen;
+	void (*replay_hook)(void *ctx, unsigned n);
+	void *replay_ctx;
 	/* the selected folder */
 	char *sel;
 	uint32_t uidvalidity, uidnext, exists;
@@ -96,6 +139,14 @@ static void fx_push(uint32_t **v, size_t *n, size_t *cap, uint32_t x)
 		*v = xreallocarray(*v, *cap, sizeof(**v));
 	}
 	(*v)[(*n)++] = x;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void fx_clear(struct fetch *f)
@@ -155,16 +206,63 @@ static void server_text(struct imap *m, char *out, size_t outlen)
 	free(safe);
 }
 
+/* The delay before attempt number `attempts` + 1. */
+static int64_t backoff_ms(const struct imap *m)
+{
+	int64_t d = m->backoff_first_ms;
+
+	for (unsigned i = 1; i < m->attempts && d < BACKOFF_MAX_MS; i++)
+		d *= 2;
+	return d < BACKOFF_MAX_MS ? d : BACKOFF_MAX_MS;
+}
+
+/* The connection is gone: its socket is dead or out of step, so the
+ * session is freed and the next call that needs the server connects
+ * again.  Inside an attempt the attempt's caller keeps the count. */
+static void conn_lost(struct imap *m, const char *why)
+{
+	int64_t now = mono_ms();
+
+	if (m->im == NULL)
+		return;
+	mailimap_free(m->im);
+	m->im = NULL;
+	m->fx = NULL;
+	str_copy(m->reason, why, sizeof(m->reason));
+	if (m->connecting)
+		return;
+	m->st.drops++;
+	m->offline = false;
+	if (now - m->up_ms < STABLE_MS) {
+		m->attempts++;
+		m->next_ms = now + backoff_ms(m);
+	} else {
+		m->attempts = 0;
+		m->next_ms = now; /* the first attempt at the next call */
+	}
+}
+
 static int fail(struct imap *m, int r, const char *what, char *err, size_t errlen)
 {
 	char text[256];
 	int code = etpan_status(r);
 
-	if (code == WARY_ENET)
-		return err_set(err, errlen, WARY_ENET, "%s: the connection to the server failed", what);
-	if (code == WARY_EPARSE)
-		return err_set(err, errlen, WARY_EPARSE, "%s: the server's response did not parse",
-		               what);
+	if (code == WARY_ENET) {
+		char why[WARY_ERRLEN];
+
+		snprintf(why, sizeof(why), "%s: the connection to the server failed", what);
+		conn_lost(m, why);
+		return err_set(err, errlen, WARY_ENET, "%s", why);
+	}
+	if (code == WARY_EPARSE) {
+		char why[WARY_ERRLEN];
+
+		/* The session is out of step (Dovecot's BYE at shutdown ends
+		 * here too): hang up, as for a drop, rather than read on. */
+		snprintf(why, sizeof(why), "%s: the server's response did not parse", what);
+		conn_lost(m, why);
+		return err_set(err, errlen, WARY_EPARSE, "%s", why);
+	}
 	server_text(m, text, sizeof(text));
 	return err_set(err, errlen, code == WARY_OK ? WARY_ERR : code, "%s: the server said: %s",
 	               what, text);
@@ -197,6 +295,12 @@ static int read_response(struct imap *m, bool line_read, int *state)
 	r = mailimap_parse_response(m->im, &resp);
 	if (r != MAILIMAP_NO_ERROR)
 		return r;
+	if (resp->rsp_resp_done == NULL ||
+	    resp->rsp_resp_done->rsp_type != MAILIMAP_RESP_DONE_TYPE_TAGGED) {
+		/* "* BYE" in place of the tagged answer: the server hangs up. */
+		mailimap_response_free(resp);
+		return MAILIMAP_ERROR_FATAL;
+	}
 	*state = resp->rsp_resp_done->rsp_data.rsp_tagged->rsp_cond_state->rsp_type;
 	mailimap_response_free(resp);
 	return MAILIMAP_NO_ERROR;
@@ -796,6 +900,12 @@ static void im_close(struct store *s)
 	imap_body_free(&m->body);
 	free(m->ic_path);
 	free(m->pending);
+	free(m->gone_pending);
+	free(m->name);
+	free(m->host);
+	free(m->auth);
+	free(m->ca_file);
+	free(m->trusted);
 	free(m->user);
 	free(m->location);
 	free(m->sel);
@@ -829,50 +939,48 @@ static void cache_ready(struct store *s, struct imap *m)
 		m->ic = NULL;
 }
 
-int imap_open_account(const struct store_account *acct, unsigned caps_mask, struct store **out,
-                      char *err, size_t errlen)
+static void account_of(const struct imap *m, struct store_account *a)
 {
+	memset(a, 0, sizeof(*a));
+	a->name = m->name;
+	a->kind = "imap";
+	a->host = m->host;
+	a->port = m->port;
+	a->user = m->user;
+	a->tls = m->tls;
+	a->ca_file = m->ca_file;
+	a->trusted_sha256 = m->trusted;
+	a->auth = m->auth;
+	a->secret = m->secret;
+	a->secret_ctx = m->secret_ctx;
+}
+
+/* Connect, log in (the secret asked again each time: it is never kept),
+ * learn the capabilities.  On failure m->im stays NULL. */
+static int session_start(struct imap *m, char *err, size_t errlen)
+{
+	struct store_account acct;
 	struct net_opts opts;
 	struct net_cert cert;
-	struct imap *m;
-	struct store *s;
 	int rc;
 
-	*out = NULL;
-	if (acct->host == NULL || acct->host[0] == '\0' || acct->user == NULL ||
-	    acct->user[0] == '\0')
-		return err_set(err, errlen, WARY_ERR, "account %s: host and user are needed",
-		               acct->name ? acct->name : "?");
+	account_of(m, &acct);
 	memset(&opts, 0, sizeof(opts));
-	opts.host = acct->host;
-	opts.port = acct->port;
-	opts.tls = acct->tls == STORE_TLS_STARTTLS ? NET_TLS_STARTTLS : NET_TLS_IMPLICIT;
-	opts.ca_file = acct->ca_file;
-	opts.trusted_sha256 = acct->trusted_sha256;
-	m = xcalloc(1, sizeof(*m));
-	m->mask = caps_mask;
-	m->user = xstrdup(acct->user);
-	m->location = xasprintf("imap%s://%s@%s:%d", acct->tls == STORE_TLS_STARTTLS ? "" : "s",
-	                        acct->user, acct->host,
-	                        acct->port ? acct->port
-	                                   : (acct->tls == STORE_TLS_STARTTLS ? NET_IMAP_PORT
-	                                                                      : NET_IMAPS_PORT));
-	s = store_new_with(&store_imap_ops, m);
-	store_set_location(s, m->location);
-	if (acct->cache_dir != NULL) {
-		char *p = store_default_cache_path(acct->cache_dir, "imap", m->location);
-
-		store_set_cache(s, p);
-		free(p);
-	}
+	opts.host = m->host;
+	opts.port = m->port;
+	opts.tls = m->tls == STORE_TLS_STARTTLS ? NET_TLS_STARTTLS : NET_TLS_IMPLICIT;
+	opts.ca_file = m->ca_file;
+	opts.trusted_sha256 = m->trusted;
 	rc = net_imap_connect(&opts, &m->im, &cert, err, errlen);
-	if (rc != WARY_OK)
-		goto fail;
+	if (rc != WARY_OK) {
+		m->im = NULL;
+		return rc;
+	}
 	mailimap_set_logger(m->im, on_log, m);
 	mailimap_set_progress_callback(m->im, NULL, on_items_progress, m);
 	mailimap_set_msg_att_handler(m->im, on_msg_att, m);
 	if (m->im->imap_state != MAILIMAP_STATE_AUTHENTICATED) {
-		rc = do_login(m, acct, err, errlen);
+		rc = do_login(m, &acct, err, errlen);
 		if (rc != WARY_OK)
 			goto fail;
 	}
@@ -894,6 +1002,7 @@ int imap_open_account(const struct store_account *acct, unsigned caps_mask, stru
 	m->condstore = has_cap(m, IMAP_CAP_CONDSTORE, "CONDSTORE") || m->qresync;
 	m->move = has_cap(m, IMAP_CAP_MOVE, "MOVE");
 	m->uidplus = has_cap(m, IMAP_CAP_UIDPLUS, "UIDPLUS");
+	m->idle = has_cap(m, IMAP_CAP_IDLE, "IDLE");
 	if (m->qresync) {
 		int r = cmd(m, "ENABLE QRESYNC");
 
@@ -905,10 +1014,136 @@ int imap_open_account(const struct store_account *acct, unsigned caps_mask, stru
 	}
 	m->st.qresync = m->qresync;
 	m->st.condstore = m->condstore;
+	m->st.idle = m->idle;
+	m->up_ms = mono_ms();
+	return WARY_OK;
+fail:
+	if (m->im != NULL)
+		mailimap_free(m->im);
+	m->im = NULL;
+	return rc;
+}
+
+static int replay(struct imap *m, char *err, size_t errlen);
+static int im_select(struct store *s, const char *folder, char *err, size_t errlen);
+
+/* The outbox out, then the folder the user had selected again: the
+ * replay may have visited others. */
+static int catch_up(struct imap *m, char *err, size_t errlen)
+{
+	int rc = replay(m, err, errlen);
+
+	if (rc == WARY_OK && m->sel != NULL && m->im != NULL) {
+		char *folder = xstrdup(m->sel);
+
+		rc = im_select(m->s, folder, err, errlen);
+		free(folder);
+	}
+	return rc;
+}
+
+/* Connect again after a drop, at most once per backoff step unless
+ * forced; then the outbox goes out and the folder is selected again, and
+ * the next check resyncs it through the cache. */
+static int reconnect(struct imap *m, bool forced, char *err, size_t errlen)
+{
+	int64_t now = mono_ms();
+	int rc;
+
+	if (m->im != NULL)
+		return WARY_OK;
+	if (!forced && m->offline)
+		return err_set(err, errlen, WARY_ENET, "offline: %s", m->reason);
+	if (!forced && now < m->next_ms)
+		return err_set(err, errlen, WARY_ENET, "reconnecting in %lld s (%s)",
+		               (long long)((m->next_ms - now + 999) / 1000), m->reason);
+	m->connecting = true;
+	rc = session_start(m, err, errlen);
+	m->connecting = false;
+	if (rc != WARY_OK) {
+		m->attempts++;
+		m->st.attempts++;
+		m->next_ms = mono_ms() + backoff_ms(m);
+		/* A refused login or certificate stays refused until the user
+		 * does something: trying every minute would only lock the
+		 * account or nag. */
+		m->offline = rc == WARY_EAUTH || rc == WARY_ECERT || rc == WARY_ESECURITY;
+		str_copy(m->reason, err, sizeof(m->reason));
+		return rc;
+	}
+	m->st.reconnects++;
+	m->attempts = 0;
+	m->offline = false;
+	m->reason[0] = '\0';
+	m->resync_due = true;
+	return catch_up(m, err, errlen);
+}
+
+static int ensure(struct imap *m, char *err, size_t errlen)
+{
+	if (m->im == NULL)
+		return reconnect(m, false, err, errlen);
+	if (m->replay_due) {
+		m->replay_due = false;
+		return catch_up(m, err, errlen);
+	}
+	return WARY_OK;
+}
+
+int imap_open_account(const struct store_account *acct, unsigned caps_mask, struct store **out,
+                      char *err, size_t errlen)
+{
+	struct imap *m;
+	struct store *s;
+	int rc;
+
+	*out = NULL;
+	if (acct->host == NULL || acct->host[0] == '\0' || acct->user == NULL ||
+	    acct->user[0] == '\0')
+		return err_set(err, errlen, WARY_ERR, "account %s: host and user are needed",
+		               acct->name ? acct->name : "?");
+	m = xcalloc(1, sizeof(*m));
+	m->mask = caps_mask;
+	m->user = xstrdup(acct->user);
+	m->name = xstrdup(acct->name ? acct->name : "?");
+	m->host = xstrdup(acct->host);
+	m->auth = acct->auth != NULL ? xstrdup(acct->auth) : NULL;
+	m->ca_file = acct->ca_file != NULL ? xstrdup(acct->ca_file) : NULL;
+	m->trusted = acct->trusted_sha256 != NULL ? xstrdup(acct->trusted_sha256) : NULL;
+	m->port = acct->port;
+	m->tls = acct->tls;
+	m->secret = acct->secret;
+	m->secret_ctx = acct->secret_ctx;
+	m->backoff_first_ms = BACKOFF_FIRST_MS;
+	m->location = xasprintf("imap%s://%s@%s:%d", acct->tls == STORE_TLS_STARTTLS ? "" : "s",
+	                        acct->user, acct->host,
+	                        acct->port ? acct->port
+	                                   : (acct->tls == STORE_TLS_STARTTLS ? NET_IMAP_PORT
+	                                                                      : NET_IMAPS_PORT));
+	s = store_new_with(&store_imap_ops, m);
+	m->s = s;
+	store_set_location(s, m->location);
+	if (acct->cache_dir != NULL) {
+		char *p = store_default_cache_path(acct->cache_dir, "imap", m->location);
+
+		store_set_cache(s, p);
+		free(p);
+	}
+	m->connecting = true;
+	rc = session_start(m, err, errlen);
+	m->connecting = false;
+	if (rc != WARY_OK)
+		goto fail;
+	/* Actions a crash or a lost connection left queued go first. */
+	if (!(caps_mask & IMAP_TEST_LAZY_REPLAY))
+		rc = replay(m, err, errlen);
+	if (rc != WARY_OK)
+		goto fail;
 	/* Open means INBOX is selected, as for a Maildir. */
 	rc = store_select(s, "INBOX", err, errlen);
 	if (rc != WARY_OK)
 		goto fail;
+	m->replay_due = (caps_mask & IMAP_TEST_LAZY_REPLAY) != 0;
 	*out = s;
 	return WARY_OK;
 fail:
@@ -966,6 +1201,9 @@ static int im_list_folders(struct store *s, struct store_folder **out, size_t *n
 
 	*out = NULL;
 	*n = 0;
+	rc = ensure(m, err, errlen);
+	if (rc != WARY_OK)
+		return rc;
 	m->st.commands++;
 	r = mailimap_list(m->im, "", "*", &list);
 	if (r != MAILIMAP_NO_ERROR) {
@@ -1042,6 +1280,9 @@ static int im_select(struct store *s, const char *folder, char *err, size_t errl
 		rc = err_set(err, errlen, WARY_ERR, "a folder name with control or 8-bit characters");
 		goto out;
 	}
+	rc = ensure(m, err, errlen);
+	if (rc != WARY_OK)
+		goto out;
 	m->st.commands++;
 	if (m->condstore)
 		r = mailimap_select_condstore(m->im, folder, &modseq);
@@ -1058,6 +1299,8 @@ static int im_select(struct store *s, const char *folder, char *err, size_t errl
 	free(m->sel);
 	m->sel = xstrdup(folder);
 	m->npending = 0;
+	m->ngone_pending = 0;
+	m->expunge_seen = false;
 	m->uidvalidity = m->im->imap_selection_info->sel_uidvalidity;
 	m->uidnext = m->im->imap_selection_info->sel_uidnext;
 	m->exists = m->im->imap_selection_info->sel_exists;
@@ -1271,11 +1514,16 @@ static int im_index(struct store *s, store_row_cb cb, void *ctx, char *err, size
 	memset(&f, 0, sizeof(f));
 	if (m->sel == NULL)
 		return err_set(err, errlen, WARY_ENOENT, "no folder selected");
+	rc = ensure(m, err, errlen);
+	if (rc != WARY_OK || m->sel == NULL)
+		return rc != WARY_OK ? rc : err_set(err, errlen, WARY_ENOENT, "no folder selected");
 	cache_ready(s, m);
 	if (m->ic == NULL)
 		return err_set(err, errlen, WARY_EIO, "no memory for the index");
 	m->st.cache_rows = 0;
-	m->npending = 0; /* every row goes out now anyway */
+	/* every row goes out now anyway */
+	m->npending = m->ngone_pending = 0;
+	m->expunge_seen = m->resync_due = false;
 	warm = icache_folder_get(m->ic, m->sel, &cf) && cf.uidvalidity == m->uidvalidity;
 	if (!warm) {
 		if (cf.uidvalidity != 0 && cf.uidvalidity != m->uidvalidity)
@@ -1370,6 +1618,7 @@ static void link_state(void *ctx, uint32_t uid, struct imap_link_state *out)
 	memset(out, 0, sizeof(*out));
 	if (m->sel == NULL)
 		return;
+	cache_ready(m->s, m);
 	out->ic = m->ic;
 	out->persistent = m->ic_path != NULL;
 	out->folder = m->sel;
@@ -1384,10 +1633,10 @@ static int link_command(void *ctx, const char *line, imap_att_hook hook, void *h
 {
 	struct imap *m = ctx;
 	struct fetch f, *saved = m->fx;
-	int r, rc = WARY_OK;
+	int r, rc = ensure(m, err, errlen);
 
-	if (m->im == NULL)
-		return err_set(err, errlen, WARY_ENET, "not connected");
+	if (rc != WARY_OK)
+		return rc;
 
 	memset(&f, 0, sizeof(f));
 	f.mode = FM_HOOK;
@@ -1441,18 +1690,13 @@ struct imap_body **imap_body_of(struct store *s)
 	return m != NULL ? &m->body : NULL;
 }
 
-static int im_set_flags(struct store *s, const char *key, unsigned set, unsigned clear,
-                        char *err, size_t errlen)
-{
-	struct imap *m = store_priv(s);
-	struct buf l = BUF_INIT;
-	uint32_t uid;
-	unsigned old;
-	int r = MAILIMAP_NO_ERROR, rc;
+/* ---- actions: straight to the server, else into the outbox ---- */
 
-	rc = selected_uid(m, key, &uid, err, errlen);
-	if (rc != WARY_OK)
-		return rc;
+static int store_flags(struct imap *m, uint32_t uid, unsigned set, unsigned clear)
+{
+	struct buf l = BUF_INIT;
+	int r = MAILIMAP_NO_ERROR;
+
 	buf_init(&l);
 	imap_flags_to_list(set, &l);
 	if (l.len > 0)
@@ -1462,9 +1706,142 @@ static int im_set_flags(struct store *s, const char *key, unsigned set, unsigned
 	if (r == MAILIMAP_NO_ERROR && l.len > 0)
 		r = cmd(m, "UID STORE %u -FLAGS.SILENT (%s)", uid, l.data);
 	buf_release(&l);
-	if (r != MAILIMAP_NO_ERROR)
-		return fail(m, r, "store flags", err, errlen);
-	cache_ready(s, m);
+	return r;
+}
+
+/* The copy is on the server before the original is touched; without
+ * UIDPLUS the original stays marked \Deleted, since a plain EXPUNGE
+ * would take other marked messages with it. */
+static int delete_uid(struct imap *m, uint32_t uid)
+{
+	int r = cmd(m, "UID STORE %u +FLAGS.SILENT (\\Deleted)", uid);
+
+	if (r == MAILIMAP_NO_ERROR && m->uidplus)
+		r = cmd(m, "UID EXPUNGE %u", uid);
+	return r;
+}
+
+static int copy_move_cmds(struct imap *m, uint32_t uid, const char *qfolder, bool move)
+{
+	int r;
+
+	if (move && m->move)
+		return cmd(m, "UID MOVE %u %s", uid, qfolder);
+	r = cmd(m, "UID COPY %u %s", uid, qfolder);
+	if (r == MAILIMAP_NO_ERROR && move)
+		r = delete_uid(m, uid);
+	return r;
+}
+
+static int append_cmd(struct imap *m, const char *folder, const char *data, size_t len,
+                      unsigned flags, uint32_t *uid)
+{
+	struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
+	uint32_t uidv = 0;
+	int r;
+
+	*uid = 0;
+	if (flags & STORE_SEEN)
+		mailimap_flag_list_add(fl, mailimap_flag_new_seen());
+	if (flags & STORE_ANSWERED)
+		mailimap_flag_list_add(fl, mailimap_flag_new_answered());
+	if (flags & STORE_FLAGGED)
+		mailimap_flag_list_add(fl, mailimap_flag_new_flagged());
+	if (flags & STORE_DELETED)
+		mailimap_flag_list_add(fl, mailimap_flag_new_deleted());
+	if (flags & STORE_DRAFT)
+		mailimap_flag_list_add(fl, mailimap_flag_new_draft());
+	if (flags & STORE_PASSED)
+		mailimap_flag_list_add(fl, mailimap_flag_new_flag_keyword(xstrdup("$Forwarded")));
+	m->st.commands++;
+	if (m->uidplus)
+		r = mailimap_uidplus_append(m->im, folder, fl, NULL, data, len, &uidv, uid);
+	else
+		r = mailimap_append(m->im, folder, fl, NULL, data, len);
+	mailimap_flag_list_free(fl);
+	return r;
+}
+
+/* Keep an action for the server, durably, and report it done: the local
+ * state was (or is about to be) changed by the caller.  err holds why
+ * the server could not take it. */
+static int queue(struct imap *m, const struct imap_outbox_entry *e, char *err, size_t errlen)
+{
+	char why[WARY_ERRLEN];
+
+	str_copy(why, err, sizeof(why));
+	if (m->ic == NULL || icache_outbox_add(m->ic, e) != WARY_OK)
+		return err_set(err, errlen, WARY_EIO, "%s; and the action could not be queued", why);
+	m->st.queued++;
+	snprintf(err, errlen, "queued until the server is back (%s)", why);
+	return WARY_OK;
+}
+
+/* Connect if needed for an action on uid of the selected folder.
+ * WARY_OK: go ahead; WARY_ENET (and the like): queue it; WARY_ENOENT:
+ * connecting again found the folder renumbered, the key means nothing. */
+static int action_ready(struct imap *m, char *err, size_t errlen)
+{
+	uint32_t uidv = m->uidvalidity;
+	int rc;
+
+	cache_ready(m->s, m);
+	rc = ensure(m, err, errlen);
+	if (rc == WARY_OK && (m->sel == NULL || m->uidvalidity != uidv))
+		return err_set(err, errlen, WARY_ENOENT,
+		               "the folder changed on the server (UIDVALIDITY): open it again");
+	return rc;
+}
+
+static bool queueable(int rc)
+{
+	/* Whatever keeps the server out of reach for now; a refusal of this
+	 * very action (NO, bad key) is the caller's to see. */
+	return rc == WARY_ENET || rc == WARY_EPARSE || rc == WARY_EAUTH || rc == WARY_ECERT ||
+	       rc == WARY_ESECURITY;
+}
+
+/* A failure after the command went out: the server may have done it. */
+static bool maybe_done(int rc)
+{
+	return rc == WARY_ENET || rc == WARY_EPARSE;
+}
+
+static int im_set_flags(struct store *s, const char *key, unsigned set, unsigned clear,
+                        char *err, size_t errlen)
+{
+	struct imap *m = store_priv(s);
+	struct imap_outbox_entry e;
+	bool attempted = false;
+	uint32_t uid;
+	unsigned old;
+	int r, rc;
+
+	rc = selected_uid(m, key, &uid, err, errlen);
+	if (rc != WARY_OK)
+		return rc;
+	rc = action_ready(m, err, errlen);
+	if (rc == WARY_OK) {
+		r = store_flags(m, uid, set, clear);
+		if (r != MAILIMAP_NO_ERROR)
+			rc = fail(m, r, "store flags", err, errlen);
+		attempted = maybe_done(rc);
+	}
+	if (rc != WARY_OK && !queueable(rc))
+		return rc;
+	if (rc != WARY_OK) {
+		memset(&e, 0, sizeof(e));
+		e.op = IMAP_OP_FLAGS;
+		e.folder = m->sel;
+		e.uidvalidity = m->uidvalidity;
+		e.uid = uid;
+		e.set = set;
+		e.clear = clear;
+		e.attempted = attempted;
+		rc = queue(m, &e, err, errlen);
+		if (rc != WARY_OK)
+			return rc;
+	}
 	if (m->ic != NULL && icache_flags(m->ic, m->sel, uid, &old))
 		icache_set_flags(m->ic, m->sel, uid, (old | set) & ~clear);
 	return WARY_OK;
@@ -1490,16 +1867,48 @@ static int deleted_uids(struct imap *m, uint32_t **out, size_t *n)
 	return MAILIMAP_NO_ERROR;
 }
 
+/* Offline: what the cache says is marked goes, here now and on the
+ * server at replay. */
+static int queue_expunge(struct imap *m, char *err, size_t errlen)
+{
+	size_t n = 0, i = 0;
+	uint32_t *uids = icache_uids_with(m->ic, m->sel, STORE_DELETED, &n);
+	int rc = WARY_OK;
+
+	while (i < n && rc == WARY_OK) {
+		struct imap_outbox_entry e;
+		struct buf set = BUF_INIT;
+		size_t k;
+
+		buf_init(&set);
+		k = uid_set(uids + i, n - i, &set);
+		memset(&e, 0, sizeof(e));
+		e.op = IMAP_OP_EXPUNGE;
+		e.folder = m->sel;
+		e.uidvalidity = m->uidvalidity;
+		e.uids = set.data;
+		rc = queue(m, &e, err, errlen);
+		buf_release(&set);
+		for (size_t j = i; rc == WARY_OK && j < i + k; j++)
+			icache_delete(m->ic, m->sel, uids[j]);
+		i += k;
+	}
+	free(uids);
+	return rc;
+}
+
 static int im_expunge(struct store *s, char *err, size_t errlen)
 {
 	struct imap *m = store_priv(s);
 	uint32_t *uids = NULL;
 	size_t n = 0;
-	int r;
+	int r, rc;
 
 	if (m->sel == NULL)
 		return err_set(err, errlen, WARY_ENOENT, "no folder selected");
-	cache_ready(s, m);
+	rc = action_ready(m, err, errlen);
+	if (rc != WARY_OK)
+		return queueable(rc) && m->ic != NULL ? queue_expunge(m, err, errlen) : rc;
 	r = deleted_uids(m, &uids, &n);
 	if (r == MAILIMAP_NO_ERROR && n > 0) {
 		if (m->uidplus) {
@@ -1523,16 +1932,30 @@ static int im_expunge(struct store *s, char *err, size_t errlen)
 			icache_delete(m->ic, m->sel, uids[i]);
 	}
 	free(uids);
-	if (r != MAILIMAP_NO_ERROR)
-		return fail(m, r, "expunge", err, errlen);
-	return WARY_OK;
+	if (r == MAILIMAP_NO_ERROR)
+		return WARY_OK;
+	rc = fail(m, r, "expunge", err, errlen);
+	return maybe_done(rc) && m->ic != NULL ? queue_expunge(m, err, errlen) : rc;
+}
+
+static int copy_msgid(void *ctx, uint32_t uid, const struct store_row *row)
+{
+	char **id = ctx;
+
+	(void)uid;
+	if (row->message_id != NULL)
+		*id = xstrdup(row->message_id);
+	return 1;
 }
 
 static int copy_or_move(struct store *s, const char *key, const char *folder, bool move,
                         char *err, size_t errlen)
 {
 	struct imap *m = store_priv(s);
+	struct imap_outbox_entry e;
 	struct buf q = BUF_INIT;
+	bool attempted = false;
+	char *msgid = NULL;
 	uint32_t uid;
 	int r, rc;
 
@@ -1544,22 +1967,35 @@ static int copy_or_move(struct store *s, const char *key, const char *folder, bo
 		buf_release(&q);
 		return err_set(err, errlen, WARY_ERR, "a folder name with control or 8-bit characters");
 	}
-	if (move && m->move) {
-		r = cmd(m, "UID MOVE %u %s", uid, q.data);
-	} else {
-		r = cmd(m, "UID COPY %u %s", uid, q.data);
-		/* The copy is on the server before the original is touched;
-		 * without UIDPLUS the original stays marked \Deleted, since a
-		 * plain EXPUNGE would take other marked messages with it. */
-		if (r == MAILIMAP_NO_ERROR && move)
-			r = cmd(m, "UID STORE %u +FLAGS.SILENT (\\Deleted)", uid);
-		if (r == MAILIMAP_NO_ERROR && move && m->uidplus)
-			r = cmd(m, "UID EXPUNGE %u", uid);
+	rc = action_ready(m, err, errlen);
+	if (rc == WARY_OK) {
+		r = copy_move_cmds(m, uid, q.data, move);
+		if (r != MAILIMAP_NO_ERROR)
+			rc = fail(m, r, move ? "move" : "copy", err, errlen);
+		attempted = maybe_done(rc);
 	}
 	buf_release(&q);
-	if (r != MAILIMAP_NO_ERROR)
-		return fail(m, r, move ? "move" : "copy", err, errlen);
-	cache_ready(s, m);
+	if (rc != WARY_OK && !queueable(rc))
+		return rc;
+	if (rc != WARY_OK) {
+		if (m->ic != NULL)
+			icache_get(m->ic, m->sel, uid, copy_msgid, &msgid);
+		memset(&e, 0, sizeof(e));
+		e.op = move ? IMAP_OP_MOVE : IMAP_OP_COPY;
+		e.folder = m->sel;
+		e.uidvalidity = m->uidvalidity;
+		e.uid = uid;
+		e.target = (char *)folder;
+		e.message_id = msgid;
+		e.attempted = attempted;
+		rc = queue(m, &e, err, errlen);
+		free(msgid);
+		if (rc != WARY_OK)
+			return rc;
+		if (m->ic != NULL && move)
+			icache_delete(m->ic, m->sel, uid);
+		return WARY_OK;
+	}
 	if (m->ic != NULL && move) {
 		take_vanished(m, NULL, NULL, NULL);
 		if (m->move || m->uidplus)
@@ -1584,39 +2020,49 @@ static int im_append(struct store *s, const char *folder, const char *data, size
                      unsigned flags, char **key_out, char *err, size_t errlen)
 {
 	struct imap *m = store_priv(s);
-	struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
-	uint32_t uidv = 0, uid = 0;
-	int r;
+	struct imap_outbox_entry e;
+	struct store_row row;
+	uint32_t uid = 0;
+	bool sent = false;
+	size_t end;
+	int r, rc;
 
 	if (key_out != NULL)
 		*key_out = NULL;
-	if (len > MAX_MESSAGE) {
-		mailimap_flag_list_free(fl);
+	if (len > MAX_MESSAGE)
 		return err_set(err, errlen, WARY_ELIMIT, "message over %d MB", MAX_MESSAGE >> 20);
+	cache_ready(s, m);
+	rc = ensure(m, err, errlen);
+	if (rc == WARY_OK) {
+		r = append_cmd(m, folder, data, len, flags, &uid);
+		sent = true;
+		if (r == MAILIMAP_NO_ERROR) {
+			if (key_out != NULL && uid != 0)
+				*key_out = xasprintf("%u", uid);
+			return WARY_OK;
+		}
+		rc = fail(m, r, "append", err, errlen);
 	}
-	if (flags & STORE_SEEN)
-		mailimap_flag_list_add(fl, mailimap_flag_new_seen());
-	if (flags & STORE_ANSWERED)
-		mailimap_flag_list_add(fl, mailimap_flag_new_answered());
-	if (flags & STORE_FLAGGED)
-		mailimap_flag_list_add(fl, mailimap_flag_new_flagged());
-	if (flags & STORE_DELETED)
-		mailimap_flag_list_add(fl, mailimap_flag_new_deleted());
-	if (flags & STORE_DRAFT)
-		mailimap_flag_list_add(fl, mailimap_flag_new_draft());
-	if (flags & STORE_PASSED)
-		mailimap_flag_list_add(fl, mailimap_flag_new_flag_keyword(xstrdup("$Forwarded")));
-	m->st.commands++;
-	if (m->uidplus)
-		r = mailimap_uidplus_append(m->im, folder, fl, NULL, data, len, &uidv, &uid);
-	else
-		r = mailimap_append(m->im, folder, fl, NULL, data, len);
-	mailimap_flag_list_free(fl);
-	if (r != MAILIMAP_NO_ERROR)
-		return fail(m, r, "append", err, errlen);
-	if (key_out != NULL && uid != 0)
-		*key_out = xasprintf("%u", uid);
-	return WARY_OK;
+	if (!queueable(rc))
+		return rc;
+	/* The Message-ID lets a replay see that an append it cannot be sure
+	 * of did arrive. */
+	memset(&row, 0, sizeof(row));
+	end = hdr_block_end(data, len);
+	if (end == SIZE_MAX)
+		end = len;
+	hdr_parse_block(data, end < STORE_MAX_HEADER ? end : STORE_MAX_HEADER, &row);
+	memset(&e, 0, sizeof(e));
+	e.op = IMAP_OP_APPEND;
+	e.folder = (char *)folder;
+	e.set = flags;
+	e.message_id = row.message_id;
+	e.data = (char *)data;
+	e.len = len;
+	e.attempted = sent && maybe_done(rc);
+	rc = queue(m, &e, err, errlen);
+	store_row_clear(&row);
+	return rc;
 }
 
 static int im_check_changes(struct store *s, store_row_cb cb, void *ctx, char ***vanished,
@@ -1634,6 +2080,9 @@ static int im_check_changes(struct store *s, store_row_cb cb, void *ctx, char **
 	memset(&f, 0, sizeof(f));
 	if (m->sel == NULL)
 		return err_set(err, errlen, WARY_ENOENT, "no folder selected");
+	rc = ensure(m, err, errlen);
+	if (rc != WARY_OK || m->sel == NULL)
+		return rc != WARY_OK ? rc : err_set(err, errlen, WARY_ENOENT, "no folder selected");
 	cache_ready(s, m);
 	if (m->ic == NULL)
 		return err_set(err, errlen, WARY_EIO, "no memory for the index");
@@ -1642,6 +2091,11 @@ static int im_check_changes(struct store *s, store_row_cb cb, void *ctx, char **
 	r = cmd(m, "NOOP");
 	if (r != MAILIMAP_NO_ERROR)
 		goto failed;
+	/* What a wait (IDLE, NOOP) already took from the cache first. */
+	for (size_t i = 0; i < m->ngone_pending; i++)
+		fx_push(&gone.v, &gone.n, &gone.cap, m->gone_pending[i]);
+	m->ngone_pending = 0;
+	m->expunge_seen = m->resync_due = false;
 	take_vanished(m, &gone.v, &gone.n, &gone.cap);
 	if (m->im->imap_selection_info != NULL) {
 		m->exists = m->im->imap_selection_info->sel_exists;
@@ -1811,4 +2265,411 @@ int store_imap_stats(struct store *s, struct store_imap_stats *out)
 	m = store_priv(s);
 	*out = m->st;
 	return WARY_OK;
+}
+
+/* ---- the outbox replayed ---- */
+
+/* The session is unusable after r: dropped, or out of step. */
+static bool lost(int r)
+{
+	int code = etpan_status(r);
+
+	return code == WARY_ENET || code == WARY_EPARSE;
+}
+
+/* Select folder for the replay; *uidvalidity is the server's. */
+static int replay_select(struct imap *m, const char *folder, uint32_t *uidvalidity)
+{
+	int r;
+
+	m->st.commands++;
+	r = mailimap_select(m->im, folder);
+	*uidvalidity = r == MAILIMAP_NO_ERROR && m->im->imap_selection_info != NULL
+	                       ? m->im->imap_selection_info->sel_uidvalidity
+	                       : 0;
+	return r;
+}
+
+/* Is the message with this Message-ID in folder?  The server's selected
+ * folder is back at back (may be NULL) afterwards.  A Message-ID that
+ * cannot be sent as a quoted string counts as not found. */
+static int find_msgid(struct imap *m, const char *folder, const char *msgid, const char *back,
+                      bool *found)
+{
+	struct buf q = BUF_INIT;
+	uint32_t uidv;
+	int r;
+
+	*found = false;
+	buf_init(&q);
+	if (msgid == NULL || !quote_mailbox(msgid, &q)) {
+		buf_release(&q);
+		return MAILIMAP_NO_ERROR;
+	}
+	m->st.commands++;
+	r = mailimap_examine(m->im, folder);
+	if (r == MAILIMAP_NO_ERROR)
+		r = cmd(m, "UID SEARCH HEADER Message-ID %s", q.data);
+	if (r == MAILIMAP_NO_ERROR) {
+		struct mailimap_response_info *ri = m->im->imap_response_info;
+
+		*found = ri != NULL && ri->rsp_search_result != NULL &&
+		         clist_count(ri->rsp_search_result) > 0;
+	}
+	if (!lost(r) && back != NULL) {
+		int r2 = replay_select(m, back, &uidv);
+
+		if (r == MAILIMAP_NO_ERROR || lost(r2))
+			r = r2;
+	}
+	buf_release(&q);
+	return r;
+}
+
+static bool uid_present(struct imap *m, uint32_t uid, int *r)
+{
+	struct mailimap_response_info *ri;
+
+	*r = cmd(m, "UID SEARCH UID %u", uid);
+	if (*r != MAILIMAP_NO_ERROR)
+		return true;
+	ri = m->im->imap_response_info;
+	return ri != NULL && ri->rsp_search_result != NULL && clist_count(ri->rsp_search_result) > 0;
+}
+
+/* A UID set as we wrote it: digits, ':' and ','. */
+static bool uid_set_ok(const char *set)
+{
+	if (set == NULL || set[0] == '\0')
+		return false;
+	for (const char *p = set; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || *p == ':' || *p == ','))
+			return false;
+	return true;
+}
+
+/* One queued action.  When it was sent before (a crash or a drop came
+ * before its OK), look first: flags and expunges are the same done twice,
+ * a copy, move or append is not.  *skipped: it was found done. */
+static int replay_one(struct imap *m, const struct imap_outbox_entry *e, bool *skipped)
+{
+	struct buf q = BUF_INIT;
+	uint32_t uid = 0;
+	bool found = false;
+	int r = MAILIMAP_NO_ERROR;
+
+	*skipped = false;
+	buf_init(&q);
+	switch (e->op) {
+	case IMAP_OP_FLAGS:
+		r = store_flags(m, e->uid, e->set, e->clear);
+		break;
+	case IMAP_OP_EXPUNGE:
+		if (!uid_set_ok(e->uids))
+			r = MAILIMAP_ERROR_EXTENSION;
+		else if (m->uidplus)
+			r = cmd(m, "UID EXPUNGE %s", e->uids);
+		else
+			r = cmd(m, "EXPUNGE");
+		break;
+	case IMAP_OP_COPY:
+	case IMAP_OP_MOVE:
+		if (e->target == NULL || !quote_mailbox(e->target, &q)) {
+			r = MAILIMAP_ERROR_EXTENSION;
+			break;
+		}
+		if (e->attempted && e->op == IMAP_OP_MOVE && !uid_present(m, e->uid, &r)) {
+			*skipped = true; /* moved (or gone): nothing to do */
+			break;
+		}
+		if (r == MAILIMAP_NO_ERROR && e->attempted)
+			r = find_msgid(m, e->target, e->message_id, e->folder, &found);
+		if (r != MAILIMAP_NO_ERROR)
+			break;
+		if (found) {
+			*skipped = true;
+			if (e->op == IMAP_OP_MOVE)
+				r = delete_uid(m, e->uid); /* copied, the original left */
+			break;
+		}
+		r = copy_move_cmds(m, e->uid, q.data, e->op == IMAP_OP_MOVE);
+		break;
+	case IMAP_OP_APPEND:
+		if (e->attempted) {
+			r = find_msgid(m, e->folder, e->message_id, NULL, &found);
+			if (r != MAILIMAP_NO_ERROR)
+				break;
+			if (found) {
+				*skipped = true;
+				break;
+			}
+		}
+		r = append_cmd(m, e->folder, e->data != NULL ? e->data : "", e->len, e->set, &uid);
+		break;
+	}
+	buf_release(&q);
+	return r;
+}
+
+/* Drop an action the server will not take, and say so. */
+static int refuse(struct imap *m, struct imap_outbox_entry *e, const char *why)
+{
+	static const char *const names[] = { "?", "flags", "expunge", "copy", "move", "append" };
+
+	m->st.replay_refused++;
+	snprintf(m->refused, sizeof(m->refused), "a queued %s in %s was dropped: %s",
+	         names[e->op <= IMAP_OP_APPEND ? e->op : 0], e->folder, why);
+	return icache_outbox_remove(m->ic, e->id);
+}
+
+static int replay(struct imap *m, char *err, size_t errlen)
+{
+	struct imap_outbox_entry e;
+	char *saved = m->sel, *rsel = NULL;
+	uint32_t ruidv = 0;
+	unsigned n = 0;
+	int rc = WARY_OK;
+
+	cache_ready(m->s, m);
+	if (m->ic == NULL || icache_outbox_count(m->ic) == 0)
+		return WARY_OK;
+	/* Untagged FETCH and VANISHED of the folders visited here are not the
+	 * selected folder's: with no folder selected they are not taken. */
+	m->sel = NULL;
+	memset(&e, 0, sizeof(e));
+	while (rc == WARY_OK && m->im != NULL && icache_outbox_first(m->ic, &e)) {
+		bool skipped = false;
+		char text[256];
+		int r = MAILIMAP_NO_ERROR;
+
+		if (e.op != IMAP_OP_APPEND && (rsel == NULL || strcmp(rsel, e.folder) != 0)) {
+			free(rsel);
+			rsel = NULL;
+			r = replay_select(m, e.folder, &ruidv);
+			if (r == MAILIMAP_NO_ERROR)
+				rsel = xstrdup(e.folder);
+		}
+		if (r == MAILIMAP_NO_ERROR && e.op != IMAP_OP_APPEND && ruidv != e.uidvalidity) {
+			rc = refuse(m, &e, "the folder was renumbered (UIDVALIDITY changed)");
+			imap_outbox_entry_clear(&e);
+			continue;
+		}
+		if (r == MAILIMAP_NO_ERROR && !e.attempted &&
+		    icache_outbox_mark_attempted(m->ic, e.id) != WARY_OK) {
+			rc = err_set(err, errlen, WARY_EIO, "the outbox cannot be written");
+			break;
+		}
+		if (r == MAILIMAP_NO_ERROR)
+			r = replay_one(m, &e, &skipped);
+		if (r != MAILIMAP_NO_ERROR) {
+			if (lost(r)) {
+				rc = fail(m, r, "replay", err, errlen);
+				break;
+			}
+			server_text(m, text, sizeof(text));
+			rc = refuse(m, &e, text);
+			imap_outbox_entry_clear(&e);
+			continue;
+		}
+		n++;
+		if (skipped)
+			m->st.replay_skipped++;
+		else
+			m->st.replayed++;
+		if (m->replay_hook != NULL)
+			m->replay_hook(m->replay_ctx, n);
+		rc = icache_outbox_remove(m->ic, e.id);
+		imap_outbox_entry_clear(&e);
+	}
+	imap_outbox_entry_clear(&e);
+	free(rsel);
+	m->sel = saved;
+	if (rc == WARY_EIO)
+		err_set(err, errlen, WARY_EIO, "the outbox cannot be written");
+	return rc;
+}
+
+/* ---- the connection, as the worker sees it ---- */
+
+void imap_connection_state(struct store *s, struct store_conn_state *out)
+{
+	struct imap *m = store_priv(s);
+	int64_t now = mono_ms();
+
+	memset(out, 0, sizeof(*out));
+	cache_ready(s, m);
+	out->queued = m->ic != NULL ? (size_t)icache_outbox_count(m->ic) : 0;
+	out->refused = m->st.replay_refused;
+	out->attempts = m->attempts;
+	if (m->im != NULL) {
+		out->state = STORE_CONN_ONLINE;
+		str_copy(out->reason, m->refused, sizeof(out->reason));
+		return;
+	}
+	out->state = m->offline ? STORE_CONN_OFFLINE : STORE_CONN_RECONNECTING;
+	out->retry_in_ms = m->offline || m->next_ms <= now ? 0 : (long)(m->next_ms - now);
+	str_copy(out->reason, m->reason, sizeof(out->reason));
+}
+
+int imap_reconnect(struct store *s, char *err, size_t errlen)
+{
+	struct imap *m = store_priv(s);
+
+	return reconnect(m, true, err, errlen);
+}
+
+void imap_set_replay_hook(struct store *s, void (*hook)(void *ctx, unsigned n), void *ctx)
+{
+	struct imap *m = store_priv(s);
+
+	m->replay_hook = hook;
+	m->replay_ctx = ctx;
+}
+
+void imap_set_backoff(struct store *s, int first_ms)
+{
+	struct imap *m = store_priv(s);
+
+	m->backoff_first_ms = first_ms > 0 ? first_ms : BACKOFF_FIRST_MS;
+}
+
+/* Sleep on fd until it is readable or the monotonic time until (INT64_MAX:
+ * no limit). */
+static int wait_fd(int fd, int64_t until, char *err, size_t errlen)
+{
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		int64_t left = until == INT64_MAX ? -1 : until - mono_ms();
+		int n;
+
+		if (until != INT64_MAX && left < 0)
+			left = 0;
+		n = poll(&p, fd >= 0 ? 1 : 0, left > INT_MAX ? INT_MAX : (int)left);
+		if (n > 0)
+			return STORE_WAIT_WAKE;
+		if (n == 0 && (until == INT64_MAX || mono_ms() < until))
+			continue; /* a wait longer than poll's int */
+		if (n == 0)
+			return STORE_WAIT_TIMEOUT;
+		if (errno != EINTR)
+			return err_set(err, errlen, WARY_EIO, "poll: %s", strerror(errno));
+	}
+}
+
+/* What the server announced since the last check: new messages (EXISTS),
+ * expunges, flag changes of other clients. */
+static bool news(struct imap *m)
+{
+	struct mailimap_response_info *ri;
+	struct mailimap_selection_info *si;
+
+	if (m->im == NULL)
+		return false;
+	ri = m->im->imap_response_info;
+	si = m->im->imap_selection_info;
+	if (ri != NULL && ri->rsp_expunged != NULL && clist_count(ri->rsp_expunged) > 0)
+		m->expunge_seen = true;
+	take_vanished(m, &m->gone_pending, &m->ngone_pending, &m->capgone_pending);
+	return (si != NULL && si->sel_exists != m->exists) || m->npending > 0 ||
+	       m->ngone_pending > 0 || m->expunge_seen;
+}
+
+static int noop_wait(struct imap *m, int wake_fd, int timeout_ms, int64_t deadline, char *err,
+                     size_t errlen)
+{
+	int64_t every = timeout_ms >= 0 && timeout_ms < POLL_MS ? timeout_ms : POLL_MS;
+
+	for (;;) {
+		int64_t next = mono_ms() + every;
+		int rc = wait_fd(wake_fd, next < deadline ? next : deadline, err, errlen);
+		int r;
+
+		if (rc != STORE_WAIT_TIMEOUT)
+			return rc;
+		m->st.noops++;
+		r = cmd(m, "NOOP");
+		if (r != MAILIMAP_NO_ERROR)
+			return fail(m, r, "NOOP", err, errlen);
+		if (news(m))
+			return STORE_WAIT_CHANGED;
+		if (mono_ms() >= deadline)
+			return STORE_WAIT_TIMEOUT;
+	}
+}
+
+static int idle_wait(struct imap *m, int wake_fd, int64_t deadline, char *err, size_t errlen)
+{
+	for (;;) {
+		int64_t until = mono_ms() + IDLE_MAX_MS, left;
+		int w, r;
+
+		if (until > deadline)
+			until = deadline;
+		/* A request already waiting: no IDLE and DONE for nothing. */
+		if (wait_fd(wake_fd, 0, err, errlen) == STORE_WAIT_WAKE)
+			return STORE_WAIT_WAKE;
+		mailstream_setup_idle(m->im->imap_stream);
+		m->st.idles++;
+		m->st.commands++;
+		r = mailimap_idle(m->im);
+		if (r != MAILIMAP_NO_ERROR) {
+			mailstream_unsetup_idle(m->im->imap_stream);
+			return fail(m, r, "IDLE", err, errlen);
+		}
+		left = until - mono_ms();
+		w = net_imap_wait(m->im, wake_fd, left < 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left,
+		                  err, errlen);
+		if (w < 0) {
+			mailstream_unsetup_idle(m->im->imap_stream);
+			conn_lost(m, err);
+			return WARY_ENET;
+		}
+		r = mailimap_idle_done(m->im);
+		mailstream_unsetup_idle(m->im->imap_stream);
+		if (r != MAILIMAP_NO_ERROR)
+			return fail(m, r, "IDLE", err, errlen);
+		if (news(m))
+			return STORE_WAIT_CHANGED;
+		if (w == NET_WAIT_WAKE)
+			return STORE_WAIT_WAKE;
+		if (w == NET_WAIT_TIMEOUT && mono_ms() >= deadline)
+			return STORE_WAIT_TIMEOUT;
+		/* Data that was no news ("* OK Still here"), or time to renew. */
+	}
+}
+
+int imap_wait(struct store *s, int wake_fd, int timeout_ms, char *err, size_t errlen)
+{
+	struct imap *m = store_priv(s);
+	int64_t deadline = timeout_ms < 0 ? INT64_MAX : mono_ms() + timeout_ms;
+	int rc;
+
+	if (m->im == NULL) {
+		/* Down: sleep until the next attempt is due, never in a loop. */
+		int64_t until = m->offline || m->next_ms > deadline ? deadline : m->next_ms;
+
+		rc = wait_fd(wake_fd, until, err, errlen);
+		if (rc != STORE_WAIT_TIMEOUT)
+			return rc;
+		if (m->offline || mono_ms() < m->next_ms)
+			return STORE_WAIT_TIMEOUT;
+		rc = reconnect(m, false, err, errlen);
+		if (rc != WARY_OK)
+			return rc;
+	}
+	if (m->resync_due) {
+		m->resync_due = false;
+		return STORE_WAIT_CHANGED;
+	}
+	if (news(m))
+		return STORE_WAIT_CHANGED;
+	if (m->sel == NULL)
+		return wait_fd(wake_fd, deadline, err, errlen);
+	if (!m->idle)
+		rc = noop_wait(m, wake_fd, timeout_ms, deadline, err, errlen);
+	else
+		rc = idle_wait(m, wake_fd, deadline, err, errlen);
+	/* A killed connection may end in the middle of a response (a parse
+	 * error): to the worker it is the same drop. */
+	return rc < 0 && m->im == NULL ? WARY_ENET : rc;
 }

@@ -50,6 +50,13 @@ static struct imap_body *body_state(struct imap_body **b)
 	return *b;
 }
 
+const struct imap_body_stats *imap_body_counters(const struct imap_body *b)
+{
+	static const struct imap_body_stats none;
+
+	return b != NULL ? &b->st : &none;
+}
+
 int imap_body_stats(struct store *s, struct imap_body_stats *out)
 {
 	struct imap_body **b;
@@ -1059,6 +1066,22 @@ out:
 	return rc;
 }
 
+/* Is part in the tree?  Inside a message/rfc822 part the plan does not
+ * look (it stops there), so anything below one is let through. */
+static bool plan_has(struct imap_body_plan *p, const char *part)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		size_t n = strlen(p->v[i].id);
+
+		if (strcmp(p->v[i].id, part) == 0)
+			return p->v[i].id[0] != '\0';
+		if (n > 0 && strncmp(part, p->v[i].id, n) == 0 && part[n] == '.' &&
+		    strcmp(p->v[i].type, "message") == 0)
+			return true;
+	}
+	return false;
+}
+
 int imap_body_fetch_part(struct imap_body **pb, const struct imap_link *l, uint32_t uid,
                          const char *part, struct buf *out, char *err, size_t errlen)
 {
@@ -1092,12 +1115,16 @@ int imap_body_fetch_part(struct imap_body **pb, const struct imap_link *l, uint3
 	}
 	memset(&g, 0, sizeof(g));
 	g.uid = uid;
+	/* The structure comes along: servers answer a section that does not
+	 * exist with an empty string, which is also an empty part. */
+	g.structure = true;
 	snprintf(wmime, sizeof(wmime), "%s.MIME", part);
 	g.want_body = part;
 	g.want_mime = wmime;
 	g.body = &body;
 	g.mime = &mime;
-	snprintf(line, sizeof(line), "UID FETCH %u (BODY.PEEK[%s] BODY.PEEK[%s])", uid, wmime, part);
+	snprintf(line, sizeof(line), "UID FETCH %u (BODYSTRUCTURE BODY.PEEK[%s] BODY.PEEK[%s])", uid,
+	         wmime, part);
 	rc = l->command(l->ctx, line, on_att, &g, err, errlen);
 	if (rc != WARY_OK)
 		goto out;
@@ -1111,7 +1138,7 @@ int imap_body_fetch_part(struct imap_body **pb, const struct imap_link *l, uint3
 		rc = err_set(err, errlen, WARY_ELIMIT, "part %s is over %d MB", part, MAX_MESSAGE >> 20);
 		goto out;
 	}
-	if (!g.got_body) {
+	if (!g.got_body || (g.plan != NULL && !plan_has(g.plan, part))) {
 		rc = err_set(err, errlen, WARY_ENOENT, "no part %s in message %u", part, uid);
 		goto out;
 	}
@@ -1125,5 +1152,6 @@ out:
 	buf_release(&mime);
 	buf_release(&body);
 	buf_release(&cached);
+	imap_body_plan_free(&g.plan);
 	return rc;
 }

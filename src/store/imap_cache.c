@@ -3,7 +3,10 @@
  * index fields.  It is only ever a cache: a file that is not ours in the
  * right version, or that shows damage, is deleted and filled again from
  * the server; a row with a wrong type marks the whole file broken rather
- * than hiding one message. */
+ * than hiding one message.  The exception is the outbox table, actions
+ * still to be sent: it lives in the same file so one transaction can
+ * change a row and queue the action, and it is lost only with a file
+ * that is damaged. */
 #include <sqlite3.h>
 #include <string.h>
 
@@ -29,7 +32,13 @@ static const char schema_sql[] =
 	" folder TEXT NOT NULL, uid INTEGER NOT NULL, flags INTEGER NOT NULL,"
 	" date INTEGER NOT NULL, size INTEGER NOT NULL,"
 	" hfrom TEXT, hto TEXT, subject TEXT, msgid TEXT, irt TEXT, refs TEXT, ctype TEXT);"
-	"CREATE UNIQUE INDEX IF NOT EXISTS msg_uid ON msg (folder, uid);";
+	"CREATE UNIQUE INDEX IF NOT EXISTS msg_uid ON msg (folder, uid);"
+	/* Not a cache: actions that still have to reach the server. */
+	"CREATE TABLE IF NOT EXISTS outbox ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT, op INTEGER NOT NULL, folder TEXT NOT NULL,"
+	" uidvalidity INTEGER NOT NULL, uid INTEGER NOT NULL, fset INTEGER NOT NULL,"
+	" fclear INTEGER NOT NULL, target TEXT, uids TEXT, msgid TEXT, data BLOB,"
+	" attempted INTEGER NOT NULL DEFAULT 0);";
 
 static void note(struct icache *ic, int rc)
 {
@@ -42,6 +51,8 @@ static void note(struct icache *ic, int rc)
 static const char *const probes[] = {
 	"SELECT name, uidvalidity, modseq, uidnext FROM folder LIMIT 1",
 	"SELECT folder, uid, flags, date, size, hfrom FROM msg LIMIT 1",
+	"SELECT id, op, folder, uidvalidity, uid, fset, fclear, target, uids, msgid, data,"
+	" attempted FROM outbox LIMIT 1",
 	NULL,
 };
 
@@ -467,6 +478,214 @@ int icache_begin(struct icache *ic)
 int icache_commit(struct icache *ic)
 {
 	return store_db_commit(ic->db, &ic->in_txn, &ic->broken);
+}
+
+uint32_t *icache_uids_with(struct icache *ic, const char *folder, unsigned flag, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	uint32_t *v = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*n = 0;
+	if (ic->broken)
+		return NULL;
+	rc = sqlite3_prepare_v2(ic->db,
+	                        "SELECT uid FROM msg WHERE folder = ?1 AND (flags & ?2) = ?2"
+	                        " ORDER BY uid", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, flag);
+	}
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		bool bad = false;
+		int64_t uid = store_db_col_int(st, 0, &bad);
+
+		if (bad || uid <= 0 || uid > UINT32_MAX) {
+			ic->broken = true;
+			break;
+		}
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		v[(*n)++] = (uint32_t)uid;
+		rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW && rc != SQLITE_OK)
+		note(ic, rc);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* ---- the outbox ---- */
+
+void imap_outbox_entry_clear(struct imap_outbox_entry *e)
+{
+	if (e == NULL)
+		return;
+	free(e->folder);
+	free(e->target);
+	free(e->uids);
+	free(e->message_id);
+	free(e->data);
+	memset(e, 0, sizeof(*e));
+}
+
+/* One statement in its own transaction, synced before it returns: the
+ * outbox is the one table here whose rows a power cut must not take. */
+static int durable_step(struct icache *ic, sqlite3_stmt *st)
+{
+	int rc;
+
+	if (ic->in_txn)
+		icache_commit(ic);
+	store_db_exec(ic->db, "PRAGMA synchronous=FULL");
+	rc = sqlite3_step(st);
+	store_db_exec(ic->db, "PRAGMA synchronous=NORMAL");
+	if (rc != SQLITE_DONE) {
+		note(ic, rc);
+		return WARY_EIO;
+	}
+	return WARY_OK;
+}
+
+int icache_outbox_add(struct icache *ic, const struct imap_outbox_entry *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = WARY_EIO;
+
+	if (ic->broken)
+		return WARY_EIO;
+	if (sqlite3_prepare_v2(ic->db,
+	                       "INSERT INTO outbox (op, folder, uidvalidity, uid, fset, fclear,"
+	                       " target, uids, msgid, data, attempted)"
+	                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	                       -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int(st, 1, (int)e->op);
+	sqlite3_bind_text(st, 2, e->folder, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, e->uidvalidity);
+	sqlite3_bind_int64(st, 4, e->uid);
+	sqlite3_bind_int64(st, 5, e->set);
+	sqlite3_bind_int64(st, 6, e->clear);
+	store_db_bind_opt(st, 7, e->target);
+	store_db_bind_opt(st, 8, e->uids);
+	store_db_bind_opt(st, 9, e->message_id);
+	if (e->data != NULL)
+		sqlite3_bind_blob64(st, 10, e->data, e->len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 10);
+	sqlite3_bind_int(st, 11, e->attempted ? 1 : 0);
+	rc = durable_step(ic, st);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static char *dup_text(sqlite3_stmt *st, int i, bool *bad)
+{
+	size_t n;
+	const char *t = store_db_col_text(st, i, &n, bad);
+
+	return t != NULL ? xstrndup(t, n) : NULL;
+}
+
+bool icache_outbox_first(struct icache *ic, struct imap_outbox_entry *e)
+{
+	sqlite3_stmt *st = NULL;
+	bool found = false, bad = false;
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	if (ic->broken)
+		return false;
+	rc = sqlite3_prepare_v2(ic->db,
+	                        "SELECT id, op, folder, uidvalidity, uid, fset, fclear, target, uids,"
+	                        " msgid, data, attempted FROM outbox ORDER BY id LIMIT 1",
+	                        -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		int64_t op = store_db_col_int(st, 1, &bad), uv = store_db_col_int(st, 3, &bad);
+		int64_t uid = store_db_col_int(st, 4, &bad);
+		int type = sqlite3_column_type(st, 10);
+
+		e->id = store_db_col_int(st, 0, &bad);
+		e->folder = dup_text(st, 2, &bad);
+		e->set = (unsigned)store_db_col_int(st, 5, &bad);
+		e->clear = (unsigned)store_db_col_int(st, 6, &bad);
+		e->target = dup_text(st, 7, &bad);
+		e->uids = dup_text(st, 8, &bad);
+		e->message_id = dup_text(st, 9, &bad);
+		e->attempted = store_db_col_int(st, 11, &bad) != 0;
+		if (type == SQLITE_BLOB) {
+			const void *p = sqlite3_column_blob(st, 10);
+			int n = sqlite3_column_bytes(st, 10);
+
+			if (p != NULL && n > 0) {
+				e->data = xmalloc((size_t)n);
+				memcpy(e->data, p, (size_t)n);
+				e->len = (size_t)n;
+			}
+		} else if (type != SQLITE_NULL) {
+			bad = true;
+		}
+		if (op < IMAP_OP_FLAGS || op > IMAP_OP_APPEND || uv < 0 || uv > UINT32_MAX ||
+		    uid < 0 || uid > UINT32_MAX || e->folder == NULL)
+			bad = true;
+		e->op = (enum imap_op)op;
+		e->uidvalidity = (uint32_t)uv;
+		e->uid = (uint32_t)uid;
+		found = !bad;
+		if (bad) {
+			ic->broken = true; /* not a row we wrote */
+			imap_outbox_entry_clear(e);
+		}
+	} else if (rc != SQLITE_DONE) {
+		note(ic, rc);
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+static int outbox_by_id(struct icache *ic, const char *sql, int64_t id)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = WARY_EIO;
+
+	if (ic->broken)
+		return WARY_EIO;
+	if (sqlite3_prepare_v2(ic->db, sql, -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, id);
+		rc = durable_step(ic, st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int icache_outbox_mark_attempted(struct icache *ic, int64_t id)
+{
+	return outbox_by_id(ic, "UPDATE outbox SET attempted = 1 WHERE id = ?1", id);
+}
+
+int icache_outbox_remove(struct icache *ic, int64_t id)
+{
+	return outbox_by_id(ic, "DELETE FROM outbox WHERE id = ?1", id);
+}
+
+long icache_outbox_count(struct icache *ic)
+{
+	sqlite3_stmt *st = NULL;
+	long n = 0;
+
+	if (ic->broken)
+		return 0;
+	if (sqlite3_prepare_v2(ic->db, "SELECT count(*) FROM outbox", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
 }
 
 /* ---- for the body cache (imap_body.c), which keeps its table here ---- */

@@ -172,6 +172,7 @@ struct imap_body_stats {
 };
 /* WARY_ENOENT when s is not an IMAP store. */
 int imap_body_stats(struct store *s, struct imap_body_stats *out);
+const struct imap_body_stats *imap_body_counters(const struct imap_body *b);
 /* The backend's state for s (NULL when s is not IMAP). */
 struct imap_body **imap_body_of(struct store *s);
 /* The cached bodies of the account (tests): rows, bytes, how many under

@@ -309,6 +309,7 @@ unsigned imap_caps_mask_parse(const char *list)
 		{ "qresync", IMAP_CAP_QRESYNC }, { "condstore", IMAP_CAP_CONDSTORE },
 		{ "move", IMAP_CAP_MOVE },       { "uidplus", IMAP_CAP_UIDPLUS },
 		{ "sasl-ir", IMAP_CAP_SASL_IR }, { "auth=plain", IMAP_CAP_AUTH_PLAIN },
+		{ "idle", IMAP_CAP_IDLE },
 	};
 	unsigned mask = 0;
 

@@ -22,3 +22,10 @@ tests_integration_pop3_driver_LDADD = $(TEST_LIBS)
 EXTRA_PROGRAMS += tests/integration/imap-driver
 tests_integration_imap_driver_SOURCES = tests/integration/imap-driver.c
 tests_integration_imap_driver_LDADD = $(TEST_LIBS)
+# Message bodies on IMAP and Maildir (tests/integration/imap-body.sh builds it).
+EXTRA_PROGRAMS += tests/integration/body-driver
+tests_integration_body_driver_SOURCES = tests/integration/body-driver.c
+tests_integration_body_driver_LDADD = $(TEST_LIBS)
+check_PROGRAMS += tests/unit/test_imap_body
+tests_unit_test_imap_body_SOURCES = tests/unit/test_imap_body.c tests/unit/t.h
+tests_unit_test_imap_body_LDADD = $(TEST_LIBS)

@@ -4,13 +4,22 @@
  * (python imaplib) reads from the server.
  *
  *   imap-driver [--host H] [--port P] [--starttls] [--user U] [--auth M]
- *               [--ca FILE] [--cache DIR] [--mask qresync,condstore,...]
+ *               [--ca FILE] [--cache DIR] [--mask qresync,condstore,idle,...]
+ *               [--backoff MS] [--die-after N] [--lazy-replay 1]
  *               OP [ARGS] [, OP [ARGS]]...
  *
  * The password (or token) comes from $IMAP_DRIVER_SECRET, never argv.
  * OPs: folders | select F | index | index-quiet | fetch KEY | flags KEY +SF -T |
  *      expunge | copy KEY F | move KEY F | append F FILE FLAGS | check | stats |
- *      sh CMD (run a command between two ops: the second client's turn)
+ *      sh CMD (run a command between two ops: the second client's turn) |
+ *      state (the connection as store_connection_state tells it) |
+ *      wait MS (one store_wait; prints what it returned and after how long) |
+ *      wait-online MS (store_wait until connected again; "not-online" after MS) |
+ *      wait-news MS STEP (store_wait(STEP) until it reports news, or fail) |
+ *      reconnect
+ * --die-after N: _exit(9) once the server confirmed the N-th replayed
+ * action and before it leaves the outbox (with --lazy-replay 1 the
+ * replay of an earlier run waits for the first op, after the hook is set).
  * Flags are Maildir letters: D F P R S T (and N for \Recent on output).
  * Exit status: 0 when every op succeeded, 3 when one failed (the line
  * "error OP CODE: text" says which). */
@@ -18,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "base/base.h"
 #include "store/imap_int.h"
@@ -114,6 +125,46 @@ static int rows_cb(void *ctx, const struct store_row *rows, size_t n, size_t don
 	return 0;
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *wait_name(int rc)
+{
+	switch (rc) {
+	case STORE_WAIT_CHANGED: return "changed";
+	case STORE_WAIT_WAKE: return "wake";
+	case STORE_WAIT_TIMEOUT: return "timeout";
+	default: return code_name(rc);
+	}
+}
+
+static void print_state(struct store *s)
+{
+	static const char *const names[] = { "local", "online", "reconnecting", "offline" };
+	struct store_conn_state cs;
+
+	store_connection_state(s, &cs);
+	printf("conn %s retry_in_ms=%ld attempts=%u queued=%zu refused=%u reason=%s\n",
+	       names[cs.state], cs.retry_in_ms, cs.attempts, cs.queued, cs.refused, cs.reason);
+}
+
+static int die_after;
+
+static void replay_hook(void *ctx, unsigned n)
+{
+	(void)ctx;
+	if (die_after > 0 && n == (unsigned)die_after) {
+		printf("dying after replay %u\n", n);
+		fflush(stdout);
+		_exit(9);
+	}
+}
+
 static void print_stats(struct store *s)
 {
 	struct store_imap_stats st;
@@ -122,11 +173,14 @@ static void print_stats(struct store *s)
 	store_imap_stats(s, &st);
 	getrusage(RUSAGE_SELF, &ru);
 	printf("stats bytes_in=%llu fetch_rows=%llu fetch_flags=%llu vanished=%llu cache_rows=%llu"
-	       " rebuilds=%u commands=%u qresync=%d condstore=%d auth=%s maxrss_kb=%ld\n",
+	       " rebuilds=%u commands=%u qresync=%d condstore=%d auth=%s maxrss_kb=%ld"
+	       " idle=%d drops=%u reconnects=%u attempts=%u replayed=%u replay_skipped=%u"
+	       " replay_refused=%u queued=%u idles=%u noops=%u\n",
 	       (unsigned long long)st.bytes_in, (unsigned long long)st.fetch_rows,
 	       (unsigned long long)st.fetch_flags, (unsigned long long)st.vanished,
 	       (unsigned long long)st.cache_rows, st.cache_rebuilds, st.commands, st.qresync,
-	       st.condstore, st.auth, ru.ru_maxrss);
+	       st.condstore, st.auth, ru.ru_maxrss, st.idle, st.drops, st.reconnects, st.attempts,
+	       st.replayed, st.replay_skipped, st.replay_refused, st.queued, st.idles, st.noops);
 }
 
 static int run_op(struct store *s, char **a, int n, char *err, size_t errlen)
@@ -224,6 +278,52 @@ static int run_op(struct store *s, char **a, int n, char *err, size_t errlen)
 		print_stats(s);
 		return WARY_OK;
 	}
+	if (strcmp(op, "state") == 0 && n == 1) {
+		print_state(s);
+		return WARY_OK;
+	}
+	if (strcmp(op, "reconnect") == 0 && n == 1)
+		return store_reconnect(s, err, errlen);
+	if (strcmp(op, "wait") == 0 && n == 2) {
+		long long t0 = now_ms();
+		int rc = store_wait(s, -1, atoi(a[1]), err, errlen);
+
+		printf("wait %s ms=%lld\n", wait_name(rc), now_ms() - t0);
+		return WARY_OK; /* what came back is the output, not a failure */
+	}
+	if ((strcmp(op, "wait-online") == 0 && n == 2) ||
+	    (strcmp(op, "wait-news") == 0 && n == 3)) {
+		bool online = op[5] == 'o';
+		long long t0 = now_ms(), end = t0 + atoi(a[1]);
+		int waits = 0;
+
+		for (;;) {
+			struct store_conn_state cs;
+			long long left = end - now_ms();
+			int step = online || atoi(a[2]) > left ? (int)(left > 0 ? left : 0) : atoi(a[2]);
+			int rc = store_wait(s, -1, step, err, errlen);
+
+			waits++;
+			store_connection_state(s, &cs);
+			if (online && cs.state == STORE_CONN_ONLINE) {
+				printf("online ms=%lld waits=%d\n", now_ms() - t0, waits);
+				return WARY_OK;
+			}
+			if (!online && rc == STORE_WAIT_CHANGED) {
+				printf("news ms=%lld waits=%d\n", now_ms() - t0, waits);
+				return WARY_OK;
+			}
+			if (now_ms() >= end && online) {
+				/* not an error: a test waits out a server that is down */
+				printf("not-online ms=%lld waits=%d last=%s\n", now_ms() - t0, waits,
+				       wait_name(rc));
+				return WARY_OK;
+			}
+			if (now_ms() >= end)
+				return err_set(err, errlen, WARY_ERR, "no news after %d waits (last: %s)",
+				               waits, wait_name(rc));
+		}
+	}
 	return err_set(err, errlen, WARY_ERR, "unknown op or wrong arguments");
 }
 
@@ -233,7 +333,7 @@ int main(int argc, char **argv)
 	struct store *s = NULL;
 	char err[WARY_ERRLEN];
 	unsigned mask = 0;
-	int i = 1, rc;
+	int i = 1, rc, backoff = 0;
 
 	memset(&acct, 0, sizeof(acct));
 	acct.name = "test";
@@ -257,7 +357,13 @@ int main(int argc, char **argv)
 		else if (strcmp(o, "cache") == 0)
 			acct.cache_dir = v;
 		else if (strcmp(o, "mask") == 0)
-			mask = imap_caps_mask_parse(v);
+			mask |= imap_caps_mask_parse(v);
+		else if (strcmp(o, "backoff") == 0)
+			backoff = atoi(v);
+		else if (strcmp(o, "die-after") == 0)
+			die_after = atoi(v);
+		else if (strcmp(o, "lazy-replay") == 0)
+			mask |= atoi(v) ? IMAP_TEST_LAZY_REPLAY : 0;
 		else if (strcmp(o, "tls") == 0)
 			acct.tls = strcmp(v, "starttls") == 0 ? STORE_TLS_STARTTLS : STORE_TLS_IMPLICIT;
 		else {
@@ -271,6 +377,9 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	printf("open ok %s\n", store_location(s));
+	imap_set_replay_hook(s, replay_hook, NULL);
+	if (backoff > 0)
+		imap_set_backoff(s, backoff);
 	while (i < argc) {
 		int j = i;
 

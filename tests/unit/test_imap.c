@@ -323,6 +323,84 @@ static void test_cache(const char *dir)
 	free(path);
 }
 
+/* The outbox: order, what each entry keeps, attempted, removal, and that
+ * it survives a close (a crash) and a rebuild of the cache rows. */
+static void test_outbox(const char *dir)
+{
+	char *path = xasprintf("%s/outbox.db", dir);
+	struct imap_outbox_entry e, got;
+	struct icache *ic = NULL;
+	static const char msg[] = "Message-ID: <a@x>\r\n\r\nbody with a \0 NUL";
+	uint32_t *uids;
+	size_t n;
+
+	T_INT(icache_open(path, &ic, err, sizeof(err)), WARY_OK, "outbox: cache created");
+	T_INT(icache_outbox_count(ic), 0, "outbox: empty at first");
+	T_OK(!icache_outbox_first(ic, &got), "outbox: no first entry when empty");
+	memset(&e, 0, sizeof(e));
+	e.op = IMAP_OP_FLAGS;
+	e.folder = (char *)"INBOX";
+	e.uidvalidity = 7;
+	e.uid = 42;
+	e.set = STORE_FLAGGED;
+	e.clear = STORE_SEEN;
+	T_INT(icache_outbox_add(ic, &e), WARY_OK, "outbox: flags queued");
+	memset(&e, 0, sizeof(e));
+	e.op = IMAP_OP_APPEND;
+	e.folder = (char *)"Sent";
+	e.set = STORE_SEEN;
+	e.message_id = (char *)"<a@x>";
+	e.data = (char *)msg;
+	e.len = sizeof(msg) - 1;
+	e.attempted = true;
+	T_INT(icache_outbox_add(ic, &e), WARY_OK, "outbox: append queued");
+	icache_close(&ic);
+
+	T_INT(icache_open(path, &ic, err, sizeof(err)), WARY_OK, "outbox: reopened (after a crash)");
+	T_INT(icache_outbox_count(ic), 2, "outbox: both entries kept");
+	T_OK(icache_outbox_first(ic, &got), "outbox: first entry");
+	T_OK(got.op == IMAP_OP_FLAGS && got.uid == 42 && got.uidvalidity == 7 &&
+	             got.set == STORE_FLAGGED && got.clear == STORE_SEEN && !got.attempted &&
+	             strcmp(got.folder, "INBOX") == 0 && got.data == NULL,
+	     "outbox: the oldest first, as queued");
+	T_INT(icache_outbox_mark_attempted(ic, got.id), WARY_OK, "outbox: marked attempted");
+	imap_outbox_entry_clear(&got);
+	T_OK(icache_outbox_first(ic, &got) && got.attempted, "outbox: attempted is kept");
+	T_INT(icache_outbox_remove(ic, got.id), WARY_OK, "outbox: removed once confirmed");
+	imap_outbox_entry_clear(&got);
+	T_OK(icache_outbox_first(ic, &got), "outbox: then the next");
+	T_OK(got.op == IMAP_OP_APPEND && got.attempted && got.len == sizeof(msg) - 1 &&
+	             memcmp(got.data, msg, got.len) == 0 && strcmp(got.message_id, "<a@x>") == 0,
+	     "outbox: an append keeps its bytes (NUL included) and Message-ID");
+	imap_outbox_entry_clear(&got);
+
+	/* A new UIDVALIDITY empties the rows of a folder, not its queue:
+	 * the replay is what decides about entries of the old numbering. */
+	icache_folder_reset(ic, "INBOX", 8);
+	T_INT(icache_outbox_count(ic), 1, "outbox: untouched by a folder reset");
+
+	put_row(ic, "INBOX", 3, "three", STORE_DELETED);
+	put_row(ic, "INBOX", 5, "five", STORE_SEEN);
+	put_row(ic, "INBOX", 9, "nine", STORE_DELETED | STORE_SEEN);
+	uids = icache_uids_with(ic, "INBOX", STORE_DELETED, &n);
+	T_OK(n == 2 && uids[0] == 3 && uids[1] == 9, "uids_with: the \\Deleted ones, ascending");
+	free(uids);
+	icache_close(&ic);
+	/* A foreign value in the queue is damage, not an action to send. */
+	{
+		sqlite3 *db = NULL;
+
+		sqlite3_open(path, &db);
+		sqlite3_exec(db, "UPDATE outbox SET op = 99", NULL, NULL, NULL);
+		sqlite3_close(db);
+	}
+	T_INT(icache_open(path, &ic, err, sizeof(err)), WARY_OK, "outbox: open with a bad entry");
+	T_OK(!icache_outbox_first(ic, &got) && icache_broken(ic),
+	     "outbox: an unknown op marks the file broken, nothing replayed");
+	icache_destroy(&ic, path);
+	free(path);
+}
+
 int main(void)
 {
 	struct buf dir = BUF_INIT;
@@ -338,6 +416,7 @@ int main(void)
 		return 1;
 	}
 	test_cache(dir.data);
+	test_outbox(dir.data);
 	rmdir(dir.data);
 	buf_release(&dir);
 	return t_done();
