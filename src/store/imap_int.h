@@ -46,7 +46,7 @@ const char *imap_special_of(const char *attr);
  * corrupt, of another schema version or not ours is rebuilt or refused,
  * as the header cache does. */
 struct icache;
-#define ICACHE_SCHEMA 1
+#define ICACHE_SCHEMA 2
 struct icache_folder {
 	uint32_t uidvalidity;
 	uint64_t modseq;  /* HIGHESTMODSEQ the rows are in sync with, 0 unknown */
@@ -82,8 +82,42 @@ uint32_t *icache_uids(struct icache *ic, const char *folder, size_t *n);
 /* The same for first <= uid <= last. */
 uint32_t *icache_uids_between(struct icache *ic, const char *folder, uint32_t first,
                               uint32_t last, size_t *n);
+/* The UIDs of folder whose stored flags have all of flag, ascending
+ * (caller frees). */
+uint32_t *icache_uids_with(struct icache *ic, const char *folder, unsigned flag, size_t *n);
 int icache_begin(struct icache *ic);
 int icache_commit(struct icache *ic);
+
+/* ---- the outbox ----
+ * Actions taken while the connection is down wait in the cache file, in
+ * the order they were taken, until the server confirmed them.  Each write
+ * is committed with a full sync before the call returns, so a crash loses
+ * none; an entry is removed only after the server's OK, so a crash
+ * between the two replays it (attempted tells the replay to look before
+ * doing it again). */
+enum imap_op { IMAP_OP_FLAGS = 1, IMAP_OP_EXPUNGE, IMAP_OP_COPY, IMAP_OP_MOVE, IMAP_OP_APPEND };
+struct imap_outbox_entry {
+	int64_t id;           /* set by the outbox */
+	enum imap_op op;
+	char *folder;         /* where uid lives; APPEND: the target */
+	uint32_t uidvalidity; /* of folder when queued (0 for APPEND) */
+	uint32_t uid;         /* FLAGS, COPY, MOVE */
+	unsigned set, clear;  /* FLAGS; APPEND: the flags in set */
+	char *target;         /* COPY, MOVE: the destination folder */
+	char *uids;           /* EXPUNGE: the UID set marked \Deleted here */
+	char *message_id;     /* COPY, MOVE, APPEND: how to find the message again */
+	char *data;           /* APPEND: the message */
+	size_t len;
+	bool attempted;       /* sent at least once: the server may have done it */
+};
+void imap_outbox_entry_clear(struct imap_outbox_entry *e);
+/* WARY_OK once the entry is on disk, else WARY_EIO. */
+int icache_outbox_add(struct icache *ic, const struct imap_outbox_entry *e);
+/* The oldest entry (caller clears it); false when there is none. */
+bool icache_outbox_first(struct icache *ic, struct imap_outbox_entry *e);
+int icache_outbox_mark_attempted(struct icache *ic, int64_t id);
+int icache_outbox_remove(struct icache *ic, int64_t id);
+long icache_outbox_count(struct icache *ic);
 
 /* ---- what the backend did, for tests and WARY_TRACE ---- */
 struct store_imap_stats {
@@ -95,7 +129,17 @@ struct store_imap_stats {
 	unsigned cache_rebuilds; /* cache file or folder started over */
 	unsigned commands;       /* tagged commands sent */
 	bool qresync, condstore; /* in use on this connection */
+	bool idle;               /* IDLE in use (else NOOP polls) */
 	char auth[16];           /* the mechanism that logged in */
+	unsigned drops;          /* connections lost since open */
+	unsigned reconnects;     /* connections made again */
+	unsigned attempts;       /* connection attempts that failed */
+	unsigned replayed;       /* queued actions the server confirmed */
+	unsigned replay_skipped; /* queued actions found already done at replay */
+	unsigned replay_refused; /* queued actions the server refused (dropped) */
+	unsigned queued;         /* actions put in the outbox since open */
+	unsigned idles;          /* IDLE commands sent */
+	unsigned noops;          /* NOOP polls sent by store_wait */
 };
 /* WARY_ENOENT when s is not an IMAP store. */
 int store_imap_stats(struct store *s, struct store_imap_stats *out);
@@ -109,10 +153,27 @@ enum imap_cap {
 	IMAP_CAP_UIDPLUS = 1 << 3,
 	IMAP_CAP_SASL_IR = 1 << 4,
 	IMAP_CAP_AUTH_PLAIN = 1 << 5,
+	IMAP_CAP_IDLE = 1 << 6,
+	/* Not a capability: leave the outbox of an earlier run for the first
+	 * call after open, so a test can set its replay hook first. */
+	IMAP_TEST_LAZY_REPLAY = 1 << 16,
 };
 /* A list like "qresync,condstore" -> the mask imap_open_account takes
  * (the test driver's option; no config setting reaches it). */
 unsigned imap_caps_mask_parse(const char *list);
+
+/* For tests: called after the server confirmed the n-th action of a
+ * replay (1, 2, ...) and before it leaves the outbox, the moment a crash
+ * would leave an action done but still queued. */
+void imap_set_replay_hook(struct store *s, void (*hook)(void *ctx, unsigned n), void *ctx);
+/* For tests: the first delay between connection attempts, in ms (1000
+ * by default; it doubles up to 60 s). */
+void imap_set_backoff(struct store *s, int first_ms);
+
+/* The IMAP side of store_connection_state, store_reconnect, store_wait. */
+void imap_connection_state(struct store *s, struct store_conn_state *out);
+int imap_reconnect(struct store *s, char *err, size_t errlen);
+int imap_wait(struct store *s, int wake_fd, int timeout_ms, char *err, size_t errlen);
 
 extern const struct store_ops store_imap_ops;
 /* The backend's entry point, called by store_open_account. */

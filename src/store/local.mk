@@ -3,6 +3,7 @@ src_store_libwary_store_a_SOURCES = src/store/store.h src/store/store_int.h \
 	src/store/store.c src/store/maildir.c src/store/hdr.c src/store/cache.c \
 	src/store/pop3_int.h src/store/pop3_uidl.c src/store/pop3.c \
 	src/store/imap_int.h src/store/imap.c src/store/imap_util.c src/store/imap_cache.c \
+	src/store/store_conn.c \
 	src/store/store_db.c \
 	src/store/imap_body.c src/store/part.c
 check_PROGRAMS += tests/unit/test_store
