@@ -15,12 +15,35 @@
 
 /* ---- BODYSTRUCTUREs built the way libetpan's parser builds them ---- */
 
+/* libetpan frees the strings of a body with mmap_string_unref, which
+ * lets go only of strings its parser made: ours are kept here. */
+static char **pool;
+static size_t npool, cappool;
+
+static char *keep(const char *s)
+{
+	if (npool == cappool) {
+		cappool = cappool ? cappool * 2 : 1024;
+		pool = xreallocarray(pool, cappool, sizeof(*pool));
+	}
+	return pool[npool++] = xstrdup(s);
+}
+
+static void pool_free(void)
+{
+	for (size_t i = 0; i < npool; i++)
+		free(pool[i]);
+	free(pool);
+	pool = NULL;
+	npool = cappool = 0;
+}
+
 static struct mailimap_body_fld_param *params(const char *name, const char *value)
 {
 	clist *l = clist_new();
 
 	if (name != NULL)
-		clist_append(l, mailimap_single_body_fld_param_new(xstrdup(name), xstrdup(value)));
+		clist_append(l, mailimap_single_body_fld_param_new(keep(name), keep(value)));
 	return mailimap_body_fld_param_new(l);
 }
 
@@ -36,13 +59,13 @@ static struct mailimap_body *text_part(const char *subtype, uint32_t size, const
 	struct mailimap_body_ext_1part *ext = NULL;
 
 	if (dsp != NULL)
-		ext = mailimap_body_ext_1part_new(NULL, mailimap_body_fld_dsp_new(xstrdup(dsp), NULL),
+		ext = mailimap_body_ext_1part_new(NULL, mailimap_body_fld_dsp_new(keep(dsp), NULL),
 		                                  NULL, NULL, NULL);
 	return mailimap_body_new(
 		MAILIMAP_BODY_1PART,
 		mailimap_body_type_1part_new(
 			MAILIMAP_BODY_TYPE_1PART_TEXT, NULL, NULL,
-			mailimap_body_type_text_new(xstrdup(subtype),
+			mailimap_body_type_text_new(keep(subtype),
 			                            fields(size, MAILIMAP_BODY_FLD_ENC_7BIT, "charset",
 			                                   "utf-8"),
 			                            1),
@@ -58,7 +81,7 @@ static struct mailimap_body *basic_part(int type, const char *subtype, uint32_t 
 		mailimap_body_type_1part_new(
 			MAILIMAP_BODY_TYPE_1PART_BASIC,
 			mailimap_body_type_basic_new(
-				mailimap_media_basic_new(type, NULL, xstrdup(subtype)),
+				mailimap_media_basic_new(type, NULL, keep(subtype)),
 				fields(size, MAILIMAP_BODY_FLD_ENC_BASE64, name ? "name" : NULL, name)),
 			NULL, NULL, NULL),
 		NULL);
@@ -72,7 +95,7 @@ static struct mailimap_body *multi(const char *subtype, struct mailimap_body **p
 	for (size_t i = 0; i < n; i++)
 		clist_append(l, parts[i]);
 	return mailimap_body_new(MAILIMAP_BODY_MPART, NULL,
-	                         mailimap_body_type_mpart_new(l, xstrdup(subtype), NULL));
+	                         mailimap_body_type_mpart_new(l, keep(subtype), NULL));
 }
 
 static const char HEADER[] = "From: Carol <carol@example.test>\r\n"
@@ -572,5 +595,6 @@ int main(void)
 	test_plan_hostile();
 	test_cut();
 	test_cache();
+	pool_free();
 	return t_done();
 }
