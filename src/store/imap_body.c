@@ -300,6 +300,18 @@ void imap_body_cache_count(struct icache *ic, const char *folder, uint32_t uidva
 	sqlite3_finalize(st);
 }
 
+void imap_body_forget_folder(struct icache *ic, const char *folder)
+{
+	sqlite3_stmt *st;
+
+	if (!table_ready(ic))
+		return;
+	st = prep(ic, "DELETE FROM body WHERE folder = ?1");
+	if (st != NULL)
+		sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
+	run(ic, st);
+}
+
 void imap_body_cache_damage(struct icache *ic, const char *folder, uint32_t uid)
 {
 	sqlite3_stmt *st;

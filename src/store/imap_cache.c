@@ -210,6 +210,7 @@ void icache_folder_reset(struct icache *ic, const char *folder, uint32_t uidvali
 		note(ic, rc);
 		return;
 	}
+	imap_body_forget_folder(ic, folder); /* the UIDs name other messages now */
 	rc = sqlite3_prepare_v2(ic->db,
 	                        "INSERT OR REPLACE INTO folder (name, uidvalidity, modseq, uidnext)"
 	                        " VALUES (?1, ?2, 0, 0)", -1, &st, NULL);

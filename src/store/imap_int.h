@@ -240,6 +240,8 @@ struct imap_body **imap_body_of(struct store *s);
  * another UIDVALIDITY than uidvalidity for folder. */
 void imap_body_cache_count(struct icache *ic, const char *folder, uint32_t uidvalidity,
                            long *rows, int64_t *bytes, long *stale);
+/* Drop every cached body of folder (its UIDVALIDITY changed). */
+void imap_body_forget_folder(struct icache *ic, const char *folder);
 /* Damage one cached body (tests): its length no longer the recorded one. */
 void imap_body_cache_damage(struct icache *ic, const char *folder, uint32_t uid);
 /* The SQLite connection of the cache (imap_cache.c). */
