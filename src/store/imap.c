@@ -1256,7 +1256,8 @@ static int im_list_folders(struct store *s, struct store_folder **out, size_t *n
 			goto out;
 		}
 	}
-	qsort(v, *n, sizeof(*v), cmp_folder);
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), cmp_folder);
 out:
 	if (list != NULL)
 		mailimap_list_result_free(list);
@@ -1405,7 +1406,8 @@ static int resync(struct imap *m, const struct icache_folder *cf, struct fetch *
 					fx_push(&live, &nlive, &cap, *(uint32_t *)clist_content(c));
 			}
 		}
-		qsort(live, nlive, sizeof(*live), cmp_u32);
+		if (nlive > 1)
+			qsort(live, nlive, sizeof(*live), cmp_u32);
 		have = icache_uids(m->ic, m->sel, &nhave);
 		for (size_t i = 0, j = 0; i < nhave; i++) {
 			while (j < nlive && live[j] < have[i])
@@ -1863,7 +1865,8 @@ static int deleted_uids(struct imap *m, uint32_t **out, size_t *n)
 	if (ri != NULL && ri->rsp_search_result != NULL)
 		for (clistiter *c = clist_begin(ri->rsp_search_result); c != NULL; c = clist_next(c))
 			fx_push(out, n, &cap, *(uint32_t *)clist_content(c));
-	qsort(*out, *n, sizeof(**out), cmp_u32);
+	if (*n > 1)
+		qsort(*out, *n, sizeof(**out), cmp_u32);
 	return MAILIMAP_NO_ERROR;
 }
 
@@ -2125,7 +2128,8 @@ static int im_check_changes(struct store *s, store_row_cb cb, void *ctx, char **
 	for (size_t i = 0; i < m->npending; i++)
 		fx_push(&f.changed, &f.nchanged, &f.capchanged, m->pending[i]);
 	m->npending = 0;
-	qsort(f.changed, f.nchanged, sizeof(*f.changed), cmp_u32);
+	if (f.nchanged > 1) /* qsort of a NULL array, even empty, is undefined */
+		qsort(f.changed, f.nchanged, sizeof(*f.changed), cmp_u32);
 	for (size_t i = 0; i < f.nchanged; i++)
 		if (i == 0 || f.changed[i] != f.changed[i - 1])
 			icache_get(m->ic, m->sel, f.changed[i], scan_row, &sc);
