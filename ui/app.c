@@ -98,6 +98,8 @@ struct app {
 	enum view att_from;
 	char save_dir[1024];
 	size_t pager_atts, pager_bad; /* of the message in the pager, for its status line */
+	char save_pending[1024];      /* the folder a part being fetched is saved into */
+	struct store_conn_state conn; /* of a server account, as the worker last said */
 
 	bool quit;
 	int sig_rd, sig_wr;
@@ -443,6 +445,18 @@ static void draw_index(struct app *a)
 		snprintf(status, sizeof(status), "-- wary: %s [%zu msgs, %zu unread, %zu flagged, %zu deleted] -- (%s)",
 		         a->folder ? a->folder : "", c.total, c.unread, c.flagged, c.deleted,
 		         index_sort_name(index_sort(a->ix)));
+	}
+	if (a->conn.state == STORE_CONN_RECONNECTING || a->conn.state == STORE_CONN_OFFLINE) {
+		size_t len = strlen(status);
+
+		if (a->conn.state == STORE_CONN_RECONNECTING)
+			snprintf(status + len, sizeof(status) - len, " -- OFFLINE, reconnecting in %ld s",
+			         (a->conn.retry_in_ms + 999) / 1000);
+		else
+			snprintf(status + len, sizeof(status) - len, " -- OFFLINE: %.200s", a->conn.reason);
+		len = strlen(status);
+		if (a->conn.queued)
+			snprintf(status + len, sizeof(status) - len, " (%zu queued)", a->conn.queued);
 	}
 	if (a->limit[0]) {
 		size_t len = strlen(status);
@@ -933,6 +947,7 @@ static void maybe_rebuild(struct app *a, bool force)
 static void start_prompt(struct app *a, enum prompt_kind k, const char *label);
 static void run_func(struct app *a, enum km_func f);
 static void start_folder(struct app *a, const char *folder);
+static void save_fetched_part(struct app *a, const struct buf *raw);
 
 /* A certificate that did not verify: show what it is and ask, as mutt
  * does.  Nothing was sent to that server. */
@@ -1020,6 +1035,23 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 	if (r->gen != a->gen && r->kind != WK_FOLDERS && r->kind != WK_OPEN)
 		return; /* an answer about a folder no longer shown */
 	switch (r->kind) {
+	case WK_CONN: {
+		bool was_down = a->conn.state == STORE_CONN_RECONNECTING ||
+		                a->conn.state == STORE_CONN_OFFLINE;
+
+		a->conn = r->conn;
+		if (was_down && r->conn.state == STORE_CONN_ONLINE)
+			say(a, false, "Connected again%s.",
+			    r->conn.queued ? "; replaying what was done offline" : "");
+		break;
+	}
+	case WK_FETCH_PART:
+		if (r->status != WARY_OK) {
+			say(a, true, "The attachment could not be fetched: %s", r->err);
+			break;
+		}
+		save_fetched_part(a, &r->data);
+		break;
 	case WK_SEARCH:
 		if (r->status != WARY_OK) {
 			say(a, true, "Limit: %s", r->err);
@@ -1588,6 +1620,25 @@ static void save_attachment(struct app *a, const char *dir)
 
 	if (dir[0] == '\0')
 		dir = ".";
+	{
+		/* Left on the server by store_fetch: ask for it now. */
+		const char *om = mail_part_header(at->part, "X-Wary-Omitted");
+		const char *as = om ? strstr(om, "as part ") : NULL;
+
+		if (as && a->msg_key) {
+			char part[64];
+			struct buf arg = BUF_INIT;
+
+			str_copy(part, as + 8, sizeof(part));
+			part[strspn(part, "0123456789.")] = '\0';
+			buf_addf(&arg, "%s\t%s", a->msg_key, part);
+			worker_send(a->wk, WK_FETCH_PART, a->gen, arg.data, 0, 0);
+			buf_release(&arg);
+			str_copy(a->save_pending, dir, sizeof(a->save_pending));
+			say(a, false, "Fetching the attachment from the server...");
+			goto out;
+		}
+	}
 	if (mail_part_decode(at->part, &data, err, sizeof(err)) != WARY_OK && data.len == 0) {
 		say(a, true, "Cannot decode the attachment: %s", err);
 		goto out;
@@ -1606,6 +1657,37 @@ out:
 	free(name);
 	free(path);
 	buf_release(&data);
+}
+
+/* The part came from the server: its MIME header and body, as
+ * store_fetch_part gives them; decode and save as save_attachment does. */
+static void save_fetched_part(struct app *a, const struct buf *raw)
+{
+	struct mail_msg *pm = NULL;
+	struct buf data = BUF_INIT;
+	char err[WARY_ERRLEN], *name = NULL, *path = NULL;
+	const char *dir = a->save_pending[0] ? a->save_pending : ".";
+
+	if (mail_parse(raw->data, raw->len, &pm, err, sizeof(err)) != WARY_OK ||
+	    (mail_part_decode(mail_root(pm), &data, err, sizeof(err)) != WARY_OK && data.len == 0)) {
+		say(a, true, "Cannot decode the attachment: %s", err);
+		goto out;
+	}
+	name = fs_safe_filename(mail_part_filename(mail_root(pm)));
+	if (fs_create_in_dir(dir, name, data.data, data.len, &path, err, sizeof(err)) != WARY_OK) {
+		say(a, true, "Not saved: %s", err);
+		goto out;
+	}
+	{
+		const char *t = a->insp ? inspect_detect(a->insp, data.data, data.len) : "";
+
+		say(a, false, "Saved %s (%s)", path, t);
+	}
+out:
+	free(name);
+	free(path);
+	buf_release(&data);
+	mail_free(&pm);
 }
 
 static void prompt_key(struct app *a, int key)

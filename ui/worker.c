@@ -34,6 +34,8 @@ struct worker {
 	atomic_uint newest_gen; /* highest generation sent by the UI */
 	atomic_bool quitting;
 	int pipe_rd, pipe_wr;
+	int req_rd, req_wr;     /* worker_send writes a byte: ends a store_wait */
+	struct store_conn_state conn; /* as last posted to the UI */
 	char *cache;            /* NULL: no cache; "": the store's default */
 	struct store *store;    /* worker thread only */
 	const struct worker_account *wa;
@@ -349,6 +351,8 @@ static void probe_cert(const struct store_account *acct, struct buf *data)
 		         cert.not_after, cert.verify_error);
 }
 
+static bool is_server_store(const struct worker *w);
+
 static void serve(struct worker *w, const struct wk_req *q)
 {
 	struct wk_reply *r = reply_new(q->kind, q);
@@ -398,6 +402,13 @@ static void serve(struct worker *w, const struct wk_req *q)
 		r->status = store_expunge(w->store, r->err, sizeof(r->err));
 		break;
 	case WK_CHECK:
+		/* check-new while offline means "try now", whatever the backoff. */
+		if (is_server_store(w) && w->conn.state != STORE_CONN_ONLINE &&
+		    w->conn.state != STORE_CONN_LOCAL) {
+			char e2[WARY_ERRLEN];
+
+			store_reconnect(w->store, e2, sizeof(e2));
+		}
 		r->status = store_check_changes(w->store, rows_cb, &rc, &r->vanished, &r->nvanished,
 		                                r->err, sizeof(r->err));
 		break;
@@ -424,6 +435,19 @@ static void serve(struct worker *w, const struct wk_req *q)
 		store_pop3_report_clear(&rep);
 		break;
 	}
+	case WK_FETCH_PART: {
+		/* arg: "KEY\tPART" */
+		const char *tab = q->arg ? strchr(q->arg, '\t') : NULL;
+		char *key = tab ? xstrndup(q->arg, (size_t)(tab - q->arg)) : NULL;
+
+		if (key == NULL)
+			r->status = err_set(r->err, sizeof(r->err), WARY_ERR, "no part given");
+		else
+			r->status = store_fetch_part(w->store, key, tab + 1, &r->data, r->err,
+			                             sizeof(r->err));
+		free(key);
+		break;
+	}
 	case WK_SEARCH: {
 		struct pattern *p = NULL;
 
@@ -437,11 +461,59 @@ static void serve(struct worker *w, const struct wk_req *q)
 	case WK_ROWS:
 	case WK_SECRET:
 	case WK_PROGRESS:
+	case WK_CONN:
 		r->status = err_set(r->err, sizeof(r->err), WARY_ERR, "not a request");
 		break;
 	}
 out:
 	post(w, r);
+}
+
+/* Tell the UI when the connection's state changed (online, reconnecting,
+ * offline, the queue of actions waiting for the server). */
+static void post_conn(struct worker *w)
+{
+	struct store_conn_state now;
+	struct wk_reply *r;
+
+	if (w->store == NULL)
+		return;
+	store_connection_state(w->store, &now);
+	if (now.state == w->conn.state && now.queued == w->conn.queued &&
+	    now.attempts == w->conn.attempts && strcmp(now.reason, w->conn.reason) == 0)
+		return;
+	w->conn = now;
+	r = xcalloc(1, sizeof(*r));
+	r->kind = WK_CONN;
+	r->gen = atomic_load(&w->newest_gen);
+	r->conn = now;
+	buf_init(&r->data);
+	post(w, r);
+}
+
+/* Nothing to do: a server store waits for news (IDLE, or a NOOP poll),
+ * ending at once when the UI sends a request. */
+static void idle_wait(struct worker *w)
+{
+	char err[WARY_ERRLEN], drain[64];
+	int rc = store_wait(w->store, w->req_rd, 300000, err, sizeof(err));
+
+	while (read(w->req_rd, drain, sizeof(drain)) > 0)
+		;
+	post_conn(w);
+	/* On a timeout too: the check's NOOP finds a connection that died
+	 * without a word (a suspend, a dropped route). */
+	if (rc == STORE_WAIT_CHANGED || rc == STORE_WAIT_TIMEOUT) {
+		struct wk_req q = { WK_CHECK, atomic_load(&w->newest_gen), NULL, 0, 0, NULL };
+
+		serve(w, &q);
+		post_conn(w);
+	}
+}
+
+static bool is_server_store(const struct worker *w)
+{
+	return w->store != NULL && strcmp(store_kind(w->store), "maildir") != 0;
 }
 
 static void *worker_main(void *arg)
@@ -452,6 +524,11 @@ static void *worker_main(void *arg)
 		struct wk_req *q;
 
 		pthread_mutex_lock(&w->lock);
+		if (w->req_head == NULL && !w->quit && is_server_store(w)) {
+			pthread_mutex_unlock(&w->lock);
+			idle_wait(w);
+			continue;
+		}
 		while (w->req_head == NULL && !w->quit)
 			pthread_cond_wait(&w->cond, &w->lock);
 		/* Quit only once the queue is empty: a flag change or a purge
@@ -467,6 +544,7 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&w->lock);
 
 		serve(w, q);
+		post_conn(w);
 		free(q->arg);
 		free(q);
 	}
@@ -480,7 +558,7 @@ int worker_new(const char *cache, struct worker **out, char *err, size_t errlen)
 	int fds[2];
 	int rc = WARY_OK;
 
-	w->pipe_rd = w->pipe_wr = -1;
+	w->pipe_rd = w->pipe_wr = w->req_rd = w->req_wr = -1;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
 	pthread_cond_init(&w->secret_cond, NULL);
@@ -491,6 +569,12 @@ int worker_new(const char *cache, struct worker **out, char *err, size_t errlen)
 	}
 	w->pipe_rd = fds[0];
 	w->pipe_wr = fds[1];
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+		rc = err_set(err, errlen, WARY_EIO, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	w->req_rd = fds[0];
+	w->req_wr = fds[1];
 	if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
 		rc = err_set(err, errlen, WARY_ERR, "cannot start the mailbox thread");
 		goto fail;
@@ -501,6 +585,15 @@ int worker_new(const char *cache, struct worker **out, char *err, size_t errlen)
 fail:
 	worker_free(&w);
 	return rc;
+}
+
+static void wake_worker(struct worker *w)
+{
+	char c = 1;
+
+	if (w->req_wr >= 0 && write(w->req_wr, &c, 1) < 0) {
+		/* a full pipe already wakes it */
+	}
 }
 
 void worker_free(struct worker **pw)
@@ -516,6 +609,7 @@ void worker_free(struct worker **pw)
 		pthread_cond_signal(&w->cond);
 		pthread_cond_broadcast(&w->secret_cond);
 		pthread_mutex_unlock(&w->lock);
+		wake_worker(w);
 		pthread_join(w->thread, NULL);
 	}
 	while (w->req_head) {
@@ -535,6 +629,10 @@ void worker_free(struct worker **pw)
 		close(w->pipe_rd);
 	if (w->pipe_wr >= 0)
 		close(w->pipe_wr);
+	if (w->req_rd >= 0)
+		close(w->req_rd);
+	if (w->req_wr >= 0)
+		close(w->req_wr);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->cond);
 	pthread_cond_destroy(&w->secret_cond);
@@ -569,6 +667,7 @@ void worker_send(struct worker *w, enum wk_kind kind, unsigned gen, const char *
 	w->req_tail = q;
 	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->lock);
+	wake_worker(w); /* it may be waiting in IDLE */
 }
 
 void worker_set_account(struct worker *w, const struct worker_account *wa)

@@ -30,6 +30,9 @@ enum wk_kind {
 	                * then this one with the summary in data */
 	WK_PROGRESS, /* reply only: done/total (messages) of a long job */
 	WK_SEARCH,   /* arg: a mutt pattern; reply: the matching keys */
+	WK_FETCH_PART, /* arg: "KEY\tPART" (an IMAP section number); reply data:
+	                * the part's MIME header and body, still encoded */
+	WK_CONN,     /* reply only: the connection's state changed (conn) */
 };
 
 struct wk_reply {
@@ -49,6 +52,7 @@ struct wk_reply {
 	char **keys;                /* WK_SEARCH */
 	size_t nkeys;
 	unsigned set, clear;        /* WK_FLAGS, echoed */
+	struct store_conn_state conn; /* WK_CONN */
 	struct wk_reply *next;
 };
 void wk_reply_free(struct wk_reply **r);

@@ -20,7 +20,15 @@ tm_start() {
 	tm pipe-pane -t t -o "cat >>'$TMUX_LOG'"
 }
 tm_stop() {
+	# Let a client that was told to quit finish first: killing the pane
+	# under it mid-exit (a sanitizer's leak check runs then) can hang it.
+	local i=0
+	while [ "$i" -lt 150 ] && tm_alive 2>/dev/null; do
+		sleep 0.02
+		i=$((i + 1))
+	done
 	tm kill-server >/dev/null 2>&1
+	rm -f "/tmp/tmux-$(id -u)/$TMUX_SOCK"
 	[ -n "$TMUX_LOG" ] && rm -f "$TMUX_LOG"
 	TMUX_LOG=
 }
@@ -50,4 +58,8 @@ tm_gone() {
 # tm_row N: one screen row (0-based).
 tm_row() { tm_screen | sed -n "$(($1 + 1))p"; }
 # tm_alive: is wary still running in the pane?
-tm_alive() { [ "$(tm display-message -p -t t '#{pane_current_command}')" != sleep ]; }
+tm_alive() {
+	local c
+	c=$(tm display-message -p -t t '#{pane_current_command}' 2>/dev/null) || return 1
+	[ -n "$c" ] && [ "$c" != sleep ]
+}
