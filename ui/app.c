@@ -35,7 +35,7 @@
 enum view { V_INDEX, V_PAGER, V_RAW, V_HELP, V_BROWSER, V_ATTACH };
 
 enum prompt_kind { P_NONE, P_SEARCH, P_SEARCH_REVERSE, P_PURGE, P_QUIT, P_SECRET, P_TRUST,
-                   P_LIMIT, P_SAVE };
+                   P_LIMIT, P_SAVE, P_MOVE, P_COPY };
 
 struct app {
 	struct config *cfg;
@@ -1035,6 +1035,24 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 	if (r->gen != a->gen && r->kind != WK_FOLDERS && r->kind != WK_OPEN)
 		return; /* an answer about a folder no longer shown */
 	switch (r->kind) {
+	case WK_COPY:
+	case WK_MOVE: {
+		const char *tab = r->arg ? strchr(r->arg, '\t') : NULL;
+
+		if (r->status != WARY_OK) {
+			say(a, true, "%s failed: %s", r->kind == WK_MOVE ? "Move" : "Copy", r->err);
+			break;
+		}
+		if (r->kind == WK_MOVE && tab) {
+			char *key = xstrndup(r->arg, (size_t)(tab - r->arg));
+
+			index_remove_keys(a->ix, &key, 1);
+			maybe_rebuild(a, true);
+			free(key);
+		}
+		say(a, false, "%s to %s.", r->kind == WK_MOVE ? "Moved" : "Copied", tab ? tab + 1 : "?");
+		break;
+	}
 	case WK_CONN: {
 		bool was_down = a->conn.state == STORE_CONN_RECONNECTING ||
 		                a->conn.state == STORE_CONN_OFFLINE;
@@ -1575,6 +1593,12 @@ static void run_func(struct app *a, enum km_func f)
 	case KF_LIMIT:
 		start_prompt(a, P_LIMIT, "Limit to messages matching: ");
 		break;
+	case KF_SAVE_MESSAGE:
+	case KF_COPY_MESSAGE:
+		if ((a->view == V_INDEX || a->view == V_PAGER) && index_row(a->ix, index_cursor(a->ix)))
+			start_prompt(a, f == KF_SAVE_MESSAGE ? P_MOVE : P_COPY,
+			             f == KF_SAVE_MESSAGE ? "Move to folder: " : "Copy to folder: ");
+		break;
 	case KF_VIEW_ATTACHMENTS:
 		if (a->view == V_INDEX || a->view == V_PAGER)
 			open_current(a, V_ATTACH);
@@ -1729,6 +1753,22 @@ static void prompt_key(struct app *a, int key)
 		explicit_bzero(a->input.data, a->input.len);
 		buf_reset(&a->input);
 		say(a, false, "Logging in...");
+		return;
+	}
+	if ((key == '\n' || key == '\r' || key == KEY_ENTER) && (k == P_MOVE || k == P_COPY)) {
+		const struct store_row *row = index_row(a->ix, index_cursor(a->ix));
+		struct buf arg = BUF_INIT;
+
+		a->prompt = P_NONE;
+		if (row == NULL || a->input.len == 0 || strchr(a->input.data, '\t')) {
+			say(a, true, "No folder given.");
+			return;
+		}
+		buf_addf(&arg, "%s\t%s", row->key, a->input.data);
+		worker_send(a->wk, k == P_MOVE ? WK_MOVE : WK_COPY, a->gen, arg.data, 0, 0);
+		buf_release(&arg);
+		if (k == P_MOVE && a->view == V_PAGER)
+			a->view = V_INDEX;
 		return;
 	}
 	if ((key == '\n' || key == '\r' || key == KEY_ENTER) && k == P_SAVE) {

@@ -67,6 +67,8 @@ static const struct km_func_def funcs[] = {
 	{ KF_VIEW_ATTACHMENTS, "view-attachments", MSG,
 	  "List the attachments with their true types" },
 	{ KF_SAVE_ENTRY, "save-entry", M(KM_ATTACH), "Save the attachment into a folder" },
+	{ KF_SAVE_MESSAGE, "save-message", MSG, "Move the message to another folder" },
+	{ KF_COPY_MESSAGE, "copy-message", MSG, "Copy the message to another folder" },
 	{ KF_DISPLAY_TOGGLE_WEED, "display-toggle-weed", M(KM_PAGER),
 	  "Show all headers or the short list" },
 	{ KF_TOGGLE_HTML, "toggle-prefer-html", M(KM_PAGER),

@@ -88,6 +88,8 @@ enum km_func {
 	KF_LIMIT,             /* limit: show only messages matching a pattern */
 	KF_VIEW_ATTACHMENTS,  /* view-attachments */
 	KF_SAVE_ENTRY,        /* save-entry: save an attachment */
+	KF_SAVE_MESSAGE,      /* save-message: move the message to another folder */
+	KF_COPY_MESSAGE,      /* copy-message */
 	/* pager */
 	KF_DISPLAY_TOGGLE_WEED, /* display-toggle-weed */
 	KF_TOGGLE_HTML,       /* toggle-prefer-html (wary) */

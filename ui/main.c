@@ -112,6 +112,7 @@ static int cmd_inspect(int argc, char **argv)
 		}
 		fwrite(out.data, 1, out.len, stdout);
 	}
+	inspect_free(&in);
 	buf_release(&data);
 	buf_release(&out);
 	return status;

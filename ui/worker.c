@@ -448,6 +448,20 @@ static void serve(struct worker *w, const struct wk_req *q)
 		free(key);
 		break;
 	}
+	case WK_COPY:
+	case WK_MOVE: {
+		const char *tab = q->arg ? strchr(q->arg, '\t') : NULL;
+		char *key = tab ? xstrndup(q->arg, (size_t)(tab - q->arg)) : NULL;
+
+		if (key == NULL)
+			r->status = err_set(r->err, sizeof(r->err), WARY_ERR, "no folder given");
+		else if (q->kind == WK_COPY)
+			r->status = store_copy(w->store, key, tab + 1, r->err, sizeof(r->err));
+		else
+			r->status = store_move(w->store, key, tab + 1, r->err, sizeof(r->err));
+		free(key);
+		break;
+	}
 	case WK_SEARCH: {
 		struct pattern *p = NULL;
 

@@ -33,6 +33,8 @@ enum wk_kind {
 	WK_FETCH_PART, /* arg: "KEY\tPART" (an IMAP section number); reply data:
 	                * the part's MIME header and body, still encoded */
 	WK_CONN,     /* reply only: the connection's state changed (conn) */
+	WK_COPY,     /* arg: "KEY\tFOLDER" */
+	WK_MOVE,     /* arg: "KEY\tFOLDER" */
 };
 
 struct wk_reply {
