@@ -430,12 +430,39 @@ uint32_t *icache_uids(struct icache *ic, const char *folder, size_t *n)
 	return icache_uids_between(ic, folder, 1, UINT32_MAX, n);
 }
 
+/* The UIDs a prepared, bound statement selects, in order; a value that is
+ * not a UID marks the cache broken (it is rebuilt, never trusted).  The
+ * statement is finalized here. */
+static uint32_t *collect_uids(struct icache *ic, sqlite3_stmt *st, size_t *n)
+{
+	uint32_t *v = NULL;
+	size_t cap = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		bool bad = false;
+		int64_t uid = store_db_col_int(st, 0, &bad);
+
+		if (bad || uid <= 0 || uid > UINT32_MAX) {
+			ic->broken = true;
+			break;
+		}
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		v[(*n)++] = (uint32_t)uid;
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		note(ic, rc);
+	sqlite3_finalize(st);
+	return v;
+}
+
 uint32_t *icache_uids_between(struct icache *ic, const char *folder, uint32_t first,
                               uint32_t last, size_t *n)
 {
 	sqlite3_stmt *st = NULL;
-	uint32_t *v = NULL;
-	size_t cap = 0;
 	int rc;
 
 	*n = 0;
@@ -451,24 +478,7 @@ uint32_t *icache_uids_between(struct icache *ic, const char *folder, uint32_t fi
 	sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, first);
 	sqlite3_bind_int64(st, 3, last);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		bool bad = false;
-		int64_t uid = store_db_col_int(st, 0, &bad);
-
-		if (bad || uid <= 0 || uid > UINT32_MAX) {
-			ic->broken = true;
-			break;
-		}
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 1024;
-			v = xreallocarray(v, cap, sizeof(*v));
-		}
-		v[(*n)++] = (uint32_t)uid;
-	}
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		note(ic, rc);
-	sqlite3_finalize(st);
-	return v;
+	return collect_uids(ic, st, n);
 }
 
 int icache_begin(struct icache *ic)
@@ -484,8 +494,6 @@ int icache_commit(struct icache *ic)
 uint32_t *icache_uids_with(struct icache *ic, const char *folder, unsigned flag, size_t *n)
 {
 	sqlite3_stmt *st = NULL;
-	uint32_t *v = NULL;
-	size_t cap = 0;
 	int rc;
 
 	*n = 0;
@@ -494,29 +502,13 @@ uint32_t *icache_uids_with(struct icache *ic, const char *folder, unsigned flag,
 	rc = sqlite3_prepare_v2(ic->db,
 	                        "SELECT uid FROM msg WHERE folder = ?1 AND (flags & ?2) = ?2"
 	                        " ORDER BY uid", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, flag);
-	}
-	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		bool bad = false;
-		int64_t uid = store_db_col_int(st, 0, &bad);
-
-		if (bad || uid <= 0 || uid > UINT32_MAX) {
-			ic->broken = true;
-			break;
-		}
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 64;
-			v = xreallocarray(v, cap, sizeof(*v));
-		}
-		v[(*n)++] = (uint32_t)uid;
-		rc = SQLITE_OK;
-	}
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW && rc != SQLITE_OK)
+	if (rc != SQLITE_OK) {
 		note(ic, rc);
-	sqlite3_finalize(st);
-	return v;
+		return NULL;
+	}
+	sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, flag);
+	return collect_uids(ic, st, n);
 }
 
 /* ---- the outbox ---- */
