@@ -22,89 +22,13 @@
 #include "render/render.h"
 #include "store/store.h"
 #include "ui/app.h"
+#include "ui/app_int.h"
 #include "ui/index.h"
 #include "ui/keymap.h"
 #include "ui/textview.h"
 #include "ui/theme.h"
 #include "ui/worker.h"
 
-#define MAX_SEQ 8
-#define MAX_PENDING 4096
-#define SIDEBAR_COLS 24
-
-enum view { V_INDEX, V_PAGER, V_RAW, V_HELP, V_BROWSER, V_ATTACH };
-
-enum prompt_kind { P_NONE, P_SEARCH, P_SEARCH_REVERSE, P_PURGE, P_QUIT, P_SECRET, P_TRUST,
-                   P_LIMIT, P_SAVE, P_MOVE, P_COPY };
-
-struct app {
-	struct config *cfg;
-	struct keymap *km;
-	struct theme *th;
-	struct worker *wk;
-	struct worker_account *wa; /* the server account, or NULL for a Maildir */
-	char trust_fpr[128];       /* the certificate a P_TRUST prompt is about */
-	struct index *ix;
-	struct textview *pager, *raw, *help, *browser;
-	enum view view;
-	enum view help_from;   /* where help returns to */
-	enum view raw_from;
-	unsigned gen;          /* of the folder being shown */
-	char *location;
-	char *folder;
-	bool loading, check_running;
-	bool fetching;            /* a POP3 download runs in the worker */
-	bool open_failed;
-	size_t fetch_done, fetch_total;
-	long long check_every_ms; /* fetch_interval; 0: no timer */
-	bool keyed_while_loading; /* the user moved while the index streams in */
-	bool traced_first, traced_full;
-	size_t load_done, load_total;
-	long long last_rebuild_ms, rebuild_cost_ms, next_check_ms;
-
-	/* the message in the pager */
-	char *msg_key;
-	struct buf msg_bytes;
-	bool msg_loaded;
-	enum view want_view;   /* what to show when the fetch arrives */
-	bool weed, prefer_html;
-
-	struct store_folder *folders;
-	size_t nfolders, browser_cursor;
-	size_t index_top;      /* first index row on screen */
-	bool sidebar;
-
-	char status[512];
-	bool status_err;
-
-	/* keys: a sequence being typed, and keys fed back by macros */
-	int seq[MAX_SEQ];
-	size_t nseq;
-	int pending[MAX_PENDING];
-	size_t npending;
-
-	enum prompt_kind prompt;
-	char prompt_label[128];
-	struct buf input;
-	char search[256];
-	int search_dir;
-	char limit[256];       /* the pattern of the limit in force, "" for none */
-
-	/* the attachments of the message in msg_bytes (the attach view) */
-	struct inspect *insp;  /* libmagic, loaded the first time it is needed */
-	struct mail_msg *att_msg;
-	struct inspect_attachment *atts;
-	size_t natts, att_cursor;
-	enum view att_from;
-	char save_dir[1024];
-	size_t pager_atts, pager_bad; /* of the message in the pager, for its status line */
-	char save_pending[1024];      /* the folder a part being fetched is saved into */
-	struct store_conn_state conn; /* of a server account, as the worker last said */
-
-	bool quit;
-	int sig_rd, sig_wr;
-	int attr[TH_OBJ_COUNT];
-};
 
 static int sig_pipe_wr = -1;
 
@@ -148,9 +72,7 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void say(struct app *a, bool is_err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void say(struct app *a, bool is_err, const char *fmt, ...)
+void app_say(struct app *a, bool is_err, const char *fmt, ...)
 {
 	va_list ap;
 	struct buf raw = BUF_INIT, safe = BUF_INIT;
@@ -216,7 +138,7 @@ static void setup_colors(struct app *a)
 	}
 }
 
-static int kind_attr(const struct app *a, enum render_kind k)
+int app_kind_attr(const struct app *a, enum render_kind k)
 {
 	switch (k) {
 	case RENDER_HEADER: return a->attr[TH_HEADER];
@@ -235,7 +157,7 @@ static int kind_attr(const struct app *a, enum render_kind k)
 /* ------------------------------------------------------------------ drawing */
 
 /* Draw safe text at (y, x), at most cols columns; returns columns used. */
-static int put(int y, int x, const char *s, size_t len, int cols, int attr)
+int app_put(int y, int x, const char *s, size_t len, int cols, int attr)
 {
 	int used = 0;
 	size_t n;
@@ -248,7 +170,7 @@ static int put(int y, int x, const char *s, size_t len, int cols, int attr)
 	return used;
 }
 
-static void fill(int y, int x, int cols, int attr)
+void app_fill(int y, int x, int cols, int attr)
 {
 	if (cols <= 0)
 		return;
@@ -257,11 +179,11 @@ static void fill(int y, int x, int cols, int attr)
 }
 
 /* A line padded to exactly cols columns. */
-static void put_padded(int y, int x, const char *s, int cols, int attr)
+void app_put_padded(int y, int x, const char *s, int cols, int attr)
 {
-	int used = put(y, x, s, strlen(s), cols, attr);
+	int used = app_put(y, x, s, strlen(s), cols, attr);
 
-	fill(y, x + used, cols - used, attr);
+	app_fill(y, x + used, cols - used, attr);
 }
 
 static void draw_helpbar(struct app *a, enum km_menu menu)
@@ -288,13 +210,13 @@ static void draw_helpbar(struct app *a, enum km_menu menu)
 			continue;
 		buf_addf(&b, "%s:%s  ", k, items[i].label);
 	}
-	put_padded(0, 0, b.data, COLS, a->attr[TH_HELPBAR]);
+	app_put_padded(0, 0, b.data, COLS, a->attr[TH_HELPBAR]);
 	buf_release(&b);
 }
 
 static void draw_status(struct app *a, const char *text)
 {
-	put_padded(LINES - 2, 0, text, COLS, a->attr[TH_STATUS]);
+	app_put_padded(LINES - 2, 0, text, COLS, a->attr[TH_STATUS]);
 }
 
 static void draw_message_line(struct app *a)
@@ -302,20 +224,20 @@ static void draw_message_line(struct app *a)
 	int y = LINES - 1;
 
 	if (a->prompt != P_NONE) {
-		int used = put(y, 0, a->prompt_label, strlen(a->prompt_label), COLS,
+		int used = app_put(y, 0, a->prompt_label, strlen(a->prompt_label), COLS,
 		               a->attr[TH_PROMPT]);
 		struct buf safe = BUF_INIT;
 
 		/* A secret is never drawn, not even as its length. */
 		if (a->prompt != P_SECRET)
 			safe_text(&safe, a->input.data, a->input.len, SAFE_LINE);
-		used += put(y, used, safe.data, safe.len, COLS - used, a->attr[TH_NORMAL]);
-		fill(y, used, COLS - used, a->attr[TH_NORMAL]);
+		used += app_put(y, used, safe.data, safe.len, COLS - used, a->attr[TH_NORMAL]);
+		app_fill(y, used, COLS - used, a->attr[TH_NORMAL]);
 		move(y, used < COLS ? used : COLS - 1);
 		buf_release(&safe);
 		return;
 	}
-	put_padded(y, 0, a->status, COLS, a->attr[a->status_err ? TH_ERROR : TH_MESSAGE]);
+	app_put_padded(y, 0, a->status, COLS, a->attr[a->status_err ? TH_ERROR : TH_MESSAGE]);
 }
 
 static void format_date(time_t t, char *out, size_t n)
@@ -359,13 +281,13 @@ static void draw_sidebar(struct app *a, int top, int rows)
 
 			snprintf(line, sizeof(line), "%s%s", cur ? ">" : " ", name);
 			free(name);
-			put_padded(top + r, 0, line, w - 7, a->attr[cur ? TH_INDICATOR : TH_SIDEBAR]);
+			app_put_padded(top + r, 0, line, w - 7, a->attr[cur ? TH_INDICATOR : TH_SIDEBAR]);
 			snprintf(line, sizeof(line), "%6u", f->unread);
-			put_padded(top + r, w - 7, f->unread ? line : "", 6, a->attr[TH_SIDEBAR]);
+			app_put_padded(top + r, w - 7, f->unread ? line : "", 6, a->attr[TH_SIDEBAR]);
 		} else {
-			fill(top + r, 0, w - 1, a->attr[TH_SIDEBAR]);
+			app_fill(top + r, 0, w - 1, a->attr[TH_SIDEBAR]);
 		}
-		put(top + r, w - 1, "\u2502", 3, 1, a->attr[TH_SIDEBAR]);
+		app_put(top + r, w - 1, "\u2502", 3, 1, a->attr[TH_SIDEBAR]);
 	}
 }
 
@@ -395,7 +317,7 @@ static void draw_index(struct app *a)
 		const char *from;
 
 		if (row == NULL) {
-			fill(top + r, x0, w, a->attr[TH_NORMAL]);
+			app_fill(top + r, x0, w, a->attr[TH_NORMAL]);
 			continue;
 		}
 		format_date(row->date, date, sizeof(date));
@@ -410,24 +332,24 @@ static void draw_index(struct app *a)
 			attr = a->attr[TH_INDICATOR];
 		buf_reset(&line);
 		buf_addf(&line, "%5zu %c %s  ", p + 1, flag_char(row->flags), date);
-		used = put(top + r, x0, line.data, line.len, w, attr);
+		used = app_put(top + r, x0, line.data, line.len, w, attr);
 		from = index_row_from(a->ix, p);
 		{
-			int fw = 20, fu = put(top + r, x0 + used, from, strlen(from), fw, attr);
+			int fw = 20, fu = app_put(top + r, x0 + used, from, strlen(from), fw, attr);
 
-			fill(top + r, x0 + used + fu, fw - fu + 2, attr);
+			app_fill(top + r, x0 + used + fu, fw - fu + 2, attr);
 			used += fw + 2;
 		}
 		index_row_tree(a->ix, p, &tree);
 		if (tree.len)
-			used += put(top + r, x0 + used, tree.data, tree.len, w - used,
+			used += app_put(top + r, x0 + used, tree.data, tree.len, w - used,
 			            p == cur ? attr : a->attr[TH_TREE]);
 		{
 			const char *subj = index_row_subject(a->ix, p);
 
-			used += put(top + r, x0 + used, subj, strlen(subj), w - used, attr);
+			used += app_put(top + r, x0 + used, subj, strlen(subj), w - used, attr);
 		}
-		fill(top + r, x0 + used, w - used, attr);
+		app_fill(top + r, x0 + used, w - used, attr);
 	}
 	index_counts(a->ix, &c);
 	if (a->loading) {
@@ -480,12 +402,48 @@ static void draw_index(struct app *a)
 	buf_release(&tree);
 }
 
+void app_chrome_set(struct app *a, enum app_chrome_slot slot, enum theme_obj attr, const char *text)
+{
+	struct buf safe = BUF_INIT;
+
+	/* The words are wary's, but they quote names from the message. */
+	safe_text(&safe, text, strlen(text), SAFE_LINE);
+	str_copy(a->chrome[slot].text, safe.data ? safe.data : "", sizeof(a->chrome[slot].text));
+	a->chrome[slot].attr = attr;
+	buf_release(&safe);
+}
+
+int app_chrome_rows(const struct app *a)
+{
+	int n = 0;
+
+	for (int i = 0; i < APP_CHROME_SLOTS; i++)
+		if (a->chrome[i].text[0])
+			n++;
+	/* The body keeps at least one row on a tiny terminal. */
+	return n < LINES - 4 ? n : (LINES - 4 > 0 ? LINES - 4 : 0);
+}
+
 static void draw_textview(struct app *a, struct textview *tv, const char *title)
 {
 	int top = 1, rows = LINES - 3;
 	size_t first, nrows;
 	char status[512];
 
+	if (tv == a->pager) {
+		/* The chrome sits between the help bar and the body, so no body
+		 * line can pretend to be it by scrolling into its place. */
+		int n = app_chrome_rows(a), drawn = 0;
+
+		for (int i = 0; i < APP_CHROME_SLOTS && drawn < n; i++) {
+			if (!a->chrome[i].text[0])
+				continue;
+			app_put_padded(top + drawn, 0, a->chrome[i].text, COLS, a->attr[a->chrome[i].attr]);
+			drawn++;
+		}
+		top += n;
+		rows -= n;
+	}
 	if (rows < 1)
 		rows = 1;
 	textview_layout(tv, COLS);
@@ -498,12 +456,12 @@ static void draw_textview(struct app *a, struct textview *tv, const char *title)
 		int used;
 
 		if (row >= nrows) {
-			fill(top + r, 0, COLS, a->attr[TH_NORMAL]);
+			app_fill(top + r, 0, COLS, a->attr[TH_NORMAL]);
 			continue;
 		}
 		textview_row(tv, row, &line, &off, &len);
 		text = textview_line(tv, line, &kind);
-		used = put(top + r, 0, text + off, len, COLS, kind_attr(a, kind));
+		used = app_put(top + r, 0, text + off, len, COLS, app_kind_attr(a, kind));
 		if (a->search[0]) {
 			/* Highlight matches inside this row. */
 			const char *p = text + off, *end = text + off + len;
@@ -514,11 +472,11 @@ static void draw_textview(struct app *a, struct textview *tv, const char *title)
 				int x = text_width(text + off, (size_t)(hit - (text + off)));
 				size_t hl = (size_t)(end - hit) < plen ? (size_t)(end - hit) : plen;
 
-				put(top + r, x, hit, hl, COLS - x, a->attr[TH_SEARCH]);
+				app_put(top + r, x, hit, hl, COLS - x, a->attr[TH_SEARCH]);
 				p = hit + hl;
 			}
 		}
-		fill(top + r, used, COLS - used, a->attr[TH_NORMAL]);
+		app_fill(top + r, used, COLS - used, a->attr[TH_NORMAL]);
 	}
 	{
 		size_t end = first + (size_t)rows;
@@ -547,7 +505,7 @@ static void draw_browser(struct app *a)
 		char line[512];
 
 		if (i >= a->nfolders) {
-			fill(top + r, 0, COLS, a->attr[TH_NORMAL]);
+			app_fill(top + r, 0, COLS, a->attr[TH_NORMAL]);
 			continue;
 		}
 		char *name = safe_str(a->folders[i].name, SAFE_LINE);
@@ -556,7 +514,7 @@ static void draw_browser(struct app *a)
 		         a->folders[i].total, a->folders[i].unread,
 		         a->folders[i].special ? a->folders[i].special : "");
 		free(name);
-		put_padded(top + r, 0, line, COLS,
+		app_put_padded(top + r, 0, line, COLS,
 		           a->attr[i == a->browser_cursor ? TH_INDICATOR : TH_NORMAL]);
 	}
 	{
@@ -581,12 +539,12 @@ static bool build_attachments(struct app *a)
 
 	atts_clear(a);
 	if (a->insp == NULL && inspect_new(&a->insp, err, sizeof(err)) != WARY_OK) {
-		say(a, true, "%s", err);
+		app_say(a, true, "%s", err);
 		return false;
 	}
 	if (mail_parse(a->msg_bytes.data, a->msg_bytes.len, &a->att_msg, err, sizeof(err)) != WARY_OK ||
 	    inspect_attachments(a->insp, a->att_msg, &a->atts, &a->natts, err, sizeof(err)) != WARY_OK) {
-		say(a, true, "%s", err);
+		app_say(a, true, "%s", err);
 		return false;
 	}
 	return true;
@@ -623,7 +581,7 @@ static void draw_attach(struct app *a)
 		int attr;
 
 		if (i >= a->natts) {
-			fill(top + r, 0, COLS, a->attr[TH_NORMAL]);
+			app_fill(top + r, 0, COLS, a->attr[TH_NORMAL]);
 			continue;
 		}
 		at = &a->atts[i];
@@ -647,7 +605,7 @@ static void draw_attach(struct app *a)
 		attr = a->attr[at->flags ? TH_ERROR : TH_ATTACHMENT];
 		if (i == a->att_cursor)
 			attr = a->attr[TH_INDICATOR];
-		put_padded(top + r, 0, line.data, COLS, attr);
+		app_put_padded(top + r, 0, line.data, COLS, attr);
 		buf_release(&line);
 	}
 	snprintf(status, sizeof(status), "-- wary: attachments [%zu, %zu suspicious] -- s saves",
@@ -850,7 +808,7 @@ static void open_current(struct app *a, enum view want)
 	const struct store_row *r = index_row(a->ix, index_cursor(a->ix));
 
 	if (r == NULL) {
-		say(a, true, "No messages.");
+		app_say(a, true, "No messages.");
 		return;
 	}
 	if (a->msg_key && strcmp(a->msg_key, r->key) == 0 && a->msg_loaded) {
@@ -872,7 +830,7 @@ static void open_current(struct app *a, enum view want)
 	a->msg_loaded = false;
 	a->want_view = want;
 	worker_send(a->wk, WK_FETCH, a->gen, r->key, 0, 0);
-	say(a, false, "Reading message...");
+	app_say(a, false, "Reading message...");
 }
 
 static void set_flags(struct app *a, size_t pos, unsigned set, unsigned clear)
@@ -1004,7 +962,7 @@ static void answer_trust(struct app *a, int key)
 	if (key != 'o' && key != 'a') {
 		a->prompt = P_NONE;
 		a->view = V_INDEX;
-		say(a, true, "Certificate rejected: not connected.");
+		app_say(a, true, "Certificate rejected: not connected.");
 		return;
 	}
 	if (key == 'a') {
@@ -1012,7 +970,7 @@ static void answer_trust(struct app *a, int key)
 
 		if (path == NULL || config_trust_record(path, a->wa->acct.name, a->wa->acct.host,
 		                                        a->trust_fpr, err, sizeof(err)) != WARY_OK) {
-			say(a, true, "Could not record the trust: %s", path ? err : "no data directory");
+			app_say(a, true, "Could not record the trust: %s", path ? err : "no data directory");
 			free(path);
 			a->prompt = P_NONE;
 			a->view = V_INDEX;
@@ -1026,7 +984,7 @@ static void answer_trust(struct app *a, int key)
 	/* A new generation: whatever the refused attempt still sends is old. */
 	worker_send(a->wk, WK_OPEN_ACCOUNT, a->gen + 1, NULL, 0, 0);
 	start_folder(a, "INBOX");
-	say(a, false, key == 'a' ? "Certificate trusted for this account; connecting..."
+	app_say(a, false, key == 'a' ? "Certificate trusted for this account; connecting..."
 	                         : "Certificate accepted for this session; connecting...");
 }
 
@@ -1040,7 +998,7 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 		const char *tab = r->arg ? strchr(r->arg, '\t') : NULL;
 
 		if (r->status != WARY_OK) {
-			say(a, true, "%s failed: %s", r->kind == WK_MOVE ? "Move" : "Copy", r->err);
+			app_say(a, true, "%s failed: %s", r->kind == WK_MOVE ? "Move" : "Copy", r->err);
 			break;
 		}
 		if (r->kind == WK_MOVE && tab) {
@@ -1050,7 +1008,7 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 			maybe_rebuild(a, true);
 			free(key);
 		}
-		say(a, false, "%s to %s.", r->kind == WK_MOVE ? "Moved" : "Copied", tab ? tab + 1 : "?");
+		app_say(a, false, "%s to %s.", r->kind == WK_MOVE ? "Moved" : "Copied", tab ? tab + 1 : "?");
 		break;
 	}
 	case WK_CONN: {
@@ -1059,27 +1017,27 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 
 		a->conn = r->conn;
 		if (was_down && r->conn.state == STORE_CONN_ONLINE)
-			say(a, false, "Connected again%s.",
+			app_say(a, false, "Connected again%s.",
 			    r->conn.queued ? "; replaying what was done offline" : "");
 		break;
 	}
 	case WK_FETCH_PART:
 		if (r->status != WARY_OK) {
-			say(a, true, "The attachment could not be fetched: %s", r->err);
+			app_say(a, true, "The attachment could not be fetched: %s", r->err);
 			break;
 		}
 		save_fetched_part(a, &r->data);
 		break;
 	case WK_SEARCH:
 		if (r->status != WARY_OK) {
-			say(a, true, "Limit: %s", r->err);
+			app_say(a, true, "Limit: %s", r->err);
 			break;
 		}
 		str_copy(a->limit, r->arg ? r->arg : "", sizeof(a->limit));
 		index_set_limit(a->ix, r->keys, r->nkeys);
 		maybe_rebuild(a, true);
 		index_set_cursor(a->ix, index_count(a->ix) ? index_count(a->ix) - 1 : 0);
-		say(a, r->nkeys == 0, r->nkeys ? "%zu messages match." : "No message matches.", r->nkeys);
+		app_say(a, r->nkeys == 0, r->nkeys ? "%zu messages match." : "No message matches.", r->nkeys);
 		break;
 	case WK_PROGRESS:
 		a->fetch_done = r->done;
@@ -1090,11 +1048,11 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 
 		a->fetching = false;
 		if (r->status != WARY_OK)
-			say(a, true, "Fetching mail failed: %s", r->err);
+			app_say(a, true, "Fetching mail failed: %s", r->err);
 		else if (nl)
-			say(a, false, "Fetched: %.*s (%s)", (int)(nl - r->data.data), r->data.data, nl + 1);
+			app_say(a, false, "Fetched: %.*s (%s)", (int)(nl - r->data.data), r->data.data, nl + 1);
 		else
-			say(a, false, "Fetched: %s", r->data.data);
+			app_say(a, false, "Fetched: %s", r->data.data);
 		/* New files in the Maildir: pick them up as a check would. */
 		if (r->done > 0 && !a->loading && !a->check_running) {
 			a->check_running = true;
@@ -1116,7 +1074,7 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 	case WK_OPEN:
 		a->open_failed = r->status != WARY_OK;
 		if (r->status != WARY_OK) {
-			say(a, true, "%s", r->err);
+			app_say(a, true, "%s", r->err);
 			a->loading = false;
 		}
 		if (r->status == WARY_ECERT && r->kind == WK_OPEN_ACCOUNT && r->data.len > 0)
@@ -1124,7 +1082,7 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 		break;
 	case WK_SELECT:
 		if (r->status != WARY_OK) {
-			say(a, true, "%s", r->err);
+			app_say(a, true, "%s", r->err);
 			a->loading = false;
 		}
 		break;
@@ -1148,7 +1106,7 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 			run_func(a, KF_CHECK_NEW);
 		/* After a failed open, that failure is the message to keep. */
 		if (r->status != WARY_OK && !a->open_failed)
-			say(a, true, "%s", r->err);
+			app_say(a, true, "%s", r->err);
 		if (!a->open_failed)
 			worker_send(a->wk, WK_FOLDERS, a->gen, NULL, 0, 0);
 		break;
@@ -1163,7 +1121,7 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 		if (a->msg_key == NULL || r->arg == NULL || strcmp(r->arg, a->msg_key) != 0)
 			break;
 		if (r->status != WARY_OK) {
-			say(a, true, "%s", r->err);
+			app_say(a, true, "%s", r->err);
 			break;
 		}
 		buf_release(&a->msg_bytes);
@@ -1199,12 +1157,12 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 
 			if (row)
 				index_set_flags(a->ix, r->arg, (row->flags & ~r->set) | r->clear);
-			say(a, true, "%s", r->err);
+			app_say(a, true, "%s", r->err);
 		}
 		break;
 	case WK_EXPUNGE:
 		if (r->status != WARY_OK) {
-			say(a, true, "%s", r->err);
+			app_say(a, true, "%s", r->err);
 		} else {
 			/* Drop what the store removed: the rows marked deleted. */
 			size_t n = index_count(a->ix), k = 0;
@@ -1219,7 +1177,7 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 			index_remove_keys(a->ix, keys, k);
 			store_keys_free(keys, k);
 			maybe_rebuild(a, true);
-			say(a, false, "Mailbox synced: %zu deleted message%s removed.", k, k == 1 ? "" : "s");
+			app_say(a, false, "Mailbox synced: %zu deleted message%s removed.", k, k == 1 ? "" : "s");
 		}
 		break;
 	case WK_FOLDERS:
@@ -1232,7 +1190,7 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 			if (a->browser_cursor >= a->nfolders)
 				a->browser_cursor = 0;
 		} else {
-			say(a, true, "%s", r->err);
+			app_say(a, true, "%s", r->err);
 		}
 		break;
 	}
@@ -1240,9 +1198,11 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 
 /* ------------------------------------------------------------------ actions */
 
-static int page_rows(void)
+static int page_rows(const struct app *a)
 {
-	return LINES - 3 > 1 ? LINES - 3 : 1;
+	int rows = LINES - 3 - (a->view == V_PAGER ? app_chrome_rows(a) : 0);
+
+	return rows > 1 ? rows : 1;
 }
 
 static struct textview *current_tv(struct app *a)
@@ -1302,14 +1262,14 @@ static void do_search(struct app *a, int dir)
 	struct textview *tv = current_tv(a);
 
 	if (a->search[0] == '\0') {
-		say(a, true, "No search pattern.");
+		app_say(a, true, "No search pattern.");
 		return;
 	}
 	if (a->view == V_INDEX) {
 		size_t p = index_search(a->ix, index_cursor(a->ix), dir, a->search);
 
 		if (p == SIZE_MAX)
-			say(a, true, "Not found.");
+			app_say(a, true, "Not found.");
 		else
 			index_set_cursor(a->ix, p);
 		return;
@@ -1321,7 +1281,7 @@ static void do_search(struct app *a, int dir)
 		r = dir > 0 ? textview_search(tv, top + 1, 1, a->search)
 		            : (top > 0 ? textview_search(tv, top - 1, -1, a->search) : SIZE_MAX);
 		if (r == SIZE_MAX)
-			say(a, true, "Not found.");
+			app_say(a, true, "Not found.");
 		else
 			textview_scroll_to(tv, r, 1);
 	}
@@ -1381,7 +1341,7 @@ static void leave_view(struct app *a)
 static void run_func(struct app *a, enum km_func f)
 {
 	struct textview *tv = current_tv(a);
-	int page = page_rows();
+	int page = page_rows(a);
 
 	switch (f) {
 	case KF_NONE:
@@ -1472,7 +1432,7 @@ static void run_func(struct app *a, enum km_func f)
 			break;
 		}
 		if (!index_step(a, dir, und, unr)) {
-			say(a, true, dir > 0 ? "You are on the last message." : "You are on the first message.");
+			app_say(a, true, dir > 0 ? "You are on the last message." : "You are on the first message.");
 			break;
 		}
 		if (a->view == V_PAGER)
@@ -1503,7 +1463,7 @@ static void run_func(struct app *a, enum km_func f)
 				if (index_step(a, 1, true, false))
 					open_current(a, V_PAGER);
 				else
-					say(a, true, "You are on the last message.");
+					app_say(a, true, "You are on the last message.");
 				break;
 			}
 			textview_scroll(tv, step, page);
@@ -1567,7 +1527,7 @@ static void run_func(struct app *a, enum km_func f)
 
 		index_set_sort(a->ix, s);
 		maybe_rebuild(a, true);
-		say(a, false, "Sorted by %s.", index_sort_name(s));
+		app_say(a, false, "Sorted by %s.", index_sort_name(s));
 		break;
 	}
 	case KF_VIEW_RAW_MESSAGE:
@@ -1582,7 +1542,7 @@ static void run_func(struct app *a, enum km_func f)
 				a->fetching = true;
 				a->fetch_done = a->fetch_total = 0;
 				worker_send(a->wk, WK_POP3_FETCH, a->gen, NULL, 0, 0);
-				say(a, false, "Fetching mail from %s...", a->wa->acct.host);
+				app_say(a, false, "Fetching mail from %s...", a->wa->acct.host);
 			}
 		} else if (!a->check_running && !a->loading) {
 			a->check_running = true;
@@ -1605,7 +1565,7 @@ static void run_func(struct app *a, enum km_func f)
 		break;
 	case KF_SAVE_ENTRY:
 		if (a->view != V_ATTACH || a->att_cursor >= a->natts) {
-			say(a, true, "No attachment here.");
+			app_say(a, true, "No attachment here.");
 			break;
 		}
 		start_prompt(a, P_SAVE, "Save into folder: ");
@@ -1626,7 +1586,7 @@ static void run_func(struct app *a, enum km_func f)
 		if (a->view == V_PAGER) {
 			a->prefer_html = !a->prefer_html;
 			render_current(a);
-			say(a, false, a->prefer_html ? "Showing the HTML part (as text)."
+			app_say(a, false, a->prefer_html ? "Showing the HTML part (as text)."
 			                             : "Showing the plain text part.");
 		}
 		break;
@@ -1659,24 +1619,24 @@ static void save_attachment(struct app *a, const char *dir)
 			worker_send(a->wk, WK_FETCH_PART, a->gen, arg.data, 0, 0);
 			buf_release(&arg);
 			str_copy(a->save_pending, dir, sizeof(a->save_pending));
-			say(a, false, "Fetching the attachment from the server...");
+			app_say(a, false, "Fetching the attachment from the server...");
 			goto out;
 		}
 	}
 	if (mail_part_decode(at->part, &data, err, sizeof(err)) != WARY_OK && data.len == 0) {
-		say(a, true, "Cannot decode the attachment: %s", err);
+		app_say(a, true, "Cannot decode the attachment: %s", err);
 		goto out;
 	}
 	name = fs_safe_filename(raw);
 	if (fs_create_in_dir(dir, name, data.data, data.len, &path, err, sizeof(err)) != WARY_OK) {
-		say(a, true, "Not saved: %s", err);
+		app_say(a, true, "Not saved: %s", err);
 		goto out;
 	}
 	str_copy(a->save_dir, dir, sizeof(a->save_dir));
 	if (at->flags & (INSPECT_ATT_EXECUTABLE | INSPECT_ATT_TYPE_MISMATCH))
-		say(a, true, "Saved %s -- it is really %s: do not open it", path, at->detected);
+		app_say(a, true, "Saved %s -- it is really %s: do not open it", path, at->detected);
 	else
-		say(a, false, "Saved %s", path);
+		app_say(a, false, "Saved %s", path);
 out:
 	free(name);
 	free(path);
@@ -1694,18 +1654,18 @@ static void save_fetched_part(struct app *a, const struct buf *raw)
 
 	if (mail_parse(raw->data, raw->len, &pm, err, sizeof(err)) != WARY_OK ||
 	    (mail_part_decode(mail_root(pm), &data, err, sizeof(err)) != WARY_OK && data.len == 0)) {
-		say(a, true, "Cannot decode the attachment: %s", err);
+		app_say(a, true, "Cannot decode the attachment: %s", err);
 		goto out;
 	}
 	name = fs_safe_filename(mail_part_filename(mail_root(pm)));
 	if (fs_create_in_dir(dir, name, data.data, data.len, &path, err, sizeof(err)) != WARY_OK) {
-		say(a, true, "Not saved: %s", err);
+		app_say(a, true, "Not saved: %s", err);
 		goto out;
 	}
 	{
 		const char *t = a->insp ? inspect_detect(a->insp, data.data, data.len) : "";
 
-		say(a, false, "Saved %s (%s)", path, t);
+		app_say(a, false, "Saved %s (%s)", path, t);
 	}
 out:
 	free(name);
@@ -1743,7 +1703,7 @@ static void prompt_key(struct app *a, int key)
 			worker_answer_secret(a->wk, NULL);
 			explicit_bzero(a->input.data, a->input.len);
 			buf_reset(&a->input);
-			say(a, true, "No password given: not logged in.");
+			app_say(a, true, "No password given: not logged in.");
 		}
 		return;
 	}
@@ -1752,7 +1712,7 @@ static void prompt_key(struct app *a, int key)
 		worker_answer_secret(a->wk, a->input.data);
 		explicit_bzero(a->input.data, a->input.len);
 		buf_reset(&a->input);
-		say(a, false, "Logging in...");
+		app_say(a, false, "Logging in...");
 		return;
 	}
 	if ((key == '\n' || key == '\r' || key == KEY_ENTER) && (k == P_MOVE || k == P_COPY)) {
@@ -1761,7 +1721,7 @@ static void prompt_key(struct app *a, int key)
 
 		a->prompt = P_NONE;
 		if (row == NULL || a->input.len == 0 || strchr(a->input.data, '\t')) {
-			say(a, true, "No folder given.");
+			app_say(a, true, "No folder given.");
 			return;
 		}
 		buf_addf(&arg, "%s\t%s", row->key, a->input.data);
@@ -1787,17 +1747,17 @@ static void prompt_key(struct app *a, int key)
 			a->limit[0] = '\0';
 			index_set_limit(a->ix, NULL, 0);
 			maybe_rebuild(a, true);
-			say(a, false, "All messages shown.");
+			app_say(a, false, "All messages shown.");
 			return;
 		}
 		/* Parse here first, so a typo is shown at once with its column. */
 		if (pattern_parse(a->input.data, a->input.len, 0, &p, err, sizeof(err)) != WARY_OK) {
-			say(a, true, "%s", err);
+			app_say(a, true, "%s", err);
 			return;
 		}
 		pattern_free(&p);
 		worker_send(a->wk, WK_SEARCH, a->gen, a->input.data, 0, 0);
-		say(a, false, "Searching...");
+		app_say(a, false, "Searching...");
 		return;
 	}
 	if (key == '\n' || key == '\r' || key == KEY_ENTER) {
@@ -1859,7 +1819,7 @@ static void handle_key(struct app *a, int key)
 	if (b == NULL) {
 		const char *hk = keymap_key_for(a->km, view_menu(a), KF_HELP);
 
-		say(a, true, "Key is not bound.  Press '%s' for help.", hk ? hk : "?");
+		app_say(a, true, "Key is not bound.  Press '%s' for help.", hk ? hk : "?");
 		return;
 	}
 	if (b->macro) {
@@ -1867,7 +1827,7 @@ static void handle_key(struct app *a, int key)
 		size_t n = b->macro_len;
 
 		if (n + a->npending > MAX_PENDING) {
-			say(a, true, "Macro too long or recursive; stopped.");
+			app_say(a, true, "Macro too long or recursive; stopped.");
 			a->npending = 0;
 			return;
 		}
@@ -2041,9 +2001,9 @@ int app_run(struct config *cfg, const char *location, struct worker_account *wa,
 	nodelay(stdscr, TRUE);
 	setup_colors(&a);
 	if (problems.len)
-		say(&a, true, "%s", problems.data);
+		app_say(&a, true, "%s", problems.data);
 	else if (keymap_warning_count(a.km) > 0)
-		say(&a, true, "%s (and %zu more warnings)", keymap_warning(a.km, 0),
+		app_say(&a, true, "%s (and %zu more warnings)", keymap_warning(a.km, 0),
 		    keymap_warning_count(a.km) - 1);
 
 	sig_pipe_wr = a.sig_wr;

@@ -49,6 +49,10 @@ static const struct objdef objs[TH_OBJ_COUNT] = {
 	[TH_ESCAPE] = { "escape", { C_MAGENTA, C_DEF, REV, false }, REV },
 	[TH_SEARCH] = { "search", { C_BLACK, C_CYAN, 0, false }, REV | BOLD },
 	[TH_SIDEBAR] = { "sidebar", { C_DEF, C_DEF, 0, false }, 0 },
+	[TH_CHROME] = { "chrome", { C_DEF, C_DEF, REV, false }, REV },
+	[TH_CHROME_GOOD] = { "chrome_good", { C_BLACK, C_GREEN, 0, false }, REV },
+	[TH_CHROME_WARN] = { "chrome_warn", { C_BLACK, C_YELLOW, 0, false }, REV | BOLD },
+	[TH_CHROME_BAD] = { "chrome_bad", { C_WHITE, C_RED, BOLD, false }, REV | BOLD },
 };
 
 /* mutt's names for the same objects, so a muttrc colour line works */

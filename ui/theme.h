@@ -39,6 +39,10 @@ enum theme_obj {
 	TH_ESCAPE,        /* visible escapes (^[, <U+202E>) */
 	TH_SEARCH,        /* search matches */
 	TH_SIDEBAR,
+	TH_CHROME,        /* the pager's chrome lines: what wary found */
+	TH_CHROME_GOOD,   /* only a trusted aligned pass or a good signature */
+	TH_CHROME_WARN,
+	TH_CHROME_BAD,
 	TH_OBJ_COUNT
 };
 
