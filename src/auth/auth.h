@@ -61,4 +61,99 @@ void auth_dns_reply_clear(struct auth_dns_reply *r);
 /* Append one record to a reply (for resolvers and test zones). */
 int auth_dns_reply_add(struct auth_dns_reply *r, const char *data, size_t len);
 
+/* ---- SPF (RFC 7208), spf.c ---- */
+
+enum auth_spf_result {
+	AUTH_SPF_NONE, AUTH_SPF_NEUTRAL, AUTH_SPF_PASS, AUTH_SPF_FAIL,
+	AUTH_SPF_SOFTFAIL, AUTH_SPF_TEMPERROR, AUTH_SPF_PERMERROR
+};
+
+struct auth_spf {
+	enum auth_spf_result result;
+	char domain[256];       /* the domain checked: MAIL FROM's, or HELO's when MAIL FROM is empty */
+	char ip[64];
+	char helo[256];
+	char explanation[512];  /* exp= text on fail (from DNS: make it safe before display) */
+	unsigned dns_mechs;     /* DNS-querying terms counted against the limit of 10 */
+	unsigned void_lookups;  /* of the limit of 2 */
+};
+
+/*
+ * check_host() for IP (dotted quad or IPv6), HELO and MAIL FROM (the
+ * Return-Path; "" or NULL = the null sender, HELO is then checked as
+ * postmaster@HELO).  WARY_OK with out->result set, whatever it is; a WARY_E*
+ * only for bad arguments or memory.
+ */
+int auth_spf_check(const struct auth_dns *dns, const char *ip, const char *helo,
+                   const char *mail_from, struct auth_spf *out, char *err, size_t errlen);
+/* "pass", "fail", "softfail", "neutral", "none", "temperror", "permerror". */
+const char *auth_spf_result_name(enum auth_spf_result r);
+
+/* ---- DMARC (RFC 7489), dmarc.c ---- */
+
+struct auth_dmarc_in {
+	const char *from_domain;              /* RFC5322.From's domain */
+	const char *const *dkim_pass_domains; /* d= of every DKIM signature that passed */
+	size_t n_dkim;
+	enum auth_spf_result spf;
+	const char *spf_domain;               /* the domain SPF checked (auth_spf.domain) */
+};
+
+enum auth_dmarc_result {
+	AUTH_DMARC_NONE, AUTH_DMARC_PASS, AUTH_DMARC_FAIL,
+	AUTH_DMARC_TEMPERROR, AUTH_DMARC_PERMERROR
+};
+
+struct auth_dmarc {
+	enum auth_dmarc_result result;
+	char policy[16];         /* none|quarantine|reject: the one that applies (sp for subdomains,
+	                          * pct sampling: below 100 a failing message gets the next milder
+	                          * policy, RFC 7489 6.6.4, decided without randomness) */
+	char record_domain[256]; /* where the record was found ("" = none) */
+	char org_domain[256];    /* the From domain's organizational domain */
+	bool dkim_aligned, spf_aligned;
+	char adkim, aspf;        /* 'r' or 's' */
+	int pct;
+	char requested[16];      /* p= as published */
+	char sub_policy[16];     /* sp= as published, or p= when absent */
+};
+
+int auth_dmarc_check(const struct auth_dns *dns, const struct auth_dmarc_in *in,
+                     struct auth_dmarc *out, char *err, size_t errlen);
+const char *auth_dmarc_result_name(enum auth_dmarc_result r);
+/* The organizational domain of DOMAIN by the public suffix list (Debian's
+ * publicsuffix file when installed), lower-case.  WARY_OK, or WARY_EPARSE
+ * when DOMAIN is itself a public suffix or not a name. */
+int auth_org_domain(const char *domain, char *out, size_t outlen);
+
+/* ---- zone data in memory (zone.c): a struct auth_dns for tests and offline use ---- */
+
+struct auth_zone;
+/*
+ * Lines of "NAME TYPE DATA" (TYPE one of A AAAA MX PTR TXT, or the special
+ * TIMEOUT / NXDOMAIN / SERVFAIL with no data).  TXT data is one or more
+ * "quoted" character-strings (joined) or the rest of the line; MX data is
+ * "PRIO HOST".  A name with records of some type answers NODATA for the
+ * others; a name with none answers NXDOMAIN.  '#' starts a comment line.
+ */
+int auth_zone_new(struct auth_zone **out);
+void auth_zone_free(struct auth_zone **z);
+int auth_zone_add(struct auth_zone *z, const char *name, const char *type,
+                  const char *data, size_t len);
+int auth_zone_load(struct auth_zone *z, const char *text, char *err, size_t errlen);
+void auth_zone_dns(struct auth_zone *z, struct auth_dns *out);
+/* How many queries the zone answered (tests check limits with it). */
+size_t auth_zone_queries(const struct auth_zone *z);
+
+/* ---- net's libunbound resolver as a struct auth_dns (dns_net.c) ---- */
+
+struct net_dns;
+void auth_dns_use_net(struct auth_dns *out, struct net_dns *dns);
+
+/* ---- the Received chain through auth's DNS (trace_dns.c) ---- */
+
+struct trace_dns;
+/* Fill *out so the trace module can look names up through DNS. */
+void auth_trace_dns(const struct auth_dns *dns, struct trace_dns *out);
+
 #endif
