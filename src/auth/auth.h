@@ -156,4 +156,108 @@ struct trace_dns;
 /* Fill *out so the trace module can look names up through DNS. */
 void auth_trace_dns(const struct auth_dns *dns, struct trace_dns *out);
 
+/* ---- DKIM (RFC 6376, RFC 8301, RFC 8463), dkim.c ---- */
+
+enum auth_dkim_result {
+	AUTH_DKIM_NONE,      /* no signature */
+	AUTH_DKIM_PASS,
+	AUTH_DKIM_FAIL,      /* signature or body hash does not verify */
+	AUTH_DKIM_NEUTRAL,   /* verifies, but not usable (rsa-sha1 is kept pass + "weak") */
+	AUTH_DKIM_POLICY,    /* verifies, but against the key's rules (t=s, h=, expired) */
+	AUTH_DKIM_TEMPERROR, /* key not available now */
+	AUTH_DKIM_PERMERROR, /* malformed signature or key, revoked key, key too small */
+};
+
+/* Header fields a signature reports on (covers / duplicated bits). */
+enum auth_dkim_hdr {
+	AUTH_DKIM_H_FROM = 1 << 0,
+	AUTH_DKIM_H_SUBJECT = 1 << 1,
+	AUTH_DKIM_H_CONTENT_TYPE = 1 << 2,
+	AUTH_DKIM_H_TO = 1 << 3,
+	AUTH_DKIM_H_DATE = 1 << 4,
+	AUTH_DKIM_H_CC = 1 << 5,
+	AUTH_DKIM_H_MESSAGE_ID = 1 << 6,
+	AUTH_DKIM_H_REPLY_TO = 1 << 7,
+	AUTH_DKIM_H_MIME_VERSION = 1 << 8,
+	AUTH_DKIM_H_COUNT = 9,
+};
+
+enum auth_dkim_flag {
+	AUTH_DKIM_F_WEAK = 1 << 0,        /* rsa-sha1 (RFC 8301) */
+	AUTH_DKIM_F_LENGTH = 1 << 1,      /* l= : body bytes after it are unsigned */
+	AUTH_DKIM_F_TESTING = 1 << 2,     /* key t=y */
+	AUTH_DKIM_F_EXPIRED = 1 << 3,     /* x= before the clock */
+	AUTH_DKIM_F_FUTURE = 1 << 4,      /* t= after the clock */
+	AUTH_DKIM_F_BODY_HASH = 1 << 5,   /* bh= does not match the body */
+	AUTH_DKIM_F_REVOKED = 1 << 6,     /* p= empty */
+	AUTH_DKIM_F_SMALL_KEY = 1 << 7,   /* RSA under 1024 bits */
+	AUTH_DKIM_F_NO_KEY = 1 << 8,      /* no key record */
+	AUTH_DKIM_F_BAD_KEY = 1 << 9,     /* key record malformed */
+	AUTH_DKIM_F_IDENTITY = 1 << 10,   /* i= not in d= (or t=s and not equal) */
+	AUTH_DKIM_F_SYNTAX = 1 << 11,     /* signature tag list malformed */
+	AUTH_DKIM_F_UNSIGNED_HDR = 1 << 12, /* one of From/Subject/Content-Type/To/Date unsigned */
+	AUTH_DKIM_F_DUPLICATED = 1 << 13, /* a reported header appears more often than signed */
+	AUTH_DKIM_F_UNSIGNED_BODY = 1 << 14,/* l= shorter than the body */
+	AUTH_DKIM_F_TOO_MANY = 1 << 15,   /* signatures past AUTH_DKIM_MAX_SIGS not checked */
+};
+
+#define AUTH_DKIM_MAX_SIGS 16
+
+struct auth_dkim_sig {
+	enum auth_dkim_result result;
+	char domain[256];     /* d=, lower-case */
+	char selector[128];   /* s= */
+	char identity[320];   /* i= (or @d) */
+	char algorithm[24];   /* a= as written (lower-case) */
+	char canon[24];       /* "relaxed/simple" */
+	char reason[160];     /* why not pass, plain ASCII */
+	bool body_ok;         /* bh= matched (checked even when the key is missing) */
+	bool body_checked;
+	long long length;     /* l=, -1 when absent */
+	unsigned long long unsigned_body; /* canonical body bytes after l= */
+	unsigned covers;      /* enum auth_dkim_hdr: listed in h= and present */
+	unsigned duplicated;  /* enum auth_dkim_hdr: more copies than h= covers */
+	unsigned flags;       /* enum auth_dkim_flag */
+	int key_bits;
+	long long t, x;       /* -1 when absent */
+	size_t header_index;  /* which field of the message (0-based) */
+};
+
+struct auth_dkim {
+	size_t n;             /* signatures checked, at most AUTH_DKIM_MAX_SIGS */
+	size_t total;         /* DKIM-Signature fields on the message */
+	struct auth_dkim_sig sig[AUTH_DKIM_MAX_SIGS];
+};
+
+/*
+ * A verifier: the key cache (parsed keys per selector and domain, kept for
+ * their TTL, so many messages from one sender need neither DNS nor key
+ * parsing again) and scratch space reused between messages.  One per
+ * thread: not safe to share.
+ */
+struct auth_dkim_ctx;
+int auth_dkim_ctx_new(struct auth_dkim_ctx **out, char *err, size_t errlen);
+void auth_dkim_ctx_free(struct auth_dkim_ctx **ctx);
+/* Keys cached now, DNS queries made so far (for tests). */
+size_t auth_dkim_ctx_keys(const struct auth_dkim_ctx *ctx);
+size_t auth_dkim_ctx_queries(const struct auth_dkim_ctx *ctx);
+
+/*
+ * Verify every DKIM-Signature of the message in RAW (the bytes as stored,
+ * CRLF or LF line ends) at time NOW.  WARY_OK with *out filled (out->n may
+ * be 0); a WARY_E* only for a local failure.  ctx may be NULL (a
+ * throwaway one).
+ */
+int auth_dkim_verify(struct auth_dkim_ctx *ctx, const struct auth_dns *dns, const char *raw,
+                     size_t len, time_t now, struct auth_dkim *out, char *err, size_t errlen);
+const char *auth_dkim_result_name(enum auth_dkim_result r);
+/* "from", "subject", "content-type", ... for one bit. */
+const char *auth_dkim_hdr_name(unsigned bit);
+/* "weak-rsa-sha1", "body-length-limit", ... for one bit; NULL if unknown. */
+const char *auth_dkim_flag_name(unsigned bit);
+/* Header names in the message split the way DKIM sees them: [start,end)
+ * of each field (name through its last line's line end), at most max. */
+size_t auth_dkim_split_headers(const char *raw, size_t len, size_t *start, size_t *end,
+                               size_t max, size_t *body);
+
 #endif
