@@ -1,3 +1,7 @@
 noinst_LIBRARIES += src/auth/libwary_auth.a
-src_auth_libwary_auth_a_SOURCES = src/auth/auth.h src/auth/dns.c
-src_auth_libwary_auth_a_SOURCES += src/auth/dkim.c
+src_auth_libwary_auth_a_SOURCES = src/auth/auth.h src/auth/dns.c src/auth/zone.c src/auth/spf.c
+src_auth_libwary_auth_a_SOURCES += src/auth/dkim.c src/auth/authres.c
+check_PROGRAMS += tests/unit/test_spf
+tests_unit_test_spf_SOURCES = tests/unit/test_spf.c tests/unit/t.h
+tests_unit_test_spf_LDADD = $(TEST_LIBS)
+tests_unit_test_spf_CPPFLAGS = $(AM_CPPFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
