@@ -121,6 +121,13 @@ struct auth_dmarc {
 int auth_dmarc_check(const struct auth_dns *dns, const struct auth_dmarc_in *in,
                      struct auth_dmarc *out, char *err, size_t errlen);
 const char *auth_dmarc_result_name(enum auth_dmarc_result r);
+/* A message with several From addresses (RFC 7489 6.6.1): each domain
+ * checked with the same DKIM and SPF inputs; the worst result (fail >
+ * permerror > temperror > none > pass) and the strictest policy win.
+ * n == 0 is a permerror ("no From domain"). */
+int auth_dmarc_check_all(const struct auth_dns *dns, const char *const *from_domains, size_t n,
+                         const struct auth_dmarc_in *in, struct auth_dmarc *out,
+                         char *err, size_t errlen);
 /* The organizational domain of DOMAIN by the public suffix list (Debian's
  * publicsuffix file when installed), lower-case.  WARY_OK, or WARY_EPARSE
  * when DOMAIN is itself a public suffix or not a name. */
@@ -259,5 +266,65 @@ const char *auth_dkim_flag_name(unsigned bit);
  * of each field (name through its last line's line end), at most max. */
 size_t auth_dkim_split_headers(const char *raw, size_t len, size_t *start, size_t *end,
                                size_t max, size_t *body);
+
+/* ---- Authentication-Results (RFC 8601), authres.c ---- */
+
+#define AUTH_AR_MAX_RESULTS 32
+#define AUTH_AR_MAX_PROPS 8
+#define AUTH_AR_VALUE 256
+#define AUTH_AR_MAX_HEADERS 16
+
+struct auth_ar_prop {
+	char ptype[16];    /* smtp, header, body, policy (lower-case) */
+	char property[64]; /* mailfrom, d, i, b, from ... (lower-case) */
+	char value[AUTH_AR_VALUE];
+};
+struct auth_ar_result {
+	char method[32];   /* dkim, spf, dmarc, arc, ... (lower-case) */
+	int version;
+	char result[32];   /* pass, fail, none, ... (lower-case) */
+	char reason[AUTH_AR_VALUE];
+	char comment[128]; /* the comment after the result, "(good signature)" */
+	size_t nprop;
+	struct auth_ar_prop prop[AUTH_AR_MAX_PROPS];
+};
+struct auth_ar {
+	char authserv_id[256];
+	int version;
+	bool none;          /* "id; none" */
+	bool truncated;     /* more results or properties than kept */
+	size_t skipped;     /* properties not in ptype.property=value form, skipped */
+	size_t n;
+	struct auth_ar_result r[AUTH_AR_MAX_RESULTS];
+};
+/* Parse one header value (after the colon, folding kept).  WARY_EPARSE
+ * (nothing believed) when the structure is malformed. */
+int auth_ar_parse(const char *value, size_t len, struct auth_ar *out, char *err, size_t errlen);
+/* A property's value, NULL if absent. */
+const char *auth_ar_prop_get(const struct auth_ar_result *r, const char *ptype, const char *prop);
+
+struct auth_ar_entry {
+	size_t header_index;  /* field of the message */
+	bool parsed;
+	bool id_matches;      /* authserv-id is the trusted one */
+	bool above_boundary;  /* above the boundary hop's Received: written by own servers */
+	bool trusted;         /* both: believed */
+	struct auth_ar ar;
+};
+struct auth_ar_set {
+	size_t total;         /* Authentication-Results fields on the message */
+	size_t n;             /* kept (at most AUTH_AR_MAX_HEADERS) */
+	size_t n_trusted;
+	size_t forged;        /* the trusted id below the boundary: someone wrote it for us */
+	struct auth_ar_entry e[AUTH_AR_MAX_HEADERS];
+};
+/*
+ * Every Authentication-Results of MSG, each marked believed or not: the
+ * authserv-id must equal TRUSTED_ID (NULL or "": none is believed) and the
+ * field must stand above the Received field of BOUNDARY_HOP (0 = the
+ * topmost Received; (size_t)-1 = 0), which the user's own server wrote.
+ */
+int auth_ar_collect(const struct mail_msg *msg, const char *trusted_id, size_t boundary_hop,
+                    struct auth_ar_set *out, char *err, size_t errlen);
 
 #endif

@@ -5,3 +5,7 @@ check_PROGRAMS += tests/unit/test_spf
 tests_unit_test_spf_SOURCES = tests/unit/test_spf.c tests/unit/t.h
 tests_unit_test_spf_LDADD = $(TEST_LIBS)
 tests_unit_test_spf_CPPFLAGS = $(AM_CPPFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
+check_PROGRAMS += tests/unit/test_dkim
+tests_unit_test_dkim_SOURCES = tests/unit/test_dkim.c tests/unit/t.h
+tests_unit_test_dkim_LDADD = $(TEST_LIBS)
+tests_unit_test_dkim_CPPFLAGS = $(AM_CPPFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
