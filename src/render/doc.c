@@ -3,7 +3,7 @@
 
 static const char *const kind_names[RENDER_REMOTE_KINDS] = {
 	"image", "stylesheet", "font", "frame", "object", "media",
-	"prefetch", "icon", "refresh", "form", "external-body",
+	"prefetch", "icon", "refresh", "form", "external-body", "script",
 };
 
 struct render_doc *render_doc_new(void)
@@ -30,8 +30,15 @@ void render_free(struct render_doc **doc)
 		free((char *)d->links[i].text);
 		free((char *)d->links[i].href);
 		free((char *)d->links[i].host);
+		free((char *)d->links[i].detail);
 	}
 	free(d->links);
+	for (size_t i = 0; i < d->nrefs; i++) {
+		free((char *)d->refs[i].url);
+		free((char *)d->refs[i].host);
+	}
+	free(d->refs);
+	free(d->receipt);
 	free(d);
 	*doc = NULL;
 }
@@ -153,7 +160,7 @@ void render_doc_add_body(struct render_doc *d, const char *text, size_t len, boo
 
 /* A host in visible text: [scheme://]host[/...], no spaces, a dot, and a
  * last label that is a name (2+ letters) or a number (an IP). */
-static char *text_host(const char *t, size_t len)
+static char *text_host_whole(const char *t, size_t len)
 {
 	size_t i = 0, start, end, last_dot = 0;
 	bool dot = false, letters = true, digits = true;
@@ -200,13 +207,52 @@ static char *text_host(const char *t, size_t len)
 	return str_lower(xstrndup(t + start, end - start));
 }
 
+/* The whole text as a host, else the first word of it that is a URL
+ * ("Sign in at https://bank.example/ today") or starts with www. */
+static char *text_host(const char *t, size_t len)
+{
+	char *h = text_host_whole(t, len);
+	size_t i = 0;
+
+	if (h != NULL)
+		return h;
+	while (i < len) {
+		size_t e;
+
+		while (i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '(' || t[i] == '<' || t[i] == '"'))
+			i++;
+		e = i;
+		while (e < len && t[e] != ' ' && t[e] != '\t')
+			e++;
+		if ((e - i > 8 && str_ncasecmp(t + i, "https://", 8) == 0) ||
+		    (e - i > 7 && str_ncasecmp(t + i, "http://", 7) == 0) ||
+		    (e - i > 4 && str_ncasecmp(t + i, "www.", 4) == 0)) {
+			size_t k = e;
+
+			while (k > i && strchr(".,;:!?)>\"'", t[k - 1]) != NULL)
+				k--;
+			if ((h = text_host_whole(t + i, k - i)) != NULL)
+				return h;
+		}
+		i = e;
+	}
+	return NULL;
+}
+
+static bool text_says_https(const char *t, size_t len)
+{
+	return str_memcasemem(t, len, "https:") != NULL;
+}
+
 struct render_link *render_doc_add_link(struct render_doc *d, const char *text, size_t tlen,
                                         const char *href, size_t hlen, bool footnote)
 {
 	struct render_link *l;
-	char *host = render_url_host(href, hlen);
+	char *abs = render_url_resolve(d->base, href, hlen);
+	char *host = render_url_host(abs, strlen(abs));
 	char *th = text_host(text, tlen);
-	struct buf b = BUF_INIT;
+	struct buf b = BUF_INIT, detail = BUF_INIT;
+	char *ui;
 
 	if (d->nlinks == d->caplinks) {
 		d->caplinks = d->caplinks ? d->caplinks * 2 : 16;
@@ -214,18 +260,59 @@ struct render_link *render_doc_add_link(struct render_doc *d, const char *text, 
 	}
 	l = &d->links[d->nlinks++];
 	memset(l, 0, sizeof(*l));
-	if (th != NULL && (host == NULL || strcmp(th, host) != 0))
-		l->flags |= RENDER_LINK_TEXT_HOST_MISMATCH;
+	buf_init(&detail);
+	if (host != NULL) {
+		char quad[16];
+
+		if (host[0] == '[') {
+			l->flags |= RENDER_LINK_NUMERIC_HOST;
+			buf_addf(&detail, "ip %s", host);
+		} else if (render_host_ipv4(host, quad)) {
+			l->flags |= RENDER_LINK_NUMERIC_HOST;
+			buf_addf(&detail, "ip %s", quad);
+		}
+		l->flags |= render_host_idn(host, &detail);
+		if ((ui = render_url_userinfo(abs, strlen(abs))) != NULL) {
+			l->flags |= RENDER_LINK_USERINFO;
+			buf_addf(&detail, "%suserinfo \"%s\" before the real host %s", detail.len ? "; " : "",
+			         ui, host);
+			free(ui);
+		}
+	}
+	{
+		size_t sl = render_url_scheme(abs, strlen(abs));
+
+		if ((sl == 10 && str_ncasecmp(abs, "javascript", 10) == 0) ||
+		    (sl == 8 && str_ncasecmp(abs, "vbscript", 8) == 0) ||
+		    (sl == 4 && str_ncasecmp(abs, "data", 4) == 0))
+			l->flags |= RENDER_LINK_SCRIPT_URL;
+		if (sl == 4 && str_ncasecmp(abs, "http", 4) == 0 && text_says_https(text, tlen))
+			l->flags |= RENDER_LINK_HTTP_DOWNGRADE;
+	}
+	if (th != NULL) {
+		char *ta = render_host_ascii(th), *ha = host ? render_host_ascii(host) : NULL;
+
+		if (ha == NULL || strcmp(ta, ha) != 0) {
+			l->flags |= RENDER_LINK_TEXT_HOST_MISMATCH;
+			buf_addf(&detail, "%sthe text names %s, the link goes to %s", detail.len ? "; " : "",
+			         ta, ha ? ha : "no host");
+		}
+		free(ta);
+		free(ha);
+	}
 	buf_init(&b);
 	safe_text(&b, text, tlen, SAFE_LINE);
 	l->text = buf_detach(&b, NULL);
 	buf_init(&b);
-	safe_text(&b, href, hlen, SAFE_LINE);
+	safe_text(&b, abs, strlen(abs), SAFE_LINE);
 	l->href = buf_detach(&b, NULL);
 	l->host = host ? safe_str(host, SAFE_LINE) : xstrdup("");
+	l->detail = safe_str(detail.data ? detail.data : "", SAFE_LINE);
 	l->number = footnote ? ++d->footnotes : 0;
+	buf_release(&detail);
 	free(host);
 	free(th);
+	free(abs);
 	return l;
 }
 
@@ -244,6 +331,52 @@ void render_doc_add_tracker(struct render_doc *d, const char *host)
 	}
 	d->trackers = xreallocarray(d->trackers, d->ntrackers + 1, sizeof(*d->trackers));
 	d->trackers[d->ntrackers++] = safe;
+}
+
+struct render_ref *render_doc_add_ref(struct render_doc *d, enum render_remote_kind kind,
+                                      const char *url, size_t len, const char *base)
+{
+	struct render_ref *r;
+	char *abs, *host;
+
+	/* quotes around a meta refresh URL are not part of it */
+	while (len > 0 && ((unsigned char)*url <= ' ' || *url == '"' || *url == '\'')) {
+		url++;
+		len--;
+	}
+	while (len > 0 && ((unsigned char)url[len - 1] <= ' ' || url[len - 1] == '"' || url[len - 1] == '\''))
+		len--;
+	if (d->nrefs >= 10000)
+		return NULL;
+	if (d->nrefs == d->caprefs) {
+		d->caprefs = d->caprefs ? d->caprefs * 2 : 16;
+		d->refs = xreallocarray(d->refs, d->caprefs, sizeof(*d->refs));
+	}
+	abs = render_url_resolve(base, url, len);
+	host = render_url_host(abs, strlen(abs));
+	r = &d->refs[d->nrefs++];
+	r->kind = kind;
+	r->url = safe_str(abs, SAFE_LINE);
+	r->host = safe_str(host ? host : "", SAFE_LINE);
+	r->tracker = false;
+	free(abs);
+	free(host);
+	return r;
+}
+
+size_t render_ref_count(const struct render_doc *doc)
+{
+	return doc ? doc->nrefs : 0;
+}
+
+const struct render_ref *render_ref_get(const struct render_doc *doc, size_t i)
+{
+	return doc && i < doc->nrefs ? &doc->refs[i] : NULL;
+}
+
+const char *render_receipt_request(const struct render_doc *doc)
+{
+	return doc ? doc->receipt : NULL;
 }
 
 void render_doc_scan_urls(struct render_doc *d, const char *text, size_t len)
@@ -274,6 +407,30 @@ void render_doc_scan_urls(struct render_doc *d, const char *text, size_t len)
 			e--;
 		if (e > p + 3 && d->nlinks < 10000)
 			render_doc_add_link(d, s, (size_t)(e - s), s, (size_t)(e - s), false);
+		p = e;
+	}
+	/* www.host without a scheme: a reader's client makes it a link */
+	p = text;
+	while (p + 4 < end && (p = str_memcasemem(p, (size_t)(end - p), "www.")) != NULL) {
+		const char *e = p + 4;
+
+		if (p > text && ((unsigned char)p[-1] > ' ' && p[-1] != '(' && p[-1] != '<')) {
+			p += 4;
+			continue;
+		}
+		while (e < end && (unsigned char)*e > ' ' && *e != '<' && *e != '>' && *e != '"' && *e != 0x7f)
+			e++;
+		while (e > p + 4 && strchr(".,;:!?)]}'", e[-1]) != NULL)
+			e--;
+		if (e > p + 4 && memchr(p + 4, '.', (size_t)(e - p - 4)) != NULL && d->nlinks < 10000) {
+			struct buf u = BUF_INIT;
+
+			buf_init(&u);
+			buf_adds(&u, "http://");
+			buf_add(&u, p, (size_t)(e - p));
+			render_doc_add_link(d, p, (size_t)(e - p), u.data, u.len, false);
+			buf_release(&u);
+		}
 		p = e;
 	}
 }
@@ -422,6 +579,13 @@ const char *render_link_flag_name(unsigned flag)
 {
 	switch (flag) {
 	case RENDER_LINK_TEXT_HOST_MISMATCH: return "text-host-mismatch";
+	case RENDER_LINK_NUMERIC_HOST: return "numeric-host";
+	case RENDER_LINK_USERINFO: return "userinfo";
+	case RENDER_LINK_PUNYCODE: return "punycode";
+	case RENDER_LINK_MIXED_SCRIPT: return "mixed-script";
+	case RENDER_LINK_HTTP_DOWNGRADE: return "http-not-https";
+	case RENDER_LINK_FORM: return "form";
+	case RENDER_LINK_SCRIPT_URL: return "script-url";
 	default: return NULL;
 	}
 }

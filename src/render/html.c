@@ -45,6 +45,8 @@ struct hctx {
 	size_t remote[RENDER_REMOTE_KINDS];
 	size_t hidden;
 	bool hidden_counted; /* this hidden run already counted */
+	const char *base;    /* the first <base href> that is a URL, or NULL */
+	int nest;            /* iframe srcdoc documents inside this one */
 };
 
 /*
@@ -379,67 +381,19 @@ static bool url_is_local(const char *u, size_t len)
 	       (len >= 11 && str_ncasecmp(u, "javascript:", 11) == 0);
 }
 
-static void remote(struct hctx *c, enum render_remote_kind kind, const char *url, size_t len)
+static struct render_ref *remote(struct hctx *c, enum render_remote_kind kind, const char *url,
+                                 size_t len)
 {
 	if (url == NULL || url_is_local(url, len))
-		return;
+		return NULL;
 	c->remote[kind]++;
+	return render_doc_add_ref(c->d, kind, url, len, c->base);
 }
 
-/* Count url() and @import in normalised CSS; url() inside @font-face is a
- * font.  Braces are tracked only to know where @font-face ends. */
-static void css_scan_norm(struct hctx *c, const char *s, size_t len)
+static void css_found(void *ctx, enum render_css_kind k, const char *url, size_t len)
 {
-	int font_depth = -1, depth = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '{') {
-			depth++;
-		} else if (s[i] == '}') {
-			if (depth > 0)
-				depth--;
-			if (font_depth >= 0 && depth <= font_depth)
-				font_depth = -1;
-		} else if (s[i] == '@') {
-			if (len - i >= 10 && memcmp(s + i, "@font-face", 10) == 0) {
-				font_depth = depth;
-			} else if (len - i >= 7 && memcmp(s + i, "@import", 7) == 0) {
-				size_t k = i + 7, e;
-
-				if (len - k >= 4 && memcmp(s + k, "url(", 4) == 0)
-					k += 4;
-				e = k;
-				while (e < len && s[e] != ';' && s[e] != ')')
-					e++;
-				remote(c, RENDER_REMOTE_STYLESHEET, s + k, e - k);
-				i = e;
-			}
-		} else if (s[i] == 'u' && len - i >= 4 && memcmp(s + i, "url(", 4) == 0) {
-			size_t k = i + 4, e = k;
-
-			while (e < len && s[e] != ')')
-				e++;
-			remote(c, font_depth >= 0 ? RENDER_REMOTE_FONT : RENDER_REMOTE_IMAGE, s + k, e - k);
-			i = e;
-		} else if (s[i] == 'i' && len - i >= 10 && memcmp(s + i, "image-set(", 10) == 0) {
-			/* image-set("a.png" 1x): quoted URLs without url(). */
-			size_t k = i + 10;
-
-			while (k < len && s[k] != ')') {
-				if (s[k] == '"' || s[k] == '\'') {
-					char q = s[k];
-					size_t e = k + 1;
-
-					while (e < len && s[e] != q)
-						e++;
-					remote(c, RENDER_REMOTE_IMAGE, s + k + 1, e - k - 1);
-					k = e;
-				}
-				k++;
-			}
-			i = k;
-		}
-	}
+	remote(ctx, k == RENDER_CSS_IMPORT ? RENDER_REMOTE_STYLESHEET
+	            : k == RENDER_CSS_FONT ? RENDER_REMOTE_FONT : RENDER_REMOTE_IMAGE, url, len);
 }
 
 /* The value of a property in normalised CSS, or NULL: "color:" finds
@@ -548,8 +502,8 @@ static void style_read(struct hctx *c, const char *style, struct buf *norm, stru
 	const char *v;
 	size_t vl;
 
+	render_css_scan(style, strlen(style), css_found, c);
 	css_normalise(norm, style, strlen(style));
-	css_scan_norm(c, norm->data, norm->len);
 	if ((v = css_prop(norm->data, norm->len, "display:", &vl)) && vl >= 4 && memcmp(v, "none", 4) == 0)
 		si->hide = true;
 	if ((v = css_prop(norm->data, norm->len, "visibility:", &vl)) && vl >= 6 &&
@@ -655,8 +609,11 @@ static void link_rel(struct hctx *c, const GumboElement *el)
 		remote(c, RENDER_REMOTE_ICON, href, strlen(href));
 	else if (strstr(r.data, " prefetch ") || strstr(r.data, " dns-prefetch ") ||
 	         strstr(r.data, " preconnect ") || strstr(r.data, " preload ") ||
-	         strstr(r.data, " prerender ") || strstr(r.data, " modulepreload "))
+	         strstr(r.data, " prerender ") || strstr(r.data, " modulepreload ") ||
+	         strstr(r.data, " manifest ") || strstr(r.data, " import "))
 		remote(c, RENDER_REMOTE_PREFETCH, href, strlen(href));
+	if (strstr(r.data, " preload ") && attr(el, "imagesrcset") != NULL)
+		srcset(c, attr(el, "imagesrcset"));
 	buf_release(&r);
 }
 
@@ -686,6 +643,43 @@ static void meta_refresh(struct hctx *c, const GumboElement *el)
 	remote(c, RENDER_REMOTE_REFRESH, u, strlen(u));
 }
 
+/* A URL that names one reader: an address in it, or a run of letters
+ * and digits that reads as a token (hex of 10+, or 16+ mixed), in the
+ * path or query, not the host. */
+static bool url_has_identifier(const char *u)
+{
+	const char *p = strstr(u, "//");
+
+	p = p ? strpbrk(p + 2, "/?#") : strpbrk(u, "/?#");
+	if (p == NULL)
+		return false;
+	if (strchr(p, '@') || str_memcasemem(p, strlen(p), "%40"))
+		return true;
+	while (*p) {
+		size_t n = 0, digits = 0, upper = 0, lower = 0, hex = 0;
+
+		while ((p[n] >= '0' && p[n] <= '9') || (p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z')) {
+			char ch = p[n];
+
+			if (ch >= '0' && ch <= '9')
+				digits++;
+			else if (ch >= 'a' && ch <= 'z')
+				lower++;
+			else
+				upper++;
+			if ((ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F'))
+				hex++;
+			n++;
+		}
+		if (n >= 10 && digits + hex == n && digits >= 3 && hex >= 3)
+			return true;
+		if (n >= 16 && (digits >= 2 || (upper >= 2 && lower >= 2)))
+			return true;
+		p += n ? n : 1;
+	}
+	return false;
+}
+
 static bool is_tracker(const GumboElement *el, const struct style_info *si, bool hidden)
 {
 	int w = attr_px(el, "width"), h = attr_px(el, "height");
@@ -702,18 +696,20 @@ static bool is_tracker(const GumboElement *el, const struct style_info *si, bool
 static void image(struct hctx *c, const GumboElement *el, const struct style_info *si, bool hidden)
 {
 	const char *src = attr(el, "src"), *alt = attr(el, "alt");
-	bool is_remote = src != NULL && !url_is_local(src, strlen(src));
-	bool tracker = is_remote && is_tracker(el, si, hidden || text_hidden(c));
+	struct render_ref *ref = remote(c, RENDER_REMOTE_IMAGE, src, src ? strlen(src) : 0);
+	bool tracker = ref != NULL && (is_tracker(el, si, hidden || text_hidden(c)) ||
+	                               url_has_identifier(ref->url));
 
-	remote(c, RENDER_REMOTE_IMAGE, src, src ? strlen(src) : 0);
 	srcset(c, attr(el, "srcset"));
 	if (attr(el, "lowsrc"))
 		remote(c, RENDER_REMOTE_IMAGE, attr(el, "lowsrc"), strlen(attr(el, "lowsrc")));
+	if (attr(el, "dynsrc"))
+		remote(c, RENDER_REMOTE_MEDIA, attr(el, "dynsrc"), strlen(attr(el, "dynsrc")));
 	if (tracker) {
-		char *host = render_url_host(src, strlen(src));
-
-		render_doc_add_tracker(c->d, host ? host : "(no host)");
-		free(host);
+		ref->tracker = true;
+		render_doc_add_tracker(c->d, ref->host[0] ? ref->host : "(no host)");
+		if (!is_tracker(el, si, hidden || text_hidden(c)) && !hidden && !text_hidden(c))
+			emit_literal(c, "[tracking image]");
 		return;
 	}
 	if (hidden)
@@ -792,6 +788,117 @@ static void end_link(struct hctx *c)
 	}
 }
 
+/* The element's name as written, for the SVG elements gumbo has no tag
+ * for (use, feImage). */
+static bool el_named(const GumboElement *el, const char *name)
+{
+	GumboStringPiece p = el->original_tag;
+
+	if (p.data == NULL || p.length < 2)
+		return false;
+	gumbo_tag_from_original_text(&p);
+	return p.length == strlen(name) && str_ncasecmp(p.data, name, p.length) == 0;
+}
+
+/* SVG loads through href and xlink:href (image, use, feImage, script)
+ * and url() in presentation attributes (fill, filter, mask...). */
+static void svg_refs(struct hctx *c, const GumboElement *el)
+{
+	bool loads = el->tag == GUMBO_TAG_IMAGE || el_named(el, "image") || el_named(el, "use") ||
+	             el_named(el, "feimage") || el->tag == GUMBO_TAG_SCRIPT;
+
+	for (unsigned i = 0; i < el->attributes.length; i++) {
+		const GumboAttribute *a = el->attributes.data[i];
+
+		if (loads && (str_casecmp(a->name, "href") == 0 || str_casecmp(a->name, "xlink:href") == 0)) {
+			const char *h = a->value;
+
+			/* a fragment alone is inside this document */
+			if (h[0] != '#')
+				remote(c, el->tag == GUMBO_TAG_SCRIPT ? RENDER_REMOTE_SCRIPT : RENDER_REMOTE_IMAGE,
+				       h, strlen(h));
+		} else if (str_casecmp(a->name, "style") != 0 && strstr(a->value, "(") != NULL &&
+		           str_memcasemem(a->value, strlen(a->value), "url") != NULL) {
+			render_css_scan(a->value, strlen(a->value), css_found, c);
+		}
+	}
+}
+
+static void walk(struct hctx *c, const GumboNode *root);
+
+/* iframe srcdoc: a document of its own that a browser loads with the
+ * page; its references count, its text is not shown. */
+static void nested_doc(struct hctx *c, const char *html)
+{
+	GumboOptions opts = kGumboDefaultOptions;
+	GumboOutput *g;
+	struct hctx sub;
+	size_t len = strlen(html);
+
+	if (c->nest >= 3 || len > RENDER_HTML_MAX_BYTES / 4)
+		return;
+	memset(&sub, 0, sizeof(sub));
+	sub.d = c->d;
+	sub.width = c->width;
+	sub.bol = true;
+	sub.hide = 1;
+	sub.base = c->base;
+	sub.nest = c->nest + 1;
+	buf_init(&sub.out);
+	opts.max_errors = 0;
+	g = gumbo_parse_with_options(&opts, html, len);
+	if (g != NULL) {
+		walk(&sub, g->document);
+		gumbo_destroy_output(&opts, g);
+	}
+	for (size_t k = 0; k < RENDER_REMOTE_KINDS; k++)
+		c->remote[k] += sub.remote[k];
+	buf_release(&sub.out);
+	free(sub.stack);
+}
+
+/* A form is listed with the links: where it sends what is typed. */
+static void form_link(struct hctx *c, const GumboNode *node)
+{
+	const GumboElement *el = &node->v.element;
+	const char *action = attr(el, "action"), *method = attr(el, "method");
+	struct buf t = BUF_INIT;
+	struct render_link *l;
+	size_t fields = 0;
+	bool password = false;
+	const GumboNode *stack[64];
+	size_t sp = 0;
+
+	if (c->d->nlinks >= 10000)
+		return;
+	stack[sp++] = node;
+	while (sp > 0) {
+		const GumboNode *n = stack[--sp];
+
+		if (n->type != GUMBO_NODE_ELEMENT)
+			continue;
+		if (n->v.element.tag == GUMBO_TAG_INPUT || n->v.element.tag == GUMBO_TAG_TEXTAREA ||
+		    n->v.element.tag == GUMBO_TAG_SELECT) {
+			const char *ty = attr(&n->v.element, "type");
+
+			if (ty == NULL || (str_casecmp(ty, "hidden") != 0 && str_casecmp(ty, "submit") != 0 &&
+			                   str_casecmp(ty, "button") != 0 && str_casecmp(ty, "image") != 0))
+				fields++;
+			if (ty != NULL && str_casecmp(ty, "password") == 0)
+				password = true;
+		}
+		for (unsigned i = n->v.element.children.length; i > 0 && sp < ARRAY_SIZE(stack); i--)
+			stack[sp++] = n->v.element.children.data[i - 1];
+	}
+	buf_init(&t);
+	buf_addf(&t, "form (%s, %zu field%s%s)", method && str_casecmp(method, "post") == 0 ? "POST" : "GET",
+	         fields, fields == 1 ? "" : "s", password ? ", asks for a password" : "");
+	l = render_doc_add_link(c->d, t.data, t.len, action ? action : "", action ? strlen(action) : 0,
+	                        false);
+	l->flags |= RENDER_LINK_FORM;
+	buf_release(&t);
+}
+
 /* Returns true to walk the children (and then call leave). */
 static bool enter(struct hctx *c, const GumboNode *node, struct buf *norm)
 {
@@ -805,7 +912,12 @@ static bool enter(struct hctx *c, const GumboNode *node, struct buf *norm)
 	int br;
 
 	switch (t) {
-	case GUMBO_TAG_SCRIPT: case GUMBO_TAG_TEMPLATE: case GUMBO_TAG_NOSCRIPT:
+	case GUMBO_TAG_SCRIPT:
+		/* never run, but a browser would fetch it */
+		if ((v = attr(el, "src")) != NULL || (v = attr(el, "href")) != NULL)
+			remote(c, RENDER_REMOTE_SCRIPT, v, strlen(v));
+		return false;
+	case GUMBO_TAG_TEMPLATE: case GUMBO_TAG_NOSCRIPT:
 	case GUMBO_TAG_TITLE: case GUMBO_TAG_NOFRAMES: case GUMBO_TAG_NOEMBED:
 		return false;
 	case GUMBO_TAG_STYLE:
@@ -813,16 +925,16 @@ static bool enter(struct hctx *c, const GumboNode *node, struct buf *norm)
 			const GumboNode *ch = el->children.data[i];
 
 			if (ch->type == GUMBO_NODE_TEXT || ch->type == GUMBO_NODE_WHITESPACE ||
-			    ch->type == GUMBO_NODE_CDATA) {
-				css_normalise(norm, ch->v.text.text, strlen(ch->v.text.text));
-				css_scan_norm(c, norm->data, norm->len);
-			}
+			    ch->type == GUMBO_NODE_CDATA)
+				render_css_scan(ch->v.text.text, strlen(ch->v.text.text), css_found, c);
 		}
 		return false;
 	default:
 		break;
 	}
 	common_attrs_read(el, &ca);
+	if (el->tag_namespace == GUMBO_NAMESPACE_SVG)
+		svg_refs(c, el);
 	if ((v = ca.style) != NULL)
 		style_read(c, v, norm, &si);
 	if ((v = ca.background) != NULL)
@@ -836,11 +948,8 @@ static bool enter(struct hctx *c, const GumboNode *node, struct buf *norm)
 
 	switch (t) {
 	case GUMBO_TAG_IMG: case GUMBO_TAG_IMAGE:
-		if (el->tag_namespace == GUMBO_NAMESPACE_SVG) {
-			if ((v = attr(el, "href")) || (v = attr(el, "xlink:href")))
-				remote(c, RENDER_REMOTE_IMAGE, v, strlen(v));
-			return false;
-		}
+		if (el->tag_namespace == GUMBO_NAMESPACE_SVG)
+			return false; /* svg_refs counted its href */
 		image(c, el, &si, hidden);
 		return false;
 	case GUMBO_TAG_INPUT:
@@ -864,11 +973,15 @@ static bool enter(struct hctx *c, const GumboNode *node, struct buf *norm)
 	case GUMBO_TAG_IFRAME: case GUMBO_TAG_FRAME:
 		if ((v = attr(el, "src")) != NULL)
 			remote(c, RENDER_REMOTE_FRAME, v, strlen(v));
+		if (t == GUMBO_TAG_IFRAME && (v = attr(el, "srcdoc")) != NULL)
+			nested_doc(c, v);
 		if (!hidden)
 			emit_literal(c, "[frame]");
 		return false;
 	case GUMBO_TAG_OBJECT: case GUMBO_TAG_EMBED: case GUMBO_TAG_APPLET:
 		if ((v = attr(el, "data")) || (v = attr(el, "src")) || (v = attr(el, "code")))
+			remote(c, RENDER_REMOTE_OBJECT, v, strlen(v));
+		if ((v = attr(el, "archive")) != NULL)
 			remote(c, RENDER_REMOTE_OBJECT, v, strlen(v));
 		if (t == GUMBO_TAG_EMBED)
 			return false;
@@ -885,6 +998,7 @@ static bool enter(struct hctx *c, const GumboNode *node, struct buf *norm)
 	case GUMBO_TAG_FORM:
 		if ((v = attr(el, "action")) != NULL)
 			remote(c, RENDER_REMOTE_FORM, v, strlen(v));
+		form_link(c, node);
 		break;
 	case GUMBO_TAG_BR:
 		if (!text_hidden(c) && !hidden) {
@@ -1264,11 +1378,46 @@ static size_t limit_depth(const char *in, size_t len, struct buf *out)
 	return dropped;
 }
 
+/* The first <base href> in tree order that is an absolute URL: a mail
+ * has no address of its own, so a relative base resolves to nothing. */
+static const char *find_base(const GumboNode *n, int depth)
+{
+	const GumboVector *kids = children_of(n);
+
+	if (n->type == GUMBO_NODE_ELEMENT && n->v.element.tag == GUMBO_TAG_BASE) {
+		const char *h = attr(&n->v.element, "href");
+		size_t sl;
+
+		if (h == NULL)
+			return NULL;
+		while ((unsigned char)*h <= ' ' && *h)
+			h++;
+		sl = render_url_scheme(h, strlen(h));
+		if (sl > 0 && (str_ncasecmp(h, "http:", 5) == 0 || str_ncasecmp(h, "https:", 6) == 0 ||
+		               str_ncasecmp(h, "ftp:", 4) == 0))
+			return h;
+		return NULL;
+	}
+	if (kids == NULL || depth > RENDER_HTML_MAX_DEPTH + 10)
+		return NULL;
+	for (unsigned i = 0; i < kids->length; i++) {
+		const GumboNode *k = kids->data[i];
+		const char *b;
+
+		if (k->type == GUMBO_NODE_ELEMENT && k->v.element.tag == GUMBO_TAG_BASE &&
+		    attr(&k->v.element, "href") == NULL)
+			continue; /* a base without href does not count */
+		if ((b = find_base(k, depth + 1)) != NULL)
+			return b;
+	}
+	return NULL;
+}
+
 static const char *plural(enum render_remote_kind k, size_t n)
 {
 	static const char *const many[RENDER_REMOTE_KINDS] = {
 		"images", "stylesheets", "fonts", "frames", "objects", "media",
-		"prefetches", "icons", "refreshes", "forms", "external bodies",
+		"prefetches", "icons", "refreshes", "forms", "external bodies", "scripts",
 	};
 
 	return n == 1 ? render_remote_kind_name(k) : many[k];
@@ -1352,7 +1501,10 @@ int render_html_into(struct render_doc *d, const char *html, size_t len, int wid
 		rc = err_set(err, errlen, WARY_EPARSE, "HTML parser failed");
 		goto out;
 	}
+	c.base = find_base(g->document, 0);
+	d->base = c.base;
 	walk(&c, g->document);
+	d->base = NULL;
 	add_notices(d, &c, trackers0, cut, dropped);
 	while (c.out.len > 0 && c.out.data[c.out.len - 1] == '\n')
 		buf_truncate(&c.out, c.out.len - 1);

@@ -305,6 +305,26 @@ static bool holds_html(const struct mail_part *p)
 static void entity(struct render_doc *d, const struct mail_part *p, const struct render_opts *o,
                    int depth);
 
+/* A read receipt is asked for in a header; it is shown, never sent. */
+static void receipt_request(struct render_doc *d, const struct mail_msg *msg)
+{
+	static const char *const names[] = { "Disposition-Notification-To", "Return-Receipt-To",
+		                             "X-Confirm-Reading-To" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names) && d->receipt == NULL; i++) {
+		const char *v = mail_header_get(msg, names[i]);
+		char *dec;
+
+		if (v == NULL)
+			continue;
+		dec = decode_field(names[i], v);
+		d->receipt = safe_str(str_trim(dec), SAFE_LINE);
+		free(dec);
+		render_doc_addf(d, RENDER_NOTICE, "[wary: the sender asks for a read receipt (%s) to %s; "
+		                "wary never sends one]", names[i], d->receipt);
+	}
+}
+
 static void message(struct render_doc *d, const struct mail_msg *msg, const struct render_opts *o,
                     enum render_headers mode, int depth)
 {
@@ -312,6 +332,8 @@ static void message(struct render_doc *d, const struct mail_msg *msg, const stru
 	const struct mail_part *root;
 
 	headers(d, msg, mode);
+	if (depth == 0)
+		receipt_request(d, msg);
 	/* Broken MIME still shows what parsed; say what did not. */
 	for (size_t i = 0; i < nw && i < 5; i++)
 		render_doc_addf(d, RENDER_NOTICE, "[wary: %s]", mail_warning(msg, i));

@@ -21,6 +21,10 @@ struct render_doc {
 	size_t nlinks, caplinks;
 	unsigned footnotes; /* link numbers handed out so far */
 	size_t hidden;
+	struct render_ref *refs;
+	size_t nrefs, caprefs;
+	char *receipt;      /* who asks for a read receipt; safe */
+	const char *base;   /* <base href> of the HTML part being rendered; borrowed */
 };
 
 struct render_doc *render_doc_new(void);
@@ -37,6 +41,14 @@ void render_doc_add_body(struct render_doc *d, const char *text, size_t len, boo
 struct render_link *render_doc_add_link(struct render_doc *d, const char *text, size_t tlen,
                                         const char *href, size_t hlen, bool footnote);
 void render_doc_add_tracker(struct render_doc *d, const char *host);
+/* Record a remote reference (raw URL, resolved against base). */
+struct render_ref *render_doc_add_ref(struct render_doc *d, enum render_remote_kind kind,
+                                      const char *url, size_t len, const char *base);
+
+/* CSS: every URL a browser would load from a style sheet or attribute. */
+enum render_css_kind { RENDER_CSS_IMAGE, RENDER_CSS_IMPORT, RENDER_CSS_FONT };
+typedef void (*render_css_cb)(void *ctx, enum render_css_kind kind, const char *url, size_t len);
+void render_css_scan(const char *css, size_t len, render_css_cb cb, void *ctx);
 /* URLs written in plain text go to the link list (no footnote). */
 void render_doc_scan_urls(struct render_doc *d, const char *text, size_t len);
 

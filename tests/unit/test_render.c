@@ -144,7 +144,8 @@ static void test_html_links(void)
 	l = link_to(d, "ok.example");
 	T_OK(l != NULL && l->flags == 0, "links: text host equal to the real host not flagged");
 	l = link_to(d, "other.example");
-	T_OK(l != NULL && l->flags == 0, "links: userinfo and port stripped from the host; plain words not flagged");
+	T_OK(l != NULL && l->flags == RENDER_LINK_USERINFO,
+	     "links: userinfo and port stripped from the host, userinfo flagged; plain words not compared");
 	l = link_to(d, "click.example");
 	T_OK(l != NULL && (l->flags & RENDER_LINK_TEXT_HOST_MISMATCH),
 	     "links: a bare host name as text is compared too");
