@@ -178,6 +178,16 @@ struct crypto_result {
 int crypto_analyze(struct crypto *c, const struct mail_msg *msg, struct crypto_result **out,
                    char *err, size_t errlen);
 void crypto_result_free(struct crypto_result **r);
+/* The result as the "pgp" object of `wary inspect --json` (design 7),
+ * with status, validity, recipients, error and file_name added. */
+void crypto_result_json(const struct crypto_result *r, struct buf *out);
+/* The result as indented lines for `wary inspect`'s text report. */
+void crypto_result_text(const struct crypto_result *r, struct buf *out);
+/* One line for the pager's chrome, and how it is to be drawn: GOOD only
+ * for r->valid. */
+enum crypto_level { CRYPTO_LEVEL_NONE, CRYPTO_LEVEL_GOOD, CRYPTO_LEVEL_WARN, CRYPTO_LEVEL_BAD };
+enum crypto_level crypto_result_summary(const struct crypto_result *r, struct buf *out);
+
 /* Does the message hold anything PGP (without calling GPGME)? */
 bool crypto_msg_has_pgp(const struct mail_msg *msg);
 /* The part of msg that is an OpenPGP key (application/pgp-keys), i-th. */

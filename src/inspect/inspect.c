@@ -5,6 +5,7 @@
  */
 #include <magic.h>
 
+#include "crypto/crypto.h"
 #include "inspect/inspect.h"
 #include "render/render.h"
 
@@ -15,6 +16,8 @@
 
 struct inspect {
 	magic_t magic;
+	struct crypto *crypto; /* made the first time a message has PGP in it */
+	bool crypto_tried;
 };
 
 /* The public flag bits (inspect.h), under the short names used here. */
@@ -75,6 +78,7 @@ void inspect_free(struct inspect **in)
 		return;
 	if ((*in)->magic != NULL)
 		magic_close((*in)->magic);
+	crypto_free(&(*in)->crypto);
 	free(*in);
 	*in = NULL;
 }
@@ -446,6 +450,29 @@ static void json_attachments(struct buf *out, const struct atts *a)
 	buf_addch(out, ']');
 }
 
+/* PGP (crypto/): verified and decrypted here, synchronously, with the
+ * keyring GNUPGHOME names. */
+static void pgp_report(struct inspect *in, const struct mail_msg *msg, struct buf *out, bool json)
+{
+	struct crypto_result *r = NULL;
+	char err[WARY_ERRLEN];
+
+	if (crypto_msg_has_pgp(msg) && !in->crypto_tried) {
+		in->crypto_tried = true;
+		if (crypto_new(&in->crypto, err, sizeof(err)) != WARY_OK)
+			in->crypto = NULL;
+	}
+	if (crypto_analyze(in->crypto, msg, &r, err, sizeof(err)) != WARY_OK) {
+		buf_adds(out, json ? "null" : "  not analysed\n");
+		return;
+	}
+	if (json)
+		crypto_result_json(r, out);
+	else
+		crypto_result_text(r, out);
+	crypto_result_free(&r);
+}
+
 int inspect_report_json(struct inspect *in, const struct mail_msg *msg, struct buf *out,
                         char *err, size_t errlen)
 {
@@ -469,7 +496,9 @@ int inspect_report_json(struct inspect *in, const struct mail_msg *msg, struct b
 	json_links(out, doc);
 	buf_addch(out, ',');
 	json_attachments(out, &a);
-	buf_adds(out, ",\"pgp\":null,\"spam\":null,\"score\":null}\n");
+	buf_adds(out, ",\"pgp\":");
+	pgp_report(in, msg, out, true);
+	buf_adds(out, ",\"spam\":null,\"score\":null}\n");
 out:
 	atts_clear(&a);
 	render_free(&doc);
@@ -665,6 +694,8 @@ int inspect_report_text(struct inspect *in, const struct mail_msg *msg, struct b
 		buf_addf(out, "  tracking pixel from %s\n", render_tracker(doc, i));
 	if (render_hidden_count(doc) > 0)
 		buf_addf(out, "Hidden text dropped: %zu pieces\n", render_hidden_count(doc));
+	buf_adds(out, "\nPGP:\n");
+	pgp_report(in, msg, out, false);
 	buf_addf(out, "\nLinks: %zu\n", render_link_count(doc));
 	for (size_t i = 0; i < render_link_count(doc); i++) {
 		const struct render_link *l = render_link_get(doc, i);

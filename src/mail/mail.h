@@ -128,6 +128,10 @@ const char *mail_part_id(const struct mail_part *p);       /* Content-ID or NULL
 const char *mail_part_header(const struct mail_part *p, const char *name);
 /* Encoded body bytes as they stand in the message. */
 const char *mail_part_body(const struct mail_part *p, size_t *len);
+/* The whole entity as it stands: its header block, the empty line and the
+ * body (for the root, the whole message).  A signature covers these bytes
+ * (RFC 3156). */
+const char *mail_part_raw(const struct mail_part *p, size_t *len);
 /* Transfer-decoded bytes (QP/base64 undone, QP line breaks as LF); caller
  * frees.  Broken encodings decode leniently; an unknown encoding gives
  * the bytes as they stand (and a parse warning). */

@@ -33,6 +33,8 @@ struct mail_part {
 	char *filename;
 	const char *body;
 	size_t bodylen;
+	const char *raw; /* header block and body */
+	size_t rawlen;
 	struct mail_msg *sub; /* message/rfc822, parsed on first use */
 	bool sub_tried;
 };

@@ -447,6 +447,8 @@ static void parse_entity(struct mail_part *p, const char *data, size_t len, bool
 		p->fields = f;
 		p->nfields = n;
 	}
+	p->raw = data;
+	p->rawlen = len;
 	p->body = data + body_off;
 	p->bodylen = len - body_off;
 	part_read_headers(p, default_type);
@@ -482,6 +484,8 @@ static int parse_at_depth(const char *data, size_t len, bool copy, int depth,
 	m->root = part_new(m, NULL, depth);
 	m->root->fields = m->fields;
 	m->root->nfields = m->nfields;
+	m->root->raw = m->raw;
+	m->root->rawlen = len;
 	m->root->body = m->raw + body_off;
 	m->root->bodylen = len - body_off;
 	part_read_headers(m->root, "text/plain");
@@ -657,6 +661,13 @@ const char *mail_part_body(const struct mail_part *p, size_t *len)
 	if (len != NULL)
 		*len = p->bodylen;
 	return p->body;
+}
+
+const char *mail_part_raw(const struct mail_part *p, size_t *len)
+{
+	if (len != NULL)
+		*len = p->rawlen;
+	return p->raw;
 }
 
 int mail_part_decode(const struct mail_part *p, struct buf *out, char *err, size_t errlen)
