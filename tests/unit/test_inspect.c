@@ -385,8 +385,10 @@ static void test_from_remote_links(struct inspect *in)
 	char *j = json_of(in, m);
 
 	T_OK(strstr(j, "\"ambiguous\":true") != NULL, "from: two From headers are ambiguous");
-	T_OK(strstr(j, "\"verdict\":null,\"trace\":null") && strstr(j, "\"pgp\":null,\"spam\":null,\"score\":null}"),
+	T_OK(strstr(j, "\"verdict\":null,\"trace\":null") && strstr(j, ",\"spam\":null,\"score\":null}"),
 	     "from: analyses not built yet are null");
+	T_OK(strstr(j, "\"pgp\":{\"signed\":\"none\",\"encrypted\":\"none\",\"valid\":false,") != NULL,
+	     "pgp: a message without PGP is neither signed nor encrypted");
 	free(j);
 	mail_free(&m);
 
