@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# A real browser as the oracle for remote references (design 4.4).
+#
+# 1. For every HTML fixture (tests/fixtures/html/), headless Chromium loads
+#    the original page from a loopback logger with every host name mapped
+#    to it, so each URL it fetches is logged (plain HTTP: host and path;
+#    TLS: the server name).  wary inspect --json of the same HTML must list
+#    every one of them among its remote references, and every href of the
+#    page's DOM (--dump-dom) among its links.
+# 2. The browser copy (wary browser-copy) of every fixture and of every
+#    HTML message of the demo mailbox, loaded by the same Chromium: the
+#    logger must see nothing at all.  A control run with the original
+#    pages shows the same harness does see their fetches.
+# Needs no mail server; skipped, saying so, when chromium is missing.
+set -u
+: "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$TOP/tests/lib.sh"
+
+CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$CHROMIUM" ]; then
+	skip "browser oracle" "chromium is not installed (setup.sh installs it)"
+	t_done
+	exit 0
+fi
+if [ ! -x "$WARY" ]; then
+	not_ok "wary binary at $WARY"
+	t_done
+	exit 1
+fi
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/wary-oracle.XXXXXX")
+LOGGER_PID=
+cleanup() {
+	[ -n "$LOGGER_PID" ] && kill "$LOGGER_PID" 2>/dev/null
+	rm -rf "$W"
+}
+trap cleanup EXIT
+export HOME=$W/home XDG_DATA_HOME=$W/data XDG_CONFIG_HOME=$W/config
+mkdir -p "$HOME" "$XDG_DATA_HOME" "$XDG_CONFIG_HOME"
+
+FIX=$TOP/tests/fixtures/html
+python3 "$TOP/tests/integration/http-logger.py" "$W/log" "$W/port" "$FIX" &
+LOGGER_PID=$!
+for _ in $(seq 50); do [ -s "$W/port" ] && break; sleep 0.1; done
+PORT=$(cat "$W/port" 2>/dev/null)
+if [ -z "$PORT" ]; then
+	not_ok "the request logger started"
+	t_done
+	exit 1
+fi
+ok "the request logger listens on 127.0.0.1:$PORT"
+
+# Chromium with no network but the logger: every name maps to it, and the
+# background services (updates, sync, safe browsing) are off.
+chrome() {
+	timeout 20 "$CHROMIUM" --headless --no-sandbox --disable-gpu --user-data-dir="$W/profile" \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--disable-default-apps --disable-extensions --no-first-run --no-default-browser-check \
+		--safebrowsing-disable-auto-update --metrics-recording-only --mute-audio \
+		--allow-file-access-from-files --host-resolver-rules="MAP * 127.0.0.1:$PORT" \
+		--virtual-time-budget=2500 --dump-dom "$@" 2>>"$W/chromium.err"
+}
+
+# Only the fixtures' own names count: Chromium's own services (google
+# hosts) also land on the logger however much is turned off.
+ours() { grep -E '^(http|tls) ([a-z0-9.-]+\.(example|test)|127\.0\.0\.1) ' "$1" || true; }
+
+wrap() { # HTML file -> message
+	printf 'From: Fixture <fixture@example.org>\nTo: you@example.org\nSubject: %s\nMIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n' "$(basename "$1")"
+	cat "$1"
+}
+
+COMPARE=$(cat <<'EOF'
+import html.parser, json, sys, urllib.parse
+log, dom, js = sys.argv[1], sys.argv[2], sys.argv[3]
+j = json.load(open(js))
+refs = [r["url"] for r in j["remote"]["refs"]]
+links = [l["href"] for l in j["links"]]
+def hp(u):
+    p = urllib.parse.urlsplit(u if "//" in u else "http:" + u)
+    return (p.hostname or "", (p.path or "/") + ("?" + p.query if p.query else ""))
+have = {hp(u) for u in refs}
+hosts = {h for h, _ in have} | {hp(u)[0] for u in links}
+bad = 0
+n = 0
+for line in open(log):
+    f = line.split()
+    n += 1
+    if f[0] == "http" and (f[1], f[2]) not in have:
+        print("#   chromium fetched http://%s%s, wary did not list it" % (f[1], f[2])); bad += 1
+    elif f[0] == "tls" and f[1] not in hosts:
+        print("#   chromium connected to %s (TLS), wary did not list it" % f[1]); bad += 1
+class P(html.parser.HTMLParser):
+    def __init__(s):
+        super().__init__(); s.hrefs = []; s.base = None
+    def handle_starttag(s, t, a):
+        a = dict(a)
+        if t == "base" and s.base is None and a.get("href"):
+            s.base = a["href"]
+        if t in ("a", "area") and a.get("href") is not None:
+            s.hrefs.append(a["href"])
+        if t == "form" and a.get("action") is not None:
+            s.hrefs.append(a["action"])
+p = P(); p.feed(open(dom, encoding="utf-8", errors="replace").read())
+for h in p.hrefs:
+    want = urllib.parse.urljoin(p.base, h) if p.base else h
+    if want not in links and h not in links:
+        print("#   DOM href %r (%r) is not among wary's links" % (h, want)); bad += 1
+print("# %d fetches, %d DOM hrefs, %d refs and %d links from wary" % (n, len(p.hrefs), len(refs), len(links)))
+sys.exit(1 if bad else 0)
+EOF
+)
+
+# ---- 1. the oracle
+total=0
+for f in "$FIX"/*.html; do
+	name=$(basename "$f")
+	: >"$W/log"
+	chrome "http://wary-fixture.invalid/fixture/$name" >"$W/dom.html"
+	sleep 0.2 # a fetch started last may still be logging
+	ours "$W/log" >"$W/ours.log"
+	n=$(wc -l <"$W/ours.log")
+	total=$((total + n))
+	wrap "$f" >"$W/msg.eml"
+	if ! "$WARY" inspect --json "$W/msg.eml" >"$W/inspect.json"; then
+		not_ok "$name: wary inspect --json"
+		continue
+	fi
+	if [ ! -s "$W/dom.html" ]; then
+		not_ok "$name: chromium dumped the DOM"
+		tail -3 "$W/chromium.err" | sed 's/^/#   /'
+		continue
+	fi
+	if python3 -c "$COMPARE" "$W/ours.log" "$W/dom.html" "$W/inspect.json"; then
+		ok "$name: wary lists all $n URLs chromium fetched and every href of its DOM"
+	else
+		not_ok "$name: wary lists all $n URLs chromium fetched and every href of its DOM"
+	fi
+done
+[ "$total" -ge 40 ] && ok "chromium fetched $total URLs over all fixtures (the oracle saw them)" ||
+	not_ok "chromium fetched $total URLs over all fixtures, expected at least 40"
+
+# ---- 2. the browser copies load nothing
+mkdir -p "$W/copies" "$W/orig"
+ncopies=0
+for f in "$FIX"/*.html; do
+	wrap "$f" >"$W/msg.eml"
+	"$WARY" browser-copy "$W/msg.eml" >"$W/copies/$(basename "$f")" 2>/dev/null && ncopies=$((ncopies + 1))
+	cp "$f" "$W/orig/"
+done
+for m in "$TOP"/tests/demo/Maildir/cur/* "$TOP"/tests/demo/Maildir/new/*; do
+	[ -f "$m" ] || continue
+	"$WARY" browser-copy "$m" >"$W/copies/demo-$(basename "$m" | cut -c1-20).html" 2>/dev/null &&
+		ncopies=$((ncopies + 1)) || rm -f "$W/copies/demo-$(basename "$m" | cut -c1-20).html"
+done
+index() { # dir -> a page that frames every file in it
+	{
+		echo '<!DOCTYPE html><html><body>'
+		for c in "$1"/*.html; do echo "<iframe src=\"file://$c\"></iframe>"; done
+		echo '</body></html>'
+	} >"$1/index.htm"
+}
+index "$W/orig"
+index "$W/copies"
+: >"$W/log"
+chrome "file://$W/orig/index.htm" >/dev/null
+sleep 0.2
+ours "$W/log" >"$W/ours.log"
+n=$(wc -l <"$W/ours.log")
+[ "$n" -ge 30 ] && ok "control: the original pages framed in one page make chromium fetch $n URLs" ||
+	not_ok "control: the original pages framed in one page make chromium fetch $n URLs (expected 30+)"
+for c in "$W"/copies/*.html; do
+	grep -q "Content-Security-Policy" "$c" || { not_ok "$(basename "$c"): the copy has no CSP"; }
+done
+: >"$W/log"
+chrome "file://$W/copies/index.htm" >/dev/null
+sleep 0.2
+ours "$W/log" >"$W/ours.log"
+if [ ! -s "$W/ours.log" ]; then
+	ok "the $ncopies browser copies (fixtures and demo HTML) make chromium fetch nothing"
+else
+	not_ok "the $ncopies browser copies (fixtures and demo HTML) make chromium fetch nothing"
+	sed 's/^/#   /' "$W/ours.log" | head -20
+fi
+# The copy still shows the text.
+grep -q "styled" "$W/copies/css.html" && ok "the copy keeps the text" || not_ok "the copy keeps the text"
+t_done
