@@ -1,0 +1,170 @@
+/*
+ * The hybrid score: one number in the style of SpamAssassin's report,
+ * "score=-2.6, required 5: BAYES_00 -2.50, SPF_PASS -0.10", from the Bayes
+ * probability band and the facts the other analyses found.  A fact that
+ * is unknown (its analysis did not run) adds nothing and is not listed.
+ * Every weight is in the one table below; wary(1) lists the same table
+ * (a unit test compares them).
+ */
+#include <math.h>
+
+#include "spam/spam_int.h"
+
+#define REQUIRED 5.0
+
+enum {
+	R_BAYES_00, R_BAYES_05, R_BAYES_20, R_BAYES_40, R_BAYES_50, R_BAYES_60, R_BAYES_80,
+	R_BAYES_95, R_BAYES_99, R_BAYES_999,
+	R_SPF_PASS, R_SPF_FAIL, R_SPF_SOFTFAIL, R_SPF_NONE,
+	R_DKIM_VALID_AU, R_DKIM_VALID, R_DKIM_INVALID, R_DKIM_NONE,
+	R_DMARC_PASS, R_DMARC_FAIL, R_DMARC_FAIL_REJECT, R_ALIGNED_PASS,
+	R_DECEPTIVE_LINK, R_TRACKING_PIXEL, R_REMOTE_CONTENT, R_HIDDEN_TEXT,
+	R_LYING_ATTACHMENT, R_EXECUTABLE_ATTACHMENT, R_DNSBL_LISTED, R_HASHCASH_VALID,
+	R_FROM_AMBIGUOUS,
+	R_COUNT
+};
+
+static const struct spam_rule_info rules[R_COUNT] = {
+	[R_BAYES_00] = { "BAYES_00", -2.5, "Bayes probability below 1%" },
+	[R_BAYES_05] = { "BAYES_05", -1.0, "Bayes probability 1 to 5%" },
+	[R_BAYES_20] = { "BAYES_20", -0.5, "Bayes probability 5 to 20%" },
+	[R_BAYES_40] = { "BAYES_40", -0.1, "Bayes probability 20 to 40%" },
+	[R_BAYES_50] = { "BAYES_50", 0.8, "Bayes probability 40 to 60%" },
+	[R_BAYES_60] = { "BAYES_60", 1.5, "Bayes probability 60 to 80%" },
+	[R_BAYES_80] = { "BAYES_80", 2.5, "Bayes probability 80 to 90%" },
+	[R_BAYES_95] = { "BAYES_95", 3.5, "Bayes probability 90 to 99%" },
+	[R_BAYES_99] = { "BAYES_99", 5.0, "Bayes probability 99% or more" },
+	[R_BAYES_999] = { "BAYES_999", 0.5, "Bayes probability 99.9% or more (adds to BAYES_99)" },
+	[R_SPF_PASS] = { "SPF_PASS", -0.1, "SPF: the sending host may send for the envelope domain" },
+	[R_SPF_FAIL] = { "SPF_FAIL", 1.0, "SPF: the domain says this host may not send for it" },
+	[R_SPF_SOFTFAIL] = { "SPF_SOFTFAIL", 0.5, "SPF: soft fail" },
+	[R_SPF_NONE] = { "SPF_NONE", 0.1, "SPF: the domain publishes no record" },
+	[R_DKIM_VALID_AU] = { "DKIM_VALID_AU", -0.5, "a valid DKIM signature of the From domain" },
+	[R_DKIM_VALID] = { "DKIM_VALID", -0.1, "a valid DKIM signature of another domain" },
+	[R_DKIM_INVALID] = { "DKIM_INVALID", 0.5, "a DKIM signature that does not verify" },
+	[R_DKIM_NONE] = { "DKIM_NONE", 0.1, "no DKIM signature" },
+	[R_DMARC_PASS] = { "DMARC_PASS", -0.5, "DMARC pass for the From domain" },
+	[R_DMARC_FAIL] = { "DMARC_FAIL", 1.5, "DMARC fail (policy none)" },
+	[R_DMARC_FAIL_REJECT] = { "DMARC_FAIL_REJECT", 3.0,
+		                  "DMARC fail where the domain asks to reject or quarantine" },
+	[R_ALIGNED_PASS] = { "ALIGNED_PASS", -1.0,
+		             "a trusted, aligned pass for the From that is shown (design 4.6)" },
+	[R_DECEPTIVE_LINK] = { "DECEPTIVE_LINK", 2.0, "a link whose text names another host" },
+	[R_TRACKING_PIXEL] = { "TRACKING_PIXEL", 0.5, "a remote tracking pixel (blocked)" },
+	[R_REMOTE_CONTENT] = { "REMOTE_CONTENT", 0.2, "remote references (blocked)" },
+	[R_HIDDEN_TEXT] = { "HIDDEN_TEXT", 1.0, "HTML text a reader does not see" },
+	[R_LYING_ATTACHMENT] = { "LYING_ATTACHMENT", 2.5,
+		                 "an attachment whose bytes are not what its name or type says" },
+	[R_EXECUTABLE_ATTACHMENT] = { "EXECUTABLE_ATTACHMENT", 3.0, "a program as attachment" },
+	[R_DNSBL_LISTED] = { "DNSBL_LISTED", 3.0, "the origin address is on a DNS block list" },
+	[R_HASHCASH_VALID] = { "HASHCASH_VALID", -2.0, "a valid hashcash stamp for a recipient" },
+	[R_FROM_AMBIGUOUS] = { "FROM_AMBIGUOUS", 1.0, "not exactly one well-formed From" },
+};
+
+size_t spam_rule_count(void)
+{
+	return R_COUNT;
+}
+
+const struct spam_rule_info *spam_rule(size_t i)
+{
+	return i < R_COUNT ? &rules[i] : NULL;
+}
+
+double spam_score_required(void)
+{
+	return REQUIRED;
+}
+
+void spam_facts_init(struct spam_facts *f)
+{
+	f->bayes = -1;
+	f->spf = f->dkim = f->dmarc = SPAM_AUTH_UNKNOWN;
+	f->dkim_aligned = f->dmarc_reject = f->aligned_pass = SPAM_UNKNOWN;
+	f->deceptive_links = f->trackers = f->remote_blocked = f->hidden_text = -1;
+	f->lying_attachments = f->executables = -1;
+	f->dnsbl = f->hashcash = f->from_ambiguous = SPAM_UNKNOWN;
+}
+
+static void hit(struct spam_score *s, int r)
+{
+	if (s->nhits >= ARRAY_SIZE(s->hits))
+		return;
+	s->hits[s->nhits].name = rules[r].name;
+	s->hits[s->nhits].points = rules[r].points;
+	s->nhits++;
+	s->total += rules[r].points;
+}
+
+void spam_score_compute(const struct spam_facts *f, struct spam_score *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->required = REQUIRED;
+	if (f->bayes >= 0) {
+		double p = f->bayes;
+
+		hit(s, p < 0.01   ? R_BAYES_00
+		       : p < 0.05 ? R_BAYES_05
+		       : p < 0.20 ? R_BAYES_20
+		       : p < 0.40 ? R_BAYES_40
+		       : p < 0.60 ? R_BAYES_50
+		       : p < 0.80 ? R_BAYES_60
+		       : p < 0.90 ? R_BAYES_80
+		       : p < 0.99 ? R_BAYES_95
+		                  : R_BAYES_99);
+		if (p >= 0.999)
+			hit(s, R_BAYES_999);
+	}
+	switch (f->spf) {
+	case SPAM_AUTH_PASS: hit(s, R_SPF_PASS); break;
+	case SPAM_AUTH_FAIL: hit(s, R_SPF_FAIL); break;
+	case SPAM_AUTH_SOFTFAIL: hit(s, R_SPF_SOFTFAIL); break;
+	case SPAM_AUTH_NONE: hit(s, R_SPF_NONE); break;
+	default: break;
+	}
+	switch (f->dkim) {
+	case SPAM_AUTH_PASS: hit(s, f->dkim_aligned == SPAM_YES ? R_DKIM_VALID_AU : R_DKIM_VALID); break;
+	case SPAM_AUTH_FAIL: case SPAM_AUTH_PERMERROR: hit(s, R_DKIM_INVALID); break;
+	case SPAM_AUTH_NONE: hit(s, R_DKIM_NONE); break;
+	default: break;
+	}
+	switch (f->dmarc) {
+	case SPAM_AUTH_PASS: hit(s, R_DMARC_PASS); break;
+	case SPAM_AUTH_FAIL: hit(s, f->dmarc_reject == SPAM_YES ? R_DMARC_FAIL_REJECT : R_DMARC_FAIL); break;
+	default: break;
+	}
+	if (f->aligned_pass == SPAM_YES)
+		hit(s, R_ALIGNED_PASS);
+	if (f->deceptive_links > 0)
+		hit(s, R_DECEPTIVE_LINK);
+	if (f->trackers > 0)
+		hit(s, R_TRACKING_PIXEL);
+	else if (f->remote_blocked > 0)
+		hit(s, R_REMOTE_CONTENT);
+	if (f->hidden_text > 0)
+		hit(s, R_HIDDEN_TEXT);
+	if (f->lying_attachments > 0)
+		hit(s, R_LYING_ATTACHMENT);
+	if (f->executables > 0)
+		hit(s, R_EXECUTABLE_ATTACHMENT);
+	if (f->dnsbl == SPAM_YES)
+		hit(s, R_DNSBL_LISTED);
+	if (f->hashcash == SPAM_YES)
+		hit(s, R_HASHCASH_VALID);
+	if (f->from_ambiguous == SPAM_YES)
+		hit(s, R_FROM_AMBIGUOUS);
+	/* two decimals are shown: no "-0.00" from adding */
+	s->total = round(s->total * 100.0) / 100.0;
+}
+
+bool spam_score_is_spam(const struct spam_score *s)
+{
+	return s->total >= s->required;
+}
+
+void spam_score_format(const struct spam_score *s, struct buf *out)
+{
+	buf_addf(out, "score=%.1f, required %g", s->total == 0 ? 0.0 : s->total, s->required);
+	for (size_t i = 0; i < s->nhits; i++)
+		buf_addf(out, "%s%s %.2f", i ? ", " : ": ", s->hits[i].name, s->hits[i].points);
+}

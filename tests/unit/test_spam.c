@@ -1,0 +1,3 @@
+#include "spam/spam.h"
+#include "t.h"
+int main(void) { return t_done(); }
