@@ -53,7 +53,8 @@ struct trace_hop {
 	char date[64];     /* as written */
 	time_t when;       /* 0: no date */
 	int tz_minutes;
-	long delay_s;      /* when minus the hop below's; -1 unknown */
+	long delay_s;      /* when minus the hop below's (negative: backwards) */
+	bool has_delay;    /* both dates known */
 	unsigned flags;
 	char dnsbl[128];   /* zones that list ip, comma-separated */
 };
