@@ -25,6 +25,7 @@
 #include "ui/app_int.h"
 #include "ui/index.h"
 #include "ui/keymap.h"
+#include "ui/pgp.h"
 #include "ui/textview.h"
 #include "ui/theme.h"
 #include "ui/worker.h"
@@ -778,6 +779,8 @@ static void render_current(struct app *a)
 	render_free(&doc);
 	mail_free(&msg);
 	textview_scroll_to(a->pager, 0, 1);
+	/* PGP: verified off this thread; a decrypted message replaces the body */
+	pgp_ui_message(a);
 	/* What the attachments really are goes in the chrome (the status
 	 * line), where a message cannot draw. */
 	a->pager_atts = a->pager_bad = 0;
@@ -1962,6 +1965,7 @@ int app_run(struct config *cfg, const char *location, struct worker_account *wa,
 	}
 	a.sig_rd = fds[0];
 	a.sig_wr = fds[1];
+	a.pgp = pgp_ui_new(a.sig_wr);
 	a.ix = index_new();
 	if (index_sort_parse(config_get(cfg, "sort"), &sort) == WARY_OK)
 		index_set_sort(a.ix, sort);
@@ -2041,6 +2045,8 @@ int app_run(struct config *cfg, const char *location, struct worker_account *wa,
 			for (ssize_t i = 0; i < n; i++) {
 				if (s[i] == SIGWINCH)
 					on_resize(&a);
+				else if (s[i] == PGP_UI_WAKE)
+					pgp_ui_poll(&a);
 				else
 					a.quit = true;
 			}
@@ -2091,6 +2097,7 @@ out:
 	 * only a running index read is cut short. */
 	sig_pipe_wr = -1;
 	worker_free(&a.wk);
+	pgp_ui_free(&a.pgp);
 	index_free(&a.ix);
 	textview_free(&a.pager);
 	textview_free(&a.raw);

@@ -109,6 +109,7 @@ struct app {
 	/* Lines drawn above the pager body, in the chrome where a message
 	 * cannot draw: one slot per analysis, set by render_current(). */
 	struct app_chrome chrome[APP_CHROME_SLOTS];
+	struct pgp_ui *pgp; /* verifies and decrypts off this thread (ui/pgp.c) */
 
 	bool quit;
 	int sig_rd, sig_wr;

@@ -1,0 +1,366 @@
+/*
+ * PGP in the pager and `wary pgp`.  The pager never waits for gpg: a
+ * thread owns its own GPGME context and answers the latest request only.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include "crypto/crypto.h"
+#include "mail/mail.h"
+#include "render/render.h"
+#include "ui/app_int.h"
+#include "ui/pgp.h"
+
+struct pgp_ui {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int wake_fd;
+	bool quit;
+	/* the request waiting (only the newest is kept) */
+	struct buf req;
+	char *req_key;
+	unsigned req_gen;
+	bool req_pending;
+	/* the answer */
+	struct crypto_result *res;
+	char *res_key;
+	unsigned res_gen;
+	bool res_ready;
+	/* what the pager shows now, kept so a redraw (h, toggling HTML) does
+	 * not run gpg again */
+	char *shown_key;
+	size_t shown_len;
+	struct crypto_result *shown;
+	unsigned gen;
+};
+
+static void *pgp_thread(void *arg)
+{
+	struct pgp_ui *p = arg;
+	struct crypto *c = NULL;
+	char err[WARY_ERRLEN];
+	bool tried = false;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		struct buf bytes;
+		char *key;
+		unsigned gen;
+		struct mail_msg *m = NULL;
+		struct crypto_result *r = NULL;
+
+		while (!p->quit && !p->req_pending)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->quit)
+			break;
+		bytes = p->req;
+		buf_init(&p->req);
+		key = p->req_key;
+		p->req_key = NULL;
+		gen = p->req_gen;
+		p->req_pending = false;
+		pthread_mutex_unlock(&p->mu);
+
+		if (!tried) {
+			tried = true;
+			if (crypto_new(&c, err, sizeof(err)) != WARY_OK)
+				c = NULL; /* crypto_analyze says gpg is missing */
+		}
+		if (mail_parse(bytes.data, bytes.len, &m, err, sizeof(err)) == WARY_OK)
+			(void)crypto_analyze(c, m, &r, err, sizeof(err));
+		mail_free(&m);
+		buf_release(&bytes);
+
+		pthread_mutex_lock(&p->mu);
+		crypto_result_free(&p->res);
+		free(p->res_key);
+		p->res = r;
+		p->res_key = key;
+		p->res_gen = gen;
+		p->res_ready = true;
+		{
+			unsigned char b = PGP_UI_WAKE;
+
+			if (write(p->wake_fd, &b, 1) < 0) {
+				/* a full pipe wakes the loop anyway */
+			}
+		}
+	}
+	pthread_mutex_unlock(&p->mu);
+	crypto_free(&c);
+	return NULL;
+}
+
+struct pgp_ui *pgp_ui_new(int wake_fd)
+{
+	struct pgp_ui *p = xcalloc(1, sizeof(*p));
+
+	p->wake_fd = wake_fd;
+	buf_init(&p->req);
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	if (pthread_create(&p->th, NULL, pgp_thread, p) != 0) {
+		pthread_mutex_destroy(&p->mu);
+		pthread_cond_destroy(&p->cv);
+		buf_release(&p->req);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void pgp_ui_free(struct pgp_ui **pp)
+{
+	struct pgp_ui *p = pp ? *pp : NULL;
+
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->quit = true;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	pthread_join(p->th, NULL);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+	buf_release(&p->req);
+	free(p->req_key);
+	crypto_result_free(&p->res);
+	free(p->res_key);
+	crypto_result_free(&p->shown);
+	free(p->shown_key);
+	free(p);
+	*pp = NULL;
+}
+
+static enum theme_obj level_attr(enum crypto_level lv)
+{
+	switch (lv) {
+	case CRYPTO_LEVEL_GOOD: return TH_CHROME_GOOD;
+	case CRYPTO_LEVEL_BAD: return TH_CHROME_BAD;
+	case CRYPTO_LEVEL_WARN: return TH_CHROME_WARN;
+	case CRYPTO_LEVEL_NONE:
+	default: return TH_CHROME;
+	}
+}
+
+/* The decrypted message in place of the encrypted one: rendered by
+ * render/ like any message, so remote content stays blocked. */
+static void show_plain(struct app *a, const struct crypto_result *r)
+{
+	struct mail_msg *msg = NULL;
+	struct render_doc *doc = NULL;
+	struct render_opts opts = { a->weed ? RENDER_HEADERS_WEED : RENDER_HEADERS_ALL,
+	                            a->prefer_html, (int)config_get_int(a->cfg, "wrap") };
+	char err[WARY_ERRLEN];
+
+	if (mail_parse(r->plain, r->plainlen, &msg, err, sizeof(err)) != WARY_OK ||
+	    render_message(msg, &opts, &doc, err, sizeof(err)) != WARY_OK) {
+		mail_free(&msg);
+		return;
+	}
+	textview_clear(a->pager);
+	for (size_t i = 0; i < render_line_count(doc); i++) {
+		enum render_kind k;
+		const char *l = render_line(doc, i, &k);
+
+		textview_add(a->pager, l, strlen(l), k);
+	}
+	textview_scroll_to(a->pager, 0, 1);
+	render_free(&doc);
+	mail_free(&msg);
+}
+
+static void apply(struct app *a, const struct crypto_result *r)
+{
+	struct buf line = BUF_INIT;
+	enum crypto_level lv = crypto_result_summary(r, &line);
+
+	app_chrome_set(a, APP_CHROME_PGP, level_attr(lv), lv == CRYPTO_LEVEL_NONE ? "" : line.data);
+	buf_release(&line);
+	if (r->plain != NULL)
+		show_plain(a, r);
+}
+
+void pgp_ui_message(struct app *a)
+{
+	struct pgp_ui *p = a->pgp;
+	struct mail_msg *m = NULL;
+	char err[WARY_ERRLEN];
+	bool has;
+
+	app_chrome_set(a, APP_CHROME_PGP, TH_CHROME, "");
+	if (a->msg_key == NULL)
+		return;
+	if (p != NULL && p->shown && p->shown_key && strcmp(p->shown_key, a->msg_key) == 0 &&
+	    p->shown_len == a->msg_bytes.len) {
+		apply(a, p->shown);
+		return;
+	}
+	if (mail_parse(a->msg_bytes.data, a->msg_bytes.len, &m, err, sizeof(err)) != WARY_OK)
+		return;
+	has = crypto_msg_has_pgp(m);
+	mail_free(&m);
+	if (!has)
+		return;
+	if (p == NULL) {
+		app_chrome_set(a, APP_CHROME_PGP, TH_CHROME_WARN, "PGP: not checked (no thread for gpg)");
+		return;
+	}
+	app_chrome_set(a, APP_CHROME_PGP, TH_CHROME, "PGP: checking...");
+	pthread_mutex_lock(&p->mu);
+	buf_reset(&p->req);
+	buf_add(&p->req, a->msg_bytes.data, a->msg_bytes.len);
+	free(p->req_key);
+	p->req_key = xstrdup(a->msg_key);
+	p->req_gen = ++p->gen;
+	p->req_pending = true;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+void pgp_ui_poll(struct app *a)
+{
+	struct pgp_ui *p = a->pgp;
+	struct crypto_result *r = NULL;
+	char *key = NULL;
+	unsigned gen = 0;
+
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->mu);
+	if (p->res_ready) {
+		r = p->res;
+		key = p->res_key;
+		gen = p->res_gen;
+		p->res = NULL;
+		p->res_key = NULL;
+		p->res_ready = false;
+	}
+	pthread_mutex_unlock(&p->mu);
+	/* an answer for a message the pager no longer shows is dropped */
+	if (r == NULL || gen != p->gen || a->msg_key == NULL || strcmp(key, a->msg_key) != 0) {
+		crypto_result_free(&r);
+		free(key);
+		return;
+	}
+	crypto_result_free(&p->shown);
+	free(p->shown_key);
+	p->shown = r;
+	p->shown_key = key;
+	p->shown_len = a->msg_bytes.len;
+	apply(a, r);
+}
+
+/* ---- wary pgp ------------------------------------------------------------ */
+static int cli_import(struct crypto *c, int argc, char **argv)
+{
+	int status = 0;
+
+	if (argc < 1) {
+		fputs("usage: wary pgp import FILE...\n", stderr);
+		return 2;
+	}
+	for (int i = 0; i < argc; i++) {
+		struct buf data = BUF_INIT, sum = BUF_INIT, fprs = BUF_INIT;
+		char err[WARY_ERRLEN];
+		struct mail_msg *m = NULL;
+		const struct mail_part *kp;
+		int rc;
+
+		if (fs_read_file(argv[i], &data, MAIL_MAX_SIZE, err, sizeof(err)) != WARY_OK) {
+			fprintf(stderr, "wary: pgp import: %s\n", err);
+			status = 1;
+			continue;
+		}
+		/* a message: the keys attached to it (application/pgp-keys) */
+		if (mail_parse(data.data, data.len, &m, err, sizeof(err)) == WARY_OK &&
+		    (kp = crypto_key_part(m, 0)) != NULL) {
+			struct buf keys = BUF_INIT;
+
+			for (size_t k = 0; (kp = crypto_key_part(m, k)) != NULL; k++)
+				(void)mail_part_decode(kp, &keys, err, sizeof(err));
+			buf_release(&data);
+			data = keys;
+		}
+		mail_free(&m);
+		rc = crypto_import(c, data.data, data.len, &sum, &fprs, err, sizeof(err));
+		if (rc != WARY_OK) {
+			char *s = safe_str(err, SAFE_LINE);
+
+			fprintf(stderr, "wary: pgp import: %s\n", s);
+			free(s);
+			status = 1;
+		} else {
+			printf("%s\n%s", sum.data, fprs.data);
+		}
+		buf_release(&data);
+		buf_release(&sum);
+		buf_release(&fprs);
+	}
+	return status;
+}
+
+int pgp_cli(int argc, char **argv)
+{
+	struct crypto *c = NULL;
+	char err[WARY_ERRLEN];
+	int status = 0;
+
+	if (argc < 1 || (strcmp(argv[0], "import") != 0 && strcmp(argv[0], "show") != 0 &&
+	                 strcmp(argv[0], "keys") != 0)) {
+		fputs("usage: wary pgp import FILE... | show FINGERPRINT | keys ADDRESS\n", stderr);
+		return 2;
+	}
+	if (crypto_new(&c, err, sizeof(err)) != WARY_OK) {
+		fprintf(stderr, "wary: pgp: %s\n", err);
+		return 1;
+	}
+	if (strcmp(argv[0], "import") == 0) {
+		status = cli_import(c, argc - 1, argv + 1);
+	} else if (argc != 2) {
+		fprintf(stderr, "usage: wary pgp %s %s\n", argv[0],
+		        strcmp(argv[0], "show") == 0 ? "FINGERPRINT" : "ADDRESS");
+		status = 2;
+	} else if (strcmp(argv[0], "show") == 0) {
+		struct buf out = BUF_INIT;
+
+		if (crypto_key_describe(c, argv[1], &out, err, sizeof(err)) != WARY_OK) {
+			fprintf(stderr, "wary: pgp show: %s\n", err);
+			status = 1;
+		} else {
+			fwrite(out.data, 1, out.len, stdout);
+		}
+		buf_release(&out);
+	} else {
+		struct crypto_key *k = NULL;
+		size_t n = 0;
+
+		if (crypto_keys_for(c, argv[1], false, false, &k, &n, err, sizeof(err)) != WARY_OK) {
+			fprintf(stderr, "wary: pgp keys: %s\n", err);
+			status = 1;
+		}
+		for (size_t i = 0; i < n; i++) {
+			bool usable = !k[i].revoked && !k[i].expired && !k[i].disabled && !k[i].invalid &&
+			              k[i].can_encrypt && k[i].validity >= CRYPTO_VALIDITY_MARGINAL;
+
+			printf("%s %s validity=%s%s%s\n", k[i].fpr, k[i].algo,
+			       crypto_validity_name(k[i].validity), usable ? " usable" : " not-usable",
+			       k[i].revoked ? " revoked" : k[i].expired ? " expired" : "");
+			for (size_t u = 0; u < k[i].nuids; u++)
+				printf("  uid [%s] %s\n", crypto_validity_name(k[i].uids[u].validity),
+				       k[i].uids[u].uid);
+		}
+		if (status == 0 && n == 0) {
+			char *s = safe_str(argv[1], SAFE_LINE);
+
+			fprintf(stderr, "wary: pgp keys: no key for %s\n", s);
+			free(s);
+			status = 1;
+		}
+		crypto_keys_free(&k, n);
+	}
+	crypto_free(&c);
+	return status;
+}
