@@ -15,6 +15,7 @@
 #include "ui/app.h"
 #include "ui/keymap.h"
 #include "ui/pgp.h"
+#include "ui/safety.h"
 #include "ui/theme.h"
 
 static void usage(FILE *f)
@@ -23,6 +24,8 @@ static void usage(FILE *f)
 	      "       wary inspect [--json] FILE...   what wary sees in a message ('-' reads stdin)\n"
 	      "       wary show FILE...               print messages as the pager shows them\n"
 	      "       wary fetch [-a ACCOUNT]         download a POP3 account's new mail\n"
+	      "       wary remote list|allow ADDR|revoke ADDR   senders whose remote content a browser copy keeps\n"
+	      "       wary browser-copy FILE          the HTML a browser is given, remote references removed\n"
 	      "       wary pgp import FILE... | show FPR | keys ADDRESS   OpenPGP keys (GNUPGHOME)\n"
 	      "       wary check-config               validate the config, show every setting\n"
 	      "       wary --version | --help\n"
@@ -551,6 +554,10 @@ int main(int argc, char **argv)
 			complain("open", err);
 	} else if (strcmp(cmd, "inspect") == 0) {
 		status = cmd_inspect(nrest, rest);
+	} else if (strcmp(cmd, "remote") == 0) {
+		status = safety_cli_remote(nrest, rest);
+	} else if (strcmp(cmd, "browser-copy") == 0) {
+		status = safety_cli_browser_copy(nrest, rest);
 	} else if (strcmp(cmd, "fetch") == 0) {
 		status = cmd_fetch(cfg, account);
 	} else if (strcmp(cmd, "pgp") == 0) {
