@@ -73,6 +73,13 @@ static const struct km_func_def funcs[] = {
 	  "Show all headers or the short list" },
 	{ KF_TOGGLE_HTML, "toggle-prefer-html", M(KM_PAGER),
 	  "Show the HTML part instead of the plain text" },
+	{ KF_VIEW_LINKS, "view-links", MSG, "List the links with their real targets and warnings" },
+	{ KF_VIEW_SAFETY, "view-safety", MSG,
+	  "Show what the safety panel found in full: remote content, links, attachments" },
+	{ KF_VIEW_BROWSER, "view-in-browser", M(KM_PAGER),
+	  "Open a copy of the HTML in $BROWSER, remote content removed" },
+	{ KF_VIEW_MAILCAP, "view-mailcap", M(KM_ATTACH),
+	  "Open a private copy of the attachment through mailcap" },
 };
 
 /* mutt's names for functions wary names otherwise, so muttrc lines work */
@@ -88,6 +95,7 @@ static const struct {
 static const char *const menu_names[KM_MENU_COUNT] = {
 	[KM_GENERIC] = "generic", [KM_INDEX] = "index", [KM_PAGER] = "pager",
 	[KM_RAW] = "raw", [KM_HELP] = "help", [KM_BROWSER] = "browser", [KM_ATTACH] = "attach",
+	[KM_LINKS] = "links",
 };
 
 /* Printing uses the first name of a code: "\n" is <Enter>, not <Return>. */

@@ -42,6 +42,7 @@ enum km_menu {
 	KM_HELP,
 	KM_BROWSER, /* the folder list */
 	KM_ATTACH,  /* the attachments of a message */
+	KM_LINKS,   /* the links of a message, with their real targets */
 	KM_MENU_COUNT
 };
 
@@ -93,6 +94,10 @@ enum km_func {
 	/* pager */
 	KF_DISPLAY_TOGGLE_WEED, /* display-toggle-weed */
 	KF_TOGGLE_HTML,       /* toggle-prefer-html (wary) */
+	KF_VIEW_LINKS,        /* view-links: the link list (wary, like urlview) */
+	KF_VIEW_SAFETY,       /* view-safety: the safety panel in full (wary) */
+	KF_VIEW_BROWSER,      /* view-in-browser: the HTML, remote content removed (wary) */
+	KF_VIEW_MAILCAP,      /* view-mailcap: open an attachment through mailcap */
 	KF_FUNC_COUNT
 };
 
