@@ -1,0 +1,42 @@
+#ifndef WARY_UI_COMPOSE_H
+#define WARY_UI_COMPOSE_H
+/*
+ * Sending from the client: the config made into a send account, the
+ * queue-and-flush both the compose view and the command line use
+ * (`wary send`, `wary outbox`), and the compose view itself.
+ */
+#include "base/base.h"
+#include "config/config.h"
+#include "send/send.h"
+#include "ui/worker.h"
+
+struct send_setup {
+	struct send_account a;
+	char *account;        /* config name, or "default" */
+	char *outbox_dir;
+	char *sent_maildir;   /* a local account's Sent Maildir, or NULL */
+	const char *sent_folder;
+	bool imap;            /* Sent by IMAP APPEND */
+	struct worker_account wa; /* for the IMAP Sent store (CLI) */
+	const char *password_command, *token_command;
+	unsigned hashcash_bits;
+	const char *dlp_pattern;
+	char **me;            /* the user's addresses (hashcash resources, group reply) */
+	size_t nme;
+};
+int send_setup_from_config(const struct config *cfg, const char *want, struct send_setup *s,
+                           char *err, size_t errlen);
+void send_setup_clear(struct send_setup *s);
+/* Stamps, build, outbox: the message is safe on disk when this returns.
+ * *id: its outbox name (caller frees); *mint_ms: hashcash time. */
+int send_setup_queue(struct send_setup *s, struct send_draft *d, char **id, long *mint_ms,
+                     char *err, size_t errlen);
+/* Flush the outbox; store: an open store of the account for Sent (IMAP),
+ * or NULL to open one (CLI) when the account is IMAP. */
+int send_setup_flush(struct send_setup *s, struct store *store, bool retry, const char *only,
+                     struct send_flush_report *rep, char *err, size_t errlen);
+
+/* wary send / wary outbox */
+int send_cli(struct config *cfg, const char *account, const char *cmd, int argc, char **argv);
+
+#endif
