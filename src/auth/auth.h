@@ -269,10 +269,10 @@ size_t auth_dkim_split_headers(const char *raw, size_t len, size_t *start, size_
 
 /* ---- Authentication-Results (RFC 8601), authres.c ---- */
 
-#define AUTH_AR_MAX_RESULTS 32
-#define AUTH_AR_MAX_PROPS 8
-#define AUTH_AR_VALUE 256
-#define AUTH_AR_MAX_HEADERS 16
+#define AUTH_AR_MAX_RESULTS 16
+#define AUTH_AR_MAX_PROPS 6
+#define AUTH_AR_VALUE 192
+#define AUTH_AR_MAX_HEADERS 8
 
 struct auth_ar_prop {
 	char ptype[16];    /* smtp, header, body, policy (lower-case) */
@@ -326,5 +326,97 @@ struct auth_ar_set {
  */
 int auth_ar_collect(const struct mail_msg *msg, const char *trusted_id, size_t boundary_hop,
                     struct auth_ar_set *out, char *err, size_t errlen);
+
+/* ---- ARC (RFC 8617), arc.c ---- */
+
+enum auth_arc_cv { AUTH_ARC_NONE, AUTH_ARC_PASS, AUTH_ARC_FAIL };
+#define AUTH_ARC_MAX 50 /* RFC 8617 5.1.1: instances are 1..50 */
+
+struct auth_arc {
+	enum auth_arc_cv cv;  /* the chain: none (no sets), pass or fail */
+	size_t n;             /* ARC sets found */
+	int failed;           /* instance where it broke (0: none or structure) */
+	char reason[160];     /* why fail, plain ASCII */
+	char sealer[AUTH_ARC_MAX][256]; /* d= of each ARC-Seal, instance 1 first */
+	enum auth_arc_cv last_cv; /* cv= the newest seal claims */
+	bool ams_ok;          /* the newest ARC-Message-Signature verifies */
+	char last_aar[512];   /* the newest ARC-Authentication-Results payload, raw */
+};
+/*
+ * Validate the ARC chain of the message in RAW (RFC 8617 5.2) at NOW.
+ * WARY_OK with out->cv set; ctx as for auth_dkim_verify (its key cache
+ * serves ARC keys too).
+ */
+int auth_arc_verify(struct auth_dkim_ctx *ctx, const struct auth_dns *dns, const char *raw,
+                    size_t len, time_t now, struct auth_arc *out, char *err, size_t errlen);
+const char *auth_arc_cv_name(enum auth_arc_cv cv);
+
+/* ---- the verdict (design 4.6), verdict.c ---- */
+
+enum auth_verdict_flag {
+	AUTH_V_AMBIGUOUS = 1 << 0,     /* not exactly one well-formed From */
+	AUTH_V_DECEPTIVE_FROM = 1 << 1,/* address in the display name, encoded address, invisibles */
+	AUTH_V_PUNYCODE = 1 << 2,      /* the From domain is an IDN */
+	AUTH_V_MIXED_SCRIPT = 1 << 3,  /* ... with scripts mixed in one label */
+	AUTH_V_FORGED_AR = 1 << 4,     /* the trusted authserv-id below the boundary */
+	AUTH_V_DISAGREE = 1 << 5,      /* the server's and wary's results differ */
+	AUTH_V_BODY_CHANGED = 1 << 6,  /* the server passed a signature whose body hash fails now */
+	AUTH_V_KEY_CHANGED = 1 << 7,   /* the server passed it, the key is gone or different now */
+	AUTH_V_UNSIGNED_BODY = 1 << 8, /* the aligned signature has l= with body after it */
+	AUTH_V_UNSIGNED_SUBJECT = 1 << 9, /* the aligned signature does not cover the Subject */
+	AUTH_V_DUPLICATED = 1 << 10,   /* From/Subject/Content-Type more often than signed */
+	AUTH_V_WEAK = 1 << 11,         /* the only aligned signature is rsa-sha1 or t=y */
+	AUTH_V_NO_TRUSTED_AR = 1 << 12,/* no trusted_authserv_id, or none of its headers */
+	AUTH_V_OFFLINE = 1 << 13,      /* no DNS: wary's own checks are pending */
+};
+#define AUTH_V_COUNT 14
+const char *auth_verdict_flag_name(unsigned bit);
+
+enum auth_verdict_level {
+	AUTH_LEVEL_NEUTRAL, /* nothing proven either way (unsigned mail) */
+	AUTH_LEVEL_GOOD,    /* aligned_pass: the one green */
+	AUTH_LEVEL_WARN,    /* flags worth reading */
+	AUTH_LEVEL_BAD,     /* a failure or a trick */
+};
+
+struct auth_verdict_in {
+	const struct mail_msg *msg;
+	const struct auth_dns *dns;     /* NULL: no lookups now (AUTH_V_OFFLINE) */
+	struct auth_dkim_ctx *dkim;     /* key cache; NULL: a throwaway one */
+	const char *trusted_authserv_id;/* NULL/"": no Authentication-Results believed */
+	size_t boundary_hop;            /* trace_boundary_index(); (size_t)-1 = the topmost */
+	const char *spf_ip, *spf_helo;  /* the boundary hop's client; NULL: SPF not checked */
+	time_t now;
+};
+
+struct auth_verdict {
+	/* the From that is displayed (mail_from_get) */
+	char *display, *address, *domain;
+	char domain_unicode[256];       /* U-label form when the domain is an IDN */
+	unsigned from_flags;            /* enum mail_from_flag */
+	bool ambiguous;
+	/* what wary verified now */
+	struct auth_dkim dkim;
+	bool spf_checked;
+	struct auth_spf spf;
+	char spf_mail_from[320];
+	bool dmarc_checked;
+	struct auth_dmarc dmarc;
+	struct auth_arc arc;
+	/* what the receiving server said (believed Authentication-Results) */
+	struct auth_ar_set ar;
+	char said_dkim[32], said_spf[32], said_dmarc[32], said_arc[32]; /* "" = not said */
+	char said_dkim_domain[256], said_dmarc_from[256];
+	/* the result */
+	unsigned flags;                 /* enum auth_verdict_flag */
+	bool aligned_pass;              /* design 4.6: the only green */
+	char pass_by[24];               /* "dmarc", "dkim", "server" */
+	enum auth_verdict_level level;
+	char summary[256];              /* one line for the chrome, plain UTF-8 (make it safe) */
+};
+
+int auth_verdict(const struct auth_verdict_in *in, struct auth_verdict *out, char *err,
+                 size_t errlen);
+void auth_verdict_clear(struct auth_verdict *v);
 
 #endif

@@ -8,6 +8,7 @@
  * the verifier, and nothing in the per-message path allocates except a
  * key cache miss. */
 #include "auth/auth.h"
+#include "auth/dkim_int.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -811,7 +812,7 @@ struct hname {
 	size_t s, e;
 };
 
-static int parse_h(const struct tagv *h, struct hname *v, int max)
+static int parse_h(const struct tagv *h, struct hname *v, int max, bool lax)
 {
 	size_t i = 0, n = h->n;
 	int k = 0;
@@ -826,6 +827,10 @@ static int parse_h(const struct tagv *h, struct hname *v, int max)
 			s++;
 		while (e > s && is_fws((unsigned char)h->v[e - 1]))
 			e--;
+		if (e == s && lax) {
+			i++;
+			continue;
+		}
 		if (e == s)
 			return -1;
 		for (size_t j = s; j < e; j++) {
@@ -849,15 +854,38 @@ static bool same_name(const char *a, size_t an, const char *b, size_t bn)
 	return an == bn && str_ncasecmp(a, b, an) == 0;
 }
 
-struct msgview {
-	const char *raw;
-	size_t len, nf, body;
-	const size_t *fs, *fe;
-};
+static bool sig_crypto(struct auth_dkim_ctx *c, struct key *k, int ktype, const EVP_MD *md,
+                       const unsigned char *sigb, size_t siglen, const unsigned char *digest,
+                       unsigned dlen)
+{
+	if (ktype == KT_ED25519)
+		return siglen == 64 && EVP_DigestVerifyInit(c->vmd, NULL, NULL, NULL, k->pkey) == 1 &&
+		       EVP_DigestVerify(c->vmd, sigb, siglen, digest, dlen) == 1;
+	return EVP_PKEY_verify_init(k->pctx) == 1 &&
+	       EVP_PKEY_CTX_set_rsa_padding(k->pctx, RSA_PKCS1_PADDING) == 1 &&
+	       EVP_PKEY_CTX_set_signature_md(k->pctx, md) == 1 &&
+	       EVP_PKEY_verify(k->pctx, sigb, siglen, digest, dlen) == 1;
+}
 
-/* Verify the signature in field fi; fills s. */
-static void verify_one(struct auth_dkim_ctx *c, const struct auth_dns *dns,
-                       const struct msgview *m, size_t fi, time_t now, struct auth_dkim_sig *s)
+void dkim_msg_split(struct auth_dkim_ctx *c, const char *raw, size_t len, struct dkim_msg *m)
+{
+	m->raw = raw;
+	m->len = len;
+	m->nf = auth_dkim_split_headers(raw, len, c->fstart, c->fend, MAX_FIELDS, &m->body);
+	m->fs = c->fstart;
+	m->fe = c->fend;
+}
+
+bool dkim_field_is(const char *f, size_t n, const char *name)
+{
+	return field_is(f, n, name);
+}
+
+/* Verify the signature in field fi; fills s.  ams: an ARC-Message-Signature
+ * (RFC 8617 4.1.2: no v=, i= is the instance). */
+void dkim_verify_sig(struct auth_dkim_ctx *c, const struct auth_dns *dns,
+                     const struct dkim_msg *m, size_t fi, time_t now, bool ams,
+                     struct auth_dkim_sig *s)
 {
 	const char *f = m->raw + m->fs[fi];
 	size_t fn = m->fe[fi] - m->fs[fi], colon = 0;
@@ -868,7 +896,9 @@ static void verify_one(struct auth_dkim_ctx *c, const struct auth_dns *dns,
 	size_t siglen = 0, bhlen = 0;
 	unsigned dlen = 0;
 	int nt, nh, hash, ktype;
-	bool hrelaxed = false, brelaxed = false;
+	/* an AMS without c= is read relaxed/relaxed, as ARC signers write it
+	 * (the ValiMail suite's ams_fields_c_na) */
+	bool hrelaxed = ams, brelaxed = ams;
 	const EVP_MD *md;
 	struct key *k;
 
@@ -903,12 +933,16 @@ static void verify_one(struct auth_dkim_ctx *c, const struct auth_dns *dns,
 		(void)tag_copy(ts, s->selector, sizeof(s->selector), false);
 	if (ta)
 		(void)tag_copy(ta, s->algorithm, sizeof(s->algorithm), true);
-	if (!tv || !ta || !tb || !tbh || !td || !th || !ts) {
+	if ((!tv && !ams) || !ta || !tb || !tbh || !td || !th || !ts) {
 		sig_fail(s, AUTH_DKIM_PERMERROR, AUTH_DKIM_F_SYNTAX,
 		         "signature lacks a required tag (v a b bh d h s)");
 		return;
 	}
-	if (!tag_is(tv, "1")) {
+	if (ams && tv) {
+		sig_fail(s, AUTH_DKIM_PERMERROR, AUTH_DKIM_F_SYNTAX, "v= in an ARC-Message-Signature");
+		return;
+	}
+	if (!ams && !tag_is(tv, "1")) {
 		sig_fail(s, AUTH_DKIM_PERMERROR, AUTH_DKIM_F_SYNTAX, "signature v= is not 1");
 		return;
 	}
@@ -925,7 +959,7 @@ static void verify_one(struct auth_dkim_ctx *c, const struct auth_dns *dns,
 	if (tag_is(ta, "rsa-sha256")) {
 		hash = HASH_SHA256;
 		ktype = KT_RSA;
-	} else if (tag_is(ta, "rsa-sha1")) {
+	} else if (tag_is(ta, "rsa-sha1") && !ams) {
 		hash = HASH_SHA1;
 		ktype = KT_RSA;
 		s->flags |= AUTH_DKIM_F_WEAK;
@@ -952,6 +986,7 @@ static void verify_one(struct auth_dkim_ctx *c, const struct auth_dns *dns,
 		slash = strchr(cv, '/');
 		if (slash)
 			*slash++ = '\0';
+		hrelaxed = brelaxed = false;
 		if (strcmp(cv, "relaxed") == 0)
 			hrelaxed = true;
 		else if (strcmp(cv, "simple") != 0) {
@@ -986,7 +1021,9 @@ static void verify_one(struct auth_dkim_ctx *c, const struct auth_dns *dns,
 		return;
 	}
 	/* identity: i= must lie in d= (RFC 6376 3.5) */
-	if (ti) {
+	if (ams) {
+		snprintf(s->identity, sizeof(s->identity), "@%s", s->domain);
+	} else if (ti) {
 		char *at;
 		size_t dl = strlen(s->domain), il;
 
@@ -1005,7 +1042,9 @@ static void verify_one(struct auth_dkim_ctx *c, const struct auth_dns *dns,
 	} else {
 		snprintf(s->identity, sizeof(s->identity), "@%s", s->domain);
 	}
-	nh = parse_h(th, hn, MAX_H_NAMES);
+	/* ARC (RFC 8617 4.1.2) is read as the suites do: empty names in h=
+	 * skipped, From not required, ARC-Seal never signed */
+	nh = parse_h(th, hn, MAX_H_NAMES, ams);
 	if (nh < 0) {
 		sig_fail(s, AUTH_DKIM_PERMERROR, AUTH_DKIM_F_SYNTAX, "h= is not a list of field names");
 		return;
@@ -1016,7 +1055,13 @@ static void verify_one(struct auth_dkim_ctx *c, const struct auth_dns *dns,
 		for (int i = 0; i < nh; i++)
 			if (same_name(th->v + hn[i].s, hn[i].e - hn[i].s, "from", 4))
 				from = true;
-		if (!from) {
+		for (int i = 0; ams && i < nh; i++)
+			if (same_name(th->v + hn[i].s, hn[i].e - hn[i].s, "arc-seal", 8)) {
+				sig_fail(s, AUTH_DKIM_PERMERROR, AUTH_DKIM_F_SYNTAX,
+				         "an ARC-Message-Signature must not sign ARC-Seal");
+				return;
+			}
+		if (!from && !ams) {
 			sig_fail(s, AUTH_DKIM_PERMERROR, AUTH_DKIM_F_SYNTAX, "h= does not sign From");
 			return;
 		}
@@ -1140,22 +1185,9 @@ static void verify_one(struct auth_dkim_ctx *c, const struct auth_dns *dns,
 			return;
 		}
 	}
-	{
-		int ok;
-
-		if (ktype == KT_ED25519) {
-			ok = siglen == 64 && EVP_DigestVerifyInit(c->vmd, NULL, NULL, NULL, k->pkey) == 1 &&
-			     EVP_DigestVerify(c->vmd, sigb, siglen, digest, dlen) == 1;
-		} else {
-			ok = EVP_PKEY_verify_init(k->pctx) == 1 &&
-			     EVP_PKEY_CTX_set_rsa_padding(k->pctx, RSA_PKCS1_PADDING) == 1 &&
-			     EVP_PKEY_CTX_set_signature_md(k->pctx, md) == 1 &&
-			     EVP_PKEY_verify(k->pctx, sigb, siglen, digest, dlen) == 1;
-		}
-		if (!ok) {
-			sig_fail(s, AUTH_DKIM_FAIL, 0, "signature does not verify");
-			return;
-		}
+	if (!sig_crypto(c, k, ktype, md, sigb, siglen, digest, dlen)) {
+		sig_fail(s, AUTH_DKIM_FAIL, 0, "signature does not verify");
+		return;
 	}
 	if (!s->body_ok) {
 		sig_fail(s, AUTH_DKIM_FAIL, AUTH_DKIM_F_BODY_HASH, "body hash does not match (bh=)");
@@ -1177,7 +1209,7 @@ int auth_dkim_verify(struct auth_dkim_ctx *ctx, const struct auth_dns *dns, cons
                      size_t len, time_t now, struct auth_dkim *out, char *err, size_t errlen)
 {
 	struct auth_dkim_ctx *own = NULL;
-	struct msgview m;
+	struct dkim_msg m;
 	int rc = WARY_OK;
 
 	out->n = 0;
@@ -1188,11 +1220,7 @@ int auth_dkim_verify(struct auth_dkim_ctx *ctx, const struct auth_dns *dns, cons
 			goto out;
 		ctx = own;
 	}
-	m.raw = raw;
-	m.len = len;
-	m.nf = auth_dkim_split_headers(raw, len, ctx->fstart, ctx->fend, MAX_FIELDS, &m.body);
-	m.fs = ctx->fstart;
-	m.fe = ctx->fend;
+	dkim_msg_split(ctx, raw, len, &m);
 	for (size_t i = 0; i < m.nf; i++) {
 		if (!field_is(raw + m.fs[i], m.fe[i] - m.fs[i], "dkim-signature"))
 			continue;
@@ -1201,10 +1229,95 @@ int auth_dkim_verify(struct auth_dkim_ctx *ctx, const struct auth_dns *dns, cons
 			out->sig[AUTH_DKIM_MAX_SIGS - 1].flags |= AUTH_DKIM_F_TOO_MANY;
 			continue;
 		}
-		verify_one(ctx, dns, &m, i, now, &out->sig[out->n]);
+		dkim_verify_sig(ctx, dns, &m, i, now, false, &out->sig[out->n]);
 		out->n++;
 	}
 out:
 	auth_dkim_ctx_free(&own);
 	return rc;
+}
+
+/* ---------------------------------------------------------- ARC-Seal */
+
+enum auth_dkim_result dkim_seal_check(struct auth_dkim_ctx *c, const struct auth_dns *dns,
+                                      const struct dkim_msg *m, const size_t *fields, size_t n,
+                                      size_t seal_fi, time_t now, char *domain, size_t dlen,
+                                      char *reason, size_t rlen)
+{
+	const char *f = m->raw + m->fs[seal_fi];
+	size_t fn = m->fe[seal_fi] - m->fs[seal_fi], colon = 0, siglen = 0;
+	struct tagv t[MAX_TAGS];
+	const struct tagv *ta, *tb, *td, *ts, *ti, *tcv;
+	unsigned char sigb[MAX_SIG_B64], digest[EVP_MAX_MD_SIZE];
+	unsigned dl = 0;
+	char sel[128];
+	int nt, ktype;
+	struct key *k;
+
+	domain[0] = '\0';
+	(void)field_name_len(f, fn, &colon);
+	nt = tag_parse(f + colon + 1, fn - colon - 1, t, MAX_TAGS);
+	if (nt < 0) {
+		str_copy(reason, "ARC-Seal is not a valid tag list", rlen);
+		return AUTH_DKIM_PERMERROR;
+	}
+	ta = tag_get(t, nt, "a");
+	tb = tag_get(t, nt, "b");
+	td = tag_get(t, nt, "d");
+	ts = tag_get(t, nt, "s");
+	ti = tag_get(t, nt, "i");
+	tcv = tag_get(t, nt, "cv");
+	if (td)
+		(void)tag_copy(td, domain, dlen, true);
+	if (!ta || !tb || !td || !ts || !ti || !tcv) {
+		str_copy(reason, "ARC-Seal lacks a required tag (i a b d s cv)", rlen);
+		return AUTH_DKIM_PERMERROR;
+	}
+	if (tag_get(t, nt, "h")) {
+		str_copy(reason, "ARC-Seal has h= (RFC 8617 4.1.3)", rlen);
+		return AUTH_DKIM_PERMERROR;
+	}
+	if (tag_is(ta, "rsa-sha256"))
+		ktype = KT_RSA;
+	else if (tag_is(ta, "ed25519-sha256"))
+		ktype = KT_ED25519;
+	else {
+		str_copy(reason, "ARC-Seal algorithm unknown", rlen);
+		return AUTH_DKIM_PERMERROR;
+	}
+	if (!tag_copy(ts, sel, sizeof(sel), false) || !sel[0] || !domain[0] ||
+	    strpbrk(sel, "()<>[]:;@\\,\"/") || strpbrk(domain, "()<>[]:;@\\,\"")) {
+		str_copy(reason, "ARC-Seal d= or s= malformed", rlen);
+		return AUTH_DKIM_PERMERROR;
+	}
+	if (!b64_decode(tb->v, tb->n, sigb, sizeof(sigb), &siglen) || siglen == 0) {
+		str_copy(reason, "ARC-Seal b= is not base64", rlen);
+		return AUTH_DKIM_PERMERROR;
+	}
+	c->olen = 0;
+	EVP_DigestInit_ex(c->hmd, c->sha256, NULL);
+	for (size_t i = 0; i < n; i++)
+		canon_header(c, c->hmd, m->raw + m->fs[fields[i]], m->fe[fields[i]] - m->fs[fields[i]],
+		             true, 0, 0, true);
+	canon_header(c, c->hmd, f, fn, true, colon + 1 + tb->vstart, colon + 1 + tb->vend, false);
+	out_flush(c, c->hmd);
+	EVP_DigestFinal_ex(c->hmd, digest, &dl);
+	k = key_get(c, dns, sel, domain, now);
+	if (!k) {
+		str_copy(reason, "ARC-Seal key name too long", rlen);
+		return AUTH_DKIM_PERMERROR;
+	}
+	if (k->status != KEY_OK) {
+		str_copy(reason, k->reason, rlen);
+		return k->status == KEY_TEMP ? AUTH_DKIM_TEMPERROR : AUTH_DKIM_PERMERROR;
+	}
+	if (k->type != ktype || (k->hashes && !(k->hashes & HASH_SHA256))) {
+		str_copy(reason, "ARC-Seal key does not fit its algorithm", rlen);
+		return AUTH_DKIM_PERMERROR;
+	}
+	if (!sig_crypto(c, k, ktype, c->sha256, sigb, siglen, digest, dl)) {
+		str_copy(reason, "ARC-Seal does not verify", rlen);
+		return AUTH_DKIM_FAIL;
+	}
+	return AUTH_DKIM_PASS;
 }

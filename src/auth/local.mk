@@ -1,7 +1,8 @@
 noinst_LIBRARIES += src/auth/libwary_auth.a
 src_auth_libwary_auth_a_SOURCES = src/auth/auth.h src/auth/dns.c src/auth/zone.c src/auth/spf.c \
-	src/auth/dmarc.c src/auth/trace_dns.c
-src_auth_libwary_auth_a_SOURCES += src/auth/dkim.c src/auth/authres.c
+	src/auth/dmarc.c src/auth/trace_dns.c src/auth/dns_net.c
+src_auth_libwary_auth_a_SOURCES += src/auth/dkim.c src/auth/dkim_int.h src/auth/authres.c src/auth/arc.c \
+	src/auth/verdict.c
 check_PROGRAMS += tests/unit/test_spf
 tests_unit_test_spf_SOURCES = tests/unit/test_spf.c tests/unit/t.h
 tests_unit_test_spf_LDADD = $(TEST_LIBS)

@@ -6,6 +6,7 @@
  *   test_dkim verify ZONE NOW FILE...   one line per signature
  *   test_dkim bench ZONE SECONDS FILE... verify in a loop, messages/s
  *   test_dkim authres                   stdin: hex header values, one a line
+ *   test_dkim arc ZONE NOW FILE...      the ARC chain's cv per message
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +95,40 @@ static int tool_verify(int argc, char **argv)
 	free(zt);
 	free(res);
 	return status;
+}
+
+static int tool_arc(int argc, char **argv)
+{
+	size_t zl;
+	char *zt = slurp(argv[0], &zl), err[WARY_ERRLEN];
+	struct auth_zone *z = zt ? zone_from(zt) : NULL;
+	struct auth_dns dns;
+	struct auth_dkim_ctx *ctx = NULL;
+	time_t now = (time_t)strtoll(argv[1], NULL, 10);
+	struct auth_arc *res = malloc(sizeof(*res));
+
+	if (!z || !res || auth_dkim_ctx_new(&ctx, err, sizeof(err)) != WARY_OK)
+		return 2;
+	auth_zone_dns(z, &dns);
+	for (int i = 2; i < argc; i++) {
+		size_t len;
+		char *m = slurp(argv[i], &len);
+
+		if (!m || auth_arc_verify(ctx, &dns, m, len, now, res, err, sizeof(err)) != WARY_OK) {
+			printf("%s\terror\t\n", argv[i]);
+		} else {
+			printf("%s\t%s\t%s\t", argv[i], auth_arc_cv_name(res->cv), res->reason);
+			for (size_t k = 0; k < res->n && k < AUTH_ARC_MAX; k++)
+				printf("%s%s", k ? "," : "", res->sealer[k]);
+			printf("\n");
+		}
+		free(m);
+	}
+	auth_dkim_ctx_free(&ctx);
+	auth_zone_free(&z);
+	free(zt);
+	free(res);
+	return 0;
 }
 
 static double now_s(void)
@@ -615,6 +650,8 @@ int main(int argc, char **argv)
 		return tool_verify(argc - 2, argv + 2);
 	if (argc >= 5 && strcmp(argv[1], "bench") == 0)
 		return tool_bench(argc - 2, argv + 2);
+	if (argc >= 5 && strcmp(argv[1], "arc") == 0)
+		return tool_arc(argc - 2, argv + 2);
 	if (argc == 2 && strcmp(argv[1], "authres") == 0)
 		return tool_authres();
 	{
