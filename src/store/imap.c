@@ -27,10 +27,13 @@
 #include <errno.h>
 #include <libetpan/libetpan.h>
 #include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "base/base.h"
@@ -58,6 +61,21 @@
 #define IDLE_MAX_MS (25 * 60 * 1000)
 /* Without IDLE, store_wait polls with NOOP at least this often. */
 #define POLL_MS 60000
+/* A peer that vanished without a FIN or RST (its host frozen, a route
+ * gone) sends nothing, and an idle connection sends nothing either: so
+ * an IDLE is ended with DONE this often (the account's imap_keepalive),
+ * and DONE or a poll's NOOP not answered within PROBE_MS is a lost
+ * connection, not the 30 s of the I/O timeout. */
+#define IDLE_CHECK_MS (2 * 60 * 1000)
+#define PROBE_MS 6000
+/* TCP keepalive for the same case outside IDLE and for the kernel's
+ * view: the first probe after 30 s of silence, then every 10 s, the
+ * connection dropped after 3 unanswered; data not acknowledged for 30 s
+ * ends it too (TCP_USER_TIMEOUT). */
+#define TCP_KA_IDLE_S 30
+#define TCP_KA_INTVL_S 10
+#define TCP_KA_CNT 3
+#define TCP_UNACKED_MS 30000
 
 enum fetch_mode { FM_NONE, FM_ROWS, FM_FLAGS, FM_BODY, FM_HOOK };
 
@@ -106,9 +124,13 @@ struct imap {
 	int64_t next_ms;     /* monotonic time of the next attempt */
 	int64_t up_ms;       /* when the connection was made */
 	int backoff_first_ms;
+	int idle_check_ms;   /* an IDLE ended with DONE this often, to see the peer answers */
+	int probe_ms;        /* how long DONE or a poll's NOOP may take */
 	char reason[WARY_ERRLEN];
 	char refused[WARY_ERRLEN]; /* the last queued action the server refused */
 	bool resync_due;     /* connected again: check has to look */
+	bool ever_online;    /* a connection was made since open */
+	bool sel_cached;     /* the selection came from the cache (offline) */
 	bool replay_due;     /* the outbox goes out at the next call (IMAP_TEST_LAZY_REPLAY) */
 	/* news announced between checks (NOOP, IDLE): check reports it */
 	uint32_t *gone_pending;
@@ -225,6 +247,10 @@ static void conn_lost(struct imap *m, const char *why)
 
 	if (m->im == NULL)
 		return;
+	/* libetpan's free says LOGOUT and waits for the answer: a peer that
+	 * stopped answering would hold it for the whole I/O timeout. */
+	if (m->im->imap_stream != NULL)
+		mailstream_cancel(m->im->imap_stream);
 	mailimap_free(m->im);
 	m->im = NULL;
 	m->fx = NULL;
@@ -955,6 +981,31 @@ static void account_of(const struct imap *m, struct store_account *a)
 	a->secret_ctx = m->secret_ctx;
 }
 
+/* Keepalive on the connection's socket (see TCP_KA_IDLE_S); a socket
+ * that refuses the options still works, only noticed later. */
+static void socket_keepalive(struct imap *m)
+{
+	mailstream_low *low = m->im->imap_stream != NULL ? mailstream_get_low(m->im->imap_stream)
+	                                                 : NULL;
+	int fd = low != NULL ? mailstream_low_get_fd(low) : -1;
+	int on = 1, idle = TCP_KA_IDLE_S, intvl = TCP_KA_INTVL_S, cnt = TCP_KA_CNT;
+	unsigned user = TCP_UNACKED_MS;
+	socklen_t len = sizeof(idle);
+
+	if (fd < 0)
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)) != 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)) != 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl)) != 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)) != 0)
+		return;
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user, sizeof(user));
+	/* What the kernel took, for the tests. */
+	idle = 0;
+	if (getsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, &len) == 0)
+		m->st.keepalive_idle_s = (unsigned)idle;
+}
+
 /* Connect, log in (the secret asked again each time: it is never kept),
  * learn the capabilities.  On failure m->im stays NULL. */
 static int session_start(struct imap *m, char *err, size_t errlen)
@@ -976,6 +1027,7 @@ static int session_start(struct imap *m, char *err, size_t errlen)
 		m->im = NULL;
 		return rc;
 	}
+	socket_keepalive(m);
 	mailimap_set_logger(m->im, on_log, m);
 	mailimap_set_progress_callback(m->im, NULL, on_items_progress, m);
 	mailimap_set_msg_att_handler(m->im, on_msg_att, m);
@@ -1016,6 +1068,7 @@ static int session_start(struct imap *m, char *err, size_t errlen)
 	m->st.condstore = m->condstore;
 	m->st.idle = m->idle;
 	m->up_ms = mono_ms();
+	m->ever_online = true;
 	return WARY_OK;
 fail:
 	if (m->im != NULL)
@@ -1025,6 +1078,7 @@ fail:
 }
 
 static int replay(struct imap *m, char *err, size_t errlen);
+static bool queueable(int rc);
 static int im_select(struct store *s, const char *folder, char *err, size_t errlen);
 
 /* The outbox out, then the folder the user had selected again: the
@@ -1090,6 +1144,52 @@ static int ensure(struct imap *m, char *err, size_t errlen)
 	return WARY_OK;
 }
 
+/* The selected folder as the cache last saw it, for a call that cannot
+ * reach the server.  False when the cache never held folder. */
+static bool select_cached(struct imap *m, const char *folder)
+{
+	struct icache_folder cf;
+
+	cache_ready(m->s, m);
+	if (m->ic == NULL || !icache_folder_get(m->ic, folder, &cf) || cf.uidvalidity == 0)
+		return false;
+	free(m->sel);
+	m->sel = xstrdup(folder);
+	m->npending = 0;
+	m->ngone_pending = 0;
+	m->expunge_seen = false;
+	m->uidvalidity = cf.uidvalidity;
+	m->uidnext = cf.uidnext;
+	m->exists = cf.count > 0 ? (uint32_t)cf.count : 0;
+	m->highestmodseq = 0;
+	m->sel_cached = true;
+	store_set_current(m->s, folder);
+	return true;
+}
+
+/* The server could not be reached at open (rc): open from the cache
+ * file when it knows INBOX, the first attempt due after one backoff
+ * step.  A refused login or certificate is no reason to open: the user
+ * has to see it and act. */
+static bool open_offline(struct store *s, struct imap *m, int rc, const char *why)
+{
+	struct icache_folder cf;
+
+	(void)s;
+	if (rc != WARY_ENET && rc != WARY_EPARSE)
+		return false;
+	cache_ready(m->s, m);
+	if (m->ic_path == NULL || m->ic == NULL || !icache_folder_get(m->ic, "INBOX", &cf) ||
+	    cf.uidvalidity == 0)
+		return false;
+	m->st.attempts++;
+	m->attempts = 1;
+	m->offline = false;
+	m->next_ms = mono_ms() + backoff_ms(m);
+	str_copy(m->reason, why, sizeof(m->reason));
+	return true;
+}
+
 int imap_open_account(const struct store_account *acct, unsigned caps_mask, struct store **out,
                       char *err, size_t errlen)
 {
@@ -1115,6 +1215,10 @@ int imap_open_account(const struct store_account *acct, unsigned caps_mask, stru
 	m->secret = acct->secret;
 	m->secret_ctx = acct->secret_ctx;
 	m->backoff_first_ms = BACKOFF_FIRST_MS;
+	m->idle_check_ms = acct->keepalive_s > 0 && acct->keepalive_s <= 3600
+	                           ? acct->keepalive_s * 1000
+	                           : IDLE_CHECK_MS;
+	m->probe_ms = PROBE_MS;
 	m->location = xasprintf("imap%s://%s@%s:%d", acct->tls == STORE_TLS_STARTTLS ? "" : "s",
 	                        acct->user, acct->host,
 	                        acct->port ? acct->port
@@ -1132,8 +1236,17 @@ int imap_open_account(const struct store_account *acct, unsigned caps_mask, stru
 	m->connecting = true;
 	rc = session_start(m, err, errlen);
 	m->connecting = false;
-	if (rc != WARY_OK)
+	if (rc != WARY_OK && !open_offline(s, m, rc, err))
 		goto fail;
+	if (rc != WARY_OK) {
+		/* From the cache: INBOX as it was, actions queued, and the
+		 * worker's store_wait connects when the server is back. */
+		rc = store_select(s, "INBOX", err, errlen);
+		if (rc != WARY_OK)
+			goto fail;
+		*out = s;
+		return WARY_OK;
+	}
 	/* Actions a crash or a lost connection left queued go first. */
 	if (!(caps_mask & IMAP_TEST_LAZY_REPLAY))
 		rc = replay(m, err, errlen);
@@ -1282,7 +1395,9 @@ static int im_select(struct store *s, const char *folder, char *err, size_t errl
 		goto out;
 	}
 	rc = ensure(m, err, errlen);
-	if (rc != WARY_OK)
+	if (rc != WARY_OK && queueable(rc) && m->im == NULL && select_cached(m, folder))
+		rc = WARY_OK;
+	if (rc != WARY_OK || m->im == NULL)
 		goto out;
 	m->st.commands++;
 	if (m->condstore)
@@ -1299,6 +1414,7 @@ static int im_select(struct store *s, const char *folder, char *err, size_t errl
 	}
 	free(m->sel);
 	m->sel = xstrdup(folder);
+	m->sel_cached = false;
 	m->npending = 0;
 	m->ngone_pending = 0;
 	m->expunge_seen = false;
@@ -1502,6 +1618,36 @@ out:
 	return r;
 }
 
+/* The server is out of reach: the rows the cache holds, as they were
+ * when last in sync (the check after the next connection resyncs them).
+ * err keeps why the server is not there. */
+static int index_cached(struct imap *m, store_row_cb cb, void *ctx, char *err, size_t errlen)
+{
+	struct icache_folder cf;
+	struct fetch f;
+	struct scan_ctx sc;
+
+	cache_ready(m->s, m);
+	if (m->ic == NULL || !icache_folder_get(m->ic, m->sel, &cf) ||
+	    cf.uidvalidity != m->uidvalidity)
+		return WARY_ENET; /* nothing known: err says why */
+	memset(&f, 0, sizeof(f));
+	f.cb = cb;
+	f.cbctx = ctx;
+	f.total = (size_t)icache_count(m->ic, m->sel);
+	sc.f = &f;
+	sc.m = m;
+	m->st.cache_rows = 0;
+	icache_scan(m->ic, m->sel, scan_row, &sc);
+	deliver(m, &f);
+	fx_clear(&f);
+	/* Once connected, the check has to look at everything. */
+	m->resync_due = true;
+	(void)err;
+	(void)errlen;
+	return WARY_OK;
+}
+
 static int im_index(struct store *s, store_row_cb cb, void *ctx, char *err, size_t errlen)
 {
 	struct imap *m = store_priv(s);
@@ -1517,6 +1663,8 @@ static int im_index(struct store *s, store_row_cb cb, void *ctx, char *err, size
 	if (m->sel == NULL)
 		return err_set(err, errlen, WARY_ENOENT, "no folder selected");
 	rc = ensure(m, err, errlen);
+	if (rc != WARY_OK && queueable(rc) && m->im == NULL && m->sel != NULL)
+		return index_cached(m, cb, ctx, err, errlen);
 	if (rc != WARY_OK || m->sel == NULL)
 		return rc != WARY_OK ? rc : err_set(err, errlen, WARY_ENOENT, "no folder selected");
 	cache_ready(s, m);
@@ -2511,6 +2659,7 @@ void imap_connection_state(struct store *s, struct store_conn_state *out)
 		return;
 	}
 	out->state = m->offline ? STORE_CONN_OFFLINE : STORE_CONN_RECONNECTING;
+	out->from_cache = !m->ever_online;
 	out->retry_in_ms = m->offline || m->next_ms <= now ? 0 : (long)(m->next_ms - now);
 	str_copy(out->reason, m->reason, sizeof(out->reason));
 }
@@ -2535,6 +2684,13 @@ void imap_set_backoff(struct store *s, int first_ms)
 	struct imap *m = store_priv(s);
 
 	m->backoff_first_ms = first_ms > 0 ? first_ms : BACKOFF_FIRST_MS;
+}
+
+void imap_set_probe(struct store *s, int probe_ms)
+{
+	struct imap *m = store_priv(s);
+
+	m->probe_ms = probe_ms > 0 ? probe_ms : PROBE_MS;
 }
 
 /* Sleep on fd until it is readable or the monotonic time until (INT64_MAX:
@@ -2578,6 +2734,51 @@ static bool news(struct imap *m)
 	       m->ngone_pending > 0 || m->expunge_seen;
 }
 
+/* A short command (NOOP; DONE when idle, which has no tag of its own)
+ * whose answer must start within probe_ms, else the peer is gone. */
+static int probe_cmd(struct imap *m, const char *line, bool done, char *err, size_t errlen)
+{
+	int r = MAILIMAP_NO_ERROR, w, state = -1;
+	char why[WARY_ERRLEN];
+
+	if (!done) {
+		m->st.commands++;
+		r = mailimap_send_current_tag(m->im);
+	}
+	if (r == MAILIMAP_NO_ERROR)
+		r = send_line(m, line, strlen(line), false);
+	if (r != MAILIMAP_NO_ERROR) {
+		if (done)
+			mailstream_unsetup_idle(m->im->imap_stream);
+		return fail(m, r, line, err, errlen);
+	}
+	w = net_imap_wait(m->im, -1, m->probe_ms, why, sizeof(why));
+	if (done)
+		mailstream_unsetup_idle(m->im->imap_stream);
+	if (w == NET_WAIT_TIMEOUT) {
+		m->st.probe_timeouts++;
+		snprintf(why, sizeof(why), "no answer to %s within %d s", line,
+		         (m->probe_ms + 999) / 1000);
+	}
+	if (w < 0 || w == NET_WAIT_TIMEOUT) {
+		int64_t soon = mono_ms() + m->backoff_first_ms;
+
+		conn_lost(m, why);
+		/* The peer is likely out of reach: the request that ended the
+		 * IDLE is queued at once rather than wait on a connect that
+		 * may take the whole timeout; the attempt comes after. */
+		if (w == NET_WAIT_TIMEOUT && m->next_ms < soon)
+			m->next_ms = soon;
+		return err_set(err, errlen, WARY_ENET, "%s", why);
+	}
+	r = read_response(m, false, &state);
+	if (r == MAILIMAP_NO_ERROR && state != MAILIMAP_RESP_COND_STATE_OK)
+		r = MAILIMAP_ERROR_EXTENSION;
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(m, r, line, err, errlen);
+	return WARY_OK;
+}
+
 static int noop_wait(struct imap *m, int wake_fd, int timeout_ms, int64_t deadline, char *err,
                      size_t errlen)
 {
@@ -2586,14 +2787,13 @@ static int noop_wait(struct imap *m, int wake_fd, int timeout_ms, int64_t deadli
 	for (;;) {
 		int64_t next = mono_ms() + every;
 		int rc = wait_fd(wake_fd, next < deadline ? next : deadline, err, errlen);
-		int r;
 
 		if (rc != STORE_WAIT_TIMEOUT)
 			return rc;
 		m->st.noops++;
-		r = cmd(m, "NOOP");
-		if (r != MAILIMAP_NO_ERROR)
-			return fail(m, r, "NOOP", err, errlen);
+		rc = probe_cmd(m, "NOOP", false, err, errlen);
+		if (rc != WARY_OK)
+			return rc;
 		if (news(m))
 			return STORE_WAIT_CHANGED;
 		if (mono_ms() >= deadline)
@@ -2605,8 +2805,10 @@ static int idle_wait(struct imap *m, int wake_fd, int64_t deadline, char *err, s
 {
 	for (;;) {
 		int64_t until = mono_ms() + IDLE_MAX_MS, left;
-		int w, r;
+		int w, r, rc;
 
+		if (m->idle_check_ms < IDLE_MAX_MS)
+			until = mono_ms() + m->idle_check_ms;
 		if (until > deadline)
 			until = deadline;
 		/* A request already waiting: no IDLE and DONE for nothing. */
@@ -2628,10 +2830,9 @@ static int idle_wait(struct imap *m, int wake_fd, int64_t deadline, char *err, s
 			conn_lost(m, err);
 			return WARY_ENET;
 		}
-		r = mailimap_idle_done(m->im);
-		mailstream_unsetup_idle(m->im->imap_stream);
-		if (r != MAILIMAP_NO_ERROR)
-			return fail(m, r, "IDLE", err, errlen);
+		rc = probe_cmd(m, "DONE", true, err, errlen);
+		if (rc != WARY_OK)
+			return rc;
 		if (news(m))
 			return STORE_WAIT_CHANGED;
 		if (w == NET_WAIT_WAKE)

@@ -77,7 +77,14 @@ static const char body_schema[] =
 	" folder TEXT NOT NULL, uidvalidity INTEGER NOT NULL, uid INTEGER NOT NULL,"
 	" len INTEGER NOT NULL, whole INTEGER NOT NULL, used INTEGER NOT NULL,"
 	" data BLOB NOT NULL, PRIMARY KEY (folder, uidvalidity, uid));"
-	"CREATE INDEX IF NOT EXISTS body_used ON body (used);";
+	"CREATE INDEX IF NOT EXISTS body_used ON body (used);"
+	/* Parts brought on demand (store_fetch_part), as handed out: saving
+	 * the same attachment again needs no server.  Same budget as body. */
+	"CREATE TABLE IF NOT EXISTS part ("
+	" folder TEXT NOT NULL, uidvalidity INTEGER NOT NULL, uid INTEGER NOT NULL,"
+	" part TEXT NOT NULL, len INTEGER NOT NULL, used INTEGER NOT NULL,"
+	" data BLOB NOT NULL, PRIMARY KEY (folder, uidvalidity, uid, part));"
+	"CREATE INDEX IF NOT EXISTS part_used ON part (used);";
 
 static bool table_ready(struct icache *ic)
 {
@@ -136,18 +143,27 @@ static void delete_row(struct icache *ic, const char *folder, uint32_t uv, uint3
 /* Bodies of folder under another UIDVALIDITY name other messages now. */
 static void prune(struct imap_body *b, struct icache *ic, const char *folder, uint32_t uv)
 {
-	sqlite3_stmt *st = prep(ic, "DELETE FROM body WHERE folder = ?1 AND uidvalidity <> ?2");
+	static const char *const sql[] = {
+		"DELETE FROM body WHERE folder = ?1 AND uidvalidity <> ?2",
+		"DELETE FROM part WHERE folder = ?1 AND uidvalidity <> ?2",
+	};
 
-	if (st != NULL) {
-		sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, uv);
+	for (size_t i = 0; i < 2; i++) {
+		sqlite3_stmt *st = prep(ic, sql[i]);
+
+		if (st != NULL) {
+			sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 2, uv);
+		}
+		b->st.dropped_uidvalidity += (unsigned)run(ic, st);
 	}
-	b->st.dropped_uidvalidity += (unsigned)run(ic, st);
 }
 
+/* One clock of use for both tables, so eviction compares them. */
 static int64_t next_use(struct icache *ic)
 {
-	sqlite3_stmt *st = prep(ic, "SELECT coalesce(max(used), 0) + 1 FROM body");
+	sqlite3_stmt *st = prep(ic, "SELECT max(coalesce((SELECT max(used) FROM body), 0),"
+	                            " coalesce((SELECT max(used) FROM part), 0)) + 1");
 	int64_t n = 1;
 
 	if (st != NULL && sqlite3_step(st) == SQLITE_ROW &&
@@ -210,7 +226,8 @@ static bool cache_get(struct imap_body *b, struct icache *ic, const char *folder
 
 static int64_t cached_bytes(struct icache *ic)
 {
-	sqlite3_stmt *st = prep(ic, "SELECT total(len) FROM body");
+	sqlite3_stmt *st = prep(ic, "SELECT (SELECT total(len) FROM body) +"
+	                            " (SELECT total(len) FROM part)");
 	int64_t n = 0;
 
 	if (st != NULL && sqlite3_step(st) == SQLITE_ROW)
@@ -225,22 +242,27 @@ static void evict(struct imap_body *b, struct icache *ic, int64_t cap)
 	int64_t total = cached_bytes(ic);
 
 	while (total > cap) {
-		sqlite3_stmt *st = prep(ic, "SELECT rowid, len FROM body ORDER BY used LIMIT 64");
+		sqlite3_stmt *st = prep(ic, "SELECT 0, rowid, len, used FROM body UNION ALL"
+		                            " SELECT 1, rowid, len, used FROM part"
+		                            " ORDER BY 4 LIMIT 64");
 		int64_t ids[64], lens[64];
+		bool parts[64];
 		int n = 0;
 
 		if (st == NULL)
 			return;
 		while (n < 64 && sqlite3_step(st) == SQLITE_ROW) {
-			ids[n] = sqlite3_column_int64(st, 0);
-			lens[n] = sqlite3_column_int64(st, 1);
+			parts[n] = sqlite3_column_int(st, 0) == 1;
+			ids[n] = sqlite3_column_int64(st, 1);
+			lens[n] = sqlite3_column_int64(st, 2);
 			n++;
 		}
 		sqlite3_finalize(st);
 		if (n == 0)
 			return;
 		for (int i = 0; i < n && total > cap; i++) {
-			st = prep(ic, "DELETE FROM body WHERE rowid = ?1");
+			st = prep(ic, parts[i] ? "DELETE FROM part WHERE rowid = ?1"
+			                       : "DELETE FROM body WHERE rowid = ?1");
 			if (st != NULL)
 				sqlite3_bind_int64(st, 1, ids[i]);
 			if (run(ic, st) == 1) {
@@ -277,6 +299,81 @@ static void cache_put(struct imap_body *b, struct icache *ic, bool persistent, c
 	evict(b, ic, cap);
 }
 
+/* A part cached by store_fetch_part, appended to out. */
+static bool part_get(struct imap_body *b, struct icache *ic, const char *folder, uint32_t uv,
+                     uint32_t uid, const char *part, struct buf *out)
+{
+	sqlite3_stmt *st = prep(ic, "SELECT len, data FROM part WHERE folder = ?1"
+	                            " AND uidvalidity = ?2 AND uid = ?3 AND part = ?4");
+	bool hit = false, bad = false;
+	int rc;
+
+	if (st == NULL)
+		return false;
+	sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, uv);
+	sqlite3_bind_int64(st, 3, uid);
+	sqlite3_bind_text(st, 4, part, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		int64_t len = store_db_col_int(st, 0, &bad);
+		const void *data = sqlite3_column_blob(st, 1);
+
+		if (bad || sqlite3_column_type(st, 1) != SQLITE_BLOB || len <= 0 ||
+		    len != sqlite3_column_bytes(st, 1) || len > MAX_MESSAGE || data == NULL) {
+			bad = true;
+		} else {
+			buf_add(out, data, (size_t)len);
+			hit = true;
+		}
+	} else if (rc != SQLITE_DONE) {
+		icache_note(ic, rc);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (bad) {
+		b->st.corrupt++;
+		st = prep(ic, "DELETE FROM part WHERE folder = ?1 AND uidvalidity = ?2 AND uid = ?3"
+		              " AND part = ?4");
+	} else if (hit) {
+		st = prep(ic, "UPDATE part SET used = ?5 WHERE folder = ?1 AND uidvalidity = ?2"
+		              " AND uid = ?3 AND part = ?4");
+		if (st != NULL)
+			sqlite3_bind_int64(st, 5, next_use(ic));
+	}
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, uv);
+		sqlite3_bind_int64(st, 3, uid);
+		sqlite3_bind_text(st, 4, part, -1, SQLITE_STATIC);
+		run(ic, st);
+	}
+	return hit;
+}
+
+static void part_put(struct imap_body *b, struct icache *ic, bool persistent, const char *folder,
+                     uint32_t uv, uint32_t uid, const char *part, const char *data, size_t len)
+{
+	int64_t cap = persistent ? IMAP_BODY_CACHE_MAX : IMAP_BODY_CACHE_MEMORY;
+	sqlite3_stmt *st;
+
+	if (len == 0 || (int64_t)len > cap / 4)
+		return;
+	st = prep(ic, "INSERT OR REPLACE INTO part (folder, uidvalidity, uid, part, len, used, data)"
+	              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	if (st == NULL)
+		return;
+	sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, uv);
+	sqlite3_bind_int64(st, 3, uid);
+	sqlite3_bind_text(st, 4, part, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (int64_t)len);
+	sqlite3_bind_int64(st, 6, next_use(ic));
+	sqlite3_bind_blob64(st, 7, data, len, SQLITE_STATIC);
+	run(ic, st);
+	evict(b, ic, cap);
+}
+
 void imap_body_cache_count(struct icache *ic, const char *folder, uint32_t uidvalidity,
                            long *rows, int64_t *bytes, long *stale)
 {
@@ -307,6 +404,10 @@ void imap_body_forget_folder(struct icache *ic, const char *folder)
 	if (!table_ready(ic))
 		return;
 	st = prep(ic, "DELETE FROM body WHERE folder = ?1");
+	if (st != NULL)
+		sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
+	run(ic, st);
+	st = prep(ic, "DELETE FROM part WHERE folder = ?1");
 	if (st != NULL)
 		sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
 	run(ic, st);
@@ -1108,6 +1209,7 @@ int imap_body_fetch_part(struct imap_body **pb, const struct imap_link *l, uint3
 	buf_init(&mime);
 	buf_init(&body);
 	buf_init(&cached);
+	memset(&g, 0, sizeof(g)); /* every way out frees g.plan */
 	if (!store_part_id_valid(part))
 		return err_set(err, errlen, WARY_ENOENT, "not a part number");
 	l->state(l->ctx, uid, &s0);
@@ -1125,7 +1227,15 @@ int imap_body_fetch_part(struct imap_body **pb, const struct imap_link *l, uint3
 		}
 		goto out;
 	}
-	memset(&g, 0, sizeof(g));
+	if (table_ready(s0.ic)) {
+		prune(b, s0.ic, s0.folder, s0.uidvalidity);
+		if (part_get(b, s0.ic, s0.folder, s0.uidvalidity, uid, part, out)) {
+			b->st.parts++;
+			b->st.parts_cached++;
+			rc = WARY_OK;
+			goto out;
+		}
+	}
 	g.uid = uid;
 	/* The structure comes along: servers answer a section that does not
 	 * exist with an empty string, which is also an empty part. */
@@ -1156,9 +1266,16 @@ int imap_body_fetch_part(struct imap_body **pb, const struct imap_link *l, uint3
 	}
 	/* The part's own header, as the parser will read it; a part without
 	 * one (the body of a message that is not multipart) is plain text. */
-	copy_fields(out, mime.data, mime.len, false);
-	buf_adds(out, "\r\n");
-	buf_add(out, body.data, body.len);
+	{
+		size_t start = out->len;
+
+		copy_fields(out, mime.data, mime.len, false);
+		buf_adds(out, "\r\n");
+		buf_add(out, body.data, body.len);
+		if (s1.folder != NULL && table_ready(s1.ic))
+			part_put(b, s1.ic, s1.persistent, s1.folder, s1.uidvalidity, uid, part,
+			         out->data + start, out->len - start);
+	}
 	b->st.parts++;
 out:
 	buf_release(&mime);

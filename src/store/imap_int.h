@@ -140,6 +140,8 @@ struct store_imap_stats {
 	unsigned queued;         /* actions put in the outbox since open */
 	unsigned idles;          /* IDLE commands sent */
 	unsigned noops;          /* NOOP polls sent by store_wait */
+	unsigned probe_timeouts; /* DONE or NOOP unanswered within the probe time: lost */
+	unsigned keepalive_idle_s; /* TCP_KEEPIDLE of the socket, as the kernel reports it */
 };
 /* WARY_ENOENT when s is not an IMAP store. */
 int store_imap_stats(struct store *s, struct store_imap_stats *out);
@@ -169,6 +171,9 @@ void imap_set_replay_hook(struct store *s, void (*hook)(void *ctx, unsigned n), 
 /* For tests: the first delay between connection attempts, in ms (1000
  * by default; it doubles up to 60 s). */
 void imap_set_backoff(struct store *s, int first_ms);
+/* For tests: how long DONE or a poll's NOOP may go unanswered before the
+ * connection counts as lost (6000 ms by default). */
+void imap_set_probe(struct store *s, int probe_ms);
 
 /* The IMAP side of store_connection_state, store_reconnect, store_wait. */
 void imap_connection_state(struct store *s, struct store_conn_state *out);
@@ -229,6 +234,7 @@ struct imap_body_stats {
 	unsigned dropped_uidvalidity; /* cached copies dropped with a UIDVALIDITY */
 	unsigned parts;         /* store_fetch_part calls served */
 	unsigned parts_local;   /* of those, cut from a body cached whole */
+	unsigned parts_cached;  /* of those, from the cache of parts fetched before */
 	uint64_t omitted_bytes; /* left on the server by the last store_fetch */
 };
 /* WARY_ENOENT when s is not an IMAP store. */

@@ -106,6 +106,8 @@ struct store_account {
 	int pop3_keep_days;
 	long pop3_max_size;
 	bool pop3_apop;
+	int keepalive_s;           /* imap: an IDLE is checked this often (DONE must be
+	                            * answered within 6 s); 0: 120 s */
 	/* Asked on the store's thread when a secret is needed ("password" or
 	 * "token"); fills buf (NUL-terminated) and returns WARY_OK, or an
 	 * error to give up.  Secrets live in memory only. */
@@ -264,6 +266,16 @@ int store_check(struct store *s, bool *changed, char *err, size_t errlen);
  * meanwhile) is dropped and counted.  Without a cache file (cache_dir
  * NULL) the queue lives in memory only.
  */
+/*
+ * Opening an account whose server cannot be reached (no route, refused,
+ * timed out; not a refused login or certificate) still succeeds when the
+ * account's cache file knows INBOX: the folder, its rows and flags and
+ * the bodies read before come from the cache, actions are queued, the
+ * state is RECONNECTING with from_cache set, and the attempts go on with
+ * the same backoff.  store_select of another folder the cache knows works
+ * the same way.  Once a connection is made, store_wait returns
+ * STORE_WAIT_CHANGED and the check resyncs the folder.
+ */
 enum store_conn {
 	STORE_CONN_LOCAL,        /* no connection (Maildir) */
 	STORE_CONN_ONLINE,
@@ -278,6 +290,7 @@ struct store_conn_state {
 	size_t queued;           /* actions waiting for the server */
 	unsigned refused;        /* queued actions the server refused at replay */
 	char reason[WARY_ERRLEN];/* why it is down (already safe for a terminal), "" */
+	bool from_cache;         /* down since open: what is shown is the cache's */
 };
 /* Cheap, no network: call it after any store call and show it. */
 void store_connection_state(struct store *s, struct store_conn_state *out);

@@ -210,10 +210,11 @@ static int run_op(struct store *s, char **a, int n, char *err, size_t errlen)
 
 		imap_body_stats(s, &bs);
 		printf("stats bytes_in=%llu hits=%u misses=%u partial=%u whole_fallback=%u corrupt=%u"
-		       " evicted=%u dropped_uidvalidity=%u parts=%u parts_local=%u omitted=%llu\n",
+		       " evicted=%u dropped_uidvalidity=%u parts=%u parts_local=%u parts_cached=%u"
+		       " omitted=%llu\n",
 		       (unsigned long long)bytes_in(s), bs.hits, bs.misses, bs.partial,
 		       bs.whole_fallback, bs.corrupt, bs.evicted, bs.dropped_uidvalidity, bs.parts,
-		       bs.parts_local, (unsigned long long)bs.omitted_bytes);
+		       bs.parts_local, bs.parts_cached, (unsigned long long)bs.omitted_bytes);
 		return WARY_OK;
 	}
 	return err_set(err, errlen, WARY_ERR, "unknown op or wrong arguments");

@@ -4,7 +4,8 @@
 # the wire), its text renders with `wary show` and the attachment is
 # listed with its name and size; the attachment fetched on demand is the
 # original byte for byte; a second fetch comes from the body cache (0
-# bytes read), also in a new process; a damaged cached copy is fetched
+# bytes read), also in a new process; the attachment is cached too and
+# saved again with Dovecot stopped; a damaged cached copy is fetched
 # again; a UIDVALIDITY change drops the folder's cached bodies; the same
 # part cut from a Maildir copy is the same bytes.
 set -u
@@ -27,7 +28,9 @@ if ! (cd "$BUILD" && make tests/integration/body-driver >/dev/null 2>&1); then
 fi
 WARY=$BUILD/wary
 WORK=$(mktemp -d /tmp/wary-body-test.XXXXXX)
-[ -n "${KEEP_WORK:-}" ] || trap 'rm -rf "$WORK"' EXIT
+CTL=$TOP/tests/integration/dovecot-ctl.bash
+# Dovecot is stopped once: it runs again whatever happens.
+trap 'bash "$CTL" start >/dev/null 2>&1; [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"' EXIT
 export IMAP_DRIVER_SECRET=$WARY_TEST_ALICE_PASS
 P="body$$"
 CACHE=$WORK/cache
@@ -129,6 +132,18 @@ drv select "$P" , part 2 1 "$WORK/s.txt" >"$WORK/o2b" 2>&1
 cat "$WORK/o2b" >&2
 check "part 1 of a message that is not multipart is its body" grep -q 'a short note 1\.' "$WORK/s.txt"
 check "a part that does not exist is ENOENT" bash -c "'$DRIVER' --host '$WARY_TEST_HOSTNAME' --port '$WARY_TEST_IMAPS_PORT' --user '$WARY_TEST_ALICE' --ca '$WARY_TEST_CA' --cache '$CACHE' select '$P' , part 1 7 '$WORK/none' | grep -q '^error part -2:'"
+
+# 2b. The part fetched on demand is cached: saved again with the server
+# down (the account opens from its cache), byte for byte, 0 bytes read.
+drv index , select "$P" , part 1 2 "$WORK/got1.pdf" >"$WORK/o2c" 2>&1
+bash "$CTL" stop
+drv select "$P" , part 1 2 "$WORK/got2.pdf" , stats >"$WORK/o2d" 2>&1
+bash "$CTL" start
+cat "$WORK/o2d" >&2
+check "Dovecot down: the attachment comes from the cache of parts, byte for byte" \
+	bash -c "! grep -q '^error' '$WORK/o2d' && cmp -s '$WORK/report.pdf' '$WORK/got2.pdf'"
+check "from the cache: parts_cached=1, 0 bytes read" \
+	eval '[ "$(line_val stats parts_cached "$WORK/o2d")" = 1 ] && [ "$(line_val stats bytes_in "$WORK/o2d")" = 0 ]'
 
 # 3. The cache: the big one and a small one again, in a new process.
 drv select "$P" , fetch 2 "$WORK/s1.eml" , fetch 2 "$WORK/s2.eml" , fetch 1 "$WORK/big2.eml" , stats >"$WORK/o3" 2>&1

@@ -149,8 +149,9 @@ static void print_state(struct store *s)
 	struct store_conn_state cs;
 
 	store_connection_state(s, &cs);
-	printf("conn %s retry_in_ms=%ld attempts=%u queued=%zu refused=%u reason=%s\n",
-	       names[cs.state], cs.retry_in_ms, cs.attempts, cs.queued, cs.refused, cs.reason);
+	printf("conn %s retry_in_ms=%ld attempts=%u queued=%zu refused=%u from_cache=%d reason=%s\n",
+	       names[cs.state], cs.retry_in_ms, cs.attempts, cs.queued, cs.refused, cs.from_cache,
+	       cs.reason);
 }
 
 static int die_after;
@@ -175,12 +176,13 @@ static void print_stats(struct store *s)
 	printf("stats bytes_in=%llu fetch_rows=%llu fetch_flags=%llu vanished=%llu cache_rows=%llu"
 	       " rebuilds=%u commands=%u qresync=%d condstore=%d auth=%s maxrss_kb=%ld"
 	       " idle=%d drops=%u reconnects=%u attempts=%u replayed=%u replay_skipped=%u"
-	       " replay_refused=%u queued=%u idles=%u noops=%u\n",
+	       " replay_refused=%u queued=%u idles=%u noops=%u probe_timeouts=%u keepalive_idle_s=%u\n",
 	       (unsigned long long)st.bytes_in, (unsigned long long)st.fetch_rows,
 	       (unsigned long long)st.fetch_flags, (unsigned long long)st.vanished,
 	       (unsigned long long)st.cache_rows, st.cache_rebuilds, st.commands, st.qresync,
 	       st.condstore, st.auth, ru.ru_maxrss, st.idle, st.drops, st.reconnects, st.attempts,
-	       st.replayed, st.replay_skipped, st.replay_refused, st.queued, st.idles, st.noops);
+	       st.replayed, st.replay_skipped, st.replay_refused, st.queued, st.idles, st.noops,
+	       st.probe_timeouts, st.keepalive_idle_s);
 }
 
 static int run_op(struct store *s, char **a, int n, char *err, size_t errlen)
@@ -333,7 +335,7 @@ int main(int argc, char **argv)
 	struct store *s = NULL;
 	char err[WARY_ERRLEN];
 	unsigned mask = 0;
-	int i = 1, rc, backoff = 0;
+	int i = 1, rc, backoff = 0, probe = 0;
 
 	memset(&acct, 0, sizeof(acct));
 	acct.name = "test";
@@ -360,6 +362,10 @@ int main(int argc, char **argv)
 			mask |= imap_caps_mask_parse(v);
 		else if (strcmp(o, "backoff") == 0)
 			backoff = atoi(v);
+		else if (strcmp(o, "keepalive") == 0)
+			acct.keepalive_s = atoi(v);
+		else if (strcmp(o, "probe") == 0)
+			probe = atoi(v);
 		else if (strcmp(o, "die-after") == 0)
 			die_after = atoi(v);
 		else if (strcmp(o, "lazy-replay") == 0)
@@ -380,6 +386,8 @@ int main(int argc, char **argv)
 	imap_set_replay_hook(s, replay_hook, NULL);
 	if (backoff > 0)
 		imap_set_backoff(s, backoff);
+	if (probe > 0)
+		imap_set_probe(s, probe);
 	while (i < argc) {
 		int j = i;
 

@@ -30,42 +30,12 @@ if ! (cd "$BUILD" && make tests/integration/imap-driver >/dev/null 2>&1); then
 	exit 1
 fi
 WORK=$(mktemp -d /tmp/wary-imap-rc.XXXXXX)
-CTL=$WORK/ctl.sh
+CTL=$TOP/tests/integration/dovecot-ctl.bash
 # Whatever happens, Dovecot runs again when this script ends.
 trap 'bash "$CTL" start >/dev/null 2>&1; [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"' EXIT
 export IMAP_DRIVER_SECRET=$WARY_TEST_ALICE_PASS
 P="r$$"
 
-# ctl.sh stop|start|kill|kick: Dovecot down and up again (mail kept), the
-# imap processes of the sessions killed with SIGKILL, or told to log out.
-cat >"$CTL" <<'EOF'
-set -u
-conf=$WARY_TEST_DOVECOT_CONF
-master() { tr -dc 0-9 2>/dev/null <"$(doveconf -c "$conf" -h base_dir)/master.pid"; }
-alive() { [ -n "${1:-}" ] && [ -r "/proc/$1/stat" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat"; }
-kids() { local p; for p in $(ps -o pid= --ppid "$1"); do echo "$p"; kids "$p"; done; }
-port_open() { (exec 3<>"/dev/tcp/$WARY_TEST_HOST/$WARY_TEST_IMAPS_PORT") 2>/dev/null; }
-case $1 in
-stop)
-	m=$(master)
-	alive "$m" || exit 0
-	kill $m $(kids "$m") 2>/dev/null
-	for i in $(seq 1 100); do alive "$m" || break; sleep 0.05; done
-	for i in $(seq 1 100); do port_open || break; sleep 0.05; done
-	! port_open ;;
-start)
-	alive "$(master)" && exit 0
-	dovecot -c "$conf" </dev/null >/dev/null 2>&1
-	for i in $(seq 1 100); do port_open && break; sleep 0.05; done
-	port_open ;;
-kill)
-	for p in $(ps -o pid=,comm= --ppid "$(master)" | awk '$2 == "imap" { print $1 }'); do
-		kill -9 "$p"
-	done ;;
-kick)
-	doveadm -c "$conf" kick "$WARY_TEST_ALICE" >/dev/null ;;
-esac
-EOF
 ctl() { bash "$CTL" "$@"; }
 
 drv() { "$DRIVER" --host "$WARY_TEST_HOSTNAME" --port "$WARY_TEST_IMAPS_PORT" --user "$WARY_TEST_ALICE" \

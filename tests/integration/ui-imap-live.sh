@@ -1,8 +1,13 @@
 # The real client on an IMAP account while things happen on the server:
-# new mail shows up by itself (IDLE), Dovecot stopped and started again
-# (the client says it is offline, queues a flag change, reconnects and the
-# server gets the flag), and a big attachment left on the server by the
-# first fetch is brought on demand when saved.
+# new mail shows up by itself (IDLE); Dovecot stopped and started again
+# (the status line says the connection is lost and counts down to the
+# next attempt, a flag change made meanwhile shows as 1 queued, and the
+# server gets it once back); the session's imap process stopped with
+# SIGSTOP (the loss noticed within seconds); a big attachment left on the
+# server by the first fetch is brought on demand when saved; and the
+# account opened while Dovecot is down (the index, that message and its
+# attachment from the cache, "offline: ... retrying in N s", online once
+# Dovecot is back).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/ui/tmux.bash"
 
@@ -19,8 +24,8 @@ if ! command -v tmux >/dev/null || [ ! -x /usr/bin/python3 ]; then
 fi
 
 tmp=$(mktemp -d /tmp/wary-uilive.XXXXXX)
-dovecot_up() { pgrep -f "dovecot -c $WARY_TEST_DOVECOT_CONF" >/dev/null || dovecot -c "$WARY_TEST_DOVECOT_CONF" </dev/null >/dev/null 2>&1; }
-trap 'tm_stop; dovecot_up; rm -rf "$tmp"' EXIT
+CTL=$TOP/tests/integration/dovecot-ctl.bash
+trap 'tm_stop; bash "$CTL" thaw; bash "$CTL" start; rm -rf "$tmp"' EXIT
 export XDG_CONFIG_HOME=$tmp/config XDG_CACHE_HOME=$tmp/cache XDG_DATA_HOME=$tmp/data
 mkdir -p "$XDG_CONFIG_HOME/wary" "$tmp/saved"
 
@@ -53,7 +58,8 @@ $1
 EOF
 }
 
-tm_start 120 40 "'$WARY' 2>'$tmp/stderr'"
+# Wide enough for the connection's state with its reason.
+tm_start 200 40 "'$WARY' 2>'$tmp/stderr'"
 check "the INBOX is open" tm_wait "wary: INBOX \[$total msgs, " 30
 
 # New mail, appended by another client, appears without a key press.
@@ -62,21 +68,47 @@ check "new mail shows up by itself (IDLE)" tm_wait "\[$((total + 1)) msgs, " 15
 check "with its subject" tm_wait "arrived while idle"
 total=$((total + 1))
 
-# Dovecot goes away; a flag change is queued; Dovecot comes back.
-dovecot -c "$WARY_TEST_DOVECOT_CONF" stop
-for i in $(seq 50); do pgrep -f "dovecot -c $WARY_TEST_DOVECOT_CONF" >/dev/null || break; sleep 0.1; done
-tm_keys / "Lunch on Friday" Enter F
-check "the client says it is offline" tm_wait "OFFLINE" 90
-dovecot -c "$WARY_TEST_DOVECOT_CONF" </dev/null >/dev/null 2>&1
-check "it connects again by itself" tm_wait "Connected again" 90
-IMAP_N=0
-for i in $(seq 50); do
-	IMAP_N=$(imap_py 'typ, d = M.search(None, "FLAGGED", "SUBJECT", "\"Lunch on Friday\""); print(len(d[0].split()))' 2>/dev/null)
-	[ "$IMAP_N" = 1 ] && break
-	sleep 0.2
+# Dovecot goes away: the status line says the connection is lost and
+# counts the delay to the next attempt down; a flag change made meanwhile
+# is queued, the count shows, and it reaches the server once Dovecot is
+# back.  Dovecot stays down until the count was seen.
+bash "$CTL" stop
+check "the client says the connection is lost" tm_wait "connection lost: .*; reconnecting in [0-9]+ s" 30
+counted=no seen=
+for i in $(seq 200); do
+	n=$(tm_screen | sed -n 's/.*; reconnecting in \([0-9]*\) s.*/\1/p' | head -1)
+	if [ -n "$n" ] && [ -n "$seen" ] && [ "$n" -eq $((seen - 1)) ]; then counted=yes; break; fi
+	[ -n "$n" ] && seen=$n
+	sleep 0.05
 done
-[ "$IMAP_N" = 1 ] && ok "the queued flag reached the server" || not_ok "the queued flag reached the server ($IMAP_N)"
-check "the status no longer says offline" tm_gone "OFFLINE" 10
+[ "$counted" = yes ] && ok "the delay counts down on the status line (saw $((seen)) then $((seen - 1)))" ||
+	not_ok "the delay counts down on the status line"
+tm_keys / "Lunch on Friday" Enter F
+check "the flag change waits in the outbox: (1 queued) on the status line" tm_wait "reconnecting in [0-9]+ s \(1 queued\)" 15
+bash "$CTL" start
+check "it connects again by itself" tm_wait "Connected again" 90
+server_has() { # server_has SUBJECT: one message with it, flagged
+	local n=0 i
+	for i in $(seq 50); do
+		n=$(imap_py 'typ, d = M.search(None, "FLAGGED", "SUBJECT", "\"'"$1"'\""); print(len(d[0].split()))' 2>/dev/null)
+		[ "$n" = 1 ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+check "the queued flag reached the server" server_has "Lunch on Friday"
+check "the status no longer says the connection is lost" tm_gone "connection lost|queued" 10
+
+# A server that stops answering without closing (its imap process
+# stopped): the flag change that wakes the client finds out within the
+# 6 s DONE may take, queues, reconnects (a new imap process) and replays.
+bash "$CTL" freeze
+tm_keys / "Running late" Enter F
+check "a frozen server: the loss is on the status line within 10 s" \
+	tm_wait "connection lost: no answer to DONE within 6 s; reconnecting in [0-9]+ s" 10
+check "online again without the frozen process" tm_gone "connection lost" 20
+check "the flag change reached the server" server_has "Running late"
+bash "$CTL" thaw
 
 # A 2 MB attachment: the first fetch leaves it on the server; saving it
 # brings it, byte for byte.
@@ -104,9 +136,35 @@ tm_keys s C-u "$tmp/saved" Enter
 check "saving fetches it from the server" tm_wait "Saved $tmp/saved/big\.bin" 30
 cmp -s "$tmp/big.bin" "$tmp/saved/big.bin" && ok "the saved attachment is byte for byte the sent one" ||
 	not_ok "the saved attachment is byte for byte the sent one"
-tm_keys q q q
-ended=no
-for i in $(seq 100); do tm_alive || { ended=yes; break; }; sleep 0.05; done
-[ "$ended" = yes ] && ok "q quits" || not_ok "q quits"
-[ -s "$tmp/stderr" ] && { not_ok "nothing on stderr"; sed 's/^/#   /' "$tmp/stderr" | head; } || ok "nothing on stderr"
+quit_wary() {
+	tm_keys q q q
+	ended=no
+	for i in $(seq 100); do tm_alive || { ended=yes; break; }; sleep 0.05; done
+	[ "$ended" = yes ] && ok "q quits" || not_ok "q quits"
+	[ -s "$tmp/stderr" ] && { not_ok "nothing on stderr"; sed 's/^/#   /' "$tmp/stderr" | head; } || ok "nothing on stderr"
+	tm_stop
+}
+quit_wary
+
+# Opened while Dovecot is down: the index, the message read before and
+# its attachment come from the cache; the status line says why it is
+# offline and when it tries again; once Dovecot is back it is online.
+total=$((total + 1))
+bash "$CTL" stop
+tm_start 200 40 "'$WARY' 2>'$tmp/stderr'"
+check "Dovecot down: the INBOX opens from the cache" tm_wait "wary: INBOX \[$total msgs, " 30
+check "the status line says offline, why, and when it retries" \
+	tm_wait "offline: cannot connect to [^ ]+ port [0-9]+: Connection refused, retrying in [0-9]+ s" 10
+tm_keys / "the big attachment" Enter Enter
+check "the message read before shows, from the cache" tm_wait "see the attachment" 15
+tm_keys v
+check "its attachment is listed" tm_wait "big\.bin" 10
+mkdir -p "$tmp/saved2"
+tm_keys s C-u "$tmp/saved2" Enter
+check "saving it again needs no server" tm_wait "Saved $tmp/saved2/big\.bin" 15
+cmp -s "$tmp/big.bin" "$tmp/saved2/big.bin" && ok "the attachment saved offline is byte for byte the sent one" ||
+	not_ok "the attachment saved offline is byte for byte the sent one"
+bash "$CTL" start
+check "Dovecot back: online by itself" tm_gone "offline:" 90
+quit_wary
 t_done
