@@ -25,14 +25,20 @@
 
 void spam_params_default(struct spam_params *p)
 {
+	/* 5-fold cross-validation inside the benchmark's training split
+	 * (4837 messages; `wary spam cv --grid`): the best AUC (0.99971) and
+	 * the most spam above the highest-scoring ham came with a small
+	 * prior strength, bogofilter's min_dev, the 30 strongest tokens, a
+	 * small effective size factor and bigrams.  The highest ham there
+	 * scored 0.527: the spam cut-off stands above it with a margin. */
 	p->s = 0.1;
 	p->x = 0.5;
-	p->min_dev = 0.2;
-	p->max_tokens = 150;
-	p->ham_cutoff = 0.2;
-	p->spam_cutoff = 0.9;
-	p->esf = 1.0;
-	p->bigrams = false;
+	p->min_dev = 0.375;
+	p->max_tokens = 30;
+	p->ham_cutoff = 0.3;
+	p->spam_cutoff = 0.55;
+	p->esf = 0.15;
+	p->bigrams = true;
 }
 
 const char *spam_class_name(enum spam_class c)

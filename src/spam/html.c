@@ -29,6 +29,7 @@ struct hx {
 	size_t depth;
 	size_t images, numeric_letters;
 	bool tag_split;
+	bool last_hidden; /* the last text went to hid */
 };
 
 static const struct el *top(const struct hx *h)
@@ -238,9 +239,10 @@ static void tag(struct hx *h, const char *name, bool closing, bool selfclose,
 	bool is_inline = name_in(name, inline_tags);
 
 	tok_add(h->t, closing ? "tag:/" : "tag:", name, strlen(name));
+	/* hidden pieces are not read as one text */
+	buf_addch(&h->hid, ' ');
 	if (!is_inline) {
 		buf_addch(&h->vis, ' ');
-		buf_addch(&h->hid, ' ');
 	}
 	if (closing) {
 		for (size_t d = h->depth; d-- > 0;) {
@@ -470,8 +472,15 @@ void tok_html(struct spam_toks *t, const struct spam_tok_opts *opts, const char 
 		}
 		{
 			/* text up to the next tag */
-			struct buf *b = cur_hidden(&h) ? &h.hid : &h.vis;
+			bool hidden = cur_hidden(&h);
+			struct buf *b = hidden ? &h.hid : &h.vis;
 			const char *q = p;
+
+			/* separate hidden pieces are separate words; a hidden piece
+			 * inside a visible word leaves the word whole */
+			if (hidden && !h.last_hidden)
+				buf_addch(&h.hid, ' ');
+			h.last_hidden = hidden;
 
 			if (*p == '<') {
 				buf_addch(b, '<');

@@ -13,8 +13,8 @@
 #define REQUIRED 5.0
 
 enum {
-	R_BAYES_00, R_BAYES_05, R_BAYES_20, R_BAYES_40, R_BAYES_50, R_BAYES_60, R_BAYES_80,
-	R_BAYES_95, R_BAYES_99, R_BAYES_999,
+	R_BAYES_00, R_BAYES_05, R_BAYES_20, R_BAYES_30, R_BAYES_45, R_BAYES_55, R_BAYES_70,
+	R_BAYES_90, R_BAYES_99, R_BAYES_999,
 	R_SPF_PASS, R_SPF_FAIL, R_SPF_SOFTFAIL, R_SPF_NONE,
 	R_DKIM_VALID_AU, R_DKIM_VALID, R_DKIM_INVALID, R_DKIM_NONE,
 	R_DMARC_PASS, R_DMARC_FAIL, R_DMARC_FAIL_REJECT, R_ALIGNED_PASS,
@@ -25,15 +25,17 @@ enum {
 };
 
 static const struct spam_rule_info rules[R_COUNT] = {
-	[R_BAYES_00] = { "BAYES_00", -2.5, "Bayes probability below 1%" },
-	[R_BAYES_05] = { "BAYES_05", -1.0, "Bayes probability 1 to 5%" },
-	[R_BAYES_20] = { "BAYES_20", -0.5, "Bayes probability 5 to 20%" },
-	[R_BAYES_40] = { "BAYES_40", -0.1, "Bayes probability 20 to 40%" },
-	[R_BAYES_50] = { "BAYES_50", 0.8, "Bayes probability 40 to 60%" },
-	[R_BAYES_60] = { "BAYES_60", 1.5, "Bayes probability 60 to 80%" },
-	[R_BAYES_80] = { "BAYES_80", 2.5, "Bayes probability 80 to 90%" },
-	[R_BAYES_95] = { "BAYES_95", 3.5, "Bayes probability 90 to 99%" },
-	[R_BAYES_99] = { "BAYES_99", 5.0, "Bayes probability 99% or more" },
+	/* The bands follow this filter's cut-offs (ham below 0.3, spam from
+	 * 0.55): a Bayes spam alone reaches the required score. */
+	[R_BAYES_00] = { "BAYES_00", -2.5, "Bayes probability below 5%" },
+	[R_BAYES_05] = { "BAYES_05", -1.0, "Bayes probability 5 to 20%" },
+	[R_BAYES_20] = { "BAYES_20", -0.5, "Bayes probability 20 to 30% (ham)" },
+	[R_BAYES_30] = { "BAYES_30", 0.5, "Bayes probability 30 to 45% (unsure)" },
+	[R_BAYES_45] = { "BAYES_45", 1.5, "Bayes probability 45 to 55% (unsure)" },
+	[R_BAYES_55] = { "BAYES_55", 5.0, "Bayes probability 55 to 70% (spam)" },
+	[R_BAYES_70] = { "BAYES_70", 5.5, "Bayes probability 70 to 90%" },
+	[R_BAYES_90] = { "BAYES_90", 6.0, "Bayes probability 90 to 99%" },
+	[R_BAYES_99] = { "BAYES_99", 6.5, "Bayes probability 99% or more" },
 	[R_BAYES_999] = { "BAYES_999", 0.5, "Bayes probability 99.9% or more (adds to BAYES_99)" },
 	[R_SPF_PASS] = { "SPF_PASS", -0.1, "SPF: the sending host may send for the envelope domain" },
 	[R_SPF_FAIL] = { "SPF_FAIL", 1.0, "SPF: the domain says this host may not send for it" },
@@ -103,14 +105,14 @@ void spam_score_compute(const struct spam_facts *f, struct spam_score *s)
 	if (f->bayes >= 0) {
 		double p = f->bayes;
 
-		hit(s, p < 0.01   ? R_BAYES_00
-		       : p < 0.05 ? R_BAYES_05
-		       : p < 0.20 ? R_BAYES_20
-		       : p < 0.40 ? R_BAYES_40
-		       : p < 0.60 ? R_BAYES_50
-		       : p < 0.80 ? R_BAYES_60
-		       : p < 0.90 ? R_BAYES_80
-		       : p < 0.99 ? R_BAYES_95
+		hit(s, p < 0.05   ? R_BAYES_00
+		       : p < 0.20 ? R_BAYES_05
+		       : p < 0.30 ? R_BAYES_20
+		       : p < 0.45 ? R_BAYES_30
+		       : p < 0.55 ? R_BAYES_45
+		       : p < 0.70 ? R_BAYES_55
+		       : p < 0.90 ? R_BAYES_70
+		       : p < 0.99 ? R_BAYES_90
 		                  : R_BAYES_99);
 		if (p >= 0.999)
 			hit(s, R_BAYES_999);

@@ -280,7 +280,9 @@ static bool looks_email(const char *s, size_t len)
 /* One white-space separated chunk of text, in UTF-8. */
 static void chunk(struct tok_ctx *c, const char *s, size_t len)
 {
-	char piece[MAX_WORD * 2 + 8], joined[MAX_WORD + 8];
+	char piece[MAX_WORD * 2 + 8], joined[MAX_WORD + 8], alt[MAX_WORD * 2 + 8];
+	size_t al = 0;
+	bool p_ascii = false, p_look = false;
 	size_t pl = 0, jl = 0, npieces = 0, short_pieces = 0, seps = 0, letters = 0;
 	bool any_alpha_piece = false, piece_long = false;
 	bool invisible = false, look = false, full = false, digits_only = true;
@@ -383,9 +385,8 @@ static void chunk(struct tok_ctx *c, const char *s, size_t len)
 					full = true;
 				} else if (is_sep_cp(cp)) {
 					kind = 0;
-				} else if ((lc = lookalike(cp)) != 0) {
-					kind = 1;
-					look = true;
+				} else if (lookalike(cp) != 0) {
+					kind = 3;
 				} else {
 					kind = 1;
 				}
@@ -396,10 +397,30 @@ static void chunk(struct tok_ctx *c, const char *s, size_t len)
 			i += n;
 			continue;
 		}
+		if (kind == 3) {
+			/* a look-alike: kept as written, and mapped in alt */
+			if (pl + n < sizeof(piece) - 1) {
+				memcpy(piece + pl, s + i, n);
+				pl += n;
+			} else {
+				piece_long = true;
+			}
+			if (al < sizeof(alt) - 1)
+				alt[al++] = lookalike(cp);
+			p_look = true;
+			digits_only = false;
+			letters++;
+			i += n;
+			continue;
+		}
 		if (kind == 1) {
 			if (lc) {
 				if (pl < sizeof(piece) - 1)
 					piece[pl++] = lc;
+				if (al < sizeof(alt) - 1)
+					alt[al++] = lc;
+				if (lc >= 'a' && lc <= 'z')
+					p_ascii = true;
 				if (!(lc >= '0' && lc <= '9'))
 					digits_only = false;
 				if (lc >= 'a' && lc <= 'z')
@@ -411,6 +432,10 @@ static void chunk(struct tok_ctx *c, const char *s, size_t len)
 				} else {
 					piece_long = true;
 				}
+				if (al + n < sizeof(alt) - 1) {
+					memcpy(alt + al, s + i, n);
+					al += n;
+				}
 				digits_only = false;
 				letters++;
 			}
@@ -418,6 +443,15 @@ static void chunk(struct tok_ctx *c, const char *s, size_t len)
 			continue;
 		}
 		/* a separator: the piece ends */
+		if (pl > 0 && p_look && p_ascii && al <= MAX_WORD) {
+			/* Latin letters mixed with Cyrillic or Greek look-alikes:
+			 * the word the reader sees */
+			memcpy(piece, alt, al);
+			pl = al;
+			look = true;
+		}
+		p_look = p_ascii = false;
+		al = 0;
 		if (pl > 0) {
 			size_t start = 0, end = pl;
 
