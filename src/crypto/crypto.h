@@ -174,7 +174,8 @@ struct crypto_result {
 
 /* Analyse a message: find its PGP structure, verify and decrypt (GPGME
  * may take a while: call it off the UI thread).  A message without PGP
- * content gives signed/encrypted none and makes no GPGME call. */
+ * content gives signed/encrypted none and makes no GPGME call.  c may be
+ * NULL (no gpg): the structure is judged, nothing verified or decrypted. */
 int crypto_analyze(struct crypto *c, const struct mail_msg *msg, struct crypto_result **out,
                    char *err, size_t errlen);
 void crypto_result_free(struct crypto_result **r);

@@ -245,6 +245,11 @@ static void verify(struct crypto *c, const char *sig, size_t siglen, const char 
 	struct capped plain = { BUF_INIT, MAIL_MAX_SIZE, false };
 	gpgme_error_t e;
 
+	if (c == NULL) {
+		r->flags |= CRYPTO_F_NO_CRYPTO;
+		set_error(r, "gpg is not available: the signature was not checked");
+		return;
+	}
 	crypto_ctx_reset(c);
 	e = crypto_data_mem(&d_sig, sig, siglen);
 	if (!e && signed_data != NULL)
@@ -306,6 +311,11 @@ static int decrypt(struct crypto *c, const char *cipher, size_t len, const char 
 	gpgme_error_t e;
 	int rc = WARY_ERR;
 
+	if (c == NULL) {
+		r->flags |= CRYPTO_F_NO_CRYPTO | CRYPTO_F_DECRYPT_FAILED;
+		set_error(r, "gpg is not available: nothing was decrypted");
+		return WARY_ERR;
+	}
 	crypto_ctx_reset(c);
 	e = crypto_data_mem(&d_in, cipher, len);
 	if (!e)
@@ -778,25 +788,12 @@ int crypto_analyze(struct crypto *c, const struct mail_msg *msg, struct crypto_r
 		*out = r;
 		return WARY_OK;
 	}
-	if (c == NULL) {
-		/* no gpg: say what is there, check nothing */
-		r->flags |= CRYPTO_F_NO_CRYPTO;
-		set_error(r, "gpg is not available: nothing was verified or decrypted");
-	} else {
-		analyze_top(c, msg, have_from && !from.ambiguous ? from.address : NULL, 0, r);
+	/* without gpg (c NULL) the structure is still judged; nothing is
+	 * verified or decrypted */
+	analyze_top(c, msg, have_from && !from.ambiguous ? from.address : NULL, 0, r);
+	if (c != NULL)
 		crypto_ctx_reset(c);
-	}
 	judge(r, !have_from || from.ambiguous);
-	if (c == NULL) {
-		/* the structure was not even looked at: say so */
-		const struct mail_part *root = mail_root(msg);
-
-		if (is_pgp_signed(root))
-			r->signed_scope = CRYPTO_SCOPE_WHOLE;
-		else if (is_pgp_encrypted(root))
-			r->encrypted_scope = CRYPTO_SCOPE_WHOLE;
-		r->valid = false;
-	}
 	mail_from_clear(&from);
 	*out = r;
 	return WARY_OK;

@@ -48,6 +48,14 @@ tests_fuzz_fuzz_keymap_LDADD = $(WARY_FUZZ_LIBS)
 tests_fuzz_fuzz_keymap_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
 endif
 
+# PGP structure of a message, judged without gpg (owned by src/crypto)
+if FUZZING
+EXTRA_PROGRAMS += tests/fuzz/fuzz_crypto
+tests_fuzz_fuzz_crypto_SOURCES = tests/fuzz/fuzz_crypto.c
+tests_fuzz_fuzz_crypto_LDADD = $(WARY_FUZZ_LIBS)
+tests_fuzz_fuzz_crypto_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
+endif
+
 # search patterns (owned by src/pattern)
 if FUZZING
 EXTRA_PROGRAMS += tests/fuzz/fuzz_pattern
