@@ -26,6 +26,7 @@
 #include "ui/index.h"
 #include "ui/keymap.h"
 #include "ui/pgp.h"
+#include "ui/safety_view.h"
 #include "ui/textview.h"
 #include "ui/theme.h"
 #include "ui/worker.h"
@@ -628,7 +629,7 @@ static const char *pager_title(struct app *a)
 static void draw(struct app *a)
 {
 	static const enum km_menu menus[] = { KM_INDEX, KM_PAGER, KM_RAW, KM_HELP, KM_BROWSER,
-	                                      KM_ATTACH };
+	                                      KM_ATTACH, KM_LINKS, KM_HELP };
 
 	erase();
 	if (LINES < 4 || COLS < 10) {
@@ -645,12 +646,10 @@ static void draw(struct app *a)
 	case V_PAGER: {
 		char title[300];
 
-		if (a->pager_bad)
-			snprintf(title, sizeof(title), "%s -- %zu attachments, %zu SUSPICIOUS (v)",
-			         pager_title(a), a->pager_atts, a->pager_bad);
-		else if (a->pager_atts)
-			snprintf(title, sizeof(title), "%s -- %zu attachments (v)", pager_title(a),
-			         a->pager_atts);
+		/* what the attachments really are is in the safety panel */
+		if (a->pager_atts)
+			snprintf(title, sizeof(title), "%s -- %zu attachment%s (v)", pager_title(a),
+			         a->pager_atts, a->pager_atts == 1 ? "" : "s");
 		else
 			snprintf(title, sizeof(title), "%s", pager_title(a));
 		draw_textview(a, a->pager, title);
@@ -667,6 +666,12 @@ static void draw(struct app *a)
 		break;
 	case V_ATTACH:
 		draw_attach(a);
+		break;
+	case V_LINKS:
+		safety_draw_links(a);
+		break;
+	case V_SAFETY:
+		draw_textview(a, a->help, "safety details -- L lists the links, W opens the HTML in a browser");
 		break;
 	}
 	draw_message_line(a);
@@ -790,6 +795,7 @@ static void render_current(struct app *a)
 			if (a->atts[i].flags)
 				a->pager_bad++;
 	}
+	safety_refresh(a);
 	atts_clear(a);
 }
 
@@ -1214,6 +1220,7 @@ static struct textview *current_tv(struct app *a)
 	case V_PAGER: return a->pager;
 	case V_RAW: return a->raw;
 	case V_HELP: return a->help;
+	case V_SAFETY: return a->help;
 	default: return NULL;
 	}
 }
@@ -1338,6 +1345,10 @@ static void leave_view(struct app *a)
 		a->view = a->att_from == V_PAGER ? V_PAGER : V_INDEX;
 		atts_clear(a);
 		break;
+	case V_LINKS:
+	case V_SAFETY:
+		a->view = V_PAGER;
+		break;
 	}
 }
 
@@ -1364,7 +1375,7 @@ static void run_func(struct app *a, enum km_func f)
 		break;
 	case KF_HELP: {
 		static const enum km_menu menus[] = { KM_INDEX, KM_PAGER, KM_RAW, KM_HELP, KM_BROWSER,
-	                                      KM_ATTACH };
+	                                      KM_ATTACH, KM_LINKS, KM_HELP };
 
 		if (a->view == V_HELP)
 			break;
@@ -1421,6 +1432,10 @@ static void run_func(struct app *a, enum km_func f)
 				a->browser_cursor++;
 			else if (dir < 0 && a->browser_cursor > 0)
 				a->browser_cursor--;
+			break;
+		}
+		if (a->view == V_LINKS) {
+			safety_link_move(a, dir);
 			break;
 		}
 		if (a->view == V_ATTACH) {
@@ -1490,6 +1505,11 @@ static void run_func(struct app *a, enum km_func f)
 			open_current(a, V_PAGER);
 		} else if (a->view == V_PAGER) {
 			textview_scroll(tv, 1, page);
+		} else if (a->view == V_LINKS) {
+			char label[sizeof(a->prompt_label)];
+
+			if (safety_link_ask(a, label, sizeof(label)))
+				start_prompt(a, P_OPEN_LINK, label);
 		}
 		break;
 	case KF_DELETE_MESSAGE:
@@ -1593,6 +1613,36 @@ static void run_func(struct app *a, enum km_func f)
 			                             : "Showing the plain text part.");
 		}
 		break;
+	case KF_VIEW_LINKS:
+	case KF_VIEW_SAFETY:
+	case KF_VIEW_BROWSER:
+		if (a->view == V_INDEX) {
+			open_current(a, V_PAGER); /* then the key again */
+			break;
+		}
+		if (a->view != V_PAGER || !a->msg_loaded)
+			break;
+		if (f == KF_VIEW_LINKS) {
+			safety_refresh(a);
+			a->view = V_LINKS;
+		} else if (f == KF_VIEW_SAFETY) {
+			safety_details(a, a->help);
+			a->view = V_SAFETY;
+		} else {
+			struct mail_msg *m = NULL;
+			char err[WARY_ERRLEN];
+
+			if (mail_parse(a->msg_bytes.data, a->msg_bytes.len, &m, err, sizeof(err)) == WARY_OK)
+				safety_open_browser(a, m);
+			else
+				app_say(a, true, "%s", err);
+			mail_free(&m);
+		}
+		break;
+	case KF_VIEW_MAILCAP:
+		if (a->view == V_ATTACH && a->att_cursor < a->natts)
+			safety_open_attachment(a, &a->atts[a->att_cursor]);
+		break;
 	}
 }
 
@@ -1681,6 +1731,11 @@ static void prompt_key(struct app *a, int key)
 {
 	enum prompt_kind k = a->prompt;
 
+	if (k == P_OPEN_LINK) {
+		a->prompt = P_NONE;
+		safety_link_answer(a, key);
+		return;
+	}
 	if (k == P_TRUST) {
 		answer_trust(a, key);
 		return;
@@ -1793,7 +1848,7 @@ static void prompt_key(struct app *a, int key)
 static enum km_menu view_menu(const struct app *a)
 {
 	static const enum km_menu menus[] = { KM_INDEX, KM_PAGER, KM_RAW, KM_HELP, KM_BROWSER,
-	                                      KM_ATTACH };
+	                                      KM_ATTACH, KM_LINKS, KM_HELP };
 
 	return menus[a->view];
 }
@@ -2108,6 +2163,7 @@ out:
 	store_folders_free(&a.folders, a.nfolders);
 	atts_clear(&a);
 	inspect_free(&a.insp);
+	safety_free(&a);
 	buf_release(&a.msg_bytes);
 	explicit_bzero(a.input.data, a.input.len);
 	buf_release(&a.input);

@@ -37,10 +37,10 @@ struct app_chrome {
 #define MAX_PENDING 4096
 #define SIDEBAR_COLS 24
 
-enum view { V_INDEX, V_PAGER, V_RAW, V_HELP, V_BROWSER, V_ATTACH };
+enum view { V_INDEX, V_PAGER, V_RAW, V_HELP, V_BROWSER, V_ATTACH, V_LINKS, V_SAFETY };
 
 enum prompt_kind { P_NONE, P_SEARCH, P_SEARCH_REVERSE, P_PURGE, P_QUIT, P_SECRET, P_TRUST,
-                   P_LIMIT, P_SAVE, P_MOVE, P_COPY };
+                   P_LIMIT, P_SAVE, P_MOVE, P_COPY, P_OPEN_LINK };
 
 struct app {
 	struct config *cfg;
@@ -109,6 +109,7 @@ struct app {
 	/* Lines drawn above the pager body, in the chrome where a message
 	 * cannot draw: one slot per analysis, set by render_current(). */
 	struct app_chrome chrome[APP_CHROME_SLOTS];
+	struct safety_ui *safety; /* the safety panel's links (ui/safety_view.c) */
 	struct pgp_ui *pgp; /* verifies and decrypts off this thread (ui/pgp.c) */
 
 	bool quit;

@@ -395,7 +395,28 @@ static void json_remote(struct buf *out, const struct render_doc *doc)
 			buf_addch(out, ',');
 		add_json_safe(out, render_tracker(doc, i));
 	}
-	buf_adds(out, "]}");
+	/* every reference, resolved, so scripts (and the browser oracle
+	 * test) can see what was blocked */
+	buf_adds(out, "],\"refs\":[");
+	for (size_t i = 0; i < render_ref_count(doc); i++) {
+		const struct render_ref *r = render_ref_get(doc, i);
+
+		if (i > 0)
+			buf_addch(out, ',');
+		buf_adds(out, "{\"kind\":");
+		buf_add_json_str(out, render_remote_kind_name(r->kind));
+		buf_adds(out, ",\"url\":");
+		add_json_safe(out, r->url);
+		buf_adds(out, ",\"host\":");
+		add_json_safe(out, r->host);
+		buf_addf(out, ",\"tracker\":%s}", r->tracker ? "true" : "false");
+	}
+	buf_adds(out, "],\"receipt_to\":");
+	if (render_receipt_request(doc) != NULL)
+		add_json_safe(out, render_receipt_request(doc));
+	else
+		buf_adds(out, "null");
+	buf_addch(out, '}');
 }
 
 static void json_links(struct buf *out, const struct render_doc *doc)
@@ -424,7 +445,9 @@ static void json_links(struct buf *out, const struct render_doc *doc)
 			buf_add_json_str(out, name);
 			first = false;
 		}
-		buf_adds(out, "]}");
+		buf_adds(out, "],\"detail\":");
+		add_json_safe(out, l->detail);
+		buf_addf(out, ",\"number\":%u}", l->number);
 	}
 	buf_addch(out, ']');
 }
@@ -692,6 +715,14 @@ int inspect_report_text(struct inspect *in, const struct mail_msg *msg, struct b
 	buf_addch(out, '\n');
 	for (size_t i = 0; i < render_tracker_count(doc); i++)
 		buf_addf(out, "  tracking pixel from %s\n", render_tracker(doc, i));
+	for (size_t i = 0; i < render_ref_count(doc); i++) {
+		const struct render_ref *r = render_ref_get(doc, i);
+
+		buf_addf(out, "  %s %s%s\n", render_remote_kind_name(r->kind), r->url,
+		         r->tracker ? " [tracker]" : "");
+	}
+	if (render_receipt_request(doc) != NULL)
+		buf_addf(out, "Read receipt asked for, to %s (never sent)\n", render_receipt_request(doc));
 	if (render_hidden_count(doc) > 0)
 		buf_addf(out, "Hidden text dropped: %zu pieces\n", render_hidden_count(doc));
 	buf_adds(out, "\nPGP:\n");
@@ -704,6 +735,8 @@ int inspect_report_text(struct inspect *in, const struct mail_msg *msg, struct b
 		for (unsigned bit = 0; bit < 32; bit++)
 			if ((l->flags & (1u << bit)) && render_link_flag_name(1u << bit))
 				buf_addf(out, " [%s]", render_link_flag_name(1u << bit));
+		if (l->detail[0])
+			buf_addf(out, " (%s)", l->detail);
 		buf_addch(out, '\n');
 	}
 out:

@@ -33,7 +33,8 @@ want=$(part_sha "$liar" invoice.pdf) # before wary reads it into cur/
 tm_start 120 40 "'$WARY' -f '$md' 2>'$tmp/stderr'"
 tm_wait "msgs, " 15 >/dev/null
 tm_keys / "Overdue invoice" Enter Enter
-check "the pager's status line says the attachments are suspicious" tm_wait "2 attachments, 2 SUSPICIOUS \(v\)"
+check "the pager's status line counts the attachments" tm_wait "2 attachments \(v\)"
+check "the safety panel says what they really are" tm_wait "attachment is an executable named \.pdf"
 tm_keys v
 check "v lists the attachments" tm_wait "attachments \[2, 2 suspicious\]"
 exe='application/(x-dosexec|vnd\.microsoft\.portable-executable)'
