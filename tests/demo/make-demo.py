@@ -2151,6 +2151,175 @@ Content-Transfer-Encoding: base64
 # write the Maildir and the table in README
 # ======================================================================
 
+# ======================================================================
+# June: the safe MIME viewer's cases (remote content, links, attachments)
+# ======================================================================
+
+def elf_stub(note):
+    """A harmless ELF header (x86-64, executable, no program headers): enough
+    for libmagic to call it a program; there is nothing to run."""
+    h = bytearray(64)
+    h[0:4] = b"\x7fELF"
+    h[4], h[5], h[6] = 2, 1, 1                        # 64-bit, little endian, version
+    struct.pack_into("<HHI", h, 16, 2, 0x3E, 1)       # ET_EXEC, x86-64
+    struct.pack_into("<Q", h, 24, 0x401000)           # entry
+    struct.pack_into("<H", h, 52, 64)                 # header size
+    return bytes(h) + b"\0" * 64 + b"wary demo: " + note.encode() + b"\n"
+
+
+SHOP_HTML = """\
+<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>June offers</title>
+<link rel="stylesheet" href="https://static.lumen-outlet.test/css/june.css">
+<link rel="preload" as="image" href="https://static.lumen-outlet.test/img/banner-wide.jpg">
+<link rel="icon" href="https://static.lumen-outlet.test/favicon.ico">
+<style>
+@import 'https://fonts.lumen-outlet.test/css?family=Lumen';
+@font-face { font-family: "Lumen"; src: url(https://fonts.lumen-outlet.test/lumen.woff2) format("woff2"); }
+/* url(https://never.lumen-outlet.test/in-a-comment.png) is not loaded */
+.hero { background-image: \\75 rl("https://static.lumen-outlet.test/img/Hero-June.jpg"); }
+</style></head>
+<body background="https://static.lumen-outlet.test/img/paper.gif">
+<table width="600" align="center"><tr><td class="hero" style="height:200px">
+<h1>June offers at Lumen Outlet</h1></td></tr>
+<tr><td>
+<picture><source srcset="https://static.lumen-outlet.test/img/lamp-2x.webp 2x" type="image/webp">
+<img src="https://static.lumen-outlet.test/img/lamp.jpg" srcset="https://static.lumen-outlet.test/img/lamp-3x.jpg 3x" width="280" alt="The Aurora desk lamp"></picture>
+<p>The Aurora desk lamp, now 30% off. <a href="https://click.lumen-outlet.test/c/77a1e9f03b/aurora">See the lamp</a></p>
+<video poster="https://static.lumen-outlet.test/video/aurora-poster.jpg" width="280"><source src="https://static.lumen-outlet.test/video/aurora.mp4" type="video/mp4"></video>
+<svg width="120" height="20"><image href="https://static.lumen-outlet.test/img/stars.svg" width="120" height="20"/></svg>
+<iframe src="https://widgets.lumen-outlet.test/reviews?sku=AUR-1" width="280" height="60"></iframe>
+<p style="color:#ffffff;font-size:1px">lamp lamp cheap lamp best lamp</p>
+<p><a href="https://click.lumen-outlet.test/c/77a1e9f03b/unsub">Unsubscribe</a></p>
+<img src="//px.lumen-outlet.test/open/77a1e9f03b?rcpt=YWxleEBleGFtcGxlLm9yZw" width="1" height="1" alt="">
+</td></tr></table>
+</body></html>
+"""
+
+add(None, env("2024-06-06 08:00:05 +0000", "news@mail.lumen-outlet.test", "mail.lumen-outlet.test", "203.0.113.160",
+              spf="pass", dkim="none", dmarc="none header.from=lumen-outlet.test") + """
+From: Lumen Outlet <news@lumen-outlet.test>
+To: alex@example.org
+Subject: June offers: the Aurora lamp, 30% off
+Date: Thu, 06 Jun 2024 08:00:05 +0000
+Message-ID: <june.77a1e9f03b@mail.lumen-outlet.test>
+Disposition-Notification-To: <receipts@lumen-outlet.test>
+Return-Receipt-To: <receipts@lumen-outlet.test>
+MIME-Version: 1.0
+Content-Type: text/html; charset=UTF-8
+Content-Transfer-Encoding: quoted-printable
+
+""" + qp(SHOP_HTML.encode()),
+    "a shop newsletter loading something every way a browser can: stylesheet, preload, icon, @import, @font-face, an escaped u\\72l() and one in a comment, body background, picture/srcset, video poster and source, svg image, iframe, white 1px text, a protocol-relative tracking pixel with the reader's address in it; asks for read receipts (never sent)")
+
+PARCEL_HTML = """\
+<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Parcel</title>
+<base href="http://198.51.100.77/pe/">
+</head><body>
+<p>Dear customer,</p>
+<p>Your parcel <b>PX-55120-GB</b> could not be delivered: the customs fee of 1.99 GBP is unpaid.</p>
+<p>Track it at <a href="https://parcelexpress.example.com@198.51.100.77/track?id=PX-55120">https://parcelexpress.example.com/track</a></p>
+<p>Or sign in to <a href="http://xn--prcelexpress-x9j.example/login">p\u0430rcelexpress.example</a>
+(<a href="http://3325256781/pay">www.parcelexpress.example.com/pay</a>).</p>
+<p><a href="fee.php">Pay the fee securely with https://pay.parcelexpress.example.com/</a></p>
+<form action="collect.php" method="post">
+<p>Card number <input name="cc"> Expiry <input name="exp"> CVV <input type="password" name="cvv"> <input type="submit" value="Pay 1.99 GBP"></p>
+</form>
+<p>Parcel Express customer service</p>
+</body></html>
+"""
+
+add(None, env("2024-06-07 19:44:12 +0000", "noreply@parcel-notice.test", "vps-88.cheap-hosting.test", "203.0.113.161",
+              spf="softfail", dkim="none", dmarc="none header.from=parcel-notice.test") + """
+From: Parcel Express <noreply@parcel-notice.test>
+To: alex@example.org
+Subject: Your parcel PX-55120-GB is waiting: customs fee unpaid
+Date: Fri, 07 Jun 2024 19:44:12 +0000
+Message-ID: <px55120.1717789452@parcel-notice.test>
+MIME-Version: 1.0
+Content-Type: text/html; charset=UTF-8
+Content-Transfer-Encoding: quoted-printable
+
+""" + qp(PARCEL_HTML.encode()),
+    "a parcel-fee phish: link text naming one host and going to another, userinfo (parcelexpress.example.com@198.51.100.77), a mixed-script punycode host, a dotless decimal IP, http where the text says https, a <base href> sending relative links and the card form to an IP")
+
+AUDIT_TXT = b"""Audit documents, June 2024
+
+1. Balance sheet (PDF)
+2. Notes for the auditors (this file)
+3. The reconciliation tool (see below)
+"""
+
+add("S", env("2024-06-08 10:15:40 +0200", "dev@patel.example.net", "mail.patel.example.net", "192.0.2.45",
+              sub=("dev-laptop.patel.example.net", "192.0.2.46"), spf="pass", dkim="pass header.d=patel.example.net",
+              dmarc="pass header.from=patel.example.net") + """
+From: Dev Patel <dev@patel.example.net>
+To: Alex Kim <alex@example.org>
+Subject: Documents for the audit
+Date: Sat, 08 Jun 2024 10:15:40 +0200
+Message-ID: <audit-docs.20240608@patel.example.net>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="audit-boundary"
+
+--audit-boundary
+Content-Type: text/plain; charset=UTF-8
+
+Hi Alex,
+
+Here are the audit documents: the balance sheet, my notes, and the
+reconciliation tool someone on the finance list sent round (it came as
+a "PDF", but I have not opened it; wary says what it really is).
+
+Dev
+
+--audit-boundary
+Content-Type: application/pdf; name="balance-sheet-2024.pdf"
+Content-Disposition: attachment; filename="balance-sheet-2024.pdf"
+Content-Transfer-Encoding: base64
+
+""" + b64(pdf("Balance sheet 2024", ["Assets 1,204,500", "Liabilities 733,020", "Equity 471,480"])) + """
+
+--audit-boundary
+Content-Type: text/plain; charset=UTF-8; name="notes-for-auditors.txt"
+Content-Disposition: attachment; filename="notes-for-auditors.txt"
+Content-Transfer-Encoding: base64
+
+""" + b64(AUDIT_TXT) + """
+
+--audit-boundary
+Content-Type: application/pdf; name="reconciliation.pdf"
+Content-Disposition: attachment; filename="reconciliation.pdf"
+Content-Transfer-Encoding: base64
+
+""" + b64(elf_stub("an ELF program named .pdf")) + """
+
+--audit-boundary--
+""", "attachments told truly: a real PDF named .pdf, a text file, and a Linux program (ELF) named .pdf and declared application/pdf")
+
+add(None, env("2024-06-09 07:31:02 +0000", "it-support@harbor-drive.test", "smtp.harbor-drive.test", "203.0.113.162",
+              spf="pass", dkim="none", dmarc="none header.from=harbor-drive.test") + """
+From: Harbor IT <it-support@harbor-drive.test>
+To: alex@example.org
+Subject: New address for the shared drive
+Date: Sun, 09 Jun 2024 07:31:02 +0000
+Message-ID: <drive-move.1717918262@harbor-drive.test>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=UTF-8
+
+Hello,
+
+The shared drive has moved. Sign in at the new address before Monday:
+
+  https://harbor.example.com@files.harbor-drive.test/login
+
+If that does not work, use the direct server address http://0xC6336414/drive/
+or www.harbor-drive.test/help (the help pages).
+
+Harbor IT
+""", "plain text with deceptive URLs: userinfo (harbor.example.com@files...), a hex IP host, a www. address without scheme")
+
+
 README_HEAD = """\
 wary demo mailbox
 =================

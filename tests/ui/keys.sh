@@ -22,7 +22,7 @@ check "vim preset: the index opens" tm_wait "$ready" 15
 tm_keys g g Enter
 check "vim preset: gg then Enter opens the first (oldest) message" tm_wait "^-- wary: Welcome to the wary demo mailbox"
 tm_keys q G Enter
-check "vim preset: G then Enter opens the last row" tm_wait "^-- wary: (Your password|Overdue|Pay|Invoice|Shared|Re: Shared|The best|L0se)"
+check "vim preset: G then Enter opens the last row" tm_wait "^-- wary: (Your password|Overdue|Pay|Invoice|Shared|Re: Shared|The best|L0se|New address)"
 tm_keys q F1
 check "vim preset: help names the vim keymap" tm_wait "keymap: vim"
 tm_keys q q
