@@ -55,7 +55,17 @@ static const struct config_def defs[] = {
 	  "Directory where drafts are autosaved and postponed (one file per draft)." },
 	{ "dlp_pattern", CONFIG_STRING, CONFIG_GLOBAL, NULL, NULL,
 	  "Extended regular expression that outgoing mail is checked for, besides cards, IBANs, SSNs and keys." },
+	{ "dns_server", CONFIG_STRING, CONFIG_GLOBAL, NULL, NULL,
+	  "Resolver for sender checks: IP or IP@PORT, or system (/etc/resolv.conf); unset: no DNS lookups." },
+	{ "dns_timeout", CONFIG_INT, CONFIG_GLOBAL, "5", NULL,
+	  "Seconds a DNS lookup may take before it counts as a temporary failure." },
+	{ "dns_trust_anchor", CONFIG_PATH, CONFIG_GLOBAL, NULL, NULL,
+	  "DNSSEC root key file (e.g. /usr/share/dns/root.key): answers are validated and marked secure." },
+	{ "dnsbl_zones", CONFIG_STRING, CONFIG_GLOBAL, NULL, NULL,
+	  "DNS blocklist zones the originating IP is looked up in, space-separated; unset: none." },
 	/* global defaults that an account may override */
+	{ "trusted_hosts", CONFIG_STRING, CONFIG_BOTH, NULL, NULL,
+	  "Host names or IPs of the account's own receiving servers (*.example.org for a whole domain): the Received trust boundary." },
 	{ "from", CONFIG_STRING, CONFIG_BOTH, NULL, NULL,
 	  "Sender address of outgoing mail, e.g. \"Ada <ada@example.org>\"." },
 	{ "realname", CONFIG_STRING, CONFIG_BOTH, NULL, NULL,
@@ -133,6 +143,7 @@ static const struct range ranges[] = {
 	{ "pop3_keep_days", 0, 36500 },
 	{ "pop3_max_size", 0, 1L << 30 },
 	{ "fetch_interval", 0, 86400 },
+	{ "dns_timeout", 1, 120 },
 	{ "hashcash_bits", 0, 40 },
 };
 

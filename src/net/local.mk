@@ -1,5 +1,5 @@
 noinst_LIBRARIES += src/net/libwary_net.a
-src_net_libwary_net_a_SOURCES = src/net/net.h src/net/net_int.h src/net/net.c src/net/tls.c  \
+src_net_libwary_net_a_SOURCES = src/net/net.h src/net/net_int.h src/net/net.c src/net/tls.c src/net/dns.c \
 	src/net/smtp.c
 check_PROGRAMS += tests/unit/test_net tests/integration/net_check
 tests_unit_test_net_SOURCES = tests/unit/test_net.c tests/unit/t.h

@@ -173,4 +173,53 @@ int net_cert_fingerprint_parse(const char *in, char out[NET_FPR_LEN], char *err,
 /* The SHA-256 fingerprint of the first certificate in a PEM file. */
 int net_cert_file_fingerprint(const char *path, char out[NET_FPR_LEN], char *err, size_t errlen);
 
+/*
+ * DNS (dns.c), on libunbound.  Answers in text form, as the analyses read
+ * them: A/AAAA as inet_ntop writes them, MX "PRIO host", PTR "host" (names
+ * lower-case without the trailing dot), TXT the character-strings of one
+ * record joined with nothing between (may hold NULs: see len[]).
+ * Asynchronous: net_dns_submit() returns at once, the callback runs from
+ * net_dns_process(), which the caller runs when net_dns_fd() is readable
+ * or net_dns_next_timeout_ms() has passed.  net_dns_query() is the same,
+ * blocking.  Every lookup has a deadline (opts.timeout_ms); past it the
+ * answer is NET_DNS_TEMPFAIL.  Answers are cached for their TTL (failures
+ * are not).  One struct net_dns belongs to one thread.
+ */
+enum net_dns_type { NET_DNS_A = 1, NET_DNS_PTR = 12, NET_DNS_MX = 15, NET_DNS_TXT = 16,
+                    NET_DNS_AAAA = 28 };
+enum net_dns_status { NET_DNS_OK = 0, NET_DNS_NXDOMAIN, NET_DNS_TEMPFAIL, NET_DNS_PERMFAIL };
+struct net_dns_reply {
+	enum net_dns_status status; /* OK with n == 0: the name exists, no such record */
+	size_t n;
+	char **rr;
+	size_t *len;
+	bool secure;  /* DNSSEC validated (only with a trust anchor) */
+	bool bogus;   /* validation failed: status is TEMPFAIL, nothing to believe */
+	unsigned ttl;
+};
+struct net_dns_opts {
+	const char *server;            /* forwarder "IP" or "IP@PORT"; NULL: /etc/resolv.conf */
+	int timeout_ms;                /* per lookup; 0: 5000 */
+	const char *trust_anchor_file; /* DNSSEC root key (e.g. /usr/share/dns/root.key) or NULL */
+};
+struct net_dns;
+int net_dns_new(const struct net_dns_opts *opts, struct net_dns **out, char *err, size_t errlen);
+void net_dns_free(struct net_dns **dns);
+typedef void (*net_dns_cb)(void *arg, int id, const struct net_dns_reply *r);
+/* Start a lookup; *id names it for net_dns_cancel.  A cached or malformed
+ * name is answered through the callback before this returns. */
+int net_dns_submit(struct net_dns *dns, const char *name, int type, net_dns_cb cb, void *arg,
+                   int *id);
+int net_dns_fd(const struct net_dns *dns);
+/* Milliseconds until the next deadline, -1 when nothing is pending. */
+int net_dns_next_timeout_ms(const struct net_dns *dns);
+size_t net_dns_pending(const struct net_dns *dns);
+int net_dns_process(struct net_dns *dns);
+void net_dns_cancel(struct net_dns *dns, int id);
+/* Blocking: *out filled (free with net_dns_reply_clear); always WARY_OK. */
+int net_dns_query(struct net_dns *dns, const char *name, int type, struct net_dns_reply *out);
+void net_dns_reply_clear(struct net_dns_reply *r);
+/* Cache hits and lookups sent, for tests and the benchmark. */
+void net_dns_stats(const struct net_dns *dns, size_t *hits, size_t *misses);
+
 #endif

@@ -122,6 +122,11 @@ bool trace_boundary(const struct trace *t, const char **ip, const char **helo);
 /* The IP the message came from: the lowest hop's public address ("" unknown). */
 const char *trace_origin_ip(const struct trace *t);
 
+/* The chain as `wary inspect --json` gives it (design section 7) and as
+ * the hop table of the raw-headers view; strings made safe (report.c). */
+void trace_json(const struct trace *t, struct buf *out);
+void trace_text(const struct trace *t, struct buf *out);
+
 /* Classify an address: true for private, loopback, link-local, CGNAT,
  * multicast, reserved or documentation ranges (IPv4 and IPv6). */
 bool trace_ip_is_private(const char *ip);
