@@ -7,6 +7,7 @@
 
 #include "crypto/crypto.h"
 #include "inspect/inspect.h"
+#include "inspect/verdict_int.h"
 #include "render/render.h"
 
 #define INSPECT_MAX_DEPTH 40
@@ -18,6 +19,7 @@ struct inspect {
 	magic_t magic;
 	struct crypto *crypto; /* made the first time a message has PGP in it */
 	bool crypto_tried;
+	struct inspect_vstate *vs; /* the sender verdict's settings and key cache */
 };
 
 /* The public flag bits (inspect.h), under the short names used here. */
@@ -79,8 +81,20 @@ void inspect_free(struct inspect **in)
 	if ((*in)->magic != NULL)
 		magic_close((*in)->magic);
 	crypto_free(&(*in)->crypto);
+	inspect_vstate_free(&(*in)->vs);
 	free(*in);
 	*in = NULL;
+}
+
+void inspect_set_auth(struct inspect *in, const struct inspect_auth *a)
+{
+	inspect_vstate_set(&in->vs, a);
+}
+
+int inspect_verdict(struct inspect *in, const struct mail_msg *msg, struct auth_verdict *out,
+                    char *err, size_t errlen)
+{
+	return inspect_vstate_verdict(&in->vs, msg, out, err, errlen);
 }
 
 const char *inspect_detect(struct inspect *in, const void *data, size_t len)
@@ -344,35 +358,6 @@ static int render_for_inspect(const struct mail_msg *msg, struct render_doc **do
 
 /* ------------------------------------------------------------- JSON */
 
-static void json_from(struct buf *out, const struct mail_msg *msg)
-{
-	struct mail_from f;
-	bool first = true;
-
-	memset(&f, 0, sizeof(f));
-	mail_from_get(msg, &f);
-	buf_adds(out, "\"from\":{\"display\":");
-	add_json_safe(out, f.display ? f.display : "");
-	buf_adds(out, ",\"address\":");
-	add_json_safe(out, f.address ? f.address : "");
-	buf_adds(out, ",\"domain\":");
-	add_json_safe(out, f.domain ? f.domain : "");
-	buf_addf(out, ",\"ambiguous\":%s,\"flags\":[", f.ambiguous ? "true" : "false");
-	for (unsigned bit = 0; bit < 32; bit++) {
-		const char *name;
-
-		if (!(f.flags & (1u << bit)))
-			continue;
-		name = mail_from_flag_name(1u << bit);
-		if (!first)
-			buf_addch(out, ',');
-		add_json_safe(out, name ? name : "unknown");
-		first = false;
-	}
-	buf_adds(out, "]}");
-	mail_from_clear(&f);
-}
-
 static void json_remote(struct buf *out, const struct render_doc *doc)
 {
 	bool first = true;
@@ -501,6 +486,7 @@ int inspect_report_json(struct inspect *in, const struct mail_msg *msg, struct b
 {
 	struct render_doc *doc = NULL;
 	struct atts a = { NULL, 0 };
+	struct auth_verdict *verdict = NULL;
 	int rc;
 
 	if (msg == NULL)
@@ -510,10 +496,16 @@ int inspect_report_json(struct inspect *in, const struct mail_msg *msg, struct b
 		goto out;
 	if (mail_root(msg) != NULL)
 		collect(in, mail_root(msg), &a, 0);
+	verdict = xcalloc(1, sizeof(*verdict));
+	rc = inspect_verdict(in, msg, verdict, err, errlen);
+	if (rc != WARY_OK)
+		goto out;
 	buf_addch(out, '{');
-	json_from(out, msg);
+	inspect_from_json(verdict, out);
+	buf_addch(out, ',');
+	inspect_verdict_json(verdict, out);
 	/* Analyses not built yet are null (design section 7). */
-	buf_adds(out, ",\"verdict\":null,\"trace\":null,");
+	buf_adds(out, ",\"trace\":null,");
 	json_remote(out, doc);
 	buf_addch(out, ',');
 	json_links(out, doc);
@@ -523,6 +515,10 @@ int inspect_report_json(struct inspect *in, const struct mail_msg *msg, struct b
 	pgp_report(in, msg, out, true);
 	buf_adds(out, ",\"spam\":null,\"score\":null}\n");
 out:
+	if (verdict) {
+		auth_verdict_clear(verdict);
+		free(verdict);
+	}
 	atts_clear(&a);
 	render_free(&doc);
 	return rc;
@@ -690,6 +686,14 @@ int inspect_report_text(struct inspect *in, const struct mail_msg *msg, struct b
 		buf_addf(out, "  %s\n", line); /* already safe */
 	}
 	text_from(out, msg);
+	{
+		struct auth_verdict *v = xcalloc(1, sizeof(*v));
+
+		if (inspect_verdict(in, msg, v, err, errlen) == WARY_OK)
+			inspect_verdict_text(v, out);
+		auth_verdict_clear(v);
+		free(v);
+	}
 	buf_adds(out, "\nParse warnings:\n");
 	if (mail_warning_count(msg) == 0)
 		buf_adds(out, "  none\n");

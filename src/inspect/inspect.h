@@ -7,6 +7,7 @@
  * yet are null in the JSON (design section 7).  Every string in the output
  * has been made safe.
  */
+#include "auth/auth.h"
 #include "base/base.h"
 #include "mail/mail.h"
 
@@ -58,5 +59,31 @@ const char *inspect_att_flag_name(unsigned flag);
 
 /* libmagic's MIME type of bytes ("application/pdf"); never NULL. */
 const char *inspect_detect(struct inspect *in, const void *data, size_t len);
+
+/*
+ * The sender verdict (design 4.6) needs what the message cannot say: a
+ * resolver (NULL: no lookups; wary's own DKIM/SPF/DMARC stay pending), the
+ * authserv-id of the user's own receiving server, and the user's own mail
+ * servers (the trust boundary of the Received chain).  Strings and dns are
+ * borrowed and must outlive the context.  Without a call: nothing trusted,
+ * no DNS.
+ */
+struct inspect_auth {
+	const struct auth_dns *dns;
+	const char *trusted_authserv_id;
+	const char *const *trusted_hosts;
+	size_t n_trusted;
+	time_t now; /* 0: the clock */
+};
+void inspect_set_auth(struct inspect *in, const struct inspect_auth *a);
+/* The verdict for msg (its DKIM keys cached in the context).  Free with
+ * auth_verdict_clear(). */
+int inspect_verdict(struct inspect *in, const struct mail_msg *msg, struct auth_verdict *out,
+                    char *err, size_t errlen);
+/* The "from" and "verdict" members of the JSON contract (no braces
+ * around, no comma), and the text report's section; all made safe. */
+void inspect_from_json(const struct auth_verdict *v, struct buf *out);
+void inspect_verdict_json(const struct auth_verdict *v, struct buf *out);
+void inspect_verdict_text(const struct auth_verdict *v, struct buf *out);
 
 #endif
