@@ -97,6 +97,7 @@ struct pgp_ui *pgp_ui_new(int wake_fd)
 {
 	struct pgp_ui *p = xcalloc(1, sizeof(*p));
 
+	crypto_global_init();
 	p->wake_fd = wake_fd;
 	buf_init(&p->req);
 	pthread_mutex_init(&p->mu, NULL);

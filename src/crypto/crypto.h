@@ -20,6 +20,9 @@
 #include "mail/mail.h"
 
 struct crypto;
+/* GPGME's one-time set-up; call it on the main thread before any thread
+ * that makes a struct crypto starts (crypto_new calls it too). */
+void crypto_global_init(void);
 int crypto_new(struct crypto **out, char *err, size_t errlen);
 void crypto_free(struct crypto **c);
 

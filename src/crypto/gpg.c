@@ -15,6 +15,11 @@ int crypto_gpg_err(char *err, size_t errlen, int code, const char *what, gpgme_e
 	return rc;
 }
 
+void crypto_global_init(void)
+{
+	(void)gpgme_check_version(NULL);
+}
+
 int crypto_new(struct crypto **out, char *err, size_t errlen)
 {
 	struct crypto *c;

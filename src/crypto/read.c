@@ -221,11 +221,13 @@ static void take_signatures(struct crypto *c, gpgme_verify_result_t vr, const ch
 				free(addr);
 			}
 			cs->key_fpr = safe_str(k->fpr ? k->fpr : "", SAFE_LINE);
+			/* the UIDs point into k: copied before it goes */
+			cs->uid = safe_str(match_uid ? match_uid : first_uid ? first_uid : "", SAFE_LINE);
 			gpgme_key_unref(k);
 		} else {
 			cs->key_fpr = xstrdup("");
+			cs->uid = xstrdup("");
 		}
-		cs->uid = safe_str(match_uid ? match_uid : first_uid ? first_uid : "", SAFE_LINE);
 		cs->uids = safe_str(uids.data ? uids.data : "", SAFE_LINE);
 		for (gpgme_sig_notation_t no = s->notations; no; no = no->next)
 			buf_addf(&notes, "%s%s=%s", notes.len ? "; " : "", no->name ? no->name : "(policy)",
