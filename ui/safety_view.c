@@ -148,7 +148,7 @@ void safety_update(struct app *a, const struct render_doc *doc)
 		sl->detail = xstrdup(l->detail);
 		sl->flags = l->flags;
 		sl->number = l->number;
-		if (l->flags & RENDER_LINK_DECEPTIVE)
+		if ((l->flags & RENDER_LINK_DECEPTIVE) && !(l->flags & RENDER_LINK_FORM))
 			deceptive++;
 		if (l->flags & RENDER_LINK_FORM)
 			forms++;

@@ -3,7 +3,10 @@
 #include <dirent.h>
 #include <time.h>
 
-#include "render/render.h"
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "render/render_int.h"
 #include "t.h"
 #include "t_msg.h"
 
@@ -567,6 +570,443 @@ static void test_structure(void)
 	mail_free(&m);
 }
 
+
+/* ------------------------------------------------ fixtures, by table */
+
+/* Every HTML fixture with what it must give: each remote reference
+ * ("kind url", resolved), the tracking pixels' hosts, and each link's
+ * real target with its flags.  The browser oracle test checks the same
+ * files against Chromium. */
+struct fx_link {
+	const char *href;
+	unsigned flags;
+	const char *detail; /* a piece of the detail, or NULL */
+};
+struct fixture {
+	const char *file;
+	const char *refs[20];
+	const char *trackers[4];
+	struct fx_link links[16];
+};
+
+#define FL_MIS RENDER_LINK_TEXT_HOST_MISMATCH
+#define FL_IP RENDER_LINK_NUMERIC_HOST
+#define FL_UI RENDER_LINK_USERINFO
+#define FL_PUNY RENDER_LINK_PUNYCODE
+#define FL_MIX RENDER_LINK_MIXED_SCRIPT
+#define FL_HTTP RENDER_LINK_HTTP_DOWNGRADE
+#define FL_FORM RENDER_LINK_FORM
+#define FL_JS RENDER_LINK_SCRIPT_URL
+
+static const struct fixture fixtures[] = {
+	{ "images.html",
+	  { "image http://img.example/a.png", "image http://img.example/b.png", "image http://img.example/b2.png",
+	    "image http://img.example/b3.png", "image http://pic.example/wide.webp",
+	    "image http://pic.example/fallback.jpg", "image http://img.example/low.gif",
+	    "form http://collect.example/post", "image http://btn.example/submit.png",
+	    "image http://t.example/open.gif",
+	    "image http://track.example/o/5f2b9c1e7a3d.gif?r=Q2hyaXN0b3BoZXJAZXhhbXBsZS5vcmc",
+	    "image http://HOST.example/Mixed/Case.PNG" },
+	  { "t.example", "track.example" },
+	  { { "http://collect.example/post", FL_FORM, "GET" } } },
+	{ "media.html",
+	  { "image http://bg.example/body.jpg", "image http://bg.example/table.jpg", "image http://bg.example/cell.jpg",
+	    "media http://media.example/clip.mp4", "image http://media.example/poster.jpg",
+	    "media http://media.example/alt.webm", "media http://media.example/subs.vtt",
+	    "media http://media.example/sound.mp3" },
+	  { NULL }, { { NULL, 0, NULL } } },
+	{ "frames.html",
+	  { "frame http://frame.example/inner.html", "image http://srcdoc.example/inside.png",
+	    "object http://obj.example/thing.swf", "object http://embed.example/movie.swf" },
+	  { NULL }, { { NULL, 0, NULL } } },
+	{ "svg.html",
+	  { "image http://svg.example/href.png", "image http://svg.example/xlink.png",
+	    "image http://svg.example/sprite.svg#icon", "image http://svg.example/fe.png" },
+	  { NULL }, { { NULL, 0, NULL } } },
+	{ "base.html",
+	  { "image http://base.example/dir/sub/rel.png", "image http://base.example/dir/up.png",
+	    "image http://base.example/abs.png?x=1", "image http://proto.example/p.png" },
+	  { NULL },
+	  { { "http://base.example/dir/sub/page.html", 0, NULL }, { "https://www.shop.example/", 0, NULL } } },
+	{ "link-rel.html",
+	  { "stylesheet http://css.example/main.css", "prefetch http://pre.example/next.html",
+	    "prefetch //dns.example", "prefetch http://conn.example", "prefetch http://pre.example/font.woff2",
+	    "prefetch http://pre.example/hero.jpg", "icon http://icon.example/favicon.ico",
+	    "script http://js.example/app.js" },
+	  { NULL }, { { NULL, 0, NULL } } },
+	{ "refresh.html", { "refresh http://refresh.example/landing?id=1" }, { NULL }, { { NULL, 0, NULL } } },
+	{ "css.html",
+	  { "stylesheet http://css.example/imported.css", "stylesheet http://css.example/string-import.css",
+	    "font http://font.example/f.woff2", "image http://esc.example/escaped.png",
+	    "image http://css.example/Case/Kept.PNG", "image http://set.example/one.png",
+	    "image http://set.example/two.png", "image http://style.example/attr.png",
+	    "image http://style.example/upper.png" },
+	  { NULL }, { { NULL, 0, NULL } } },
+	{ "hidden.html",
+	  { "image http://hide.example/none.gif", "image http://hide.example/zero.gif",
+	    "image http://hide.example/visible-logo.png" },
+	  { "hide.example" }, { { NULL, 0, NULL } } },
+	{ "links.html",
+	  { "form http://phish.example/collect" },
+	  { NULL },
+	  { { "http://evil.example/login", FL_MIS | FL_HTTP, "the text names bank.example" },
+	    { "http://evil.example/x", FL_MIS, "the text names www.bank.example" },
+	    { "http://bank.example/ok", 0, NULL },
+	    { "http://3405803777/a", FL_IP, "ip 203.0.113.1" },
+	    { "http://0xCB007101/b", FL_IP, "ip 203.0.113.1" },
+	    { "http://0313.0.0161.01/c", FL_IP, "ip 203.0.113.1" },
+	    { "http://203.113/d", FL_IP, "ip 203.0.0.113" },
+	    { "http://paypal.com@evil.example/e", FL_UI, "userinfo \"paypal.com\" before the real host evil.example" },
+	    { "http://xn--pypal-4ve.example/f", FL_PUNY | FL_MIX, "scripts Latin+Cyrillic" },
+	    { "http://www.xn--80ak6aa92e.example/g", FL_PUNY | FL_MIX, "= www.\xd0\xb0\xd1\x80\xd1\x80\xd3\x8f\xd0\xb5.example" },
+	    { "http://secure.example/h", FL_HTTP, NULL },
+	    { "javascript:alert(1)", FL_JS, NULL },
+	    { "mailto:someone@example.org", 0, NULL },
+	    { "http://phish.example/collect", FL_FORM, "asks for a password" } } },
+};
+
+static void test_fixtures(void)
+{
+	for (size_t f = 0; f < ARRAY_SIZE(fixtures); f++) {
+		const struct fixture *fx = &fixtures[f];
+		char path[1024], err[WARY_ERRLEN], what[256];
+		struct buf html = BUF_INIT, got = BUF_INIT;
+		struct render_doc *d = NULL;
+		size_t nrefs = 0, nlinks = 0, ntr = 0;
+		bool links_ok = true;
+
+		snprintf(path, sizeof(path), "%s/tests/fixtures/html/%s", TOP_SRCDIR, fx->file);
+		buf_init(&html);
+		buf_init(&got);
+		if (fs_read_file(path, &html, 0, err, sizeof(err)) != WARY_OK ||
+		    render_html(html.data, html.len, 80, &d, err, sizeof(err)) != WARY_OK) {
+			snprintf(what, sizeof(what), "fixture %s renders", fx->file);
+			T_OK(0, what);
+			buf_release(&html);
+			continue;
+		}
+		for (size_t i = 0; i < render_ref_count(d); i++) {
+			const struct render_ref *r = render_ref_get(d, i);
+
+			buf_addf(&got, "%s %s|", render_remote_kind_name(r->kind), r->url);
+		}
+		while (nrefs < ARRAY_SIZE(fx->refs) && fx->refs[nrefs])
+			nrefs++;
+		{
+			struct buf want = BUF_INIT;
+
+			buf_init(&want);
+			for (size_t i = 0; i < nrefs; i++)
+				buf_addf(&want, "%s|", fx->refs[i]);
+			snprintf(what, sizeof(what), "%s: the %zu remote references, resolved, in order", fx->file, nrefs);
+			T_STR(got.data, want.data, what);
+			buf_release(&want);
+		}
+		snprintf(what, sizeof(what), "%s: the counts by kind add up to the references", fx->file);
+		T_INT(render_remote_blocked(d), nrefs, what);
+		while (ntr < ARRAY_SIZE(fx->trackers) && fx->trackers[ntr])
+			ntr++;
+		snprintf(what, sizeof(what), "%s: %zu tracking pixel host(s)", fx->file, ntr);
+		T_INT(render_tracker_count(d), ntr, what);
+		for (size_t i = 0; i < ntr && i < render_tracker_count(d); i++) {
+			snprintf(what, sizeof(what), "%s: tracker %s", fx->file, fx->trackers[i]);
+			T_STR(render_tracker(d, i), fx->trackers[i], what);
+		}
+		while (nlinks < ARRAY_SIZE(fx->links) && fx->links[nlinks].href)
+			nlinks++;
+		snprintf(what, sizeof(what), "%s: %zu links", fx->file, nlinks);
+		T_INT(render_link_count(d), nlinks, what);
+		for (size_t i = 0; i < nlinks && i < render_link_count(d); i++) {
+			const struct render_link *l = render_link_get(d, i);
+			const struct fx_link *w = &fx->links[i];
+
+			if (strcmp(l->href, w->href) != 0 || l->flags != w->flags ||
+			    (w->detail && !strstr(l->detail, w->detail) && !strstr(l->text, w->detail))) {
+				printf("#   link %zu: got %s flags %#x (%s), want %s flags %#x (%s)\n", i, l->href,
+				       l->flags, l->detail, w->href, w->flags, w->detail ? w->detail : "");
+				links_ok = false;
+			}
+		}
+		snprintf(what, sizeof(what), "%s: each link's real target, flags and what they found", fx->file);
+		T_OK(links_ok, what);
+		render_free(&d);
+		buf_release(&html);
+		buf_release(&got);
+	}
+}
+
+static void test_url_tools(void)
+{
+	static const struct { const char *base, *ref, *want; } res[] = {
+		{ "http://b.example/d/s/", "x.png", "http://b.example/d/s/x.png" },
+		{ "http://b.example/d/s/f.html", "../x.png", "http://b.example/d/x.png" },
+		{ "http://b.example/d/s/", "/x?q=1#f", "http://b.example/x?q=1#f" },
+		{ "http://b.example/d/", "//o.example/p", "http://o.example/p" },
+		{ "https://b.example/d/", "?q", "https://b.example/d/?q" },
+		{ "http://b.example/a/b/c", "../../../../x", "http://b.example/x" },
+		{ "http://b.example/d/", "https://other.example/", "https://other.example/" },
+		{ "http://b.example/d/", "http:x.png", "http://b.example/d/x.png" },
+		{ "http://b.example/d/", " \t x\n.png ", "http://b.example/d/x.png" },
+		{ "http://b.example/d/", "a\\b.png", "http://b.example/d/a/b.png" },
+		{ NULL, "rel.png", "rel.png" },
+		{ "http://b.example/", "cid:x", "cid:x" },
+	};
+	static const struct { const char *host, *quad; } ip[] = {
+		{ "3405803777", "203.0.113.1" }, { "0xcb007101", "203.0.113.1" }, { "0XCB007101", "203.0.113.1" },
+		{ "0313.0.0161.01", "203.0.113.1" }, { "203.113", "203.0.0.113" }, { "203.0.29953", "203.0.117.1" },
+		{ "127.1", "127.0.0.1" }, { "0x7f.1", "127.0.0.1" }, { "1.2.3.4.", "1.2.3.4" },
+		{ "0", "0.0.0.0" }, { "4294967295", "255.255.255.255" },
+		{ "4294967296", NULL }, { "256.1.1.1", NULL }, { "1.2.3.4.5", NULL }, { "08.1.1.1", NULL },
+		{ "example.com", NULL }, { "1.2.3.example", NULL }, { "0x", "0.0.0.0" }, { "", NULL },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(res); i++) {
+		char *r = render_url_resolve(res[i].base, res[i].ref, strlen(res[i].ref));
+		char what[200];
+
+		snprintf(what, sizeof(what), "resolve case %zu (%s) against %s", i, res[i].want,
+		         res[i].base ? res[i].base : "nothing");
+		T_STR(r, res[i].want, what);
+		free(r);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(ip); i++) {
+		char q[16], what[160];
+		bool yes = render_host_ipv4(ip[i].host, q);
+
+		snprintf(what, sizeof(what), "IPv4 host \"%s\" is %s", ip[i].host, ip[i].quad ? ip[i].quad : "not one");
+		T_STR(yes ? q : NULL, ip[i].quad, what);
+	}
+	{
+		char *u = render_url_userinfo("https://paypal.com@evil.example/x", 33);
+		char *none = render_url_userinfo("https://evil.example/a@b", 24);
+		char *mail = render_url_userinfo("mailto:a@b.example", 18);
+		char *a = render_host_ascii("B\xc3\xbc" "cher.Example");
+		struct buf det = BUF_INIT;
+
+		T_STR(u, "paypal.com", "userinfo before the host");
+		T_OK(none == NULL, "an @ in the path is not userinfo");
+		T_OK(mail == NULL, "mailto has no userinfo");
+		T_STR(a, "xn--bcher-kva.example", "IDN host to lower-case punycode");
+		buf_init(&det);
+		T_INT(render_host_idn("xn--bcher-kva.example", &det), RENDER_LINK_PUNYCODE, "one-script IDN: punycode only");
+		T_OK(strstr(det.data, "b\xc3\xbc" "cher.example") && strstr(det.data, "script Latin"),
+		     "the detail gives the Unicode form and the script");
+		T_INT(render_host_idn("example.com", NULL), 0, "ASCII host: no IDN flags");
+		T_INT(render_host_idn("\xe6\x97\xa5\xe6\x9c\xac\xe3\x81\xae.example", NULL), RENDER_LINK_PUNYCODE,
+		      "Han with Hiragana is not mixed script");
+		buf_release(&det);
+		free(u);
+		free(none);
+		free(mail);
+		free(a);
+	}
+}
+
+struct css_seen {
+	struct buf b;
+};
+
+static void css_seen_cb(void *ctx, enum render_css_kind k, const char *url, size_t len)
+{
+	struct css_seen *s = ctx;
+
+	buf_addf(&s->b, "%d:", (int)k);
+	buf_add(&s->b, url, len);
+	buf_addch(&s->b, '|');
+}
+
+static void test_css_scanner(void)
+{
+	static const struct { const char *css, *want; } cases[] = {
+		{ "a{background:url(http://x.example/A.png)}", "0:http://x.example/A.png|" },
+		{ "a{background:URL( 'http://x.example/q.png' )}", "0:http://x.example/q.png|" },
+		{ "a{background:\\75 rl(http://x.example/e.png)}", "0:http://x.example/e.png|" },
+		{ "a{background:u\\72l(http://x.example/e2.png)}", "0:http://x.example/e2.png|" },
+		{ "a{background:url(http://x.example/\\41 .png)}", "0:http://x.example/A.png|" },
+		{ "/* url(http://no.example/) */ a{}", "" },
+		{ "a{content:'/*'} b{background:url(http://x.example/after.png)} /* */", "0:http://x.example/after.png|" },
+		{ "a{content:'url(http://no.example/in-string)'}", "" },
+		{ "@import 'http://x.example/s.css'; @IMPORT url(http://x.example/u.css);",
+		  "1:http://x.example/s.css|1:http://x.example/u.css|" },
+		{ "@font-face{src:url(http://x.example/f.woff) format('woff')} a{background:url(http://x.example/i.png)}",
+		  "2:http://x.example/f.woff|0:http://x.example/i.png|" },
+		{ "a{background:image-set('http://x.example/1.png' 1x, \"http://x.example/2.png\" 2x)}",
+		  "0:http://x.example/1.png|0:http://x.example/2.png|" },
+		{ "a{background:url(http://x.example/bad url.png)}", "" },
+		{ "a{background:url(\"http://x.example/unterminated", "0:http://x.example/unterminated|" },
+		{ "a{b:url(", "0:|" },
+		{ "\\", "" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct css_seen s;
+		char what[200];
+
+		buf_init(&s.b);
+		render_css_scan(cases[i].css, strlen(cases[i].css), css_seen_cb, &s);
+		snprintf(what, sizeof(what), "css: %.60s", cases[i].css);
+		T_STR(s.b.data, cases[i].want, what);
+		buf_release(&s.b);
+	}
+}
+
+static void test_browser_copy(void)
+{
+	char path[1024], err[WARY_ERRLEN];
+	bool all_clean = true, all_csp = true, all_text = true;
+	const char *names[] = { "images.html", "media.html", "frames.html", "svg.html", "base.html",
+		                "link-rel.html", "refresh.html", "css.html", "hidden.html", "links.html" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		struct buf html = BUF_INIT, out = BUF_INIT;
+		struct render_doc *d = NULL;
+		size_t removed = 0;
+
+		snprintf(path, sizeof(path), "%s/tests/fixtures/html/%s", TOP_SRCDIR, names[i]);
+		buf_init(&html);
+		buf_init(&out);
+		if (fs_read_file(path, &html, 0, err, sizeof(err)) != WARY_OK ||
+		    render_html_browser_copy(html.data, html.len, false, &out, &removed, err, sizeof(err)) != WARY_OK) {
+			all_clean = false;
+			continue;
+		}
+		/* the copy, rendered again, references nothing remote */
+		if (render_html(out.data, out.len, 80, &d, err, sizeof(err)) != WARY_OK || render_ref_count(d) > 0 ||
+		    render_remote_blocked(d) > 0) {
+			printf("#   %s: the copy still has %zu references\n", names[i], render_ref_count(d));
+			all_clean = false;
+		}
+		if (!str_starts_with(out.data, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+		                               "<meta http-equiv=\"Content-Security-Policy\" content=\"" RENDER_CSP "\">"))
+			all_csp = false;
+		if (!strstr(out.data, "</body>") || render_line_count(d) == 0)
+			all_text = false;
+		if (strstr(out.data, "<script") || strstr(out.data, "<iframe") || strstr(out.data, "<base") ||
+		    strstr(out.data, "http-equiv=\"refresh\"") || strstr(out.data, "<link"))
+			all_clean = false;
+		render_free(&d);
+		buf_release(&html);
+		buf_release(&out);
+	}
+	T_OK(all_clean, "browser copy: no fixture's copy references anything remote (no script, frame, base, link, refresh)");
+	T_OK(all_csp, "browser copy: the CSP is the first thing in <head>");
+	T_OK(all_text, "browser copy: the text is kept");
+	{
+		const char *h = "<p onclick=\"x()\" style=\"color:red\">a &lt;b&gt; &amp; \"q\"</p>"
+		                "<a href=\"javascript:alert(1)\">j</a><a href=\"https://ok.example/\">ok</a>"
+		                "<img src=\"cid:logo\"><img src=\"data:image/png;base64,AA==\">"
+		                "<img src=\"https://x.example/i.png\" srcset=\"https://x.example/2.png 2x\">"
+		                "<textarea>&lt;/textarea&gt;&lt;img src=x&gt;</textarea>"
+		                "<svg><a href=\"https://ok.example/svg\"><text>t</text></a><image href=\"https://x.example/s.png\"/></svg>"
+		                "<form action=\"https://collect.example/\"><input name=a></form>";
+		struct buf out = BUF_INIT, allowed = BUF_INIT;
+		size_t removed = 0;
+
+		buf_init(&out);
+		buf_init(&allowed);
+		T_INT(render_html_browser_copy(h, strlen(h), false, &out, &removed, err, sizeof(err)), WARY_OK,
+		      "browser copy of a hostile snippet");
+		T_OK(!strstr(out.data, "onclick") && strstr(out.data, "style=\"color:red\""),
+		     "browser copy: event handlers dropped, a local style kept");
+		T_OK(strstr(out.data, "a &lt;b&gt; &amp; \"q\"") != NULL, "browser copy: text written back escaped");
+		T_OK(!strstr(out.data, "javascript:") && strstr(out.data, "href=\"https://ok.example/\""),
+		     "browser copy: javascript: links dropped, ordinary links kept");
+		T_OK(strstr(out.data, "src=\"cid:logo\"") && strstr(out.data, "src=\"data:image/png;base64,AA==\""),
+		     "browser copy: cid: and data: images kept");
+		T_OK(!strstr(out.data, "x.example"), "browser copy: remote src, srcset and svg href removed");
+		T_OK(strstr(out.data, "&lt;/textarea&gt;&lt;img src=x&gt;</textarea>") != NULL,
+		     "browser copy: textarea text cannot close its element");
+		T_OK(!strstr(out.data, "collect.example"), "browser copy: the form action removed");
+		T_OK(removed >= 6, "browser copy: what was removed is counted");
+		T_INT(render_html_browser_copy(h, strlen(h), true, &allowed, &removed, err, sizeof(err)), WARY_OK,
+		      "browser copy for an allowed sender");
+		T_OK(strstr(allowed.data, "src=\"https://x.example/i.png\"") && !strstr(allowed.data, "javascript:") &&
+		     !strstr(allowed.data, "onclick") && strstr(allowed.data, RENDER_CSP_ALLOWED),
+		     "browser copy, allowed: remote images kept, scripts still not, its own CSP");
+		buf_release(&out);
+		buf_release(&allowed);
+	}
+}
+
+static void test_allow_list(void)
+{
+	struct buf dir = BUF_INIT, list = BUF_INIT;
+	struct render_allow *al = NULL;
+	char err[WARY_ERRLEN], *db;
+
+	buf_init(&dir);
+	buf_init(&list);
+	if (fs_private_tmpdir(&dir, err, sizeof(err)) != WARY_OK) {
+		T_OK(0, "allow list: a temp dir");
+		return;
+	}
+	db = xasprintf("%s/remote.db", dir.data);
+	T_INT(render_allow_open(db, &al, err, sizeof(err)), WARY_OK, "allow list: opens (creates) its SQLite file");
+	T_OK(!render_allow_has(al, "news@shop.example"), "allow list: empty at first");
+	T_INT(render_allow_add(al, "<News@Shop.Example>", err, sizeof(err)), WARY_OK, "allow list: add an address");
+	T_OK(render_allow_has(al, "news@shop.example"), "allow list: found, case and brackets ignored");
+	T_OK(!render_allow_has(al, "news@shop.example.evil.test"), "allow list: a longer address is another one");
+	T_INT(render_allow_add(al, "not an address", err, sizeof(err)), WARY_EPARSE, "allow list: refuses a non-address");
+	T_INT(render_allow_add(al, "x@y.example'); DROP TABLE allow_remote; --", err, sizeof(err)), WARY_OK,
+	      "allow list: quotes are data (bound, not spliced)");
+	T_INT(render_allow_list(al, &list, err, sizeof(err)), WARY_OK, "allow list: list");
+	T_OK(strstr(list.data, "news@shop.example\t") != NULL, "allow list: the list shows the address and when");
+	render_allow_close(&al);
+	T_INT(render_allow_open(db, &al, err, sizeof(err)), WARY_OK, "allow list: reopens");
+	T_OK(render_allow_has(al, "news@shop.example"), "allow list: kept across opens");
+	T_INT(render_allow_revoke(al, "news@shop.example", err, sizeof(err)), WARY_OK, "allow list: revoke");
+	T_OK(!render_allow_has(al, "news@shop.example"), "allow list: revoked is gone");
+	T_INT(render_allow_revoke(al, "news@shop.example", err, sizeof(err)), WARY_ENOENT, "allow list: revoking twice says so");
+	{
+		struct stat st;
+
+		T_OK(stat(db, &st) == 0 && (st.st_mode & 077) == 0, "allow list: the file is private (0600)");
+	}
+	render_allow_close(&al);
+	unlink(db);
+	rmdir(dir.data);
+	free(db);
+	buf_release(&dir);
+	buf_release(&list);
+}
+
+static void test_receipt_and_demo(void)
+{
+	struct mail_msg *m = t_demo_msg("1717660805.");
+	struct render_doc *d = render(m, RENDER_HEADERS_WEED, true);
+
+	T_STR(render_receipt_request(d), "receipts@lumen-outlet.test", "receipt: the address asked for is kept");
+	T_OK(has_line(d, RENDER_NOTICE, "asks for a read receipt"), "receipt: a notice says so, and that none is sent");
+	T_INT(render_remote_blocked(d), 15, "demo shop newsletter: 15 references blocked");
+	T_INT(render_tracker_count(d), 1, "demo shop newsletter: one tracking pixel");
+	T_STR(render_tracker(d, 0), "px.lumen-outlet.test", "demo shop newsletter: protocol-relative pixel named");
+	T_INT(render_hidden_count(d), 1, "demo shop newsletter: the white 1px text dropped");
+	render_free(&d);
+	mail_free(&m);
+	m = t_demo_msg("1717789452.");
+	d = render(m, RENDER_HEADERS_WEED, true);
+	{
+		size_t deceptive = 0;
+
+		for (size_t i = 0; d && i < render_link_count(d); i++)
+			deceptive += (render_link_get(d, i)->flags & RENDER_LINK_DECEPTIVE) &&
+			             !(render_link_get(d, i)->flags & RENDER_LINK_FORM);
+		T_INT(deceptive, 4, "demo parcel phish: four deceptive links (and a form)");
+	}
+	T_OK(render_link_count(d) == 5 && strcmp(render_link_get(d, 3)->href, "http://198.51.100.77/pe/fee.php") == 0,
+	     "demo parcel phish: a relative link goes where <base href> sends it");
+	render_free(&d);
+	mail_free(&m);
+	m = t_demo_msg("1717918262.");
+	d = render(m, RENDER_HEADERS_WEED, false);
+	T_OK(d && render_link_count(d) == 3 && (render_link_get(d, 0)->flags & RENDER_LINK_USERINFO) &&
+	     (render_link_get(d, 1)->flags & RENDER_LINK_NUMERIC_HOST) &&
+	     strcmp(render_link_get(d, 2)->href, "http://www.harbor-drive.test/help") == 0,
+	     "plain text: userinfo, hex IP and a www. address found and flagged");
+	render_free(&d);
+	mail_free(&m);
+}
+
 int main(void)
 {
 	test_html_text();
@@ -582,5 +1022,11 @@ int main(void)
 	test_newsletter();
 	test_phishing();
 	test_structure();
+	test_fixtures();
+	test_url_tools();
+	test_css_scanner();
+	test_browser_copy();
+	test_allow_list();
+	test_receipt_and_demo();
 	return t_done();
 }
