@@ -335,6 +335,8 @@ int trace_parse_received(const char *value, size_t len, struct trace_hop *h)
 					from_comment(h, t[j].s, t[j].len, &qmail_helo, 0);
 				en = t[j].s + t[j].len + (t[j].kind == T_COMMENT ? 1 : 0);
 			}
+			if (en > value + len)
+				en = value + len; /* an unclosed comment */
 			buf_reset(&from);
 			for (const char *c = st; c < en; c++) {
 				char ch = (*c == '\t' || *c == '\r' || *c == '\n') ? ' ' : *c;

@@ -63,3 +63,14 @@ tests_fuzz_fuzz_pattern_SOURCES = tests/fuzz/fuzz_pattern.c
 tests_fuzz_fuzz_pattern_LDADD = $(WARY_FUZZ_LIBS)
 tests_fuzz_fuzz_pattern_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
 endif
+
+# SPF records (owned by src/auth) and Received chains (src/trace)
+if FUZZING
+EXTRA_PROGRAMS += tests/fuzz/fuzz_spf tests/fuzz/fuzz_received
+tests_fuzz_fuzz_spf_SOURCES = tests/fuzz/fuzz_spf.c
+tests_fuzz_fuzz_spf_LDADD = $(WARY_FUZZ_LIBS)
+tests_fuzz_fuzz_spf_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
+tests_fuzz_fuzz_received_SOURCES = tests/fuzz/fuzz_received.c
+tests_fuzz_fuzz_received_LDADD = $(WARY_FUZZ_LIBS)
+tests_fuzz_fuzz_received_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
+endif

@@ -308,6 +308,7 @@ static void hostile(void)
 	static const char *const odd[] = {
 		"", ";", "from", "by", "(((", ")))", "from [", "from [IPv6:::1]", "from <<<>>>",
 		"from \x1b[31mred\x1b[0m (x [192.0.2.1]) by y; Wed, 05 Jun 2024 11:00:00 +0000",
+		"from x (y [1.2.3.4] (may be", /* an unclosed comment ends the value (found by fuzzing) */
 	};
 	t = chain(odd, sizeof odd / sizeof odd[0], NULL, 0);
 	T_INT(trace_hop_count(t), sizeof odd / sizeof odd[0], "odd values all become hops");
@@ -321,6 +322,7 @@ static void hostile(void)
 				clean = false;
 	T_OK(clean, "no control character survives into a field");
 	T_STR(trace_hop(t, 7)->ip, "::1", "IPv6 literal in the from word");
+	T_STR(trace_hop(t, 10)->ip, "1.2.3.4", "unclosed comment: the address still read");
 	trace_free(&t);
 	t = chain(NULL, 0, NULL, 0);
 	T_OK(trace_flags(t) & TRACE_C_NONE_RECEIVED, "no Received at all");
