@@ -572,10 +572,17 @@ static void chain_add(struct trace *t, const char *value, size_t len)
 	/* controls from the message never reach a field */
 	struct trace_hop *h = &t->hops[t->n];
 	char *fields[] = { h->from, h->helo, h->rdns, h->by, h->with, h->id, h->for_, h->date };
-	for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++)
-		for (char *c = fields[f]; *c; c++)
-			if ((unsigned char)*c < 0x20 || *c == 0x7f)
-				*c = ' ';
+	for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
+		char *w = fields[f];
+		for (char *c = fields[f]; *c; c++) {
+			char ch = ((unsigned char)*c < 0x20 || *c == 0x7f) ? ' ' : *c;
+			/* folding leaves runs of blanks: one is enough */
+			if (ch == ' ' && w > fields[f] && w[-1] == ' ')
+				continue;
+			*w++ = ch;
+		}
+		*w = '\0';
+	}
 	t->n++;
 }
 
