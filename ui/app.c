@@ -26,6 +26,7 @@
 #include "ui/index.h"
 #include "ui/keymap.h"
 #include "ui/pgp.h"
+#include "ui/verdict.h"
 #include "ui/safety_view.h"
 #include "ui/textview.h"
 #include "ui/theme.h"
@@ -673,6 +674,9 @@ static void draw(struct app *a)
 	case V_SAFETY:
 		draw_textview(a, a->help, "safety details -- L lists the links, W opens the HTML in a browser");
 		break;
+	case V_SENDER:
+		draw_textview(a, a->help, "sender verdict -- who really sent this message");
+		break;
 	}
 	draw_message_line(a);
 	if (a->prompt == P_NONE)
@@ -786,6 +790,8 @@ static void render_current(struct app *a)
 	textview_scroll_to(a->pager, 0, 1);
 	/* PGP: verified off this thread; a decrypted message replaces the body */
 	pgp_ui_message(a);
+	/* the sender verdict: DNS off this thread, the line fills in */
+	verdict_ui_message(a);
 	/* What the attachments really are goes in the chrome (the status
 	 * line), where a message cannot draw. */
 	a->pager_atts = a->pager_bad = 0;
@@ -1221,6 +1227,7 @@ static struct textview *current_tv(struct app *a)
 	case V_RAW: return a->raw;
 	case V_HELP: return a->help;
 	case V_SAFETY: return a->help;
+	case V_SENDER: return a->help;
 	default: return NULL;
 	}
 }
@@ -1347,6 +1354,7 @@ static void leave_view(struct app *a)
 		break;
 	case V_LINKS:
 	case V_SAFETY:
+	case V_SENDER:
 		a->view = V_PAGER;
 		break;
 	}
@@ -1638,6 +1646,16 @@ static void run_func(struct app *a, enum km_func f)
 				app_say(a, true, "%s", err);
 			mail_free(&m);
 		}
+		break;
+	case KF_VIEW_SENDER:
+		if (a->view == V_INDEX) {
+			open_current(a, V_PAGER); /* then the key again */
+			break;
+		}
+		if (a->view != V_PAGER || !a->msg_loaded)
+			break;
+		verdict_ui_details(a, a->help);
+		a->view = V_SENDER;
 		break;
 	case KF_VIEW_MAILCAP:
 		if (a->view == V_ATTACH && a->att_cursor < a->natts)
@@ -2021,6 +2039,7 @@ int app_run(struct config *cfg, const char *location, struct worker_account *wa,
 	a.sig_rd = fds[0];
 	a.sig_wr = fds[1];
 	a.pgp = pgp_ui_new(a.sig_wr);
+	a.verdict = verdict_ui_new(cfg, wa ? wa->acct.name : NULL, a.sig_wr);
 	a.ix = index_new();
 	if (index_sort_parse(config_get(cfg, "sort"), &sort) == WARY_OK)
 		index_set_sort(a.ix, sort);
@@ -2102,6 +2121,8 @@ int app_run(struct config *cfg, const char *location, struct worker_account *wa,
 					on_resize(&a);
 				else if (s[i] == PGP_UI_WAKE)
 					pgp_ui_poll(&a);
+				else if (s[i] == VERDICT_UI_WAKE)
+					verdict_ui_poll(&a);
 				else
 					a.quit = true;
 			}
@@ -2153,6 +2174,7 @@ out:
 	sig_pipe_wr = -1;
 	worker_free(&a.wk);
 	pgp_ui_free(&a.pgp);
+	verdict_ui_free(&a.verdict);
 	index_free(&a.ix);
 	textview_free(&a.pager);
 	textview_free(&a.raw);

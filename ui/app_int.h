@@ -37,7 +37,7 @@ struct app_chrome {
 #define MAX_PENDING 4096
 #define SIDEBAR_COLS 24
 
-enum view { V_INDEX, V_PAGER, V_RAW, V_HELP, V_BROWSER, V_ATTACH, V_LINKS, V_SAFETY };
+enum view { V_INDEX, V_PAGER, V_RAW, V_HELP, V_BROWSER, V_ATTACH, V_LINKS, V_SAFETY, V_SENDER };
 
 enum prompt_kind { P_NONE, P_SEARCH, P_SEARCH_REVERSE, P_PURGE, P_QUIT, P_SECRET, P_TRUST,
                    P_LIMIT, P_SAVE, P_MOVE, P_COPY, P_OPEN_LINK };
@@ -111,6 +111,7 @@ struct app {
 	struct app_chrome chrome[APP_CHROME_SLOTS];
 	struct safety_ui *safety; /* the safety panel's links (ui/safety_view.c) */
 	struct pgp_ui *pgp; /* verifies and decrypts off this thread (ui/pgp.c) */
+	struct verdict_ui *verdict; /* the sender verdict, DNS off this thread (ui/verdict.c) */
 
 	bool quit;
 	int sig_rd, sig_wr;

@@ -76,6 +76,8 @@ static const struct km_func_def funcs[] = {
 	{ KF_VIEW_LINKS, "view-links", MSG, "List the links with their real targets and warnings" },
 	{ KF_VIEW_SAFETY, "view-safety", MSG,
 	  "Show what the safety panel found in full: remote content, links, attachments" },
+	{ KF_VIEW_SENDER, "view-sender", MSG,
+	  "Show the sender verdict in full: DKIM, SPF, DMARC, ARC, what your server said" },
 	{ KF_VIEW_BROWSER, "view-in-browser", M(KM_PAGER),
 	  "Open a copy of the HTML in $BROWSER, remote content removed" },
 	{ KF_VIEW_MAILCAP, "view-mailcap", M(KM_ATTACH),

@@ -96,6 +96,7 @@ enum km_func {
 	KF_TOGGLE_HTML,       /* toggle-prefer-html (wary) */
 	KF_VIEW_LINKS,        /* view-links: the link list (wary, like urlview) */
 	KF_VIEW_SAFETY,       /* view-safety: the safety panel in full (wary) */
+	KF_VIEW_SENDER,       /* view-sender: the sender verdict in full (wary) */
 	KF_VIEW_BROWSER,      /* view-in-browser: the HTML, remote content removed (wary) */
 	KF_VIEW_MAILCAP,      /* view-mailcap: open an attachment through mailcap */
 	KF_FUNC_COUNT

@@ -317,6 +317,16 @@ int auth_verdict(const struct auth_verdict_in *in, struct auth_verdict *v, char 
 		dkim_issues = true;
 		v->flags |= problems;
 	}
+	/* a header RFC 5322 allows once, twice: a reader shows one, a checker
+	 * may have looked at the other */
+	{
+		static const char *const once[] = { "Subject", "Date", "To", "Content-Type", "Message-ID",
+		                                     "Reply-To", "Sender", "MIME-Version" };
+
+		for (size_t i = 0; i < ARRAY_SIZE(once); i++)
+			if (mail_header_count_named(in->msg, once[i]) > 1)
+				v->flags |= AUTH_V_DUPLICATED;
+	}
 
 	if (!offline && in->spf_ip && *in->spf_ip) {
 		return_path(in->msg, v->spf_mail_from, sizeof(v->spf_mail_from));
@@ -384,7 +394,7 @@ int auth_verdict(const struct auth_verdict_in *in, struct auth_verdict *v, char 
 
 	if (!v->ambiguous &&
 	    !(v->flags & (AUTH_V_DECEPTIVE_FROM | AUTH_V_PUNYCODE | AUTH_V_MIXED_SCRIPT | AUTH_V_FORGED_AR |
-	                  AUTH_V_BODY_CHANGED)) &&
+	                  AUTH_V_BODY_CHANGED | AUTH_V_DUPLICATED | AUTH_V_UNSIGNED_BODY)) &&
 	    (good_dkim || spf_pass || server_pass)) {
 		v->aligned_pass = true;
 		str_copy(v->pass_by, good_dkim ? "DKIM" : spf_pass ? "SPF" : "server", sizeof(v->pass_by));

@@ -36,9 +36,25 @@ out=$(verdict "$fx/control.eml" -o trusted_authserv_id=other.example)
 case $out in False\|*) ok "control with another trusted_authserv_id: not green" ;;
 	*) not_ok "control with another trusted_authserv_id is not green (got $out)" ;; esac
 
+# With the test servers running, once more with DNS (the DKIM keys of
+# example.test from the test unbound): wary's own checks must not turn a
+# trick green either.
+modes="offline"
+if . "$TOP/tests/servers/env.sh" 2>/dev/null && [ -n "$WARY_TEST_DNS_PORT" ]; then
+	modes="offline dns"
+	out=$(verdict "$fx/control.eml" $trust -o dns_server=127.0.0.1@$WARY_TEST_DNS_PORT)
+	case $out in True\|*) ok "control with DNS: green" ;;
+		*) not_ok "control with DNS is green (got $out)"; sed 's/^/#   /' "$tmp/err" ;; esac
+else
+	skip "the tricks with DNS on" "test servers not running"
+fi
+for mode in $modes; do
+opt=
+[ "$mode" = dns ] && opt="-o dns_server=127.0.0.1@$WARY_TEST_DNS_PORT"
 # fixture : a flag that must be reported
 while read -r name flag what; do
-	out=$(verdict "$fx/$name.eml" $trust)
+	what="$what ($mode)"
+	out=$(verdict "$fx/$name.eml" $trust $opt)
 	case $out in
 	False\|*"$flag"*) ok "$what: not green, flagged $flag" ;;
 	True\|*) not_ok "$what: GREEN ($out)" ;;
@@ -56,6 +72,7 @@ l-appended unsigned-body text appended after the l= length
 duplicated-subject duplicated-subject a second Subject above the signed one
 lookalike-punycode punycode a look-alike (punycode) domain
 LIST
+done
 n=$(ls "$fx"/*.eml | wc -l)
 [ "$n" = 11 ] && ok "every fixture in the folder is checked (11)" || not_ok "fixtures in the folder: $n, checked: 11"
 t_done
