@@ -45,4 +45,22 @@ else
 	not_ok "wary -o dns_server=... inspect --json: the seed's forged hop"
 	printf '%s\n' "$J" | head -20 | sed 's/^/#   /'
 fi
+# The same fixture with and without a resolver: DNS confirms the HELO.
+F=$TOP/tests/fixtures/trace/dns-confirm.eml
+helo_flags() { python3 -c 'import json,sys; print(",".join(json.load(sys.stdin)["trace"]["hops"][0]["flags"]))'; }
+without=$("$WARY" inspect --json "$F" 2>/dev/null | helo_flags)
+with=$("$WARY" -o dns_server="$SERVER" inspect --json "$F" 2>/dev/null | helo_flags)
+case ",$without," in
+*,helo-mismatch,*) ok "without DNS: HELO and reverse name differ ($without)" ;;
+*) not_ok "without DNS: HELO and reverse name differ (got '$without')" ;;
+esac
+case ",$with," in
+*,helo-mismatch,*) not_ok "with -o dns_server: the HELO is forward-confirmed (got '$with')" ;;
+*) ok "with -o dns_server: the HELO is forward-confirmed ($with)" ;;
+esac
+if "$WARY" -o dns_server=nonsense inspect --json "$F" >/dev/null 2>&1; then
+	not_ok "a bad dns_server stops wary inspect"
+else
+	ok "a bad dns_server stops wary inspect"
+fi
 t_done
