@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static bool has(const struct net_dns_reply *r, const char *want)
 {
@@ -215,6 +216,45 @@ static void analyses(struct net_dns *nd)
 	trace_free(&t);
 }
 
+/* DNSSEC: with a trust anchor for dm.test that the (unsigned) test zone
+ * cannot satisfy, its answers are bogus and believed as nothing; a name
+ * outside the anchor stays answered, insecure. */
+static void dnssec(const char *server)
+{
+	char path[] = "/tmp/wary-dns-ta.XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0) {
+		T_OK(0, "trust anchor file");
+		return;
+	}
+	static const char ta[] =
+		"dm.test. IN DS 12345 13 2 "
+		"49FD46E6C4B45C55D4AC69CBD3CD34AC1AFE51DE12345678901234567890ABCD\n";
+	if (write(fd, ta, sizeof ta - 1) != (ssize_t)(sizeof ta - 1))
+		T_OK(0, "trust anchor written");
+	close(fd);
+	struct net_dns_opts o = { server, 3000, path };
+	struct net_dns *d;
+	char err[256];
+	if (net_dns_new(&o, &d, err, sizeof err) != WARY_OK) {
+		printf("# %s\n", err);
+		T_OK(0, "resolver with a trust anchor");
+		unlink(path);
+		return;
+	}
+	struct net_dns_reply r;
+	net_dns_query(d, "dm.test", NET_DNS_TXT, &r);
+	T_OK(r.bogus && r.status == NET_DNS_TEMPFAIL && r.n == 0,
+	     "DNSSEC: an unsigned answer under a trust anchor is bogus, nothing believed");
+	net_dns_reply_clear(&r);
+	net_dns_query(d, "example.test", NET_DNS_A, &r);
+	T_OK(r.status == NET_DNS_OK && r.n == 1 && !r.secure && !r.bogus,
+	     "DNSSEC: outside the anchor the answer stands, not marked secure");
+	net_dns_reply_clear(&r);
+	net_dns_free(&d);
+	unlink(path);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -233,5 +273,6 @@ int main(int argc, char **argv)
 	analyses(d);
 	net_dns_free(&d);
 	timeout();
+	dnssec(argv[1]);
 	return t_done();
 }
