@@ -6,13 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-void trace_view_fill(struct textview *tv, const struct config *cfg, const char *raw, size_t len)
+void trace_view_fill(struct textview *tv, const struct config *cfg, const char *account,
+                     const char *raw, size_t len)
 {
 	struct mail_msg *msg = NULL;
 	struct trace *t = NULL;
 	struct buf table = BUF_INIT;
 	char err[WARY_ERRLEN];
-	const char *hosts = config_get(cfg, "trusted_hosts");
+	const char *hosts = account ? config_account_get(cfg, account, "trusted_hosts")
+	                            : config_get(cfg, "trusted_hosts");
 	char **v = NULL;
 	size_t n = 0;
 

@@ -5,5 +5,7 @@
 #include "config/config.h"
 #include "ui/textview.h"
 
-void trace_view_fill(struct textview *tv, const struct config *cfg, const char *raw, size_t len);
+/* ACCOUNT: the account's name for its trusted_hosts, NULL for the global one. */
+void trace_view_fill(struct textview *tv, const struct config *cfg, const char *account,
+                     const char *raw, size_t len);
 #endif
