@@ -374,11 +374,19 @@ static void draw_index(struct app *a)
 	if (a->conn.state == STORE_CONN_RECONNECTING || a->conn.state == STORE_CONN_OFFLINE) {
 		size_t len = strlen(status);
 
+		/* Counted down from when the worker said it, so the user sees
+		 * time pass, not a number frozen since the last attempt. */
+		long long left = a->conn_at + a->conn.retry_in_ms - now_ms();
+
+		if (left < 0)
+			left = 0;
 		if (a->conn.state == STORE_CONN_RECONNECTING)
-			snprintf(status + len, sizeof(status) - len, " -- OFFLINE, reconnecting in %ld s",
-			         (a->conn.retry_in_ms + 999) / 1000);
+			snprintf(status + len, sizeof(status) - len, a->conn.from_cache
+			             ? " -- offline: %.160s, retrying in %lld s"
+			             : " -- connection lost: %.160s; reconnecting in %lld s",
+			         a->conn.reason[0] ? a->conn.reason : "no answer", (left + 999) / 1000);
 		else
-			snprintf(status + len, sizeof(status) - len, " -- OFFLINE: %.200s", a->conn.reason);
+			snprintf(status + len, sizeof(status) - len, " -- offline: %.200s", a->conn.reason);
 		len = strlen(status);
 		if (a->conn.queued)
 			snprintf(status + len, sizeof(status) - len, " (%zu queued)", a->conn.queued);
@@ -1031,6 +1039,7 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 		                a->conn.state == STORE_CONN_OFFLINE;
 
 		a->conn = r->conn;
+		a->conn_at = now_ms();
 		if (was_down && r->conn.state == STORE_CONN_ONLINE)
 			app_say(a, false, "Connected again%s.",
 			    r->conn.queued ? "; replaying what was done offline" : "");
@@ -2110,6 +2119,8 @@ int app_run(struct config *cfg, const char *location, struct worker_account *wa,
 			timeout = 100; /* a throttled rebuild is waiting */
 		if (pending_draw && timeout > 40)
 			timeout = 40;
+		if (a.conn.state == STORE_CONN_RECONNECTING && timeout > 1000)
+			timeout = 1000; /* the reconnect countdown on the status line */
 		if (poll(pfd, 3, timeout) < 0 && errno != EINTR)
 			break;
 		if (pfd[2].revents & POLLIN) {

@@ -105,6 +105,7 @@ struct app {
 	size_t pager_atts, pager_bad; /* of the message in the pager, for its status line */
 	char save_pending[1024];      /* the folder a part being fetched is saved into */
 	struct store_conn_state conn; /* of a server account, as the worker last said */
+	long long conn_at;            /* now_ms() when it said so */
 
 	/* Lines drawn above the pager body, in the chrome where a message
 	 * cannot draw: one slot per analysis, set by render_current(). */
