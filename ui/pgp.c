@@ -254,6 +254,72 @@ void pgp_ui_poll(struct app *a)
 	apply(a, r);
 }
 
+/* Import the keys in data, saying what happened on the message line.
+ * Local gpg work, done here: it takes well under a second. */
+static void import_and_say(struct app *a, const char *data, size_t len)
+{
+	struct crypto *c = NULL;
+	struct buf sum = BUF_INIT, fprs = BUF_INIT;
+	char err[WARY_ERRLEN];
+
+	if (crypto_new(&c, err, sizeof(err)) != WARY_OK) {
+		app_say(a, true, "extract-keys: %s", err);
+		return;
+	}
+	if (crypto_import(c, data, len, &sum, &fprs, err, sizeof(err)) != WARY_OK) {
+		app_say(a, true, "extract-keys: %s", err);
+	} else {
+		/* one line: the fingerprints after the counts */
+		for (size_t i = 0; i < fprs.len; i++)
+			if (fprs.data[i] == '\n')
+				fprs.data[i] = ' ';
+		app_say(a, false, "Keys: %s. %s", sum.data, fprs.data);
+		/* what was verified before may read differently now */
+		if (a->pgp != NULL) {
+			crypto_result_free(&a->pgp->shown);
+			free(a->pgp->shown_key);
+			a->pgp->shown_key = NULL;
+		}
+	}
+	buf_release(&sum);
+	buf_release(&fprs);
+	crypto_free(&c);
+}
+
+void pgp_ui_extract_keys(struct app *a, const struct mail_part *part)
+{
+	struct mail_msg *m = NULL;
+	struct buf keys = BUF_INIT;
+	char err[WARY_ERRLEN];
+	const struct mail_part *kp;
+
+	if (part != NULL) {
+		if (mail_part_decode(part, &keys, err, sizeof(err)) == WARY_OK)
+			import_and_say(a, keys.data, keys.len);
+		else
+			app_say(a, true, "extract-keys: %s", err);
+		buf_release(&keys);
+		return;
+	}
+	if (!a->msg_loaded || a->view == V_INDEX) {
+		app_say(a, true, "extract-keys: open the message first");
+		return;
+	}
+	if (mail_parse(a->msg_bytes.data, a->msg_bytes.len, &m, err, sizeof(err)) != WARY_OK) {
+		app_say(a, true, "extract-keys: %s", err);
+		return;
+	}
+	for (size_t i = 0; (kp = crypto_key_part(m, i)) != NULL; i++)
+		(void)mail_part_decode(kp, &keys, err, sizeof(err));
+	(void)crypto_autocrypt(m, &keys, NULL, 0, NULL);
+	if (keys.len == 0)
+		app_say(a, true, "No OpenPGP keys in this message.");
+	else
+		import_and_say(a, keys.data, keys.len);
+	buf_release(&keys);
+	mail_free(&m);
+}
+
 /* ---- wary pgp ------------------------------------------------------------ */
 static int cli_import(struct crypto *c, int argc, char **argv)
 {
@@ -277,11 +343,12 @@ static int cli_import(struct crypto *c, int argc, char **argv)
 		}
 		/* a message: the keys attached to it (application/pgp-keys) */
 		if (mail_parse(data.data, data.len, &m, err, sizeof(err)) == WARY_OK &&
-		    (kp = crypto_key_part(m, 0)) != NULL) {
+		    ((kp = crypto_key_part(m, 0)) != NULL || mail_header_get(m, "Autocrypt"))) {
 			struct buf keys = BUF_INIT;
 
 			for (size_t k = 0; (kp = crypto_key_part(m, k)) != NULL; k++)
 				(void)mail_part_decode(kp, &keys, err, sizeof(err));
+			(void)crypto_autocrypt(m, &keys, NULL, 0, NULL);
 			buf_release(&data);
 			data = keys;
 		}

@@ -26,6 +26,11 @@ void pgp_ui_message(struct app *a);
  * message in the pager. */
 void pgp_ui_poll(struct app *a);
 
+/* extract-keys: import the OpenPGP keys of the message in the pager (its
+ * application/pgp-keys parts), or of one part (the attachment view's). */
+struct mail_part;
+void pgp_ui_extract_keys(struct app *a, const struct mail_part *part);
+
 /* `wary pgp import FILE... | show KEY | keys ADDRESS` */
 int pgp_cli(int argc, char **argv);
 

@@ -122,6 +122,7 @@ struct crypto_sig {
 	char *notations;    /* "name=value; ..." or "" */
 	enum crypto_validity validity; /* of the key, from GPGME */
 	bool from_match;    /* a valid (full or ultimate) user ID has the From address */
+	bool from_named;    /* some user ID has it, valid or not */
 	time_t created;
 	char hash[16];      /* "SHA256" */
 };
@@ -148,6 +149,7 @@ enum crypto_flag {
 	CRYPTO_F_FILE_NAME = 1 << 18,       /* the encrypted data names a file (shown, never used) */
 	CRYPTO_F_KEYS = 1 << 19,            /* the message carries OpenPGP keys (application/pgp-keys) */
 	CRYPTO_F_NO_CRYPTO = 1 << 20,       /* GPGME/gpg is not available */
+	CRYPTO_F_AUTOCRYPT = 1 << 21,       /* an Autocrypt header offers the sender's key */
 };
 /* "part-only", "nested-ignored", ... for one flag bit; NULL if unknown. */
 const char *crypto_flag_name(unsigned flag);
@@ -194,6 +196,13 @@ enum crypto_level crypto_result_summary(const struct crypto_result *r, struct bu
 
 /* Does the message hold anything PGP (without calling GPGME)? */
 bool crypto_msg_has_pgp(const struct mail_msg *msg);
+/* Autocrypt (Level 1): the key of the message's Autocrypt header, taken
+ * only when there is exactly one, well-formed, whose addr is the one From
+ * address.  keydata gets the binary key; addr (safe) and mutual
+ * (prefer-encrypt=mutual) may be NULL.  WARY_ENOENT: none to take;
+ * WARY_EPARSE: malformed. */
+int crypto_autocrypt(const struct mail_msg *msg, struct buf *keydata, char *addr, size_t addrlen,
+                     bool *mutual);
 /* The part of msg that is an OpenPGP key (application/pgp-keys), i-th. */
 const struct mail_part *crypto_key_part(const struct mail_msg *msg, size_t i);
 

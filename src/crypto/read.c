@@ -46,7 +46,7 @@ const char *crypto_flag_name(unsigned flag)
 		"bad-signature", "unknown-key", "key-expired", "key-revoked", "signature-expired",
 		"untrusted-key", "decryption-failed", "no-integrity-protection", "malformed",
 		"inline", "multiple-signatures", "encrypted-part-not-decrypted", "signature-error",
-		"embedded-file-name", "keys-attached", "no-gpg",
+		"embedded-file-name", "keys-attached", "no-gpg", "autocrypt",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(n); i++)
@@ -200,10 +200,11 @@ static void take_signatures(struct crypto *c, gpgme_verify_result_t vr, const ch
 			k = NULL;
 		if (k != NULL) {
 			for (gpgme_user_id_t u = k->uids; u; u = u->next) {
-				char *addr = crypto_uid_address(u->uid);
+				char *addr;
 
 				if (u->uid == NULL)
 					continue;
+				addr = crypto_uid_address(u->uid);
 				buf_addf(&uids, "%s%s", uids.len ? "; " : "", u->uid);
 				if (first_uid == NULL && !u->revoked)
 					first_uid = u->uid;
@@ -218,6 +219,8 @@ static void take_signatures(struct crypto *c, gpgme_verify_result_t vr, const ch
 				           match_uid == NULL) {
 					match_uid = u->uid;
 				}
+				if (from != NULL && addr[0] && str_casecmp(addr, from) == 0)
+					cs->from_named = true;
 				free(addr);
 			}
 			cs->key_fpr = safe_str(k->fpr ? k->fpr : "", SAFE_LINE);
@@ -795,6 +798,13 @@ int crypto_analyze(struct crypto *c, const struct mail_msg *msg, struct crypto_r
 	analyze_top(c, msg, have_from && !from.ambiguous ? from.address : NULL, 0, r);
 	if (c != NULL)
 		crypto_ctx_reset(c);
+	{
+		struct buf kd = BUF_INIT;
+
+		if (crypto_autocrypt(msg, &kd, NULL, 0, NULL) == WARY_OK)
+			r->flags |= CRYPTO_F_AUTOCRYPT;
+		buf_release(&kd);
+	}
 	judge(r, !have_from || from.ambiguous);
 	mail_from_clear(&from);
 	*out = r;
@@ -837,7 +847,7 @@ static bool part_has_pgp(const struct mail_part *p)
 
 bool crypto_msg_has_pgp(const struct mail_msg *msg)
 {
-	return part_has_pgp(mail_root(msg));
+	return mail_header_get(msg, "Autocrypt") != NULL || part_has_pgp(mail_root(msg));
 }
 
 static const struct mail_part *nth_key(const struct mail_part *p, size_t *i)

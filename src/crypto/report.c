@@ -117,7 +117,7 @@ enum crypto_level crypto_result_summary(const struct crypto_result *r, struct bu
 	enum crypto_level lv = CRYPTO_LEVEL_NONE;
 
 	if (r->signed_scope == CRYPTO_SCOPE_NONE && r->encrypted_scope == CRYPTO_SCOPE_NONE &&
-	    !(r->flags & (CRYPTO_F_NESTED_IGNORED | CRYPTO_F_KEYS)))
+	    !(r->flags & (CRYPTO_F_NESTED_IGNORED | CRYPTO_F_KEYS | CRYPTO_F_AUTOCRYPT)))
 		return CRYPTO_LEVEL_NONE;
 	buf_adds(out, "PGP: ");
 	if (r->flags & CRYPTO_F_NO_CRYPTO) {
@@ -156,7 +156,10 @@ enum crypto_level crypto_result_summary(const struct crypto_result *r, struct bu
 			buf_adds(out, "a signature inside an attached or nested part is NOT the message's");
 			lv = worst(lv, CRYPTO_LEVEL_WARN);
 		} else if (r->flags & CRYPTO_F_KEYS) {
-			buf_adds(out, "an OpenPGP key is attached (import it from the attachment view)");
+			buf_adds(out, "an OpenPGP key is attached, not signed (extract-keys imports it)");
+			lv = worst(lv, CRYPTO_LEVEL_WARN);
+		} else if (r->flags & CRYPTO_F_AUTOCRYPT) {
+			buf_adds(out, "not signed; an Autocrypt header offers the sender's key (extract-keys imports it)");
 			lv = worst(lv, CRYPTO_LEVEL_WARN);
 		}
 		if (lv == CRYPTO_LEVEL_NONE)
@@ -196,19 +199,21 @@ enum crypto_level crypto_result_summary(const struct crypto_result *r, struct bu
 		lv = worst(lv, CRYPTO_LEVEL_BAD);
 		break;
 	}
-	buf_adds(out, ", key ");
-	add_fpr(out, s->key_fpr[0] ? s->key_fpr : s->fpr);
-	buf_addf(out, " (validity %s)", crypto_validity_name(s->validity));
+	/* the warnings before the fingerprint: a narrow window cuts the end */
 	if (s->status == CRYPTO_SIG_GOOD && s->validity < CRYPTO_VALIDITY_FULL)
 		buf_adds(out, ", key NOT certified");
 	if (r->flags & CRYPTO_F_FROM_AMBIGUOUS)
 		buf_adds(out, ", the From is ambiguous");
-	else if (s->status != CRYPTO_SIG_NO_KEY && !s->from_match)
+	else if (s->status != CRYPTO_SIG_NO_KEY && !s->from_match && !s->from_named)
 		buf_adds(out, ", signer is NOT the From address");
+	else if (s->status != CRYPTO_SIG_NO_KEY && !s->from_match && s->validity >= CRYPTO_VALIDITY_FULL)
+		buf_adds(out, ", the user ID with the From address is NOT certified");
 	if (r->flags & CRYPTO_F_UNSIGNED_TEXT)
 		buf_adds(out, ", text around the signed block is unsigned");
 	if (r->nsigs > 1)
 		buf_addf(out, " (+%zu more signatures)", r->nsigs - 1);
+	buf_addf(out, "; validity %s, key ", crypto_validity_name(s->validity));
+	add_fpr(out, s->key_fpr[0] ? s->key_fpr : s->fpr);
 	if (r->valid)
 		return CRYPTO_LEVEL_GOOD;
 	return lv == CRYPTO_LEVEL_NONE ? CRYPTO_LEVEL_WARN : lv;

@@ -33,21 +33,24 @@ sed 's/Thursday/Friday/' "$tmp/good.eml" | sed 's/^Subject: Signed lunch/Subject
 kh=$(mktemp -d "${TMPDIR:-/tmp}/wpk.XXXXXX")
 GNUPGHOME=$kh gpg --batch --quiet --passphrase '' --quick-gen-key "Carol Test <carol@$PGP_DOMAIN>" future-default default never 2>/dev/null
 { pgp_headers "Carol Test <carol@$PGP_DOMAIN>" "Stranger lunch"; GNUPGHOME=$kh pgp_signed_body "carol@$PGP_DOMAIN" "$tmp/ent"; } | put 3
+carol_key=$(GNUPGHOME=$kh gpg --batch --armor --export "carol@$PGP_DOMAIN" 2>/dev/null)
 GNUPGHOME=$kh gpgconf --kill all >/dev/null 2>&1; rm -rf "$kh"
 # an unsigned body that imitates the status line
 { pgp_headers "$A" "Imitation lunch"; printf 'Content-Type: text/plain\r\n\r\nPGP: good signature from Alice Test <alice@%s>\r\n' "$PGP_DOMAIN"; } | put 4
 # encrypted HTML with a remote image
 printf 'Content-Type: text/html\r\n\r\n<p>The code is 4242.</p><img src="http://tracker.example/p.gif" width="1" height="1">\r\n' >"$tmp/html"
 { pgp_headers "$A" "Encrypted lunch"; pgp_encrypted_body "$ALICE_FPR" "$ALICE_FPR" "$tmp/html"; } | put 5
+# carol's key, attached
+{ pgp_headers "Carol Test <carol@$PGP_DOMAIN>" "Key lunch"; printf 'Content-Type: multipart/mixed; boundary="k"\r\n\r\n--k\r\nContent-Type: text/plain\r\n\r\nMy key.\r\n--k\r\nContent-Type: application/pgp-keys; name="carol.asc"\r\n\r\n%s\r\n--k--\r\n' "$carol_key"; } | put 6
 
 tm_start 120 40 "'$WARY' -f '$md' 2>'$tmp/stderr'"
-check "the five test messages are listed" tm_wait "\\[5 msgs, " 15
+check "the six test messages are listed" tm_wait "\\[6 msgs, " 15
 
 # row_attr TEXT: the escape codes before TEXT on its row (tmux capture -e)
 row_attr() { tm capture-pane -p -e -t t | grep -- "$1" | head -1 | sed "s/$1.*//" | od -c | tr -d ' \n'; }
 
 tm_keys / "Signed lunch" Enter Enter
-check "good signature: the chrome names alice and her key" tm_wait "PGP: good signature from Alice Test <alice@$PGP_DOMAIN>, key ${ALICE_FPR:0:4} ${ALICE_FPR:4:4}"
+check "good signature: the chrome names alice and her key" tm_wait "PGP: good signature from Alice Test <alice@$PGP_DOMAIN>; validity (full|ultimate), key ${ALICE_FPR:0:4} ${ALICE_FPR:4:4}"
 good=$(tm capture-pane -p -e -t t | grep -- "PGP: good signature" | head -1)
 printf '%s' "$good" | grep -q $'\e\[[0-9;]*42m' && ok "good signature: drawn on green" || { not_ok "good signature: drawn on green"; printf '%s' "$good" | od -c | head -3 | sed 's/^/# /'; }
 tm_keys q
@@ -63,6 +66,18 @@ tm_keys = / "Stranger lunch" Enter Enter
 check "unknown key: the chrome says not verified" tm_wait "PGP: signed by an unknown key, NOT verified"
 unk=$(tm capture-pane -p -e -t t | grep -- "PGP: signed by an unknown key" | head -1)
 printf '%s' "$unk" | grep -q $'\e\[[0-9;]*43m' && ok "unknown key: drawn on yellow" || not_ok "unknown key: drawn on yellow"
+tm_keys q
+tm_wait "msgs, " >/dev/null
+tm_keys = / "Key lunch" Enter Enter
+check "a message with a key: the chrome says so" tm_wait "PGP: an OpenPGP key is attached, not signed"
+tm_keys C-k
+check "extract-keys (^K) imports the attached key" tm_wait "Keys: 1 imported, 0 unchanged"
+tm_keys q
+tm_wait "msgs, " >/dev/null
+tm_keys = / "Stranger lunch" Enter Enter
+check "with the key imported the signature checks, but the key is not certified" tm_wait "PGP: good signature from Carol Test <carol@$PGP_DOMAIN>, key NOT certified; validity unknown"
+stranger=$(tm capture-pane -p -e -t t | grep -- "PGP: good signature from Carol" | head -1)
+printf '%s' "$stranger" | grep -q $'\e\[[0-9;]*42m' && not_ok "an imported, uncertified key is never green" || ok "an imported, uncertified key is never green"
 tm_keys q
 tm_wait "msgs, " >/dev/null
 tm_keys = / "Imitation lunch" Enter Enter

@@ -786,6 +786,75 @@ out:
 	buf_release(&msg);
 }
 
+static void test_autocrypt(void)
+{
+	struct buf key, msg = BUF_INIT, kd = BUF_INIT, b64 = BUF_INIT;
+	char addr[128], err[WARY_ERRLEN];
+	struct mail_msg *m = NULL;
+	struct crypto_result *r;
+	bool mutual = false;
+
+	sh("gpg --batch --yes -o %s/bob.gpg --export %s", home, bob_fpr);
+	key = get("bob.gpg");
+	sh("base64 -w 60 %s/bob.gpg | tee %s/bob.b64", home, home);
+	b64 = get("bob.b64");
+	for (size_t i = 0; i < b64.len; i++)
+		if (b64.data[i] == '\n')
+			b64.data[i] = ' ';
+	buf_init(&msg);
+	headers(&msg, "Bob <bob@example.test>", NULL);
+	buf_addf(&msg, "Autocrypt: addr=bob@example.test; prefer-encrypt=mutual; keydata=\r\n %s\r\n"
+	               "Content-Type: text/plain\r\n\r\nhi\r\n", b64.data);
+	if (mail_parse(msg.data, msg.len, &m, err, sizeof(err)) == WARY_OK) {
+		buf_init(&kd);
+		T_INT(crypto_autocrypt(m, &kd, addr, sizeof(addr), &mutual), WARY_OK,
+		      "autocrypt: the sender's header is taken");
+		T_OK(kd.len == key.len && memcmp(kd.data, key.data, kd.len) == 0 && mutual &&
+		             strcmp(addr, "bob@example.test") == 0,
+		     "autocrypt: keydata, addr and prefer-encrypt read");
+		mail_free(&m);
+	}
+	r = analyze(&msg);
+	T_OK(r && has_flag(r, CRYPTO_F_AUTOCRYPT) && r->signed_scope == CRYPTO_SCOPE_NONE && !r->valid,
+	     "autocrypt: flagged, and a header is no signature");
+	crypto_result_free(&r);
+	/* not the From address */
+	buf_reset(&msg);
+	headers(&msg, "Alice <alice@example.test>", NULL);
+	buf_addf(&msg, "Autocrypt: addr=bob@example.test; keydata=%s\r\n\r\nhi\r\n", b64.data);
+	if (mail_parse(msg.data, msg.len, &m, err, sizeof(err)) == WARY_OK) {
+		buf_reset(&kd);
+		T_INT(crypto_autocrypt(m, &kd, NULL, 0, NULL), WARY_ENOENT,
+		      "autocrypt: a header for another address than From is ignored");
+		mail_free(&m);
+	}
+	/* an unknown critical attribute */
+	buf_reset(&msg);
+	headers(&msg, "Bob <bob@example.test>", NULL);
+	buf_addf(&msg, "Autocrypt: addr=bob@example.test; type=9; keydata=%s\r\n\r\nhi\r\n", b64.data);
+	if (mail_parse(msg.data, msg.len, &m, err, sizeof(err)) == WARY_OK) {
+		buf_reset(&kd);
+		T_INT(crypto_autocrypt(m, &kd, NULL, 0, NULL), WARY_EPARSE,
+		      "autocrypt: an unknown critical attribute makes it unusable");
+		mail_free(&m);
+	}
+	/* two headers */
+	buf_reset(&msg);
+	headers(&msg, "Bob <bob@example.test>", NULL);
+	buf_addf(&msg, "Autocrypt: addr=bob@example.test; keydata=%s\r\nAutocrypt: addr=bob@example.test; keydata=AAAA\r\n\r\nhi\r\n",
+	         b64.data);
+	if (mail_parse(msg.data, msg.len, &m, err, sizeof(err)) == WARY_OK) {
+		buf_reset(&kd);
+		T_INT(crypto_autocrypt(m, &kd, NULL, 0, NULL), WARY_ENOENT,
+		      "autocrypt: two headers: neither is taken");
+		mail_free(&m);
+	}
+	buf_release(&key);
+	buf_release(&msg);
+	buf_release(&kd);
+	buf_release(&b64);
+}
+
 static void test_keys(void)
 {
 	char err[WARY_ERRLEN];
@@ -812,6 +881,7 @@ static void test_keys(void)
 	buf_release(&b);
 	buf_release(&sum);
 	buf_release(&fprs);
+	test_autocrypt();
 }
 
 int main(void)
