@@ -99,6 +99,37 @@ static void formats(void)
 	trace_free(&t);
 }
 
+/* single values of the variants the chain fixture does not hold */
+static void variants(void)
+{
+	static const struct { const char *v, *helo, *rdns, *ip, *by; } c[] = {
+		{ "from host.example.net ([198.51.100.1] helo=mail.example.com) by mx.example with esmtp (Exim 4.96) id 1a; Wed, 05 Jun 2024 11:00:00 +0000",
+		  "mail.example.com", "host.example.net", "198.51.100.1", "mx.example" },
+		{ "from laptop (user@dsl.example.net [198.51.100.2]) by mail.example (8.17.1/8.17.1) with ESMTP id x; Wed, 05 Jun 2024 11:00:00 +0000",
+		  "laptop", "", "198.51.100.2", "mail.example" },
+		{ "from mail.example.com (mail.example.com [IPv6:2001:db8::25]) by mx.example (Postfix) with ESMTPS id Q; Wed, 05 Jun 2024 11:00:00 +0000",
+		  "mail.example.com", "mail.example.com", "2001:db8::25", "mx.example" },
+		{ "from [192.0.2.9] (port=4711 helo=[192.0.2.9]) by mx.example with esmtpa (Exim 4.96) id 2b; Wed, 05 Jun 2024 11:00:00 +0000",
+		  "[192.0.2.9]", "", "192.0.2.9", "mx.example" },
+		{ "FROM Mail.Example.COM. (Mail.Example.COM. [192.0.2.10]) BY MX.example; Wed, 05 Jun 2024 11:00:00 +0000",
+		  "mail.example.com", "mail.example.com", "192.0.2.10", "mx.example" },
+		{ "by 10.70.63.2 with HTTP; Tue, 5 Sep 2006 08:34:31 -0700 (PDT)", "", "", "", "10.70.63.2" },
+	};
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		struct trace_hop h;
+		char what[160];
+		trace_parse_received(c[i].v, strlen(c[i].v), &h);
+		snprintf(what, sizeof what, "variant %zu: helo %s, rdns '%s', ip %s, by %s", i, c[i].helo,
+		         c[i].rdns, c[i].ip, c[i].by);
+		bool ok = strcmp(h.helo, c[i].helo) == 0 && strcmp(h.rdns, c[i].rdns) == 0
+		          && strcmp(h.ip, c[i].ip) == 0 && strcmp(h.by, c[i].by) == 0 && h.when != 0;
+		if (!ok)
+			printf("#   got helo '%s' rdns '%s' ip '%s' by '%s' when %lld\n", h.helo, h.rdns, h.ip,
+			       h.by, (long long)h.when);
+		T_OK(ok, what);
+	}
+}
+
 static void seed(void)
 {
 	struct trace *t = trace_file("tests/fixtures/trace/seed-forged.eml", NULL, 0);
@@ -333,6 +364,7 @@ static void hostile(void)
 int main(void)
 {
 	formats();
+	variants();
 	seed();
 	demo();
 	anomalies();
