@@ -74,3 +74,14 @@ tests_fuzz_fuzz_received_SOURCES = tests/fuzz/fuzz_received.c
 tests_fuzz_fuzz_received_LDADD = $(WARY_FUZZ_LIBS)
 tests_fuzz_fuzz_received_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
 endif
+
+# DKIM and ARC verification, Authentication-Results (owned by src/auth)
+if FUZZING
+EXTRA_PROGRAMS += tests/fuzz/fuzz_dkim tests/fuzz/fuzz_authres
+tests_fuzz_fuzz_dkim_SOURCES = tests/fuzz/fuzz_dkim.c
+tests_fuzz_fuzz_dkim_LDADD = $(WARY_FUZZ_LIBS)
+tests_fuzz_fuzz_dkim_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
+tests_fuzz_fuzz_authres_SOURCES = tests/fuzz/fuzz_authres.c
+tests_fuzz_fuzz_authres_LDADD = $(WARY_FUZZ_LIBS)
+tests_fuzz_fuzz_authres_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
+endif
