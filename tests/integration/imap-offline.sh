@@ -4,7 +4,8 @@
 # another folder with their rows and flags, a body read before), says
 # it is offline and why, queues a flag change, and once Dovecot is back
 # connects by itself, replays the change and resyncs (a message that
-# arrived meanwhile comes in).  Then a peer that stops answering without
+# arrived meanwhile comes in), also when the folder was renumbered (a new
+# UIDVALIDITY) meanwhile.  Then a peer that stops answering without
 # closing (the session's imap process stopped with SIGSTOP): noticed in
 # IDLE by the DONE check and in a NOOP poll within seconds, not after the
 # 30 s I/O timeout; online again after SIGCONT.  The socket has TCP
@@ -63,6 +64,12 @@ elif op == 'flags':           # flags FOLDER UID: the server's flags
     print(re.search(r'FLAGS \(([^)]*)\)', data[0].decode()).group(1))
 elif op == 'delete':
     m.delete(q(a[0]))
+elif op == 'recreate':        # recreate FOLDER N: a new UIDVALIDITY, N new messages
+    m.delete(q(a[0]))
+    m.create(q(a[0]))
+    for i in range(int(a[1])):
+        m.append(q(a[0]), None, None, ('From: n%d@example.test\r\nSubject: renumbered %d\r\n'
+                 'Message-ID: <ren.%s.%d@example.test>\r\n\r\nnew %d\r\n' % (i, i, a[0], i, i)).encode())
 elif op == 'purge':           # purge FOLDER WORD: messages with WORD in the subject go
     m.select(q(a[0]))
     typ, data = m.uid('SEARCH', 'SUBJECT', a[1])
@@ -111,6 +118,20 @@ check "the resync brings the message that arrived meanwhile" grep -q $'^row 11\t
 check "and the flag change made offline (2 rows)" grep -q '^check rows=2 ' "$WORK/o1"
 check "stats: one reconnect, one replayed" test "$(st reconnects "$WORK/o1")" = 1 -a "$(st replayed "$WORK/o1")" = 1
 grep -v '^row \|^[^a-z]\|^$' "$WORK/o1" | sed 's/^/# /' | tail -8
+
+# Renumbered while shown from the cache: Dovecot back with the folder
+# made anew (a new UIDVALIDITY, 3 messages): the check brings the 3 and
+# takes the 8 old UIDs no new message has.
+bash "$CTL" stop
+drv --cache "$C" select "$P-A" , index-quiet , state , \
+	sh 'bash "$CTL" start && python3 -c "$IMAP_PY" recreate '"$P-A"' 3' , wait-online 20000 , check , stats >"$WORK/o3" 2>&1
+check "renumbered: the folder opened from the cache (11 rows), offline" \
+	test "$(rows 1 "$WORK/o3")" = 11 -a "$(conn from_cache "$WORK/o3" 1)" = 1
+check "renumbered: online again, the check brings the 3 new messages" \
+	test "$(grep -c '^check rows=3 vanished=8$' "$WORK/o3")" = 1 -a \
+	"$(grep -c $'^row [123]\t[^\t]*\t[0-9]*\trenumbered [012]\t' "$WORK/o3")" = 3
+check "renumbered: the 8 old UIDs beyond them are gone (4..11)" \
+	test "$(grep '^vanished ' "$WORK/o3" | cut -d' ' -f2 | sort -n | tr '\n' ' ')" = "4 5 6 7 8 9 10 11 "
 
 # A refused login is no reason to open from the cache.
 IMAP_DRIVER_SECRET=wrong drv --cache "$C" state >"$WORK/o2" 2>&1
