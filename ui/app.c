@@ -23,6 +23,7 @@
 #include "store/store.h"
 #include "ui/app.h"
 #include "ui/app_int.h"
+#include "ui/compose.h"
 #include "ui/index.h"
 #include "ui/keymap.h"
 #include "ui/pgp.h"
@@ -638,7 +639,7 @@ static const char *pager_title(struct app *a)
 static void draw(struct app *a)
 {
 	static const enum km_menu menus[] = { KM_INDEX, KM_PAGER, KM_RAW, KM_HELP, KM_BROWSER,
-	                                      KM_ATTACH, KM_LINKS, KM_HELP };
+	                                      KM_ATTACH, KM_LINKS, KM_HELP, KM_HELP, KM_COMPOSE };
 
 	erase();
 	if (LINES < 4 || COLS < 10) {
@@ -684,6 +685,9 @@ static void draw(struct app *a)
 		break;
 	case V_SENDER:
 		draw_textview(a, a->help, "sender verdict -- who really sent this message");
+		break;
+	case V_COMPOSE:
+		compose_draw(a);
 		break;
 	}
 	draw_message_line(a);
@@ -1013,9 +1017,14 @@ static void answer_trust(struct app *a, int key)
 
 static void handle_reply(struct app *a, struct wk_reply *r)
 {
-	if (r->gen != a->gen && r->kind != WK_FOLDERS && r->kind != WK_OPEN)
+	if (r->gen != a->gen && r->kind != WK_FOLDERS && r->kind != WK_OPEN && r->kind != WK_SEND &&
+	    r->kind != WK_SEND_PROGRESS)
 		return; /* an answer about a folder no longer shown */
 	switch (r->kind) {
+	case WK_SEND:
+	case WK_SEND_PROGRESS:
+		compose_reply(a, r);
+		break;
 	case WK_COPY:
 	case WK_MOVE: {
 		const char *tab = r->arg ? strchr(r->arg, '\t') : NULL;
@@ -1162,6 +1171,8 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 				a->att_from = a->view;
 				a->view = V_ATTACH;
 			}
+		} else if (a->want_view == V_COMPOSE) {
+			compose_fetched(a);
 		} else {
 			render_current(a);
 			a->view = V_PAGER;
@@ -1366,6 +1377,8 @@ static void leave_view(struct app *a)
 	case V_SENDER:
 		a->view = V_PAGER;
 		break;
+	case V_COMPOSE:
+		break; /* compose_func asks first */
 	}
 }
 
@@ -1374,9 +1387,30 @@ static void run_func(struct app *a, enum km_func f)
 	struct textview *tv = current_tv(a);
 	int page = page_rows(a);
 
+	if (compose_func(a, (int)f))
+		return;
 	switch (f) {
 	case KF_NONE:
 	case KF_FUNC_COUNT:
+	case KF_MAIL: /* ui/compose.c, from here down */
+	case KF_REPLY:
+	case KF_GROUP_REPLY:
+	case KF_LIST_REPLY:
+	case KF_FORWARD:
+	case KF_FORWARD_ATTACHED:
+	case KF_RECALL:
+	case KF_SEND:
+	case KF_ATTACH_FILE:
+	case KF_DETACH_FILE:
+	case KF_POSTPONE:
+	case KF_EDIT_FROM:
+	case KF_EDIT_TO:
+	case KF_EDIT_CC:
+	case KF_EDIT_BCC:
+	case KF_EDIT_SUBJECT:
+	case KF_EDIT_MESSAGE:
+	case KF_PGP_SIGN:
+	case KF_PGP_ENCRYPT:
 		break;
 	case KF_QUIT:
 		if (a->view == V_INDEX)
@@ -1392,7 +1426,7 @@ static void run_func(struct app *a, enum km_func f)
 		break;
 	case KF_HELP: {
 		static const enum km_menu menus[] = { KM_INDEX, KM_PAGER, KM_RAW, KM_HELP, KM_BROWSER,
-	                                      KM_ATTACH, KM_LINKS, KM_HELP };
+	                                      KM_ATTACH, KM_LINKS, KM_HELP, KM_HELP, KM_COMPOSE };
 
 		if (a->view == V_HELP)
 			break;
@@ -1758,6 +1792,8 @@ static void prompt_key(struct app *a, int key)
 {
 	enum prompt_kind k = a->prompt;
 
+	if (k == P_COMPOSE && compose_prompt_key(a, key))
+		return;
 	if (k == P_OPEN_LINK) {
 		a->prompt = P_NONE;
 		safety_link_answer(a, key);
@@ -1875,7 +1911,7 @@ static void prompt_key(struct app *a, int key)
 static enum km_menu view_menu(const struct app *a)
 {
 	static const enum km_menu menus[] = { KM_INDEX, KM_PAGER, KM_RAW, KM_HELP, KM_BROWSER,
-	                                      KM_ATTACH, KM_LINKS, KM_HELP };
+	                                      KM_ATTACH, KM_LINKS, KM_HELP, KM_HELP, KM_COMPOSE };
 
 	return menus[a->view];
 }
@@ -2064,6 +2100,7 @@ int app_run(struct config *cfg, const char *location, struct worker_account *wa,
 	}
 	a.location = xstrdup(location ? location : (wa && wa->acct.host ? wa->acct.host : ""));
 	a.wa = wa;
+	compose_init(&a);
 
 	if (wa) {
 		worker_set_account(a.wk, wa);
@@ -2184,6 +2221,7 @@ out:
 	 * only a running index read is cut short. */
 	sig_pipe_wr = -1;
 	worker_free(&a.wk);
+	compose_free(&a); /* after the worker: it may be sending with it */
 	pgp_ui_free(&a.pgp);
 	verdict_ui_free(&a.verdict);
 	index_free(&a.ix);

@@ -37,10 +37,11 @@ struct app_chrome {
 #define MAX_PENDING 4096
 #define SIDEBAR_COLS 24
 
-enum view { V_INDEX, V_PAGER, V_RAW, V_HELP, V_BROWSER, V_ATTACH, V_LINKS, V_SAFETY, V_SENDER };
+enum view { V_INDEX, V_PAGER, V_RAW, V_HELP, V_BROWSER, V_ATTACH, V_LINKS, V_SAFETY, V_SENDER,
+            V_COMPOSE };
 
 enum prompt_kind { P_NONE, P_SEARCH, P_SEARCH_REVERSE, P_PURGE, P_QUIT, P_SECRET, P_TRUST,
-                   P_LIMIT, P_SAVE, P_MOVE, P_COPY, P_OPEN_LINK };
+                   P_LIMIT, P_SAVE, P_MOVE, P_COPY, P_OPEN_LINK, P_COMPOSE };
 
 struct app {
 	struct config *cfg;
@@ -113,6 +114,8 @@ struct app {
 	struct safety_ui *safety; /* the safety panel's links (ui/safety_view.c) */
 	struct pgp_ui *pgp; /* verifies and decrypts off this thread (ui/pgp.c) */
 	struct verdict_ui *verdict; /* the sender verdict, DNS off this thread (ui/verdict.c) */
+
+	struct compose *compose;      /* the message being written (ui/compose.c) */
 
 	bool quit;
 	int sig_rd, sig_wr;

@@ -21,6 +21,7 @@ struct send_setup {
 	const char *password_command, *token_command;
 	unsigned hashcash_bits;
 	const char *dlp_pattern;
+	const char *signing_key;
 	char **me;            /* the user's addresses (hashcash resources, group reply) */
 	size_t nme;
 };
@@ -29,12 +30,27 @@ int send_setup_from_config(const struct config *cfg, const char *want, struct se
 void send_setup_clear(struct send_setup *s);
 /* Stamps, build, outbox: the message is safe on disk when this returns.
  * *id: its outbox name (caller frees); *mint_ms: hashcash time. */
-int send_setup_queue(struct send_setup *s, struct send_draft *d, char **id, long *mint_ms,
-                     char *err, size_t errlen);
+/* pgp: 1 sign, 2 encrypt (3 both), through crypto/ (GPGME). */
+int send_setup_queue(struct send_setup *s, struct send_draft *d, unsigned pgp, char **id,
+                     long *mint_ms, char *err, size_t errlen);
 /* Flush the outbox; store: an open store of the account for Sent (IMAP),
  * or NULL to open one (CLI) when the account is IMAP. */
 int send_setup_flush(struct send_setup *s, struct store *store, bool retry, const char *only,
                      struct send_flush_report *rep, char *err, size_t errlen);
+
+/* The compose view (ui/compose.c), hooked into app.c. */
+struct app;
+struct wk_reply;
+void compose_init(struct app *a);   /* after the worker starts: flushes the outbox */
+void compose_free(struct app *a);
+/* A key's function: true when compose handled it (mail, reply...
+ * anywhere; everything in the compose view). */
+bool compose_func(struct app *a, int f);
+/* A key in a P_COMPOSE prompt: true when taken (else app.c edits the line). */
+bool compose_prompt_key(struct app *a, int key);
+void compose_reply(struct app *a, const struct wk_reply *r); /* WK_SEND, WK_SEND_PROGRESS */
+void compose_fetched(struct app *a); /* the message to answer has arrived */
+void compose_draw(struct app *a);
 
 /* wary send / wary outbox */
 int send_cli(struct config *cfg, const char *account, const char *cmd, int argc, char **argv);

@@ -82,6 +82,25 @@ static const struct km_func_def funcs[] = {
 	  "Open a copy of the HTML in $BROWSER, remote content removed" },
 	{ KF_VIEW_MAILCAP, "view-mailcap", M(KM_ATTACH),
 	  "Open a private copy of the attachment through mailcap" },
+	{ KF_MAIL, "mail", MSG, "Write a new message" },
+	{ KF_REPLY, "reply", MSG, "Reply to the sender (Reply-To if set)" },
+	{ KF_GROUP_REPLY, "group-reply", MSG, "Reply to the sender and all recipients" },
+	{ KF_LIST_REPLY, "list-reply", MSG, "Reply to the mailing list (List-Post)" },
+	{ KF_FORWARD, "forward-message", MSG, "Forward the message, its text inline" },
+	{ KF_FORWARD_ATTACHED, "forward-attached", MSG, "Forward the message as an attachment" },
+	{ KF_RECALL, "recall-message", MSG, "Go on writing a postponed draft" },
+	{ KF_SEND, "send-message", M(KM_COMPOSE), "Send the message (outbound checks first)" },
+	{ KF_ATTACH_FILE, "attach-file", M(KM_COMPOSE), "Attach a file" },
+	{ KF_DETACH_FILE, "detach-file", M(KM_COMPOSE), "Remove the selected attachment" },
+	{ KF_POSTPONE, "postpone-message", M(KM_COMPOSE), "Keep the draft for later" },
+	{ KF_EDIT_FROM, "edit-from", M(KM_COMPOSE), "Edit the From address" },
+	{ KF_EDIT_TO, "edit-to", M(KM_COMPOSE), "Edit the To list (Tab completes)" },
+	{ KF_EDIT_CC, "edit-cc", M(KM_COMPOSE), "Edit the Cc list (Tab completes)" },
+	{ KF_EDIT_BCC, "edit-bcc", M(KM_COMPOSE), "Edit the Bcc list (Tab completes)" },
+	{ KF_EDIT_SUBJECT, "edit-subject", M(KM_COMPOSE), "Edit the subject" },
+	{ KF_EDIT_MESSAGE, "edit-message", M(KM_COMPOSE), "Edit the text in $EDITOR" },
+	{ KF_PGP_SIGN, "pgp-toggle-sign", M(KM_COMPOSE), "Sign with OpenPGP, or not" },
+	{ KF_PGP_ENCRYPT, "pgp-toggle-encrypt", M(KM_COMPOSE), "Encrypt with OpenPGP, or not" },
 };
 
 /* mutt's names for functions wary names otherwise, so muttrc lines work */
@@ -97,7 +116,7 @@ static const struct {
 static const char *const menu_names[KM_MENU_COUNT] = {
 	[KM_GENERIC] = "generic", [KM_INDEX] = "index", [KM_PAGER] = "pager",
 	[KM_RAW] = "raw", [KM_HELP] = "help", [KM_BROWSER] = "browser", [KM_ATTACH] = "attach",
-	[KM_LINKS] = "links",
+	[KM_LINKS] = "links", [KM_COMPOSE] = "compose",
 };
 
 /* Printing uses the first name of a code: "\n" is <Enter>, not <Return>. */

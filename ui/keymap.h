@@ -43,6 +43,7 @@ enum km_menu {
 	KM_BROWSER, /* the folder list */
 	KM_ATTACH,  /* the attachments of a message */
 	KM_LINKS,   /* the links of a message, with their real targets */
+	KM_COMPOSE, /* a message being written (ui/compose.c) */
 	KM_MENU_COUNT
 };
 
@@ -99,6 +100,26 @@ enum km_func {
 	KF_VIEW_SENDER,       /* view-sender: the sender verdict in full (wary) */
 	KF_VIEW_BROWSER,      /* view-in-browser: the HTML, remote content removed (wary) */
 	KF_VIEW_MAILCAP,      /* view-mailcap: open an attachment through mailcap */
+	/* writing mail (ui/compose.c) */
+	KF_MAIL,              /* mail: a new message */
+	KF_REPLY,             /* reply */
+	KF_GROUP_REPLY,       /* group-reply */
+	KF_LIST_REPLY,        /* list-reply */
+	KF_FORWARD,           /* forward-message */
+	KF_FORWARD_ATTACHED,  /* forward-attached: as message/rfc822 (wary) */
+	KF_RECALL,            /* recall-message: a postponed draft */
+	KF_SEND,              /* send-message */
+	KF_ATTACH_FILE,       /* attach-file */
+	KF_DETACH_FILE,       /* detach-file */
+	KF_POSTPONE,          /* postpone-message */
+	KF_EDIT_FROM,         /* edit-from */
+	KF_EDIT_TO,           /* edit-to */
+	KF_EDIT_CC,           /* edit-cc */
+	KF_EDIT_BCC,          /* edit-bcc */
+	KF_EDIT_SUBJECT,      /* edit-subject */
+	KF_EDIT_MESSAGE,      /* edit-message */
+	KF_PGP_SIGN,          /* pgp-toggle-sign (wary) */
+	KF_PGP_ENCRYPT,       /* pgp-toggle-encrypt (wary) */
 	KF_FUNC_COUNT
 };
 

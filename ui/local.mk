@@ -4,7 +4,7 @@ wary_SOURCES += ui/main.c ui/app.c ui/app.h ui/app_int.h ui/worker.c ui/worker.h
 	ui/safety.c ui/safety.h ui/safety_view.c ui/safety_view.h
 wary_SOURCES += ui/pgp.c ui/pgp.h
 wary_SOURCES += ui/verdict.c ui/verdict.h
-wary_SOURCES += ui/send_cli.c ui/compose.h
+wary_SOURCES += ui/send_cli.c ui/compose.h ui/compose.c
 # Presets are found in the installed data directory, else in the source
 # tree, so the binary runs from the build tree before `make install`.
 wary_CPPFLAGS = $(AM_CPPFLAGS) -DWARY_SRCDIR='"$(abs_top_srcdir)"'

@@ -27,6 +27,8 @@ static void usage(FILE *f)
 	      "       wary fetch [-a ACCOUNT]         download a POP3 account's new mail\n"
 	      "       wary send [-a ACCOUNT] [--force] FILE   send a draft (headers, empty line, text)\n"
 	      "       wary outbox list|flush|retry    what waits to be sent; send it\n"
+	      "       wary compose --reply|--group|--list|--forward|--forward-attach MSG   a draft\n"
+	      "       wary hashcash mint ADDR BITS | check [--bits N] MSG   hashcash stamps\n"
 	      "       wary remote list|allow ADDR|revoke ADDR   senders whose remote content a browser copy keeps\n"
 	      "       wary browser-copy FILE          the HTML a browser is given, remote references removed\n"
 	      "       wary pgp import FILE... | show FPR | keys ADDRESS   OpenPGP keys (GNUPGHOME)\n"
@@ -563,7 +565,8 @@ int main(int argc, char **argv)
 		status = safety_cli_browser_copy(nrest, rest);
 	} else if (strcmp(cmd, "fetch") == 0) {
 		status = cmd_fetch(cfg, account);
-	} else if (strcmp(cmd, "send") == 0 || strcmp(cmd, "outbox") == 0) {
+	} else if (strcmp(cmd, "send") == 0 || strcmp(cmd, "outbox") == 0 ||
+	           strcmp(cmd, "compose") == 0 || strcmp(cmd, "hashcash") == 0) {
 		status = send_cli(cfg, account, cmd, nrest, rest);
 	} else if (strcmp(cmd, "pgp") == 0) {
 		status = pgp_cli(nrest, rest);

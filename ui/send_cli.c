@@ -9,6 +9,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "crypto/crypto.h"
 #include "mail/mail.h"
 #include "store/store.h"
 #include "ui/compose.h"
@@ -109,6 +110,7 @@ int send_setup_from_config(const struct config *cfg, const char *want, struct se
 	s->hashcash_bits = (unsigned)(name ? config_account_get_int(cfg, name, "hashcash_bits") :
 	                                     config_get_int(cfg, "hashcash_bits"));
 	s->dlp_pattern = config_get(cfg, "dlp_pattern");
+	s->signing_key = name ? config_account_get(cfg, name, "signing_key") : config_get(cfg, "signing_key");
 	if (send_addresses(s->a.from, &v, &n, err, errlen) == WARY_OK) {
 		s->me = v;
 		s->nme = n;
@@ -126,8 +128,58 @@ void send_setup_clear(struct send_setup *s)
 	memset(s, 0, sizeof(*s));
 }
 
-int send_setup_queue(struct send_setup *s, struct send_draft *d, char **id, long *mint_ms,
+/* The body entity signed and/or encrypted (RFC 3156) by crypto/. */
+static int build_pgp(struct send_setup *s, struct send_draft *d, unsigned pgp, struct buf *msg,
                      char *err, size_t errlen)
+{
+	struct crypto *c = NULL;
+	struct buf ent = BUF_INIT, out = BUF_INIT;
+	char **rc_all = NULL;
+	size_t nall = 0;
+	const char *signer = s->signing_key ? s->signing_key : s->nme ? s->me[0] : NULL;
+	int rc;
+
+	buf_init(&ent);
+	buf_init(&out);
+	rc = send_build_headers(d, NULL, msg, err, errlen);
+	if (rc == WARY_OK)
+		rc = send_build_entity(d, NULL, &ent, NULL, err, errlen);
+	if (rc == WARY_OK)
+		rc = crypto_new(&c, err, errlen);
+	if (rc == WARY_OK && (pgp & 2)) {
+		const char *lists[] = { d->to, d->cc, d->bcc };
+
+		for (size_t k = 0; k < 3 && rc == WARY_OK; k++) {
+			char **v = NULL;
+			size_t n = 0;
+
+			rc = send_addresses(lists[k], &v, &n, err, errlen);
+			rc_all = xreallocarray(rc_all, nall + n + 1, sizeof(*rc_all));
+			for (size_t i = 0; i < n; i++)
+				rc_all[nall++] = v[i];
+			free(v);
+		}
+		if (rc == WARY_OK)
+			rc = crypto_encrypt_entity(c, (const char *const *)rc_all, nall,
+			                           (pgp & 1) ? signer : NULL, ent.data, ent.len, &out, err,
+			                           errlen);
+	} else if (rc == WARY_OK) {
+		if (signer == NULL)
+			rc = err_set(err, errlen, WARY_ERR, "no signing_key and no from address to sign with");
+		else
+			rc = crypto_sign_entity(c, signer, ent.data, ent.len, &out, err, errlen);
+	}
+	if (rc == WARY_OK)
+		buf_add(msg, out.data, out.len);
+	send_strv_free(rc_all, nall);
+	crypto_free(&c);
+	buf_release(&ent);
+	buf_release(&out);
+	return rc;
+}
+
+int send_setup_queue(struct send_setup *s, struct send_draft *d, unsigned pgp, char **id,
+                     long *mint_ms, char *err, size_t errlen)
 {
 	struct send_outbox *ob = NULL;
 	struct buf msg = BUF_INIT;
@@ -167,7 +219,7 @@ int send_setup_queue(struct send_setup *s, struct send_draft *d, char **id, long
 			*mint_ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	}
 	if (rc == WARY_OK)
-		rc = send_build(d, NULL, &msg, err, errlen);
+		rc = pgp ? build_pgp(s, d, pgp, &msg, err, errlen) : send_build(d, NULL, &msg, err, errlen);
 	if (rc == WARY_OK)
 		rc = send_outbox_open(s->outbox_dir, &ob, err, errlen);
 	if (rc == WARY_OK)
@@ -378,7 +430,7 @@ static int cmd_send(struct send_setup *s, int argc, char **argv)
 			goto out;
 		}
 		if (rc == WARY_OK)
-			rc = send_setup_queue(s, &d, &id, &ms, err, sizeof(err));
+			rc = send_setup_queue(s, &d, 0, &id, &ms, err, sizeof(err));
 		if (rc == WARY_OK && s->hashcash_bits)
 			printf("hashcash: %u bits minted in %ld ms\n", s->hashcash_bits, ms);
 	}
@@ -387,7 +439,9 @@ static int cmd_send(struct send_setup *s, int argc, char **argv)
 		fputc('\n', stderr);
 		goto out;
 	}
-	printf("queued %s\n", id);
+	printf("queued %s %s\n", id, d.message_id ? d.message_id : "");
+	fflush(stdout);
+	test_hook("queued");
 	if (queue_only) {
 		status = 0;
 		goto out;
@@ -440,8 +494,182 @@ static int cmd_outbox(struct send_setup *s, int argc, char **argv)
 		report(&rep);
 		return rc == WARY_OK ? 0 : 1;
 	}
-	fputs("usage: wary outbox list | flush | retry [ID]\n", stderr);
+	if (argc == 2 && strcmp(argv[0], "confirm") == 0) {
+		struct send_outbox *ob = NULL;
+
+		rc = send_outbox_open(s->outbox_dir, &ob, err, sizeof(err));
+		if (rc == WARY_OK)
+			rc = send_outbox_confirm(ob, argv[1], err, sizeof(err));
+		send_outbox_free(&ob);
+		if (rc != WARY_OK) {
+			print_safe(stderr, "wary: outbox: ", err);
+			fputc('\n', stderr);
+			return 1;
+		}
+		rc = send_setup_flush(s, NULL, false, argv[1], &rep, err, sizeof(err));
+		report(&rep);
+		return rc == WARY_OK ? 0 : 1;
+	}
+	fputs("usage: wary outbox list | flush | retry [ID] | confirm ID\n", stderr);
 	return 2;
+}
+
+/* wary compose --reply|--group|--list|--forward|--forward-attach FILE:
+ * the draft a reply or forward starts from, in the editor's format. */
+static int cmd_compose(struct send_setup *s, const struct config *cfg, int argc, char **argv)
+{
+	struct buf raw = BUF_INIT, out = BUF_INIT;
+	struct mail_msg *m = NULL;
+	struct send_draft d;
+	const char *how = argc >= 2 ? argv[0] : "", *path = argc >= 2 ? argv[1] : NULL;
+	const char *sig = config_account_get(cfg, s->account, "signature");
+	const char *attr = config_account_get(cfg, s->account, "attribution");
+	char err[WARY_ERRLEN];
+	int rc = WARY_ERR;
+
+	buf_init(&raw);
+	buf_init(&out);
+	send_draft_init(&d);
+	if (config_account_count(cfg) == 0 || strcmp(s->account, "default") == 0) {
+		sig = config_get(cfg, "signature");
+		attr = config_get(cfg, "attribution");
+	}
+	if (path == NULL) {
+		fputs("usage: wary compose --reply|--group|--list|--forward|--forward-attach FILE\n", stderr);
+		return 2;
+	}
+	rc = fs_read_file(path, &raw, MAIL_MAX_SIZE, err, sizeof(err));
+	if (rc == WARY_OK)
+		rc = mail_parse(raw.data, raw.len, &m, err, sizeof(err));
+	if (rc == WARY_OK) {
+		if (strcmp(how, "--reply") == 0 || strcmp(how, "--group") == 0 || strcmp(how, "--list") == 0)
+			rc = send_reply_draft(m, how[2] == 'r' ? SEND_REPLY_SENDER :
+			                         how[2] == 'g' ? SEND_REPLY_ALL : SEND_REPLY_LIST,
+			                      s->a.from, (const char *const *)s->me, s->nme, attr, &d, err,
+			                      sizeof(err));
+		else if (strcmp(how, "--forward") == 0 || strcmp(how, "--forward-attach") == 0)
+			rc = send_forward_draft(m, how[9] == '-', s->a.from, &d, err, sizeof(err));
+		else
+			rc = err_set(err, sizeof(err), WARY_ERR, "unknown %s", how);
+	}
+	if (rc == WARY_OK && d.natt == 1 && d.att[0].inline_msg)
+		d.att[0].path = xstrdup(path);
+	if (rc == WARY_OK && sig != NULL)
+		rc = send_add_signature(&d, sig, err, sizeof(err));
+	if (rc == WARY_OK) {
+		send_draft_to_edit(&d, true, &out);
+		fwrite(out.data, 1, out.len, stdout);
+	} else {
+		print_safe(stderr, "wary: compose: ", err);
+		fputc('\n', stderr);
+	}
+	mail_free(&m);
+	send_draft_clear(&d);
+	buf_release(&raw);
+	buf_release(&out);
+	return rc == WARY_OK ? 0 : 1;
+}
+
+/* The user's addresses: every from in the config. */
+static size_t my_addresses(const struct config *cfg, char ***out)
+{
+	char **all = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i <= config_account_count(cfg); i++) {
+		const char *f = i < config_account_count(cfg) ?
+		                config_account_get(cfg, config_account_name(cfg, i), "from") :
+		                config_get(cfg, "from");
+		char **v = NULL, e[128];
+		size_t k = 0;
+
+		if (f && send_addresses(f, &v, &k, e, sizeof(e)) == WARY_OK) {
+			all = xreallocarray(all, n + k + 1, sizeof(*all));
+			for (size_t j = 0; j < k; j++)
+				all[n++] = v[j];
+			free(v);
+		}
+	}
+	*out = all;
+	return n;
+}
+
+/* wary hashcash mint ADDRESS BITS | check [--bits N] [--me ADDRESS]... FILE */
+static int cmd_hashcash(const struct config *cfg, int argc, char **argv)
+{
+	char err[WARY_ERRLEN];
+	int status = 2;
+
+	if (argc == 3 && strcmp(argv[0], "mint") == 0) {
+		struct buf st = BUF_INIT;
+		uint64_t tries = 0;
+		struct timespec t0, t1;
+
+		buf_init(&st);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (send_hashcash_mint(argv[1], (unsigned)atoi(argv[2]), 0, &st, &tries, err, sizeof(err)) ==
+		    WARY_OK) {
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			printf("X-Hashcash: %s\n", st.data);
+			fprintf(stderr, "hashcash: %llu tries in %ld ms\n", (unsigned long long)tries,
+			        (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+			status = 0;
+		} else {
+			fprintf(stderr, "wary: hashcash: %s\n", err);
+			status = 1;
+		}
+		buf_release(&st);
+	} else if (argc >= 2 && strcmp(argv[0], "check") == 0) {
+		char **me = NULL, *dbp = NULL, *dir = fs_xdg_dir(FS_XDG_DATA);
+		size_t nme = my_addresses(cfg, &me);
+		unsigned bits = 0, minb = 0;
+		const char *file = NULL;
+		struct send_hashcash_db *db = NULL;
+		struct buf raw = BUF_INIT;
+		struct mail_msg *m = NULL;
+
+		buf_init(&raw);
+		for (int i = 1; i < argc; i++) {
+			if (strcmp(argv[i], "--bits") == 0 && i + 1 < argc) {
+				minb = (unsigned)atoi(argv[++i]);
+			} else if (strcmp(argv[i], "--me") == 0 && i + 1 < argc) {
+				me = xreallocarray(me, nme + 1, sizeof(*me));
+				me[nme++] = xstrdup(argv[++i]);
+			} else {
+				file = argv[i];
+			}
+		}
+		if (dir != NULL && fs_mkdir_p(dir, 0700, err, sizeof(err)) == WARY_OK)
+			dbp = xasprintf("%s/hashcash.sqlite", dir);
+		status = 1;
+		if (file == NULL || dbp == NULL) {
+			fputs("usage: wary hashcash check [--bits N] [--me ADDRESS]... FILE\n", stderr);
+			status = 2;
+		} else if (send_hashcash_db_open(dbp, &db, err, sizeof(err)) != WARY_OK ||
+		           fs_read_file(file, &raw, MAIL_MAX_SIZE, err, sizeof(err)) != WARY_OK ||
+		           mail_parse(raw.data, raw.len, &m, err, sizeof(err)) != WARY_OK) {
+			fprintf(stderr, "wary: hashcash: %s\n", err);
+		} else {
+			enum send_hashcash_result r = send_hashcash_verify_msg(
+				db, m, (const char *const *)me, nme, minb, time(NULL), &bits);
+
+			printf("hashcash: %s", send_hashcash_result_name(r));
+			if (r == SEND_HC_VALID)
+				printf(" (%u bits)", bits);
+			putchar('\n');
+			status = r == SEND_HC_VALID ? 0 : 1;
+		}
+		mail_free(&m);
+		send_hashcash_db_free(&db);
+		buf_release(&raw);
+		send_strv_free(me, nme);
+		free(dbp);
+		free(dir);
+	} else {
+		fputs("usage: wary hashcash mint ADDRESS BITS | check [--bits N] [--me ADDRESS]... FILE\n",
+		      stderr);
+	}
+	return status;
 }
 
 int send_cli(struct config *cfg, const char *account, const char *cmd, int argc, char **argv)
@@ -450,12 +678,17 @@ int send_cli(struct config *cfg, const char *account, const char *cmd, int argc,
 	char err[WARY_ERRLEN];
 	int status;
 
+	if (strcmp(cmd, "hashcash") == 0)
+		return cmd_hashcash(cfg, argc, argv);
+
 	if (send_setup_from_config(cfg, account, &s, err, sizeof(err)) != WARY_OK) {
 		fprintf(stderr, "wary: %s: %s\n", cmd, err);
 		send_setup_clear(&s);
 		return 1;
 	}
-	status = strcmp(cmd, "send") == 0 ? cmd_send(&s, argc, argv) : cmd_outbox(&s, argc, argv);
+	status = strcmp(cmd, "send") == 0      ? cmd_send(&s, argc, argv) :
+	         strcmp(cmd, "compose") == 0   ? cmd_compose(&s, cfg, argc, argv) :
+	                                         cmd_outbox(&s, argc, argv);
 	send_setup_clear(&s);
 	return status;
 }

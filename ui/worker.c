@@ -43,6 +43,9 @@ struct worker {
 	pthread_cond_t secret_cond;
 	bool secret_answered, secret_given;
 	char secret[1024];
+	worker_send_fn send_fn; /* WK_SEND (ui/compose.c) */
+	void *send_ctx;
+	const struct wk_req *send_req;
 };
 
 extern char **environ;
@@ -233,7 +236,7 @@ static int secret_cb(void *ctx, const char *what, char *buf, size_t len)
 {
 	struct worker *w = ctx;
 	bool token = strcmp(what, "token") == 0;
-	const char *cmd = token ? w->wa->token_command : w->wa->password_command;
+	const char *cmd = w->wa == NULL ? NULL : token ? w->wa->token_command : w->wa->password_command;
 	struct wk_reply *r;
 	char err[WARY_ERRLEN];
 	int rc = WARY_ERR;
@@ -353,13 +356,31 @@ static void probe_cert(const struct store_account *acct, struct buf *data)
 
 static bool is_server_store(const struct worker *w);
 
+/* A step of a send, for the status line. */
+static void send_progress(void *ctx, const char *what)
+{
+	struct worker *w = ctx;
+	struct wk_reply *r = reply_new(WK_SEND_PROGRESS, w->send_req);
+
+	buf_adds(&r->data, what);
+	post(w, r);
+}
+
+void worker_set_sender(struct worker *w, worker_send_fn fn, void *ctx)
+{
+	pthread_mutex_lock(&w->lock);
+	w->send_fn = fn;
+	w->send_ctx = ctx;
+	pthread_mutex_unlock(&w->lock);
+}
+
 static void serve(struct worker *w, const struct wk_req *q)
 {
 	struct wk_reply *r = reply_new(q->kind, q);
 	struct rows_ctx rc = { w, q };
 
 	if (q->kind != WK_OPEN && q->kind != WK_OPEN_ACCOUNT && q->kind != WK_POP3_FETCH &&
-	    w->store == NULL) {
+	    q->kind != WK_SEND && w->store == NULL) {
 		r->status = err_set(r->err, sizeof(r->err), WARY_ERR, "no mailbox is open");
 		goto out;
 	}
@@ -472,10 +493,22 @@ static void serve(struct worker *w, const struct wk_req *q)
 		pattern_free(&p);
 		break;
 	}
+	case WK_SEND: {
+		struct worker_send_env env = { w->store, secret_cb, w, send_progress, w };
+
+		w->send_req = q;
+		if (w->send_fn == NULL)
+			r->status = err_set(r->err, sizeof(r->err), WARY_ERR, "sending is not set up");
+		else
+			r->status = w->send_fn(w->send_ctx, q->arg, &env, &r->data, r->err, sizeof(r->err));
+		w->send_req = NULL;
+		break;
+	}
 	case WK_ROWS:
 	case WK_SECRET:
 	case WK_PROGRESS:
 	case WK_CONN:
+	case WK_SEND_PROGRESS:
 		r->status = err_set(r->err, sizeof(r->err), WARY_ERR, "not a request");
 		break;
 	}

@@ -35,6 +35,9 @@ enum wk_kind {
 	WK_CONN,     /* reply only: the connection's state changed (conn) */
 	WK_COPY,     /* arg: "KEY\tFOLDER" */
 	WK_MOVE,     /* arg: "KEY\tFOLDER" */
+	WK_SEND,     /* arg for the sender of worker_set_sender (ui/compose.c): a
+	              * draft to send, or "flush"; reply data: what happened */
+	WK_SEND_PROGRESS, /* reply only: a step of a send (data: text) */
 };
 
 struct wk_reply {
@@ -95,6 +98,20 @@ void worker_answer_secret(struct worker *w, const char *secret);
 /* Run a secret command as the worker does: first line of its output into
  * buf.  For tests and check-config. */
 int worker_run_secret_command(const char *cmd, char *buf, size_t len, char *err, size_t errlen);
+
+/* WK_SEND runs fn on the worker's thread with what it holds: the open
+ * store (NULL when none), the store's way of asking for a secret, and a
+ * progress callback that posts WK_SEND_PROGRESS replies. */
+struct worker_send_env {
+	struct store *store;
+	int (*secret)(void *ctx, const char *what, char *buf, size_t len);
+	void *secret_ctx;
+	void (*progress)(void *ctx, const char *what);
+	void *progress_ctx;
+};
+typedef int (*worker_send_fn)(void *ctx, const char *arg, const struct worker_send_env *env,
+                              struct buf *out, char *err, size_t errlen);
+void worker_set_sender(struct worker *w, worker_send_fn fn, void *ctx);
 
 /* Pop the next reply, or NULL when none is waiting. */
 struct wk_reply *worker_take(struct worker *w);

@@ -335,12 +335,66 @@ static bool phrase_plain(const char *s)
 	return true;
 }
 
+/* Words of a phrase: atoms stay, runs of words that need encoding are
+ * encoded together (their spaces inside the encoded word). */
+static bool phrase_wordwise(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t j = i;
+
+		while (j < n && s[j] != ' ')
+			j++;
+		if (j > i && !word_needs_encoding(s + i, j - i)) {
+			char *w = xstrndup(s + i, j - i);
+			bool ok = phrase_plain(w);
+
+			free(w);
+			if (!ok)
+				return false;
+		}
+		i = j + 1;
+	}
+	return true;
+}
+
 static void add_display(struct fold *f, const char *display, bool space_before)
 {
 	size_t n = strlen(display);
 
 	if (!is_ascii_printable(display, n) || memmem(display, n, "=?", 2) != NULL) {
-		encode_words(f, display, n, true, space_before);
+		const char *p = display, *end = display + n;
+
+		if (!phrase_wordwise(display, n) || strstr(display, "  ") || display[0] == ' ') {
+			encode_words(f, display, n, true, space_before);
+			return;
+		}
+		while (p < end) {
+			const char *ws = p, *we = p;
+
+			while (we < end && *we != ' ')
+				we++;
+			if (word_needs_encoding(ws, (size_t)(we - ws))) {
+				const char *q = we;
+
+				while (q < end) {
+					const char *a = q + 1, *b = a;
+
+					while (b < end && *b != ' ')
+						b++;
+					if (a >= end || !word_needs_encoding(a, (size_t)(b - a)))
+						break;
+					we = b;
+					q = b;
+				}
+				encode_words(f, ws, (size_t)(we - ws), true, space_before);
+			} else {
+				fold_add(f, ws, (size_t)(we - ws), space_before);
+			}
+			space_before = true;
+			p = we < end ? we + 1 : end;
+		}
 	} else if (phrase_plain(display)) {
 		fold_add(f, display, n, space_before);
 	} else {

@@ -434,10 +434,11 @@ static int before_dot(void *ctx)
 {
 	struct dot_ctx *d = ctx;
 	char e[WARY_ERRLEN];
-	int rc = write_state(d->ob, d->id, "submitting", NULL, e, sizeof(e));
 
+	/* a crash here leaves the message queued: the server drops a
+	 * transaction without its final dot, so sending again is right */
 	step(d->ob, "before-dot");
-	return rc;
+	return write_state(d->ob, d->id, "submitting", NULL, e, sizeof(e));
 }
 
 /* Is there a message with this Message-ID in the Maildir already? */
@@ -675,4 +676,23 @@ int send_outbox_flush(struct send_outbox *ob, const struct send_account *a,
 	}
 	send_strv_free(ids, n);
 	return first;
+}
+
+int send_outbox_confirm(struct send_outbox *ob, const char *id, char *err, size_t errlen)
+{
+	struct buf msg = BUF_INIT;
+	char *msgid = NULL;
+	int rc;
+
+	buf_init(&msg);
+	rc = read_msg(ob, id, &msg, err, errlen);
+	if (rc == WARY_OK && read_state(ob, id, NULL) != SEND_SUBMITTING)
+		rc = err_set(err, errlen, WARY_ERR, "%s is not waiting for a decision", id);
+	if (rc == WARY_OK && (msgid = message_id_of(msg.data, msg.len)) != NULL)
+		rc = record_submitted(ob, msgid, err, errlen);
+	if (rc == WARY_OK)
+		rc = write_state(ob, id, "submitted", NULL, err, errlen);
+	free(msgid);
+	buf_release(&msg);
+	return rc;
 }

@@ -395,9 +395,16 @@ void send_draft_to_edit(const struct send_draft *d, bool headers, struct buf *ou
 		buf_addf(out, "Subject: %s\n", d->subject ? d->subject : "");
 		if (d->reply_to)
 			buf_addf(out, "Reply-To: %s\n", d->reply_to);
+		if (d->in_reply_to)
+			buf_addf(out, "In-Reply-To: %s\n", d->in_reply_to);
+		if (d->references)
+			buf_addf(out, "References: %s\n", d->references);
+		for (i = 0; i < d->nextra; i++)
+			buf_addf(out, "%s\n", d->extra[i]);
 		for (i = 0; i < d->natt; i++)
 			if (d->att[i].path)
-				buf_addf(out, "Attach: %s\n", d->att[i].path);
+				buf_addf(out, "%s: %s\n", d->att[i].inline_msg ? "Attach-Message" : "Attach",
+				         d->att[i].path);
 		buf_addch(out, '\n');
 	}
 	buf_adds(out, d->body ? d->body : "");
@@ -421,6 +428,10 @@ int send_draft_from_edit(struct send_draft *d, const char *text, size_t len, boo
 	if (headers) {
 		size_t i;
 
+		/* the file's fields replace the draft's extra fields */
+		for (i = 0; i < d->nextra; i++)
+			free(d->extra[i]);
+		d->nextra = 0;
 		/* attachments named in the file replace those with a path */
 		for (i = d->natt; i-- > 0;)
 			if (d->att[i].path)
@@ -465,9 +476,16 @@ int send_draft_from_edit(struct send_draft *d, const char *text, size_t len, boo
 				set_field(&d->subject, c + 1);
 			else if (str_casecmp(l, "Reply-To") == 0)
 				set_field(&d->reply_to, c + 1);
-			else if (str_casecmp(l, "Attach") == 0) {
+			else if (str_casecmp(l, "In-Reply-To") == 0)
+				set_field(&d->in_reply_to, c + 1);
+			else if (str_casecmp(l, "References") == 0)
+				set_field(&d->references, c + 1);
+			else if (str_casecmp(l, "Attach") == 0 || str_casecmp(l, "Attach-Message") == 0) {
 				if (c[1] != '\0')
-					rc = send_draft_attach_file(d, c + 1, NULL, err, errlen);
+					rc = send_draft_attach_file(d, c + 1,
+					                            str_casecmp(l, "Attach") == 0 ? NULL :
+					                                                            "message/rfc822",
+					                            err, errlen);
 			} else if (str_istarts_with(l, "Content-") || str_casecmp(l, "MIME-Version") == 0 ||
 			           str_casecmp(l, "Message-ID") == 0 || str_casecmp(l, "Date") == 0) {
 				rc = err_set(err, errlen, WARY_EPARSE, "draft line %u: %s is set by wary",

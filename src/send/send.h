@@ -113,8 +113,10 @@ int send_forward_draft(const struct mail_msg *m, bool as_attachment, const char 
 int send_add_signature(struct send_draft *d, const char *path, char *err, size_t errlen);
 
 /* The file handed to $EDITOR: with headers, "From:", "To:", "Cc:",
- * "Bcc:", "Subject:", "Reply-To:" and one "Attach: PATH" a file, an empty
- * line, then the body; without, only the body. */
+ * "Bcc:", "Subject:" (and "Reply-To:", "In-Reply-To:", "References:", the
+ * extra fields when set), one "Attach: PATH" a file ("Attach-Message:"
+ * for a message/rfc822), an empty line, then the body; without, only the
+ * body. */
 void send_draft_to_edit(const struct send_draft *d, bool headers, struct buf *out);
 /* Read it back into d (headers replace the draft's, attachments listed
  * are read).  WARY_EPARSE with the line that is wrong. */
@@ -316,6 +318,10 @@ struct send_flush_report {
 int send_outbox_flush(struct send_outbox *ob, const struct send_account *a,
                       const struct send_sent *sent, bool retry, const char *only_id,
                       struct send_flush_report *rep, char *err, size_t errlen);
+
+/* The user says a message left SUBMITTING was in fact sent (it arrived):
+ * record it as submitted, so the next flush only stores it in Sent. */
+int send_outbox_confirm(struct send_outbox *ob, const char *id, char *err, size_t errlen);
 
 /* The envelope of a message: From's address, all of To, Cc and Bcc; the
  * Bcc field is cut from the bytes that go out (out gets them). */
