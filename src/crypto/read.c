@@ -827,8 +827,9 @@ static bool part_has_pgp(const struct mail_part *p)
 		/* encoded bodies are decoded to look inside */
 		if (str_memcasemem(b, blen, "-----BEGIN PGP ") != NULL)
 			return true;
+		/* a big attachment is not decoded just to look for armour */
 		if (mail_part_encoding(p) != NULL && strcmp(mail_part_encoding(p), "7bit") != 0 &&
-		    strcmp(mail_part_encoding(p), "8bit") != 0 && blen < MAIL_MAX_SIZE) {
+		    strcmp(mail_part_encoding(p), "8bit") != 0 && blen < (1u << 20)) {
 			struct buf d = BUF_INIT;
 			char err[WARY_ERRLEN];
 			bool hit = mail_part_decode(p, &d, err, sizeof(err)) == WARY_OK &&

@@ -37,9 +37,10 @@ void crypto_result_json(const struct crypto_result *r, struct buf *out)
 	buf_adds(out, ",\"encrypted\":");
 	buf_add_json_str(out, crypto_scope_name(r->encrypted_scope));
 	buf_addf(out, ",\"valid\":%s,\"signer\":", r->valid ? "true" : "false");
-	json_str_or_null(out, s ? s->uid : NULL);
+	/* the contract's strings: "" when nothing signed */
+	buf_add_json_str(out, s ? s->uid : "");
 	buf_adds(out, ",\"fingerprint\":");
-	json_str_or_null(out, s ? (s->key_fpr[0] ? s->key_fpr : s->fpr) : NULL);
+	buf_add_json_str(out, s ? (s->key_fpr[0] ? s->key_fpr : s->fpr) : "");
 	buf_adds(out, ",\"flags\":");
 	flags_json(out, r->flags);
 	buf_adds(out, ",\"status\":");
