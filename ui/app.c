@@ -29,6 +29,7 @@
 #include "ui/pgp.h"
 #include "ui/verdict.h"
 #include "ui/safety_view.h"
+#include "ui/spam_ui.h"
 #include "ui/textview.h"
 #include "ui/theme.h"
 #include "ui/worker.h"
@@ -335,7 +336,8 @@ static void draw_index(struct app *a)
 		if (p == cur)
 			attr = a->attr[TH_INDICATOR];
 		buf_reset(&line);
-		buf_addf(&line, "%5zu %c %s  ", p + 1, flag_char(row->flags), date);
+		buf_addf(&line, "%5zu %c %s %c ", p + 1, flag_char(row->flags), date,
+		         spam_ui_mark(a, row->key));
 		used = app_put(top + r, x0, line.data, line.len, w, attr);
 		from = index_row_from(a->ix, p);
 		{
@@ -662,6 +664,7 @@ static void draw(struct app *a)
 			         a->pager_atts, a->pager_atts == 1 ? "" : "s");
 		else
 			snprintf(title, sizeof(title), "%s", pager_title(a));
+		spam_ui_title(a, title, sizeof(title));
 		draw_textview(a, a->pager, title);
 		break;
 	}
@@ -814,6 +817,7 @@ static void render_current(struct app *a)
 				a->pager_bad++;
 	}
 	safety_refresh(a);
+	spam_ui_message(a);
 	atts_clear(a);
 }
 
@@ -1025,6 +1029,11 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 	case WK_SEND_PROGRESS:
 		compose_reply(a, r);
 		break;
+	case WK_SPAM:
+	case WK_SPAM_PROGRESS:
+		if (spam_ui_reply(a, r))
+			maybe_rebuild(a, true);
+		break;
 	case WK_COPY:
 	case WK_MOVE: {
 		const char *tab = r->arg ? strchr(r->arg, '\t') : NULL;
@@ -1134,6 +1143,7 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 		wtrace("index read %zu rows", index_count(a->ix));
 		a->loading = false;
 		maybe_rebuild(a, true);
+		spam_ui_index_loaded(a);
 		/* A POP3 account shows its Maildir at once, then downloads. */
 		if (is_pop3(a) && !a->fetching && r->status == WARY_OK && a->gen == 1)
 			run_func(a, KF_CHECK_NEW);
@@ -1148,6 +1158,7 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 		if (r->status == WARY_OK) {
 			index_remove_keys(a->ix, r->vanished, r->nvanished);
 			maybe_rebuild(a, true);
+			spam_ui_check_done(a);
 		}
 		break;
 	case WK_FETCH:
@@ -1704,6 +1715,12 @@ static void run_func(struct app *a, enum km_func f)
 		if (a->view == V_ATTACH && a->att_cursor < a->natts)
 			safety_open_attachment(a, &a->atts[a->att_cursor]);
 		break;
+	case KF_MARK_SPAM:
+	case KF_MARK_HAM:
+	case KF_TRAIN_FOLDER_SPAM:
+	case KF_TRAIN_FOLDER_HAM:
+		spam_ui_func(a, f);
+		break;
 	}
 }
 
@@ -2084,6 +2101,7 @@ int app_run(struct config *cfg, const char *location, struct worker_account *wa,
 	a.sig_rd = fds[0];
 	a.sig_wr = fds[1];
 	a.pgp = pgp_ui_new(a.sig_wr);
+	spam_ui_start(&a);
 	a.verdict = verdict_ui_new(cfg, wa ? wa->acct.name : NULL, a.sig_wr);
 	a.ix = index_new();
 	if (index_sort_parse(config_get(cfg, "sort"), &sort) == WARY_OK)
@@ -2222,6 +2240,7 @@ out:
 	sig_pipe_wr = -1;
 	worker_free(&a.wk);
 	compose_free(&a); /* after the worker: it may be sending with it */
+	spam_ui_free(&a);
 	pgp_ui_free(&a.pgp);
 	verdict_ui_free(&a.verdict);
 	index_free(&a.ix);

@@ -2,6 +2,7 @@
 wary_SOURCES += ui/main.c ui/app.c ui/app.h ui/app_int.h ui/worker.c ui/worker.h \
 	ui/index.c ui/index.h ui/textview.c ui/textview.h \
 	ui/safety.c ui/safety.h ui/safety_view.c ui/safety_view.h
+wary_SOURCES += ui/spam_cli.c ui/spam_cli.h ui/spam_ui.c ui/spam_ui.h
 wary_SOURCES += ui/pgp.c ui/pgp.h
 wary_SOURCES += ui/verdict.c ui/verdict.h
 wary_SOURCES += ui/send_cli.c ui/compose.h ui/compose.c

@@ -15,6 +15,7 @@
 #include "ui/compose.h"
 #include "ui/app.h"
 #include "ui/keymap.h"
+#include "ui/spam_cli.h"
 #include "ui/pgp.h"
 #include "ui/safety.h"
 #include "ui/theme.h"
@@ -25,6 +26,7 @@ static void usage(FILE *f)
 	      "       wary inspect [--json] FILE...   what wary sees in a message ('-' reads stdin)\n"
 	      "       wary show FILE...               print messages as the pager shows them\n"
 	      "       wary fetch [-a ACCOUNT]         download a POP3 account's new mail\n"
+	      "       wary spam train|untrain|classify|stats|prune|rules ...   the spam filter\n"
 	      "       wary send [-a ACCOUNT] [--force] FILE   send a draft (headers, empty line, text)\n"
 	      "       wary outbox list|flush|retry    what waits to be sent; send it\n"
 	      "       wary compose --reply|--group|--list|--forward|--forward-attach MSG   a draft\n"
@@ -563,6 +565,8 @@ int main(int argc, char **argv)
 		status = safety_cli_remote(nrest, rest);
 	} else if (strcmp(cmd, "browser-copy") == 0) {
 		status = safety_cli_browser_copy(nrest, rest);
+	} else if (strcmp(cmd, "spam") == 0) {
+		status = spam_cli(nrest, rest);
 	} else if (strcmp(cmd, "fetch") == 0) {
 		status = cmd_fetch(cfg, account);
 	} else if (strcmp(cmd, "send") == 0 || strcmp(cmd, "outbox") == 0 ||

@@ -46,6 +46,9 @@ struct worker {
 	worker_send_fn send_fn; /* WK_SEND (ui/compose.c) */
 	void *send_ctx;
 	const struct wk_req *send_req;
+	worker_spam_fn spam_fn; /* WK_SPAM (ui/spam_ui.c) */
+	void *spam_ctx;
+	const struct wk_req *spam_req;
 };
 
 extern char **environ;
@@ -366,6 +369,25 @@ static void send_progress(void *ctx, const char *what)
 	post(w, r);
 }
 
+/* Training a folder, for the message line. */
+static void spam_progress(void *ctx, size_t done, size_t total)
+{
+	struct worker *w = ctx;
+	struct wk_reply *r = reply_new(WK_SPAM_PROGRESS, w->spam_req);
+
+	r->done = done;
+	r->total = total;
+	post(w, r);
+}
+
+void worker_set_spam(struct worker *w, worker_spam_fn fn, void *ctx)
+{
+	pthread_mutex_lock(&w->lock);
+	w->spam_fn = fn;
+	w->spam_ctx = ctx;
+	pthread_mutex_unlock(&w->lock);
+}
+
 void worker_set_sender(struct worker *w, worker_send_fn fn, void *ctx)
 {
 	pthread_mutex_lock(&w->lock);
@@ -504,11 +526,21 @@ static void serve(struct worker *w, const struct wk_req *q)
 		w->send_req = NULL;
 		break;
 	}
+	case WK_SPAM:
+		w->spam_req = q;
+		if (w->spam_fn == NULL)
+			r->status = err_set(r->err, sizeof(r->err), WARY_ERR, "the spam filter is not set up");
+		else
+			r->status = w->spam_fn(w->spam_ctx, w->store, q->arg, q->set, spam_progress, w,
+			                       &r->data, r->err, sizeof(r->err));
+		w->spam_req = NULL;
+		break;
 	case WK_ROWS:
 	case WK_SECRET:
 	case WK_PROGRESS:
 	case WK_CONN:
 	case WK_SEND_PROGRESS:
+	case WK_SPAM_PROGRESS:
 		r->status = err_set(r->err, sizeof(r->err), WARY_ERR, "not a request");
 		break;
 	}

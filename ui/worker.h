@@ -38,6 +38,8 @@ enum wk_kind {
 	WK_SEND,     /* arg for the sender of worker_set_sender (ui/compose.c): a
 	              * draft to send, or "flush"; reply data: what happened */
 	WK_SEND_PROGRESS, /* reply only: a step of a send (data: text) */
+	WK_SPAM,     /* arg for the spam filter's handler (worker_set_spam, ui/spam_ui.c) */
+	WK_SPAM_PROGRESS, /* reply only: done/total of a folder being trained */
 };
 
 struct wk_reply {
@@ -112,6 +114,14 @@ struct worker_send_env {
 typedef int (*worker_send_fn)(void *ctx, const char *arg, const struct worker_send_env *env,
                               struct buf *out, char *err, size_t errlen);
 void worker_set_sender(struct worker *w, worker_send_fn fn, void *ctx);
+
+/* WK_SPAM runs fn on the worker's thread with the open store, the
+ * request's arg and set, and a progress callback that posts
+ * WK_SPAM_PROGRESS replies (done, total). */
+typedef int (*worker_spam_fn)(void *ctx, struct store *store, const char *arg, unsigned set,
+                              void (*progress)(void *pctx, size_t done, size_t total),
+                              void *pctx, struct buf *out, char *err, size_t errlen);
+void worker_set_spam(struct worker *w, worker_spam_fn fn, void *ctx);
 
 /* Pop the next reply, or NULL when none is waiting. */
 struct wk_reply *worker_take(struct worker *w);

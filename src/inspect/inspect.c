@@ -7,6 +7,7 @@
 
 #include "crypto/crypto.h"
 #include "inspect/inspect.h"
+#include "inspect/spam_int.h"
 #include "inspect/verdict_int.h"
 #include "render/render.h"
 
@@ -20,6 +21,7 @@ struct inspect {
 	struct crypto *crypto; /* made the first time a message has PGP in it */
 	bool crypto_tried;
 	struct inspect_vstate *vs; /* the sender verdict's settings and key cache */
+	struct inspect_sstate *ss; /* the spam filter's token store */
 };
 
 /* The public flag bits (inspect.h), under the short names used here. */
@@ -82,8 +84,27 @@ void inspect_free(struct inspect **in)
 		magic_close((*in)->magic);
 	crypto_free(&(*in)->crypto);
 	inspect_vstate_free(&(*in)->vs);
+	inspect_sstate_free(&(*in)->ss);
 	free(*in);
 	*in = NULL;
+}
+
+struct inspect_sstate **inspect_sstate_of(struct inspect *in)
+{
+	return &in->ss;
+}
+
+/* Attachments that lie about their type or name, and programs: facts of
+ * the spam score. */
+static void att_counts(const struct atts *a, int *lying, int *exec)
+{
+	*lying = *exec = 0;
+	for (size_t i = 0; i < a->n; i++) {
+		if (a->v[i].flags & (ATT_TYPE_MISMATCH | ATT_DOUBLE_EXT))
+			(*lying)++;
+		if (a->v[i].flags & ATT_EXECUTABLE)
+			(*exec)++;
+	}
 }
 
 void inspect_set_auth(struct inspect *in, const struct inspect_auth *a)
@@ -513,7 +534,14 @@ int inspect_report_json(struct inspect *in, const struct mail_msg *msg, struct b
 	json_attachments(out, &a);
 	buf_adds(out, ",\"pgp\":");
 	pgp_report(in, msg, out, true);
-	buf_adds(out, ",\"spam\":null,\"score\":null}\n");
+	{
+		int lying, exec;
+
+		att_counts(&a, &lying, &exec);
+		buf_addch(out, ',');
+		inspect_spam_json(&in->ss, msg, doc, verdict, lying, exec, out);
+		buf_adds(out, "}\n");
+	}
 out:
 	if (verdict) {
 		auth_verdict_clear(verdict);
@@ -691,6 +719,12 @@ int inspect_report_text(struct inspect *in, const struct mail_msg *msg, struct b
 
 		if (inspect_verdict(in, msg, v, err, errlen) == WARY_OK)
 			inspect_verdict_text(v, out);
+		{
+			int lying, exec;
+
+			att_counts(&a, &lying, &exec);
+			inspect_spam_text(&in->ss, msg, doc, v, lying, exec, out);
+		}
 		auth_verdict_clear(v);
 		free(v);
 	}

@@ -86,4 +86,11 @@ void inspect_from_json(const struct auth_verdict *v, struct buf *out);
 void inspect_verdict_json(const struct auth_verdict *v, struct buf *out);
 void inspect_verdict_text(const struct auth_verdict *v, struct buf *out);
 
+/* The spam filter's line for the pager: "spam 0.97, score=7.2, required
+ * 5: BAYES_70 5.50, ..." from the user's token store ($WARY_SPAM_DB or
+ * $XDG_DATA_HOME/wary/spam.db, never created here) and the analyses;
+ * without a trained store only the score.  Plain ASCII. */
+int inspect_spam_line(struct inspect *in, const struct mail_msg *msg, struct buf *out,
+                      char *err, size_t errlen);
+
 #endif
