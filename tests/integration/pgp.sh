@@ -81,6 +81,21 @@ check "efail: encrypted part between HTML parts: part, not decrypted" \
 check "efail: without MDC: decryption-failed, error shown" \
 	pgp_json "$tmp/nomdc.eml" "p['encrypted']=='whole' and 'decryption-failed' in p['flags'] and p['error']"
 
+# the fixtures that need no key (tests/fixtures/pgp/README)
+fx=$TOP/tests/fixtures/pgp
+check "fixture: a third part after the signature: malformed, not valid" \
+	pgp_json "$fx/signed-three-parts.eml" "p['valid'] is False and 'malformed' in p['flags']"
+check "fixture: no signature part: malformed, not valid" \
+	pgp_json "$fx/signed-no-signature-part.eml" "p['valid'] is False and 'malformed' in p['flags']"
+check "fixture: a garbage signature: an error, not valid" \
+	pgp_json "$fx/signed-garbage-signature.eml" "p['valid'] is False and 'signature-error' in p['flags'] and p['error']"
+check "fixture: a garbage ciphertext: decryption-failed, an error" \
+	pgp_json "$fx/encrypted-garbage.eml" "p['encrypted']=='whole' and 'decryption-failed' in p['flags'] and p['error']"
+check "fixture: an HTML body drawing the status line is not signed" \
+	pgp_json "$fx/html-imitates-status.eml" "p['signed']=='none' and p['valid'] is False"
+check "fixture: a forwarded signed message does not sign this one" \
+	pgp_json "$fx/forwarded-signed.eml" "p['signed']=='none' and p['valid'] is False"
+
 # a key attached to a message, imported by wary pgp import
 kh=$(mktemp -d "${TMPDIR:-/tmp}/wpk.XXXXXX")
 GNUPGHOME=$kh gpg --batch --quiet --passphrase '' --quick-gen-key "Carol Test <carol@$PGP_DOMAIN>" future-default default never 2>/dev/null
