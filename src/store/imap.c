@@ -45,6 +45,8 @@
 
 #define FIRST_SCREEN 200
 #define BATCH 1000
+/* Messages per FETCH of a cold index after the first screen. */
+#define COLD_CHUNK 10000
 /* A command line we build stays well under what servers accept (Dovecot
  * takes 64 KB); longer UID sets are sent in pieces. */
 #define MAX_SET_LEN 8000
@@ -1654,12 +1656,21 @@ static int cold_index(struct imap *m, store_row_cb cb, void *ctx)
 		r = fetch_rows(m, &f, false, set);
 		if (r != MAILIMAP_NO_ERROR || f.cancelled || first == 1 || f.lowest <= 1)
 			goto out;
-	}
-	{
-		char set[32];
+		/* The rest in pieces, newest first: libetpan keeps the text of a
+		 * whole response in its buffer even when the handler has taken
+		 * every message (about 480 bytes each), so one command for 100k
+		 * messages would hold 48 MB.  By sequence number downwards a
+		 * message expunged meanwhile moves a later one down, never up:
+		 * none is skipped (one may come twice, which is harmless). */
+		for (uint32_t hi = first - 1; r == MAILIMAP_NO_ERROR && !f.cancelled;) {
+			uint32_t lo = hi > COLD_CHUNK ? hi - COLD_CHUNK + 1 : 1;
 
-		snprintf(set, sizeof(set), "1:%u", f.lowest - 1);
-		r = fetch_rows(m, &f, true, set);
+			snprintf(set, sizeof(set), "%u:%u", lo, hi);
+			r = fetch_rows(m, &f, false, set);
+			if (lo == 1)
+				break;
+			hi = lo - 1;
+		}
 	}
 out:
 	fx_clear(&f);
