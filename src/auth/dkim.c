@@ -41,7 +41,11 @@ struct key {
 	unsigned flags;      /* AUTH_DKIM_F_* that explain a bad status */
 	char reason[96];
 	EVP_PKEY *pkey;
-	EVP_PKEY_CTX *pctx;  /* RSA verify context, reused */
+	/* verify contexts made ready once: OpenSSL 3 fetches the algorithm
+	 * on every init, which cost more than the RSA verification itself */
+	EVP_PKEY_CTX *pctx;  /* RSA with SHA-256 */
+	EVP_PKEY_CTX *pctx1; /* RSA with SHA-1, made when first needed */
+	EVP_MD_CTX *edctx;   /* Ed25519 */
 	int type;            /* KT_* */
 	unsigned hashes;     /* h= of the key: allowed HASH_*; 0 = all */
 	bool testing, strict;
@@ -483,22 +487,28 @@ static void canon_body(struct bodyh *b, const char *p, size_t n, bool relaxed)
 			if (!relaxed) {
 				body_emit(b, p + i, ce - i);
 			} else {
-				size_t s = i;
+				size_t s = i, t = i;
 
-				/* runs of WSP become one SP; copy the stretches between */
-				while (s < ce) {
-					size_t t = s;
+				/* runs of WSP become one SP: a single space is left
+				 * where it is, so most lines go out in one piece */
+				while (t < ce) {
+					unsigned char ch = (unsigned char)p[t];
 
-					while (t < ce && !is_wsp((unsigned char)p[t]))
+					if (ch != ' ' && ch != '\t') {
 						t++;
-					body_emit(b, p + s, t - s);
-					if (t < ce) {
-						body_emit(b, " ", 1);
-						while (t < ce && is_wsp((unsigned char)p[t]))
-							t++;
+						continue;
 					}
+					if (ch == ' ' && !is_wsp((unsigned char)p[t + 1])) {
+						t++; /* t + 1 < ce: trailing WSP was cut */
+						continue;
+					}
+					body_emit(b, p + s, t - s);
+					body_emit(b, " ", 1);
+					while (t < ce && is_wsp((unsigned char)p[t]))
+						t++;
 					s = t;
 				}
+				body_emit(b, p + s, ce - s);
 			}
 			body_emit(b, "\r\n", 2);
 		}
@@ -514,6 +524,8 @@ static void canon_body(struct bodyh *b, const char *p, size_t n, bool relaxed)
 static void key_free(struct key *k)
 {
 	EVP_PKEY_CTX_free(k->pctx);
+	EVP_PKEY_CTX_free(k->pctx1);
+	EVP_MD_CTX_free(k->edctx);
 	EVP_PKEY_free(k->pkey);
 	free(k);
 }
@@ -630,13 +642,6 @@ static void key_parse(struct key *k, const char *rec, size_t n)
 	if (k->type == KT_RSA && k->bits < 1024) {
 		key_bad(k, KEY_PERM, AUTH_DKIM_F_SMALL_KEY, "RSA key under 1024 bits (RFC 8301)");
 		return;
-	}
-	if (k->type == KT_RSA) {
-		k->pctx = EVP_PKEY_CTX_new(k->pkey, NULL);
-		if (!k->pctx) {
-			key_bad(k, KEY_TEMP, 0, "out of memory");
-			return;
-		}
 	}
 	k->status = KEY_OK;
 }
@@ -854,17 +859,48 @@ static bool same_name(const char *a, size_t an, const char *b, size_t bn)
 	return an == bn && str_ncasecmp(a, b, an) == 0;
 }
 
+static EVP_PKEY_CTX *rsa_ctx(EVP_PKEY *pkey, const EVP_MD *md)
+{
+	EVP_PKEY_CTX *p = EVP_PKEY_CTX_new(pkey, NULL);
+
+	if (p && EVP_PKEY_verify_init(p) == 1 && EVP_PKEY_CTX_set_rsa_padding(p, RSA_PKCS1_PADDING) == 1 &&
+	    EVP_PKEY_CTX_set_signature_md(p, md) == 1)
+		return p;
+	EVP_PKEY_CTX_free(p);
+	return NULL;
+}
+
 static bool sig_crypto(struct auth_dkim_ctx *c, struct key *k, int ktype, const EVP_MD *md,
                        const unsigned char *sigb, size_t siglen, const unsigned char *digest,
                        unsigned dlen)
 {
-	if (ktype == KT_ED25519)
-		return siglen == 64 && EVP_DigestVerifyInit(c->vmd, NULL, NULL, NULL, k->pkey) == 1 &&
+	if (ktype == KT_ED25519) {
+		if (siglen != 64)
+			return false;
+		if (k->edctx == NULL) {
+			k->edctx = EVP_MD_CTX_new();
+			if (!k->edctx || EVP_DigestVerifyInit(k->edctx, NULL, NULL, NULL, k->pkey) != 1) {
+				EVP_MD_CTX_free(k->edctx);
+				k->edctx = NULL;
+				return false;
+			}
+		}
+		/* one-shot Ed25519 leaves the context as it was: reused */
+		if (EVP_DigestVerify(k->edctx, sigb, siglen, digest, dlen) == 1)
+			return true;
+		/* a failure is checked once more on a fresh context, so a context
+		 * that could not be reused never turns a good signature bad */
+		return EVP_DigestVerifyInit(c->vmd, NULL, NULL, NULL, k->pkey) == 1 &&
 		       EVP_DigestVerify(c->vmd, sigb, siglen, digest, dlen) == 1;
-	return EVP_PKEY_verify_init(k->pctx) == 1 &&
-	       EVP_PKEY_CTX_set_rsa_padding(k->pctx, RSA_PKCS1_PADDING) == 1 &&
-	       EVP_PKEY_CTX_set_signature_md(k->pctx, md) == 1 &&
-	       EVP_PKEY_verify(k->pctx, sigb, siglen, digest, dlen) == 1;
+	}
+	{
+		bool sha1 = md == c->sha1;
+		EVP_PKEY_CTX **pp = sha1 ? &k->pctx1 : &k->pctx;
+
+		if (*pp == NULL && (*pp = rsa_ctx(k->pkey, md)) == NULL)
+			return false;
+		return EVP_PKEY_verify(*pp, sigb, siglen, digest, dlen) == 1;
+	}
 }
 
 void dkim_msg_split(struct auth_dkim_ctx *c, const char *raw, size_t len, struct dkim_msg *m)
