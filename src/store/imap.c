@@ -1346,6 +1346,30 @@ static int cmp_folder(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* The server is out of reach: the folders the cache knows, with the
+ * counts of their cached rows (special use is not cached).  rc (and err)
+ * stay the caller's when the cache knows none. */
+static int folders_cached(struct imap *m, struct store_folder **out, size_t *n, int rc)
+{
+	cache_ready(m->s, m);
+	if (m->ic == NULL || m->ic_path == NULL)
+		return rc;
+	*out = icache_folders(m->ic, n);
+	if (*n == 0)
+		return rc;
+	for (size_t i = 0; i < *n; i++) {
+		struct buf name = BUF_INIT;
+
+		buf_init(&name);
+		if (!imap_mutf7_decode((*out)[i].id, &name))
+			buf_adds(&name, (*out)[i].id);
+		(*out)[i].name = buf_detach(&name, NULL);
+	}
+	if (*n > 1)
+		qsort(*out, *n, sizeof(**out), cmp_folder);
+	return WARY_OK;
+}
+
 static int im_list_folders(struct store *s, struct store_folder **out, size_t *n, char *err,
                            size_t errlen)
 {
@@ -1358,6 +1382,8 @@ static int im_list_folders(struct store *s, struct store_folder **out, size_t *n
 	*out = NULL;
 	*n = 0;
 	rc = ensure(m, err, errlen);
+	if (rc != WARY_OK && queueable(rc) && m->im == NULL)
+		return folders_cached(m, out, n, rc);
 	if (rc != WARY_OK)
 		return rc;
 	m->st.commands++;

@@ -351,6 +351,57 @@ long icache_count(struct icache *ic, const char *folder)
 	return n;
 }
 
+struct store_folder *icache_folders(struct icache *ic, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	struct store_folder *v = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*n = 0;
+	if (ic->broken)
+		return NULL;
+	rc = sqlite3_prepare_v2(ic->db,
+	                        "SELECT f.name, (SELECT count(*) FROM msg m WHERE m.folder = f.name),"
+	                        " (SELECT count(*) FROM msg m WHERE m.folder = f.name"
+	                        " AND (m.flags & ?1) = 0) FROM folder f ORDER BY f.name",
+	                        -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		note(ic, rc);
+		return NULL;
+	}
+	sqlite3_bind_int(st, 1, STORE_SEEN);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t len;
+		bool bad = false;
+		const char *name = (const char *)store_db_col_text(st, 0, &len, &bad);
+		int64_t total = store_db_col_int(st, 1, &bad), unread = store_db_col_int(st, 2, &bad);
+
+		if (bad || name == NULL || len == 0 || memchr(name, '\0', len) != NULL || total < 0 ||
+		    unread < 0 || total > UINT32_MAX || unread > total) {
+			ic->broken = true;
+			break;
+		}
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		memset(&v[*n], 0, sizeof(v[*n]));
+		v[*n].id = xstrndup(name, len);
+		v[*n].total = (unsigned)total;
+		v[*n].unread = (unsigned)unread;
+		(*n)++;
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		note(ic, rc);
+	sqlite3_finalize(st);
+	if (ic->broken) {
+		store_folders_free(&v, *n);
+		*n = 0;
+	}
+	return v;
+}
+
 static char *col_text(sqlite3_stmt *st, int i, bool *bad)
 {
 	size_t n;

@@ -71,6 +71,10 @@ void icache_delete(struct icache *ic, const char *folder, uint32_t uid);
 /* The flags stored for uid; false when the cache has no such row. */
 bool icache_flags(struct icache *ic, const char *folder, uint32_t uid, unsigned *flags);
 long icache_count(struct icache *ic, const char *folder);
+/* The folders the cache knows, by name, with their rows and unseen rows
+ * counted; only id, total and unread are set (caller frees with
+ * store_folders_free). */
+struct store_folder *icache_folders(struct icache *ic, size_t *n);
 /* Every row of folder, highest UID first; rows are borrowed for the
  * call.  Return non-zero from cb to stop. */
 typedef int (*icache_row_cb)(void *ctx, uint32_t uid, const struct store_row *row);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The IMAP backend without a server, against real Dovecot: an account
-# opened while Dovecot is down opens from its cache file (INBOX and
-# another folder with their rows and flags, a body read before), says
+# opened while Dovecot is down opens from its cache file (the folder
+# list, INBOX and another folder with their rows and flags, a body read
+# before), says
 # it is offline and why, queues a flag change, and once Dovecot is back
 # connects by itself, replays the change and resyncs (a message that
 # arrived meanwhile comes in), also when the folder was renumbered (a new
@@ -93,7 +94,7 @@ check "online first: the folder has its 10 rows, message 1 is read" \
 inbox_rows=$(rows 1 "$WORK/o0")
 sed -n '/^fetch [0-9]/,/^fetch-end/p' "$WORK/o0" >"$WORK/body-online"
 bash "$CTL" stop
-drv --cache "$C" state , index , select "$P-A" , index , fetch 1 , flags 2 +F , state , \
+drv --cache "$C" state , folders , index , select "$P-A" , index , fetch 1 , flags 2 +F , state , \
 	sh 'bash "$CTL" start && python3 -c "$IMAP_PY" fill '"$P-A"' 1 100' , \
 	wait-online 20000 , state , check , stats >"$WORK/o1" 2>&1
 check "Dovecot down: the account opens anyway" grep -q '^open ok' "$WORK/o1"
@@ -101,6 +102,8 @@ check "the state says reconnecting, from the cache, with the reason" \
 	bash -c "test '$(connstate "$WORK/o1" 1)' = reconnecting -a '$(conn from_cache "$WORK/o1" 1)' = 1 &&
 	grep '^conn ' '$WORK/o1' | head -1 | grep -q 'reason=cannot connect.*refused'"
 check "the first attempt is due within the backoff (<= 1000 ms)" test "$(conn retry_in_ms "$WORK/o1" 1)" -le 1000
+check "the folder list from the cache, with the cached rows counted (10, 10 unseen)" \
+	bash -c "grep -q '^folder INBOX' '$WORK/o1' && grep -q $'^folder $P-A\t$P-A\t-\t10\t10\$' '$WORK/o1'"
 check "INBOX from the cache: the rows it had online ($inbox_rows, 2 or more)" \
 	test "$(rows 1 "$WORK/o1")" = "$inbox_rows" -a "$inbox_rows" -ge 2
 check "another folder from the cache: its 10 rows" test "$(rows 2 "$WORK/o1")" = 10
