@@ -5,6 +5,7 @@ wary_SOURCES += ui/main.c ui/app.c ui/app.h ui/app_int.h ui/worker.c ui/worker.h
 wary_SOURCES += ui/spam_cli.c ui/spam_cli.h ui/spam_ui.c ui/spam_ui.h
 wary_SOURCES += ui/pgp.c ui/pgp.h
 wary_SOURCES += ui/verdict.c ui/verdict.h
+wary_SOURCES += ui/auth_setup.c ui/auth_setup.h ui/trace_view.c ui/trace_view.h
 wary_SOURCES += ui/send_cli.c ui/compose.h ui/compose.c
 # Presets are found in the installed data directory, else in the source
 # tree, so the binary runs from the build tree before `make install`.

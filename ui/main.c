@@ -10,14 +10,15 @@
 #include "base/base.h"
 #include "config/config.h"
 #include "inspect/inspect.h"
+#include "ui/auth_setup.h"
 #include "mail/mail.h"
 #include "render/render.h"
 #include "ui/compose.h"
 #include "ui/app.h"
 #include "ui/keymap.h"
-#include "ui/spam_cli.h"
 #include "ui/pgp.h"
 #include "ui/safety.h"
+#include "ui/spam_cli.h"
 #include "ui/theme.h"
 
 static void usage(FILE *f)
@@ -26,11 +27,11 @@ static void usage(FILE *f)
 	      "       wary inspect [--json] FILE...   what wary sees in a message ('-' reads stdin)\n"
 	      "       wary show FILE...               print messages as the pager shows them\n"
 	      "       wary fetch [-a ACCOUNT]         download a POP3 account's new mail\n"
-	      "       wary spam train|untrain|classify|stats|prune|rules ...   the spam filter\n"
 	      "       wary send [-a ACCOUNT] [--force] FILE   send a draft (headers, empty line, text)\n"
 	      "       wary outbox list|flush|retry    what waits to be sent; send it\n"
 	      "       wary compose --reply|--group|--list|--forward|--forward-attach MSG   a draft\n"
 	      "       wary hashcash mint ADDR BITS | check [--bits N] MSG   hashcash stamps\n"
+	      "       wary spam train|untrain|classify|stats|prune|rules ...   the spam filter\n"
 	      "       wary remote list|allow ADDR|revoke ADDR   senders whose remote content a browser copy keeps\n"
 	      "       wary browser-copy FILE          the HTML a browser is given, remote references removed\n"
 	      "       wary pgp import FILE... | show FPR | keys ADDRESS   OpenPGP keys (GNUPGHOME)\n"
@@ -79,11 +80,12 @@ static void complain(const char *what, const char *err)
 	free(w);
 }
 
-static int cmd_inspect(int argc, char **argv)
+static int cmd_inspect(const struct config *cfg, const char *account, int argc, char **argv)
 {
 	bool json = false;
 	int nfiles = 0, status = 0;
 	struct inspect *in = NULL;
+	struct auth_setup *as = NULL;
 	struct buf data = BUF_INIT, out = BUF_INIT;
 	char err[WARY_ERRLEN];
 
@@ -102,6 +104,14 @@ static int cmd_inspect(int argc, char **argv)
 		complain("inspect", err);
 		return 1;
 	}
+	/* the sender verdict believes only the user's own server; DNS only
+	 * when dns_server says which resolver (auth_setup.h) */
+	if (auth_setup_new(cfg, account, &as, err, sizeof(err)) != WARY_OK) {
+		complain("dns_server", err);
+		inspect_free(&in);
+		return 1;
+	}
+	auth_setup_apply(as, in);
 	for (int i = 0; i < argc; i++) {
 		struct mail_msg *msg = NULL;
 		int rc;
@@ -125,6 +135,7 @@ static int cmd_inspect(int argc, char **argv)
 		fwrite(out.data, 1, out.len, stdout);
 	}
 	inspect_free(&in);
+	auth_setup_free(&as);
 	buf_release(&data);
 	buf_release(&out);
 	return status;
@@ -560,7 +571,7 @@ int main(int argc, char **argv)
 		if (status != 0)
 			complain("open", err);
 	} else if (strcmp(cmd, "inspect") == 0) {
-		status = cmd_inspect(nrest, rest);
+		status = cmd_inspect(cfg, account, nrest, rest);
 	} else if (strcmp(cmd, "remote") == 0) {
 		status = safety_cli_remote(nrest, rest);
 	} else if (strcmp(cmd, "browser-copy") == 0) {

@@ -10,6 +10,7 @@
 #include "inspect/spam_int.h"
 #include "inspect/verdict_int.h"
 #include "render/render.h"
+#include "trace/trace.h"
 
 #define INSPECT_MAX_DEPTH 40
 #define INSPECT_MAX_ATTACHMENTS 1000
@@ -20,6 +21,8 @@ struct inspect {
 	magic_t magic;
 	struct crypto *crypto; /* made the first time a message has PGP in it */
 	bool crypto_tried;
+	const struct trace_opts *trace_opts; /* borrowed (inspect_set_trace) */
+	const struct auth_dns *trace_dns;
 	struct inspect_vstate *vs; /* the sender verdict's settings and key cache */
 	struct inspect_sstate *ss; /* the spam filter's token store */
 };
@@ -87,6 +90,35 @@ void inspect_free(struct inspect **in)
 	inspect_sstate_free(&(*in)->ss);
 	free(*in);
 	*in = NULL;
+}
+
+void inspect_set_trace(struct inspect *in, const struct trace_opts *o, const struct auth_dns *dns)
+{
+	in->trace_opts = o;
+	in->trace_dns = dns;
+}
+
+/* The Received chain, its checks over DNS when there is a resolver. */
+static void trace_report(struct inspect *in, const struct mail_msg *msg, struct buf *out, bool json)
+{
+	struct trace *t = NULL;
+	char err[WARY_ERRLEN];
+
+	if (trace_build(msg, in->trace_opts, &t, err, sizeof(err)) != WARY_OK || t == NULL) {
+		buf_adds(out, json ? "null" : "Received chain: not analysed\n");
+		return;
+	}
+	if (in->trace_dns != NULL) {
+		struct trace_dns td;
+
+		auth_trace_dns(in->trace_dns, &td);
+		trace_check_dns(t, &td, err, sizeof(err));
+	}
+	if (json)
+		trace_json(t, out);
+	else
+		trace_text(t, out);
+	trace_free(&t);
 }
 
 struct inspect_sstate **inspect_sstate_of(struct inspect *in)
@@ -526,7 +558,9 @@ int inspect_report_json(struct inspect *in, const struct mail_msg *msg, struct b
 	buf_addch(out, ',');
 	inspect_verdict_json(verdict, out);
 	/* Analyses not built yet are null (design section 7). */
-	buf_adds(out, ",\"trace\":null,");
+	buf_adds(out, ",\"trace\":");
+	trace_report(in, msg, out, true);
+	buf_addch(out, ',');
 	json_remote(out, doc);
 	buf_addch(out, ',');
 	json_links(out, doc);
@@ -763,6 +797,8 @@ int inspect_report_text(struct inspect *in, const struct mail_msg *msg, struct b
 		buf_addf(out, "Read receipt asked for, to %s (never sent)\n", render_receipt_request(doc));
 	if (render_hidden_count(doc) > 0)
 		buf_addf(out, "Hidden text dropped: %zu pieces\n", render_hidden_count(doc));
+	buf_addch(out, '\n');
+	trace_report(in, msg, out, false);
 	buf_adds(out, "\nPGP:\n");
 	pgp_report(in, msg, out, false);
 	buf_addf(out, "\nLinks: %zu\n", render_link_count(doc));

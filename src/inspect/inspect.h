@@ -93,4 +93,13 @@ void inspect_verdict_text(const struct auth_verdict *v, struct buf *out);
 int inspect_spam_line(struct inspect *in, const struct mail_msg *msg, struct buf *out,
                       char *err, size_t errlen);
 
+/*
+ * The Received chain's options (trusted_hosts, dnsbl_zones, the clock) and
+ * the resolver its checks may use (NULL: the chain is read from the
+ * headers alone).  Borrowed, like inspect_set_auth's.  Without a call: no
+ * trusted hosts, no DNS.
+ */
+struct trace_opts;
+void inspect_set_trace(struct inspect *in, const struct trace_opts *o, const struct auth_dns *dns);
+
 #endif
