@@ -72,6 +72,22 @@ static void lookups(struct net_dns *d)
 	net_dns_stats(d, &hits0, &miss0);
 	T_OK(hits0 == hits1 + 1 && r.status == NET_DNS_NXDOMAIN, "NXDOMAIN is cached too");
 	net_dns_reply_clear(&r);
+
+	/* a TTL of 1 s: cached at once, asked again after it */
+	net_dns_query(d, "short-ttl.test", NET_DNS_TXT, &r);
+	T_OK(r.status == NET_DNS_OK && r.n == 1 && r.ttl <= 1, "a record with a TTL of 1 s");
+	net_dns_reply_clear(&r);
+	net_dns_stats(d, &hits0, &miss0);
+	net_dns_query(d, "short-ttl.test", NET_DNS_TXT, &r);
+	net_dns_reply_clear(&r);
+	net_dns_stats(d, &hits1, &miss1);
+	T_OK(hits1 == hits0 + 1, "within its TTL it comes from the cache");
+	struct timespec nap = { 1, 200000000 };
+	nanosleep(&nap, NULL);
+	net_dns_query(d, "short-ttl.test", NET_DNS_TXT, &r);
+	net_dns_stats(d, &hits0, &miss0);
+	T_OK(miss0 == miss1 + 1 && r.status == NET_DNS_OK, "after its TTL it is asked again");
+	net_dns_reply_clear(&r);
 }
 
 struct collect {
