@@ -166,8 +166,8 @@ struct spam_stats {
 	int tokenizer_version;
 };
 int spam_db_stats(struct spam_db *db, struct spam_stats *out, char *err, size_t errlen);
-/* Remove tokens seen in at most max_count messages whose last training
- * is older than days days; *removed gets the count. */
+/* Remove tokens seen in at most max_count messages and last trained
+ * days days ago or more (0: today too); *removed gets the count. */
 int spam_db_prune(struct spam_db *db, unsigned max_count, unsigned days, uint64_t *removed,
                   char *err, size_t errlen);
 /* For tests: the day number training stamps (days since the epoch);

@@ -859,7 +859,7 @@ int spam_db_prune(struct spam_db *d, unsigned max_count, unsigned days, uint64_t
 	*removed = 0;
 	if (d->in_batch)
 		return err_set(err, errlen, WARY_ERR, "prune inside a training batch");
-	if (sqlite3_prepare_v2(d->db, "DELETE FROM tok WHERE s+h <= ? AND d < ?", -1, &st, NULL) !=
+	if (sqlite3_prepare_v2(d->db, "DELETE FROM tok WHERE s+h <= ? AND d <= ?", -1, &st, NULL) !=
 	    SQLITE_OK)
 		return db_err(d, err, errlen, "prune");
 	sqlite3_bind_int(st, 1, (int)max_count);

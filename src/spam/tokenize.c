@@ -144,8 +144,11 @@ void tok_add(struct spam_toks *t, const char *prefix, const char *w, size_t len)
 	if (pl + len > sizeof(tmp))
 		return;
 	memcpy(tmp, prefix, pl);
-	memcpy(tmp + pl, w, len);
-	toks_insert(t, spam_token_hash(tmp, pl + len), tmp, pl + len);
+	/* a NUL inside a word is dropped: the text is kept as a C string */
+	for (size_t i = 0; i < len; i++)
+		if (w[i] != '\0')
+			tmp[pl++] = w[i];
+	toks_insert(t, spam_token_hash(tmp, pl), tmp, pl);
 }
 
 size_t spam_toks_count(const struct spam_toks *t)

@@ -85,3 +85,11 @@ tests_fuzz_fuzz_authres_SOURCES = tests/fuzz/fuzz_authres.c
 tests_fuzz_fuzz_authres_LDADD = $(WARY_FUZZ_LIBS)
 tests_fuzz_fuzz_authres_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
 endif
+
+# the spam tokenizer (owned by src/spam)
+if FUZZING
+EXTRA_PROGRAMS += tests/fuzz/fuzz_spam
+tests_fuzz_fuzz_spam_SOURCES = tests/fuzz/fuzz_spam.c
+tests_fuzz_fuzz_spam_LDADD = $(WARY_FUZZ_LIBS)
+tests_fuzz_fuzz_spam_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
+endif

@@ -1,0 +1,95 @@
+# wary spam on the command line: train, classify with bogofilter's exit
+# codes (0 spam, 1 ham, 2 unsure, 3 error), dedupe, retrain, untrain,
+# stats, prune, batches over a Maildir with progress, and the errors.
+. "$(dirname "$0")/../lib.sh"
+if [ ! -x "$WARY" ]; then
+	not_ok "wary binary at $WARY"
+	t_done; exit
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export XDG_CONFIG_HOME=$tmp/config XDG_DATA_HOME=$tmp/data HOME=$tmp
+unset WARY_SPAM_DB
+fx=$TOP/tests/fixtures/spam
+db=$tmp/t.db
+
+"$WARY" spam train --db "$db" --spam "$fx"/spam-*.eml --ham "$fx"/ham-*.eml 2>"$tmp/err"; rc=$?
+[ $rc = 0 ] && grep -q "trained 12, already trained 0, retrained 0" "$tmp/err" &&
+	ok "train --spam ... --ham ... in one run" || not_ok "train (rc $rc: $(cat "$tmp/err"))"
+"$WARY" spam classify --db "$db" "$fx/arrival-spam.eml" >"$tmp/out"; rc=$?
+[ $rc = 0 ] && grep -Eq "^spam 0\.[0-9]+" "$tmp/out" && ok "a spam: prints spam and its probability, exit 0" ||
+	not_ok "a spam: exit 0 (got $rc: $(cat "$tmp/out"))"
+cat >"$tmp/ham.eml" <<'M'
+From: anna@neighbours.example
+To: user@home.example
+Subject: Re: minutes of the tenants meeting
+
+Thanks for the minutes, the roof repair next month is fine with me.
+See you at the next meeting on the 14th.
+M
+"$WARY" spam classify --db "$db" "$tmp/ham.eml" >"$tmp/out"; rc=$?
+[ $rc = 1 ] && grep -q "^ham " "$tmp/out" && ok "a ham: exit 1" || not_ok "a ham: exit 1 (got $rc: $(cat "$tmp/out"))"
+printf 'From: q@zz.invalid\nSubject: qqqq\n\nzzzyx wvvut\n' >"$tmp/unknown.eml"
+"$WARY" spam classify --db "$db" "$tmp/unknown.eml" >"$tmp/out"; rc=$?
+[ $rc = 2 ] && grep -q "^unsure 0.5" "$tmp/out" && ok "nothing known: unsure 0.5, exit 2" ||
+	not_ok "nothing known: exit 2 (got $rc: $(cat "$tmp/out"))"
+"$WARY" spam classify --db "$db" "$tmp/no-such-file" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc = 3 ] && grep -q "no-such-file" "$tmp/err" && ok "a missing file: exit 3, named" || not_ok "a missing file: exit 3 (got $rc)"
+printf 'not a database, not at all, but long enough to be read as one......\n' >"$tmp/bad.db"
+"$WARY" spam classify --db "$tmp/bad.db" "$tmp/ham.eml" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc = 3 ] && ok "a file that is not a token store: exit 3" || not_ok "a bad store: exit 3 (got $rc)"
+"$WARY" spam classify --db "$db" --set nonsense=1 "$tmp/ham.eml" >/dev/null 2>&1; rc=$?
+[ $rc = 3 ] && ok "an unknown --set: exit 3" || not_ok "an unknown --set: exit 3 (got $rc)"
+"$WARY" spam frobnicate >/dev/null 2>&1; rc=$?
+[ $rc = 3 ] && ok "an unknown subcommand: exit 3" || not_ok "an unknown subcommand (got $rc)"
+"$WARY" spam classify --db "$db" --explain "$fx/arrival-spam.eml" >"$tmp/out"
+grep -q "spam [0-9]* ham [0-9]*  subj:" "$tmp/out" && ok "--explain lists the tokens that counted" ||
+	not_ok "--explain lists the tokens that counted: $(head -5 "$tmp/out")"
+"$WARY" spam classify --db "$db" - <"$fx/arrival-spam.eml" >/dev/null; rc=$?
+[ $rc = 0 ] && ok "'-' reads standard input" || not_ok "'-' reads standard input (got $rc)"
+
+# dedupe, retrain, untrain
+"$WARY" spam train --db "$db" --spam "$fx/spam-1.eml" 2>"$tmp/err"
+grep -q "trained 0, already trained 1" "$tmp/err" && ok "training again counts once" || not_ok "dedupe: $(cat "$tmp/err")"
+"$WARY" spam stats --db "$db" >"$tmp/s1"
+grep -q "^spam messages: 6$" "$tmp/s1" && grep -q "^ham messages: 6$" "$tmp/s1" && ok "stats: 6 spam, 6 ham" ||
+	not_ok "stats: $(cat "$tmp/s1")"
+"$WARY" spam train --db "$db" --ham "$fx/spam-1.eml" 2>"$tmp/err"
+grep -q "retrained 1" "$tmp/err" && "$WARY" spam stats --db "$db" | grep -q "^spam messages: 5$" &&
+	ok "training the other way retrains (5 spam now)" || not_ok "retrain: $(cat "$tmp/err")"
+"$WARY" spam untrain --db "$db" "$fx/spam-1.eml" 2>"$tmp/err"
+grep -q "untrained 1" "$tmp/err" && "$WARY" spam stats --db "$db" | grep -q "^ham messages: 6$" &&
+	ok "untrain takes it out" || not_ok "untrain: $(cat "$tmp/err")"
+"$WARY" spam stats --db "$db" casino >"$tmp/out"
+grep -Eq "^token casino: spam [1-9][0-9]* ham 0" "$tmp/out" && ok "stats TOKEN gives its counts" ||
+	not_ok "stats TOKEN: $(tail -1 "$tmp/out")"
+"$WARY" spam prune --db "$db" --days 0 --max-count 1 >"$tmp/out"; rc=$?
+[ $rc = 0 ] && grep -Eq "^pruned [1-9][0-9]* tokens" "$tmp/out" && ok "prune removes rare tokens" ||
+	not_ok "prune (rc $rc): $(cat "$tmp/out")"
+
+# a Maildir of 300 messages: batch training with progress, batch classify
+md=$tmp/Maildir
+mkdir -p "$md/cur" "$md/new" "$md/tmp"
+for i in $(seq 1 300); do
+	sed "s/^Message-ID: .*/Message-ID: <batch-$i@test.example>/; s/^Subject: \(.*\)/Subject: \1 $i/" \
+		"$fx/ham-$(( (i % 6) + 1 )).eml" >"$md/cur/$i.batch:2,S"
+done
+"$WARY" spam train --db "$tmp/b.db" --ham "$md" --spam "$fx"/spam-*.eml 2>"$tmp/err"; rc=$?
+[ $rc = 0 ] && grep -q "trained 306" "$tmp/err" && ok "a Maildir is trained with the files, in one run" ||
+	not_ok "Maildir training (rc $rc): $(tail -1 "$tmp/err")"
+grep -q "trained [0-9]*/306" "$tmp/err" && ok "progress on stderr for a big set" || not_ok "progress on stderr"
+"$WARY" spam classify --db "$tmp/b.db" "$md" "$fx/arrival-spam.eml" >"$tmp/out"; rc=$?
+[ "$(grep -c "^ham " "$tmp/out")" = 300 ] && [ $rc = 0 ] && [ "$(tail -1 "$tmp/out" | cut -d' ' -f1)" = spam ] &&
+	ok "batch classify: 300 ham lines in order, exit of the last (spam)" ||
+	not_ok "batch classify (rc $rc, $(grep -c "^ham " "$tmp/out") ham)"
+WARY_SPAM_THREADS=1 "$WARY" spam classify --db "$tmp/b.db" "$md" "$fx/arrival-spam.eml" >"$tmp/out1"
+cmp -s "$tmp/out" "$tmp/out1" && ok "one thread or many: the same output" || not_ok "one thread or many: the same output"
+
+# the default store: $WARY_SPAM_DB, else $XDG_DATA_HOME/wary/spam.db
+"$WARY" spam train -q --spam "$fx/spam-2.eml"
+[ -f "$tmp/data/wary/spam.db" ] && [ "$(stat -c %a "$tmp/data/wary/spam.db")" = 600 ] &&
+	ok "the default store is \$XDG_DATA_HOME/wary/spam.db, mode 0600" || not_ok "the default store"
+WARY_SPAM_DB=$tmp/env.db "$WARY" spam train -q --spam "$fx/spam-2.eml"
+[ -f "$tmp/env.db" ] && ok "WARY_SPAM_DB names another store" || not_ok "WARY_SPAM_DB names another store"
+"$WARY" spam rules | grep -q "^BAYES_99 " && ok "spam rules prints the table" || not_ok "spam rules prints the table"
+t_done
