@@ -557,6 +557,8 @@ static void try_send(struct app *a)
 		return;
 	}
 	if (r.n == 0) {
+		send_strv_free(where, 0);
+		send_dlp_report_clear(&r);
 		really_send(a);
 		return;
 	}

@@ -415,7 +415,8 @@ int send_dlp_scan(const char *text, size_t len, const char *pattern, struct send
 	scan_keys(text, len, out);
 	if (pattern != NULL && pattern[0] != '\0')
 		rc = scan_pattern(text, len, pattern, out, err, errlen);
-	qsort(out->v + before, out->n - before, sizeof(*out->v), cmp_hit);
+	if (out->n > before)
+		qsort(out->v + before, out->n - before, sizeof(*out->v), cmp_hit);
 	return rc;
 }
 

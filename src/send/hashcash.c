@@ -49,7 +49,7 @@ unsigned send_hashcash_bits(const char *stamp, size_t len)
 int send_hashcash_mint(const char *resource, unsigned bits, time_t when, struct buf *out,
                        uint64_t *tries, char *err, size_t errlen)
 {
-	char date[32], rnd[17], prefix[STAMP_MAX];
+	char date[32], rnd[96], prefix[STAMP_MAX];
 	unsigned char r[16];
 	struct tm tm;
 	SHA_CTX base;
@@ -73,9 +73,19 @@ int send_hashcash_mint(const char *resource, unsigned bits, time_t when, struct 
 	         (tm.tm_mon + 1) % 100, tm.tm_mday % 100);
 	if (RAND_bytes(r, (int)sizeof(r)) != 1)
 		return err_set(err, errlen, WARY_ERR, "hashcash: no random bytes");
-	for (i = 0; i < 16; i++)
-		rnd[i] = alphabet[r[i] % 64];
-	rnd[16] = '\0';
+	/* The random field is stretched so the fixed prefix fills whole SHA-1
+	 * blocks: the base state has hashed them once, and each try then
+	 * costs one compression (counter and padding in the last block). */
+	n = snprintf(prefix, sizeof(prefix), "1:%u:%s:%s::", bits, date, resource);
+	if (n < 0 || (size_t)n >= sizeof(prefix) - 160)
+		return err_set(err, errlen, WARY_ELIMIT, "hashcash: the resource is too long");
+	{
+		size_t want = 16 + (64 - ((size_t)n + 16 + 1) % 64) % 64;
+
+		for (i = 0; i < want; i++)
+			rnd[i] = alphabet[(r[i % sizeof(r)] + i / sizeof(r) * 37) % 64];
+		rnd[want] = '\0';
+	}
 	n = snprintf(prefix, sizeof(prefix), "1:%u:%s:%s::%s:", bits, date, resource, rnd);
 	if (n < 0 || (size_t)n >= sizeof(prefix) - 16)
 		return err_set(err, errlen, WARY_ELIMIT, "hashcash: the resource is too long");

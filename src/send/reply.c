@@ -674,7 +674,8 @@ size_t send_book_complete(const struct send_book *b, const char *prefix, char **
 			m[nm++] = e;
 		}
 	}
-	qsort(m, nm, sizeof(*m), cmp_entry);
+	if (nm > 1)
+		qsort(m, nm, sizeof(*m), cmp_entry);
 	if (nm > max)
 		nm = max;
 	v = xcalloc(nm ? nm : 1, sizeof(*v));

@@ -108,9 +108,13 @@ sn_peer_send() {
 		[ -n "$port" ] && break
 		sleep 0.05
 	done
-	printf 'To: bob@example.test\nSubject: to the peer\n\nx\n' >"$W/$name.txt"
+	if [ -n "${SN_DRAFT:-}" ]; then
+		cp "$SN_DRAFT" "$W/$name.txt"
+	else
+		printf 'To: bob@example.test\nSubject: to the peer\n\nx\n' >"$W/$name.txt"
+	fi
 	sn_send "$name" "$W/$name.txt" -o "account.a.smtp_host=$host" -o "account.a.smtp_port=$port" \
-		-o "account.a.smtp_tls=$tls"
+		-o "account.a.smtp_tls=$tls" ${SN_OPTS[@]+"${SN_OPTS[@]}"}
 	wait "$pid" 2>/dev/null
 }
 

@@ -24,7 +24,7 @@ fi
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 W=$(mktemp -d /tmp/wary-send-test.XXXXXX)
-trap 'rm -rf "$W"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT
 . "$TOP/tests/integration/send-common.bash"
 
 # ---- plain over SMTPS ---------------------------------------------------------
@@ -165,5 +165,82 @@ XDG_DATA_HOME=$W/bobdata "$WARY" -F /dev/null hashcash check --bits 14 --me bob@
 check "hashcash: the same stamp again is refused as spent" grep -q '^hashcash: spent$' "$W/hc2.out"
 XDG_DATA_HOME=$W/bobdata "$WARY" -F /dev/null hashcash check --bits 20 --me bob@example.test "$F" >"$W/hc3.out" 2>&1
 check "hashcash: asking for more bits than it has" grep -q '^hashcash: weak$' "$W/hc3.out"
+
+# ---- the protocol, against scripted servers ----------------------------------------
+# AUTH LOGIN; a non-ASCII address: MAIL FROM carries SIZE, BODY=8BITMIME
+# (the raw UTF-8 To field) and SMTPUTF8; dots doubled in DATA.
+cat >"$W/login.peer" <<'EOF'
+tls $CERT $KEY
+send 220 peer.test ESMTP
+expect ^EHLO \[127\.0\.0\.1\]$
+send 250-peer.test\r\n250-SIZE 100000\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 AUTH LOGIN
+expect ^AUTH LOGIN$
+send 334 VXNlcm5hbWU6
+expect ^YWxpY2U=$
+send 334 UGFzc3dvcmQ6
+expect ^YWxpY2UtdGVzdC1wdy0x$
+send 235 2.7.0 ok
+expect ^MAIL FROM:<alice@example\.test> SIZE=[0-9]+ BODY=8BITMIME SMTPUTF8$
+send 250 ok
+expect ^RCPT TO:<j\xc3\xb6rg@example\.test>$
+send 250 ok
+expect ^DATA$
+send 354 go ahead
+read-until ^\.$
+send 250 2.0.0 queued as PEER1
+expect ^QUIT$
+send 221 bye
+EOF
+printf 'To: jörg@example.test\nSubject: utf8 address\n\n.leading dot\n' >"$W/utf8addr.txt"
+SN_DRAFT=$W/utf8addr.txt
+SN_OPTS=(-o account.a.auth=login)
+sn_peer_send login "$W/login.peer" "$WARY_TEST_CERT" implicit localhost
+SN_DRAFT=
+SN_OPTS=()
+sn_rc login 0 "AUTH LOGIN, SIZE, 8BITMIME and SMTPUTF8 as the peer wanted them"
+check "DATA: the leading dot doubled on the wire" grep -q '^C: \.\.leading dot$' "$W/login.log"
+check "DATA: the To field in UTF-8, as SMTPUTF8 allows" grep -q '^C: To: j\\xc3\\xb6rg@example\.test$' "$W/login.log"
+sn_outbox_clear
+# SIZE: a message over the server's limit is not even started
+cat >"$W/size.peer" <<'EOF'
+tls $CERT $KEY
+send 220 peer.test ESMTP
+expect ^EHLO
+send 250-peer.test\r\n250-SIZE 100\r\n250 AUTH PLAIN
+expect ^AUTH PLAIN
+send 235 ok
+expect ^QUIT$
+send 221 bye
+EOF
+sn_peer_send size "$W/size.peer" "$WARY_TEST_CERT" implicit localhost
+check "SIZE: over the server's limit, refused before MAIL" grep -q "over localhost's limit (100)" "$W/size.err"
+check "SIZE: no MAIL FROM sent" sh -c "! grep -q '^C: MAIL' '$W/size.log'"
+check "SIZE: the message waits in the outbox" sn_outbox_has queued
+sn_outbox_clear
+# XOAUTH2 with the token command; a refusal with terminal escapes in it
+cat >"$W/xoauth.peer" <<'EOF'
+tls $CERT $KEY
+send 220 peer.test ESMTP
+expect ^EHLO
+send 250-peer.test\r\n250 AUTH PLAIN XOAUTH2
+expect ^AUTH XOAUTH2 dXNlcj1hbGljZQFhdXRoPUJlYXJlciB0b2sxMjMBAQ==$
+send 235 ok
+expect ^MAIL FROM:<alice@example\.test>$
+send 250 ok
+expect ^RCPT TO:<bob@example\.test>$
+send 550-5.7.1 \x1b[31mrefused\x1b[0m by policy\r\n550 5.7.1 see \x1b]8;;http://evil.test\x07here
+expect ^RSET$
+send 250 ok
+expect ^QUIT$
+send 221 bye
+EOF
+SN_OPTS=(-o account.a.auth=xoauth2 -o 'account.a.oauth_token_command=echo tok123')
+sn_peer_send xoauth "$W/xoauth.peer" "$WARY_TEST_CERT" implicit localhost
+SN_OPTS=()
+check "XOAUTH2: the token command's token, in the SASL form" grep -q '^C: AUTH XOAUTH2 ' "$W/xoauth.log"
+check "a refused RCPT: the server's reply, both lines" grep -q '550-5.7.1 ^\[\[31mrefused^\[\[0m by policy' "$W/xoauth.err"
+check "a refused RCPT: escapes shown, never sent to the terminal" sh -c "! grep -q \$(printf '\\033') '$W/xoauth.err'"
+check "a refused RCPT: kept in the outbox" sn_outbox_has queued
+sn_outbox_clear
 
 t_done

@@ -16,6 +16,8 @@ connection and exits.  Script lines (# starts a comment):
     expect REGEX     read one line from the client; it must match (case
                      does not matter), else the mismatch is logged and the
                      connection closed.  $TAG is then the line's first word
+    read-until REGEX read lines without answering until one matches (the
+                     body of an SMTP DATA, up to its "^\\.$")
     expect-until REGEX   read lines, answering each that does not match
                      with "$TAG OK done", until one matches (then as expect)
     tls CERT KEY     switch to TLS as the server, with that certificate
@@ -150,6 +152,9 @@ class Peer:
                     if re.search(self.subst(arg), got, re.I):
                         break
                     self.send(('%s OK done\r\n' % self.vars['TAG']).encode('latin-1'))
+            elif cmd == 'read-until':
+                while not re.search(self.subst(arg), self.readline(), re.I):
+                    pass
             elif cmd == 'tls':
                 cert, key = self.subst(arg).split()
                 self.start_tls(cert, key)

@@ -13,7 +13,7 @@ if ! command -v tmux >/dev/null; then
 	t_done; exit
 fi
 tmp=$(mktemp -d)
-trap 'tm_stop; rm -rf "$tmp"' EXIT
+trap 'tm_stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 cp -a "$TOP/tests/demo/Maildir" "$tmp/"
 export XDG_CONFIG_HOME=$tmp/config XDG_CACHE_HOME=$tmp/cache XDG_DATA_HOME=$tmp/data HOME=$tmp
 cat >"$tmp/ed.sh" <<EOF
