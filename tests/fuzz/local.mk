@@ -104,11 +104,3 @@ tests_fuzz_fuzz_send_addr_SOURCES = tests/fuzz/fuzz_send_addr.c
 tests_fuzz_fuzz_send_addr_LDADD = $(WARY_FUZZ_LIBS)
 tests_fuzz_fuzz_send_addr_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
 endif
-
-# the spam tokenizer (owned by src/spam)
-if FUZZING
-EXTRA_PROGRAMS += tests/fuzz/fuzz_spam
-tests_fuzz_fuzz_spam_SOURCES = tests/fuzz/fuzz_spam.c
-tests_fuzz_fuzz_spam_LDADD = $(WARY_FUZZ_LIBS)
-tests_fuzz_fuzz_spam_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
-endif
