@@ -650,6 +650,111 @@ static void test_authres_trust(void)
 	free(set);
 }
 
+/* ------------------------------------------------------------ verdict */
+
+static struct auth_verdict *verdict_of(const char *zone_text, const char *msgtext, const char *trusted)
+{
+	struct auth_zone *z = zone_text ? zone_from(zone_text) : NULL;
+	struct auth_dns dns;
+	struct auth_verdict_in in;
+	struct auth_verdict *v = calloc(1, sizeof(*v));
+	struct mail_msg *m = NULL;
+	char err[WARY_ERRLEN];
+
+	if (mail_parse(msgtext, strlen(msgtext), &m, err, sizeof(err)) != WARY_OK) {
+		free(v);
+		auth_zone_free(&z);
+		return NULL;
+	}
+	memset(&in, 0, sizeof(in));
+	if (z)
+		auth_zone_dns(z, &dns);
+	in.msg = m;
+	in.dns = z ? &dns : NULL;
+	in.trusted_authserv_id = trusted;
+	in.boundary_hop = (size_t)-1;
+	in.now = RFC_NOW;
+	if (auth_verdict(&in, v, err, sizeof(err)) != WARY_OK) {
+		printf("# verdict: %s\n", err);
+		auth_verdict_clear(v);
+		free(v);
+		v = NULL;
+	}
+	mail_free(&m);
+	auth_zone_free(&z);
+	return v;
+}
+
+static void verdict_done(struct auth_verdict *v)
+{
+	if (v) {
+		auth_verdict_clear(v);
+		free(v);
+	}
+}
+
+static void test_verdict(void)
+{
+	static const char ar[] =
+	        "Authentication-Results: mx.shopping.example.net; dkim=pass header.d=football.example.com\n"
+	        "Received: from mail.football.example.com by mx.shopping.example.net; Fri, 11 Jul 2003 21:01:00 -0700\n";
+	struct auth_verdict *v;
+	struct buf b = BUF_INIT;
+	char *m;
+
+	v = verdict_of(zone8463, msg8463, NULL);
+	T_OK(v && v->aligned_pass && strstr(v->pass_by, "DKIM") && v->level == AUTH_LEVEL_GOOD,
+	     "RFC 8463 example with its keys: an aligned DKIM pass, green");
+	T_OK(v && v->dmarc_checked && v->dmarc.result == AUTH_DMARC_NONE, "no DMARC record: dmarc none");
+	T_OK(v && strstr(v->summary, "football.example.com verified") != NULL, "summary names the domain");
+	verdict_done(v);
+	v = verdict_of(NULL, msg8463, NULL);
+	T_OK(v && !v->aligned_pass && (v->flags & AUTH_V_OFFLINE) && v->dkim.sig[0].result == AUTH_DKIM_TEMPERROR,
+	     "without DNS: pending, not green");
+	verdict_done(v);
+
+	/* the user's server said pass; wary looks again */
+	buf_adds(&b, ar);
+	buf_adds(&b, msg8463);
+	m = subst(b.data, "We lost the game", "We won the game");
+	v = verdict_of(zone8463, m, "mx.shopping.example.net");
+	T_OK(v && !v->aligned_pass && (v->flags & AUTH_V_BODY_CHANGED) && (v->flags & AUTH_V_DISAGREE),
+	     "server said pass, the body changed since: flagged, not green");
+	verdict_done(v);
+	free(m);
+	v = verdict_of("x.invalid TXT x\n", b.data, "mx.shopping.example.net");
+	T_OK(v && v->aligned_pass && strcmp(v->pass_by, "server") == 0 && (v->flags & AUTH_V_KEY_CHANGED),
+	     "server said pass, the key is gone now: the server's word stands, key change flagged");
+	verdict_done(v);
+	v = verdict_of(NULL, b.data, "mx.shopping.example.net");
+	T_OK(v && v->aligned_pass && strcmp(v->said_dkim, "pass") == 0 && v->ar.n_trusted == 1,
+	     "offline: the trusted server's pass is believed");
+	verdict_done(v);
+	v = verdict_of(NULL, b.data, "other.example");
+	T_OK(v && !v->aligned_pass && (v->flags & AUTH_V_NO_TRUSTED_AR), "another authserv-id: not believed");
+	verdict_done(v);
+	buf_release(&b);
+
+	/* a pass for another domain is not a pass for this From */
+	m = subst(msg8463, "From: Joe SixPack <joe@football.example.com>", "From: Joe SixPack <joe@bank.example>");
+	v = verdict_of(zone8463, m, NULL);
+	T_OK(v && !v->aligned_pass && v->dkim.sig[0].result != AUTH_DKIM_PASS,
+	     "From changed to another domain: the signature breaks, no pass");
+	verdict_done(v);
+	free(m);
+	/* mixed scripts (Cyrillic a in a Latin name) */
+	v = verdict_of(NULL, "From: Support <help@p\xd0\xb0ypal.example>\nSubject: x\n\nhi\n", NULL);
+	T_OK(v && !v->aligned_pass && (v->flags & AUTH_V_MIXED_SCRIPT), "a mixed-script From domain is flagged");
+	verdict_done(v);
+	v = verdict_of(NULL, "From: \"ceo@bank.example\" <x@evil.example>\nSubject: x\n\nhi\n", NULL);
+	T_OK(v && (v->flags & AUTH_V_DECEPTIVE_FROM) && v->level == AUTH_LEVEL_BAD,
+	     "an address in the display name: deceptive, red");
+	verdict_done(v);
+	v = verdict_of(NULL, "Subject: no sender\n\nhi\n", NULL);
+	T_OK(v && v->ambiguous && !v->aligned_pass, "no From: ambiguous");
+	verdict_done(v);
+}
+
 int main(int argc, char **argv)
 {
 	char path[4096];
@@ -679,6 +784,7 @@ int main(int argc, char **argv)
 	test_cache_and_hostile();
 	test_authres();
 	test_authres_trust();
+	test_verdict();
 	free((char *)zone8463);
 	free(msg8463);
 	return t_done();
