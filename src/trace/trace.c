@@ -538,6 +538,10 @@ static void analyse(struct trace *t)
 			break;
 		}
 	}
+	/* a chain inside private networks only: its lowest client */
+	for (size_t i = t->n; i > b && !t->origin[0]; i--)
+		if (t->hops[i - 1].ip[0])
+			str_copy(t->origin, t->hops[i - 1].ip, sizeof t->origin);
 	if (!t->origin[0] && t->hops[b].ip[0])
 		str_copy(t->origin, t->hops[b].ip, sizeof t->origin);
 }

@@ -199,6 +199,52 @@ static void demo(void)
 	}
 }
 
+/* The second lecture notes' two forensics examples. */
+static void seed2(void)
+{
+	struct trace *t = trace_file("tests/fixtures/trace/seed2-webmail.eml", NULL, 0);
+	T_OK(t != NULL, "seed2-webmail.eml parsed");
+	if (t) {
+		static const struct want_hop w[] = {
+			{ "nf-out-0910.email.mta", "nf-out-0910.email.mta", "192.168.182.188",
+			  "vulcan.ece.mail.spam", "ESMTTP", "k85FaxBT1486661", "john@ee.mail.spam",
+			  "private-ip,trust-boundary" },
+			{ "", "", "", "nf-out-0910.email.mta", "SMTP", "p77sol1381355nfc", "john@ee.mail.spam", "" },
+			{ "", "", "", "10.65.237.1", "SMTP", "o1mr4809264qbr", "", "" },
+			{ "", "", "", "10.70.63.2", "HTTP", "", "", "" },
+		};
+		check_hops(t, w, 4, "seed2 webmail");
+		T_OK(trace_hop(t, 0)->delay_s == 147, "seed2 webmail: 147 s from the webmail relay to vulcan");
+		T_STR(trace_origin_ip(t), "192.168.182.188", "seed2 webmail: the only client address");
+		trace_free(&t);
+	}
+	static const char *const own[] = { "*.mail.spam" };
+	t = trace_file("tests/fixtures/trace/seed2-roundtrip.eml", own, 1);
+	T_OK(t != NULL, "seed2-roundtrip.eml parsed");
+	if (!t)
+		return;
+	static const struct want_hop w[] = {
+		{ "pop-5.mail.spam", "pop-5.mail.spam", "172.16.7.12", "vulcan.ece.mail.spam", NULL, NULL,
+		  NULL, "internal" },
+		{ "devirus-2.mail.spam", "devirus-2.mail.spam", "172.16.7.10", "pop-5.mail.spam", NULL, NULL,
+		  NULL, "internal,long-delay" },
+		{ "", "despam-3.mail.spam", "172.16.7.5", "devirus-2.mail.spam", "smtp",
+		  "0df9_ae8af2c2_3cca_1ldb_969a_001372537fef", "", "date-backwards,internal" },
+		{ "magellan.sender.mta", "magellan.sender.mta", "192.168.16.211", "despam-3.mail.spam", NULL,
+		  NULL, "john@mail.spam", "private-ip,trust-boundary" },
+		{ "vulcan.ece.mail.spam", "vulcan.ece.mail.spam", "172.20.5.6", "magellan.sender.mta", NULL,
+		  NULL, "dwj@sender.mta", "date-backwards,private-ip" },
+		{ "[172.21.4.7]", "babylon4.ece.mail.spam", "172.21.4.7", "vulcan.ece.mail.spam", "ESMTTP",
+		  "k85Fj6BT1501144", "dwj@sender.mta", "" },
+	};
+	check_hops(t, w, 6, "seed2 roundtrip");
+	T_INT(trace_boundary_index(t), 3, "seed2 roundtrip: the boundary is where it came back in");
+	T_OK(trace_hop(t, 2)->delay_s == -18261, "UTC stamped as local time: 5 h 4 min backwards");
+	T_OK(trace_hop(t, 4)->delay_s == -146, "vulcan's clock ahead: 146 s backwards");
+	T_STR(trace_origin_ip(t), "172.21.4.7", "seed2 roundtrip: origin is babylon4, the lowest client");
+	trace_free(&t);
+}
+
 static struct trace *chain(const char *const *v, size_t n, const char *const *trusted, size_t nt)
 {
 	struct trace_opts o = { trusted, nt, NOW, NULL, 0 };
@@ -366,6 +412,7 @@ int main(void)
 	formats();
 	variants();
 	seed();
+	seed2();
 	demo();
 	anomalies();
 	dns();
