@@ -588,6 +588,144 @@ static void test_cache(void)
 	buf_release(&out);
 }
 
+/* Answers "UID FETCH n (BODYSTRUCTURE BODY.PEEK[2.MIME] BODY.PEEK[2])"
+ * with part 2 of msg_size bytes naming n (no BODYSTRUCTURE: the part is
+ * taken as there). */
+static int fake_part_command(void *ctx, const char *line, imap_att_hook hook, void *hookctx,
+                             char *err, size_t errlen)
+{
+	struct fake *f = ctx;
+	unsigned uid = 0;
+	uint32_t two = 2;
+	struct buf body = BUF_INIT;
+	clist *ids = clist_new();
+	struct mailimap_section_part part = { ids };
+	struct mailimap_section_text mime = { MAILIMAP_SECTION_TEXT_MIME, NULL };
+	struct mailimap_section_spec sp_body, sp_mime;
+	struct mailimap_section sec_body = { &sp_body }, sec_mime = { &sp_mime };
+	struct mailimap_msg_att_body_section b_body, b_mime;
+	struct mailimap_msg_att_static s_uid, s_body, s_mime;
+	struct mailimap_msg_att_item i_uid, i_body, i_mime;
+	struct mailimap_msg_att att;
+	static char mime_text[] = "Content-Type: application/octet-stream\r\n\r\n";
+
+	if (sscanf(line, "UID FETCH %u (BODYSTRUCTURE BODY.PEEK[2.MIME] BODY.PEEK[2])", &uid) != 1)
+		return err_set(err, errlen, WARY_ERR, "unexpected command %s", line);
+	f->commands++;
+	clist_append(ids, &two);
+	memset(&sp_body, 0, sizeof(sp_body));
+	sp_body.sec_type = MAILIMAP_SECTION_SPEC_SECTION_PART;
+	sp_body.sec_data.sec_part = &part;
+	sp_mime = sp_body;
+	sp_mime.sec_text = &mime;
+	buf_init(&body);
+	buf_addf(&body, "part of %u ", uid);
+	while (body.len < f->msg_size)
+		buf_addch(&body, 'a' + (char)(uid % 26));
+	memset(&b_body, 0, sizeof(b_body));
+	b_body.sec_section = &sec_body;
+	b_body.sec_body_part = body.data;
+	b_body.sec_length = body.len;
+	b_mime = b_body;
+	b_mime.sec_section = &sec_mime;
+	b_mime.sec_body_part = mime_text;
+	b_mime.sec_length = strlen(mime_text);
+	memset(&s_uid, 0, sizeof(s_uid));
+	s_uid.att_type = MAILIMAP_MSG_ATT_UID;
+	s_uid.att_data.att_uid = uid;
+	memset(&s_body, 0, sizeof(s_body));
+	s_body.att_type = MAILIMAP_MSG_ATT_BODY_SECTION;
+	s_body.att_data.att_body_section = &b_body;
+	s_mime = s_body;
+	s_mime.att_data.att_body_section = &b_mime;
+	memset(&i_uid, 0, sizeof(i_uid));
+	i_uid.att_type = MAILIMAP_MSG_ATT_ITEM_STATIC;
+	i_uid.att_data.att_static = &s_uid;
+	i_body = i_uid;
+	i_body.att_data.att_static = &s_body;
+	i_mime = i_uid;
+	i_mime.att_data.att_static = &s_mime;
+	att.att_list = clist_new();
+	att.att_number = 1;
+	clist_append(att.att_list, &i_uid);
+	clist_append(att.att_list, &i_mime);
+	clist_append(att.att_list, &i_body);
+	hook(hookctx, &att);
+	clist_free(att.att_list);
+	clist_free(ids);
+	buf_release(&body);
+	return WARY_OK;
+}
+
+static int fetch_part(struct imap_body **b, struct fake *f, uint32_t uid, struct buf *out)
+{
+	struct imap_link l = {f, fake_state, fake_part_command};
+	char err[WARY_ERRLEN];
+
+	buf_reset(out);
+	return imap_body_fetch_part(b, &l, uid, "2", out, err, sizeof(err));
+}
+
+/* Parts brought on demand are cached beside the bodies, in the same
+ * budget and the same order of use. */
+static void test_part_cache(void)
+{
+	struct imap_body *b = NULL;
+	struct fake f;
+	struct buf out = BUF_INIT, first = BUF_INIT;
+	char err[WARY_ERRLEN];
+	unsigned before;
+
+	buf_init(&out);
+	buf_init(&first);
+	memset(&f, 0, sizeof(f));
+	f.uidvalidity = 7;
+	f.msg_size = 1000;
+	T_INT(icache_open(":memory:", &f.ic, err, sizeof(err)), WARY_OK, "a cache in memory");
+	T_INT(fetch_part(&b, &f, 1, &out), WARY_OK, "a part on demand");
+	T_INT(f.commands, 1, "goes to the server");
+	T_OK(str_starts_with(out.data, "Content-Type: application/octet-stream\r\n\r\npart of 1 "),
+	     "its MIME header, an empty line, its body");
+	buf_add(&first, out.data, out.len);
+	T_INT(fetch_part(&b, &f, 1, &out), WARY_OK, "the same part again");
+	T_INT(f.commands, 1, "needs no server");
+	T_OK(out.len == first.len && memcmp(out.data, first.data, out.len) == 0,
+	     "and gives the same bytes");
+	T_INT(imap_body_counters(b)->parts_cached, 1, "counted as from the cache");
+
+	/* 3 MB parts and bodies share 16 MB (memory): the least recently
+	 * read of either kind goes first. */
+	f.msg_size = 3 * 1024 * 1024;
+	fetch_part(&b, &f, 20, &out);          /* part 20: oldest */
+	for (uint32_t uid = 21; uid < 25; uid++)
+		fetch(&b, &f, uid, &out);      /* four bodies */
+	before = f.commands;
+	fetch_part(&b, &f, 20, &out);          /* part 20 read again: newest */
+	T_INT(f.commands, before, "parts and bodies: five of 3 MB fit");
+	fetch(&b, &f, 25, &out);               /* pushes out body 21, not part 20 */
+	before = f.commands;
+	fetch_part(&b, &f, 20, &out);
+	T_INT(f.commands, before, "the part read last stayed");
+	fetch(&b, &f, 21, &out);
+	T_INT(f.commands, before + 1, "the body read least recently went");
+
+	/* A new UIDVALIDITY: the cached part means another message now. */
+	f.msg_size = 1000;
+	fetch_part(&b, &f, 1, &out);
+	before = f.commands;
+	fetch_part(&b, &f, 1, &out);
+	T_INT(f.commands, before, "part 1 is cached under UIDVALIDITY 7");
+	f.uidvalidity = 8;
+	before = f.commands;
+	T_INT(fetch_part(&b, &f, 1, &out), WARY_OK, "after a UIDVALIDITY change");
+	T_INT(f.commands, before + 1, "the part is asked for again");
+
+	imap_body_free(&b);
+	icache_close(&f.ic);
+	buf_release(&out);
+	buf_release(&first);
+}
+
 int main(void)
 {
 	test_plan_normal();
@@ -595,6 +733,7 @@ int main(void)
 	test_plan_hostile();
 	test_cut();
 	test_cache();
+	test_part_cache();
 	pool_free();
 	return t_done();
 }
