@@ -382,6 +382,7 @@ static int cmd_send(struct send_setup *s, int argc, char **argv)
 	struct cli_secret cs;
 	const char *path = NULL;
 	bool raw = false, force = false, queue_only = false;
+	unsigned pgp = 0;
 	char err[WARY_ERRLEN], *id = NULL;
 	long ms = 0;
 	int rc, status = 1;
@@ -396,11 +397,15 @@ static int cmd_send(struct send_setup *s, int argc, char **argv)
 			force = true;
 		else if (strcmp(argv[i], "--queue") == 0)
 			queue_only = true;
+		else if (strcmp(argv[i], "--sign") == 0)
+			pgp |= 1;
+		else if (strcmp(argv[i], "--encrypt") == 0)
+			pgp |= 2;
 		else if (path == NULL)
 			path = argv[i];
 	}
 	if (path == NULL) {
-		fputs("usage: wary send [-a ACCOUNT] [--raw] [--force] [--queue] FILE\n", stderr);
+		fputs("usage: wary send [-a ACCOUNT] [--raw] [--force] [--queue] [--sign] [--encrypt] FILE\n", stderr);
 		return 2;
 	}
 	rc = strcmp(path, "-") == 0 ? WARY_OK : fs_read_file(path, &file, 0, err, sizeof(err));
@@ -430,7 +435,7 @@ static int cmd_send(struct send_setup *s, int argc, char **argv)
 			goto out;
 		}
 		if (rc == WARY_OK)
-			rc = send_setup_queue(s, &d, 0, &id, &ms, err, sizeof(err));
+			rc = send_setup_queue(s, &d, pgp, &id, &ms, err, sizeof(err));
 		if (rc == WARY_OK && s->hashcash_bits)
 			printf("hashcash: %u bits minted in %ld ms\n", s->hashcash_bits, ms);
 	}

@@ -159,7 +159,8 @@ int send_hashcash_db_open(const char *path, struct send_hashcash_db **out, char 
 	sqlite3_busy_timeout(h->db, 5000);
 	if (sqlite3_exec(h->db,
 	                 "PRAGMA journal_mode=WAL;"
-	                 "CREATE TABLE IF NOT EXISTS spent(stamp TEXT PRIMARY KEY, seen INTEGER NOT NULL);"
+	                 "CREATE TABLE IF NOT EXISTS spent(stamp TEXT PRIMARY KEY, seen INTEGER NOT NULL,"
+	                 " ctx TEXT);"
 	                 "CREATE INDEX IF NOT EXISTS spent_seen ON spent(seen);",
 	                 NULL, NULL, &msg) != SQLITE_OK) {
 		rc = err_set(err, errlen, WARY_EIO, "%s: %s", path, msg ? msg : "?");
@@ -210,22 +211,40 @@ static bool parse_date(const char *s, size_t n, time_t *out)
 	return *out != (time_t)-1;
 }
 
-static enum send_hashcash_result spend(struct send_hashcash_db *db, const char *stamp, time_t now,
-                                       long window_s)
+/* The first sighting spends a stamp; seeing it again in the same message
+ * (ctx: its Message-ID) is reading it again, anywhere else a replay. */
+static enum send_hashcash_result spend(struct send_hashcash_db *db, const char *stamp,
+                                       const char *ctx, time_t now, long window_s)
 {
 	sqlite3_stmt *st = NULL;
 	enum send_hashcash_result res = SEND_HC_VALID;
+	int step;
 
 	if (db == NULL)
 		return SEND_HC_VALID;
-	if (sqlite3_prepare_v2(db->db, "INSERT OR IGNORE INTO spent(stamp, seen) VALUES(?, ?)", -1,
-	                       &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db->db, "INSERT OR IGNORE INTO spent(stamp, seen, ctx) VALUES(?, ?, ?)",
+	                       -1, &st, NULL) != SQLITE_OK)
 		return SEND_HC_SPENT; /* cannot prove it new: do not credit it */
 	sqlite3_bind_text(st, 1, stamp, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
-	if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(db->db) == 0)
+	if (ctx != NULL)
+		sqlite3_bind_text(st, 3, ctx, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 3);
+	step = sqlite3_step(st);
+	if (step != SQLITE_DONE || sqlite3_changes(db->db) == 0)
 		res = SEND_HC_SPENT;
 	sqlite3_finalize(st);
+	if (step == SQLITE_DONE && res == SEND_HC_SPENT && ctx != NULL &&
+	    sqlite3_prepare_v2(db->db, "SELECT ctx FROM spent WHERE stamp = ?", -1, &st, NULL) ==
+	        SQLITE_OK) {
+		sqlite3_bind_text(st, 1, stamp, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL &&
+		    strcmp((const char *)sqlite3_column_text(st, 0), ctx) == 0)
+			res = SEND_HC_VALID;
+		sqlite3_finalize(st);
+		return res;
+	}
 	/* what is outside twice the window would be refused by its date anyway */
 	if (res == SEND_HC_VALID &&
 	    sqlite3_prepare_v2(db->db, "DELETE FROM spent WHERE seen < ?", -1, &st, NULL) == SQLITE_OK) {
@@ -236,10 +255,10 @@ static enum send_hashcash_result spend(struct send_hashcash_db *db, const char *
 	return res;
 }
 
-enum send_hashcash_result send_hashcash_check(struct send_hashcash_db *db, const char *stamp,
-                                              const char *const *mine, size_t nmine,
-                                              unsigned min_bits, time_t now, long window_s,
-                                              unsigned *bits_out)
+static enum send_hashcash_result check_ctx(struct send_hashcash_db *db, const char *stamp,
+                                           const char *ctx, const char *const *mine, size_t nmine,
+                                           unsigned min_bits, time_t now, long window_s,
+                                           unsigned *bits_out)
 {
 	const char *f[7];
 	size_t fl[7], nf = 0, i, len;
@@ -308,11 +327,19 @@ enum send_hashcash_result send_hashcash_check(struct send_hashcash_db *db, const
 	else if (date + 86400 < now - window_s)
 		res = SEND_HC_EXPIRED;
 	else
-		res = spend(db, s, now, window_s);
+		res = spend(db, s, ctx, now, window_s);
 	if (res != SEND_HC_VALID && bits_out)
 		*bits_out = 0;
 	free(s);
 	return res;
+}
+
+enum send_hashcash_result send_hashcash_check(struct send_hashcash_db *db, const char *stamp,
+                                              const char *const *mine, size_t nmine,
+                                              unsigned min_bits, time_t now, long window_s,
+                                              unsigned *bits_out)
+{
+	return check_ctx(db, stamp, NULL, mine, nmine, min_bits, now, window_s, bits_out);
 }
 
 static int rank(enum send_hashcash_result r)
@@ -328,6 +355,7 @@ enum send_hashcash_result send_hashcash_verify_msg(struct send_hashcash_db *db,
 {
 	enum send_hashcash_result best = SEND_HC_NONE;
 	size_t n = mail_header_count(m), i, checked = 0;
+	char *msgid = mail_header_decoded(m, "Message-ID");
 
 	if (bits_out)
 		*bits_out = 0;
@@ -341,7 +369,8 @@ enum send_hashcash_result send_hashcash_verify_msg(struct send_hashcash_db *db,
 			continue;
 		checked++;
 		v = mail_rfc2047_decode(mail_header_value(m, i), strlen(mail_header_value(m, i)));
-		r = send_hashcash_check(db, v, mine, nmine, min_bits, now, 28L * 86400, &b);
+		/* without a Message-ID every sighting after the first is a replay */
+		r = check_ctx(db, v, msgid, mine, nmine, min_bits, now, 28L * 86400, &b);
 		free(v);
 		/* a stamp for somebody else on a mail to many is not ours to judge */
 		if (r == SEND_HC_WRONG_RESOURCE)
@@ -354,5 +383,6 @@ enum send_hashcash_result send_hashcash_verify_msg(struct send_hashcash_db *db,
 		if (best == SEND_HC_VALID)
 			break;
 	}
+	free(msgid);
 	return best;
 }

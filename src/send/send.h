@@ -208,7 +208,10 @@ enum send_hashcash_result send_hashcash_check(struct send_hashcash_db *db, const
 /*
  * For the spam score: every X-Hashcash (and Hashcash) field of a parsed
  * message checked; the best result wins (VALID over SPENT over the rest).
- * *bits_out: the bits of the valid stamp, 0 otherwise.
+ * *bits_out: the bits of the valid stamp, 0 otherwise.  A stamp is spent
+ * by the first message that shows it: the same message read again (same
+ * Message-ID) stays VALID, another message with that stamp is SPENT.
+ * The date window is 28 days.  db NULL: no replay check.
  */
 enum send_hashcash_result send_hashcash_verify_msg(struct send_hashcash_db *db,
                                                    const struct mail_msg *m,

@@ -162,7 +162,10 @@ sn_py "$F" hashcash "hashcash: the stamp has 14 zero bits by Python's SHA-1, for
 XDG_DATA_HOME=$W/bobdata "$WARY" -F /dev/null hashcash check --bits 14 --me bob@example.test "$F" >"$W/hc1.out" 2>&1
 check "hashcash: wary verifies it" grep -q '^hashcash: valid (14 bits)$' "$W/hc1.out"
 XDG_DATA_HOME=$W/bobdata "$WARY" -F /dev/null hashcash check --bits 14 --me bob@example.test "$F" >"$W/hc2.out" 2>&1
-check "hashcash: the same stamp again is refused as spent" grep -q '^hashcash: spent$' "$W/hc2.out"
+check "hashcash: reading the same message again is no replay" grep -q '^hashcash: valid (14 bits)$' "$W/hc2.out"
+sed 's/^Message-ID: .*/Message-ID: <replayed@spammer.test>/' "$F" >"$W/replay.eml"
+XDG_DATA_HOME=$W/bobdata "$WARY" -F /dev/null hashcash check --bits 14 --me bob@example.test "$W/replay.eml" >"$W/hc4.out" 2>&1
+check "hashcash: the stamp replayed in another message is refused as spent" grep -q '^hashcash: spent$' "$W/hc4.out"
 XDG_DATA_HOME=$W/bobdata "$WARY" -F /dev/null hashcash check --bits 20 --me bob@example.test "$F" >"$W/hc3.out" 2>&1
 check "hashcash: asking for more bits than it has" grep -q '^hashcash: weak$' "$W/hc3.out"
 
@@ -242,5 +245,43 @@ check "a refused RCPT: the server's reply, both lines" grep -q '550-5.7.1 ^\[\[3
 check "a refused RCPT: escapes shown, never sent to the terminal" sh -c "! grep -q \$(printf '\\033') '$W/xoauth.err'"
 check "a refused RCPT: kept in the outbox" sn_outbox_has queued
 sn_outbox_clear
+
+# ---- OpenPGP: the body entity signed, then encrypted, checked by gpg itself ---------
+if [ -n "${WARY_TEST_GNUPGHOME:-}" ] && command -v gpg >/dev/null; then
+	printf 'To: bob@example.test\nSubject: signed one\n\nSigned text, gr\303\274\303\237e.\n' >"$W/signed.txt"
+	GNUPGHOME=$WARY_TEST_GNUPGHOME sn_send signed "$W/signed.txt" --sign
+	sn_rc signed 0 "pgp: wary send --sign"
+	F=$(sn_wait bob "$(sn_msgid signed)")
+	sn_has "$F" '^Content-Type: multipart/signed;' "pgp: multipart/signed (RFC 3156)"
+	sn_has "$F" '^ protocol="application/pgp-signature";' "pgp: protocol application/pgp-signature"
+	if "$PY" - "$F" "$W" >"$W/pgp.out" 2>&1 <<'EOF'; then
+import email, sys
+raw = open(sys.argv[1], 'rb').read().replace(b'\r\n', b'\n')
+m = email.message_from_bytes(raw)
+b = m.get_boundary().encode()
+parts = raw.split(b'\n--' + b)
+signed = parts[1].split(b'\n', 1)[1]   # the first part, as it stands
+sig = email.message_from_bytes(parts[2].split(b'\n', 1)[1]).get_payload(decode=True)
+open(sys.argv[2] + '/signed.data', 'wb').write(signed.replace(b'\n', b'\r\n'))
+open(sys.argv[2] + '/signed.sig', 'wb').write(sig)
+EOF
+		GNUPGHOME=$WARY_TEST_GNUPGHOME gpg --batch --status-fd 1 --verify "$W/signed.sig" "$W/signed.data" >"$W/verify.out" 2>&1
+		check "pgp: gpg verifies the signature over the first part" grep -q "VALIDSIG $WARY_TEST_ALICE_FPR" "$W/verify.out"
+	else
+		not_ok "pgp: the signed parts could be cut out"
+		sed 's/^/# /' "$W/pgp.out"
+	fi
+	GNUPGHOME=$WARY_TEST_GNUPGHOME sn_send encrypted "$W/signed.txt" --encrypt
+	sn_rc encrypted 0 "pgp: wary send --encrypt"
+	F=$(sn_wait bob "$(sn_msgid encrypted)")
+	sn_has "$F" '^Content-Type: multipart/encrypted;' "pgp: multipart/encrypted (RFC 3156)"
+	sn_has "$F" '^ protocol="application/pgp-encrypted";' "pgp: protocol application/pgp-encrypted"
+	sn_lacks "$F" 'Signed text' "pgp: no plaintext in the header"
+	check "pgp: no plaintext anywhere in what arrived" sh -c "! grep -q 'Signed text' '$F'"
+	GNUPGHOME=$WARY_TEST_GNUPGHOME gpg --batch --decrypt "$F" >"$W/decrypted.out" 2>/dev/null
+	check "pgp: gpg (bob's key) decrypts it to the text" grep -q 'Signed text' "$W/decrypted.out"
+else
+	skip "pgp: signed and encrypted sends" "no GnuPG home from the test servers"
+fi
 
 t_done

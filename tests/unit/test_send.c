@@ -762,14 +762,22 @@ static void test_hashcash(void)
 		buf_init(&msg);
 		buf_init(&st2);
 		send_hashcash_mint("bob@example.test", 10, now, &st2, NULL, err, sizeof(err));
-		buf_addf(&msg, "From: a@b.test\r\nX-Hashcash: 1:10:231114:carol@example.test::x:1\r\n"
+		buf_addf(&msg, "From: a@b.test\r\nMessage-ID: <one@b.test>\r\nX-Hashcash: 1:10:231114:carol@example.test::x:1\r\n"
 		               "X-Hashcash: %s\r\nSubject: x\r\n\r\nbody\r\n", st2.data);
 		mail_parse(msg.data, msg.len, &m, err, sizeof(err));
 		T_INT(send_hashcash_verify_msg(db, m, mine, 1, 10, now, &bits), SEND_HC_VALID,
 		      "hashcash: message with one stamp for us");
 		T_INT(bits, 10, "hashcash: message stamp value");
+		T_INT(send_hashcash_verify_msg(db, m, mine, 1, 10, now, &bits), SEND_HC_VALID,
+		      "hashcash: reading the same message again is no replay");
+		mail_free(&m);
+		buf_reset(&msg);
+		buf_addf(&msg, "From: a@b.test\r\nMessage-ID: <other@b.test>\r\nX-Hashcash: %s\r\n\r\nbody\r\n",
+		         st2.data);
+		mail_parse(msg.data, msg.len, &m, err, sizeof(err));
 		T_INT(send_hashcash_verify_msg(db, m, mine, 1, 10, now, &bits), SEND_HC_SPENT,
-		      "hashcash: the same message again is a replay");
+		      "hashcash: the stamp in another message is a replay");
+		T_INT(bits, 0, "hashcash: a replay is worth nothing");
 		mail_free(&m);
 		buf_release(&msg);
 		buf_release(&st2);
