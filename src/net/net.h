@@ -18,7 +18,8 @@
  * pre-TLS capability is thrown away, and a PREAUTH or unparsable greeting
  * on a connection that needs TLS closes it.  Nothing in net sends a
  * password or any command beyond greeting, CAPABILITY/CAPA/EHLO and
- * STARTTLS/STLS.
+ * STARTTLS/STLS on its own; the SMTP calls of smtp.c send the lines
+ * send/ gives them, on a session that is already TLS.
  *
  * Sessions are freed with libetpan's own mailimap_free / mailpop3_free /
  * mailsmtp_free, which close the TLS connection through the driver.  A
