@@ -204,7 +204,7 @@ RFC_OVERRIDES = []
 def rfc_override(zone, desc, mutation):
     # RFC 6376 3.6.1 (h= of the key): "signatures using hash algorithms
     # not listed here MUST be ignored"; dkimpy does not read the key's h=.
-    if zone == "hash-sha1-only":
+    if zone == "hash-sha1-only" and "rsa-sha1" not in desc:
         return False, "key h=sha1 forbids sha256 (RFC 6376 3.6.1); dkimpy ignores key h="
     # RFC 6376 3.6.1 (t=s): i= must equal d= exactly; dkimpy ignores t=s.
     if zone == "strict-t=s" and "i=@sub" in desc:
@@ -239,6 +239,11 @@ m3 = sign(m3, "rsa2048", (b"relaxed", b"simple"), True,
 signed.append(("ed25519 l= + rsa2048 simple + rsa2048 over-signed (3 signatures)", m3, 3))
 signed.append(("rsa2048 relaxed i=@sub", sign(BASE, "rsa2048", (b"relaxed", b"relaxed"), False,
                                               identity=b"@sub.example.test"), 1))
+# RFC 8301: rsa-sha1 still verifies, reported weak
+signed.append(("rsa2048 rsa-sha1 relaxed", dkim.sign(BASE, b"rsa2048", DOMAIN.encode(), rsa_pem,
+                                                     signature_algorithm=b"rsa-sha1",
+                                                     canonicalize=(b"relaxed", b"relaxed"),
+                                                     include_headers=HEADERS) + BASE, 1))
 
 os.makedirs(WORK, exist_ok=True)
 now = int(time.time())
@@ -276,11 +281,12 @@ for zname, records in ZONES.items():
                 expect[(path, idx)] = (v, "%s | %s | key %s | signature %d" % (desc, mname, zname, idx))
     out = subprocess.run([TOOL, "verify", zpath, str(now)] + files, capture_output=True,
                          text=True).stdout
-    got = {}
+    got, flags = {}, {}
     for line in out.splitlines():
         parts = line.split("\t")
         if len(parts) >= 3 and parts[1] != "-":
             got[(parts[0], int(parts[1]))] = (parts[2], parts[5] if len(parts) > 5 else "")
+            flags[(parts[0], int(parts[1]))] = parts[6] if len(parts) > 6 else ""
     # dkimpy numbers signatures top-down as wary does
     for key, (want, what) in sorted(expect.items()):
         res, reason = got.get(key, ("missing", ""))
@@ -292,6 +298,8 @@ for zname, records in ZONES.items():
             ok(wary_pass == ov[0], "%s: wary %s, dkimpy %s (RFC: %s)" %
                (what, res, "pass" if want else "fail", ov[1]))
             continue
+        if "rsa-sha1" in what and zname == "published" and "| unchanged |" in what:
+            ok("weak-rsa-sha1" in flags.get(key, ""), "%s: rsa-sha1 reported weak (RFC 8301)" % what)
         if wary_pass == want:
             agreed += 1
             ok(True, "%s: both %s" % (what, "pass" if want else "fail (wary: %s)" % res))

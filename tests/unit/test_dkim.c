@@ -85,8 +85,12 @@ static int tool_verify(int argc, char **argv)
 		for (size_t k = 0; k < res->n; k++) {
 			const struct auth_dkim_sig *s = &res->sig[k];
 
-			printf("%s\t%zu\t%s\t%s\t%s\t%s\n", argv[i], k, auth_dkim_result_name(s->result),
+			printf("%s\t%zu\t%s\t%s\t%s\t%s\t", argv[i], k, auth_dkim_result_name(s->result),
 			       s->domain, s->selector, s->reason);
+			for (unsigned b = 0; b < 32; b++)
+				if ((s->flags & (1u << b)) && auth_dkim_flag_name(1u << b))
+					printf("%s%s", b ? "," : "", auth_dkim_flag_name(1u << b));
+			printf("\n");
 		}
 		free(m);
 	}
