@@ -834,8 +834,12 @@ bool compose_func(struct app *a, int fi)
 		c->path = NULL;
 		leave(a, false);
 		return false;
-	default:
+	case KF_HELP:
+	case KF_REDRAW:
 		return false;
+	default:
+		/* the other views' functions mean nothing here */
+		return true;
 	}
 }
 

@@ -64,6 +64,10 @@ tm_keys C-u "bob@example.test" Enter
 check "To is set" tm_wait "^ +To: bob@example.test"
 tm_keys s "Hello from the compose test" Enter
 check "Subject is set" tm_wait "Subject: Hello from the compose test"
+tm_keys '?'
+check "? lists the compose keys" tm_wait "Send the message \(outbound checks first\)"
+tm_keys q
+check "q leaves the help, back to the message" tm_wait "Subject: Hello from the compose test"
 tm_keys y
 check "y: the outbound check stops it" tm_wait "Outbound check! s\)end anyway, e\)dit"
 check "and says what and where" tm_wait "Visa card number ending 1111 \(body line 2\)"
