@@ -512,7 +512,9 @@ static void analyse(struct trace *t)
 		}
 		char lit[64];
 		if (h->helo[0] && ip_literal(h->helo, lit, sizeof lit)) {
-			if (h->ip[0] && !same_ip(lit, h->ip))
+			/* a client behind NAT names its own private address, and a
+			 * logged-in one may say what it likes */
+			if (h->ip[0] && !same_ip(lit, h->ip) && !trace_ip_is_private(lit) && !submission(h))
 				h->flags |= TRACE_F_HELO_IP_LIT;
 		} else if (h->helo[0] && h->rdns[0] && strchr(h->helo, '.')
 		           && org_differs(psl, h->helo, h->rdns)) {

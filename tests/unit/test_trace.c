@@ -150,6 +150,8 @@ static void seed(void)
 	trace_free(&t);
 }
 
+static struct trace *chain(const char *const *v, size_t n, const char *const *trusted, size_t nt);
+
 static void demo(void)
 {
 	static const char *const own[] = { "mx1.example.org", "imap.example.org" };
@@ -180,6 +182,25 @@ static void demo(void)
 		trace_free(&t);
 	}
 	mail_free(&m);
+
+	/* a laptop behind NAT names its private address in HELO (ESMTPSA): no flag */
+	m = t_demo_msg("1705596130");
+	if (m) {
+		struct trace_opts o = { own, 2, NOW, NULL, 0 };
+		struct trace *t;
+		char err[256];
+		trace_build(m, &o, &t, err, sizeof err);
+		T_INT(trace_flags(t), 0, "demo NAT submission: HELO [192.168.1.24] from 203.0.113.14 not flagged");
+		T_STR(trace_origin_ip(t), "203.0.113.14", "demo NAT submission: origin the public address");
+		trace_free(&t);
+		mail_free(&m);
+	}
+	static const char *const nat[] = {
+		"from [192.0.2.77] ([198.51.100.3]) by mx.example.org with ESMTP; Wed, 05 Jun 2024 11:00:00 +0000",
+	};
+	struct trace *tn = chain(nat, 1, NULL, 0);
+	T_OK(trace_hop(tn, 0)->flags & TRACE_F_HELO_IP_LIT, "a public literal of another address is flagged");
+	trace_free(&tn);
 
 	/* a clean list message of the demo: no anomaly, origin the laptop */
 	m = t_demo_msg("1710606045");
