@@ -133,6 +133,11 @@ sn_peer_send wrongname "$W/tls-only.peer" "$WARY_TEST_WRONGNAME_CERT" implicit l
 check "wrong-name certificate: refused" grep -qi 'host\|name' "$W/wrongname.err"
 sn_peer_no_auth wrongname "wrong-name certificate: nothing sent"
 sn_outbox_clear
+printf 'To: bob@example.test\nSubject: unknown CA\n\nx\n' >"$W/noca.txt"
+sn_send noca "$W/noca.txt" -o "account.a.ca_file=$WARY_TEST_SELFSIGNED_CERT"
+check "Postfix's certificate without the test CA: refused" grep -q 'SHA-256\|fingerprint' "$W/noca.err"
+check "unknown CA: kept in the outbox" sn_outbox_has queued
+sn_outbox_clear
 printf 'To: bob@example.test\nSubject: bad password\n\nx\n' >"$W/badpw.txt"
 sn_send badpw "$W/badpw.txt" -o 'account.a.password_command=echo wrong-password'
 check "wrong password: the send fails" test "$(cat "$W/badpw.rc")" != 0
