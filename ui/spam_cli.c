@@ -356,11 +356,17 @@ struct job {
 	size_t next; /* guarded by mu */
 	pthread_mutex_t mu;
 	bool bigrams, keep_text;
+	struct spam_db *db;
+	size_t nclues;
+	bool table_known;  /* the main thread has read the table, or will not */
+	bool parallel;     /* it is in memory: the threads classify too */
 	struct slot {
 		struct spam_toks *toks;
 		int rc;
 		char err[WARY_ERRLEN];
 		bool ready;
+		bool classified;
+		struct spam_result res;
 	} *slots;
 	pthread_cond_t cv;
 	size_t window;   /* slots ahead of the consumer */
@@ -396,6 +402,20 @@ static void *worker(void *arg)
 		if (rc == WARY_OK)
 			rc = spam_tokenize(m, &o, s->toks, s->err, sizeof(s->err));
 		mail_free(&m);
+		{
+			bool par;
+
+			pthread_mutex_lock(&j->mu);
+			while (!j->table_known)
+				pthread_cond_wait(&j->cv, &j->mu);
+			par = j->parallel;
+			pthread_mutex_unlock(&j->mu);
+			/* the table in memory is only read: every thread may ask it */
+			if (par && rc == WARY_OK)
+				rc = spam_db_classify_toks(j->db, s->toks, j->nclues, &s->res, s->err,
+				                           sizeof(s->err));
+			s->classified = par && rc == WARY_OK;
+		}
 		pthread_mutex_lock(&j->mu);
 		s->rc = rc;
 		s->ready = true;
@@ -468,13 +488,12 @@ static int cmd_classify(int argc, char **argv)
 		paths_free(&ps);
 		return 3;
 	}
-	/* A few messages: a query per token; many: the table in memory. */
-	if (ps.n > 16 && spam_db_load(db, err, sizeof(err)) != WARY_OK)
-		complain("token store", err);
 	j.paths = (const char **)ps.v;
 	j.n = ps.n;
 	j.bigrams = c.params.bigrams;
 	j.keep_text = c.explain;
+	j.db = db;
+	j.nclues = c.explain ? 12 : 0;
 	j.window = 64;
 	j.slots = xcalloc(j.window, sizeof(*j.slots));
 	for (size_t i = 0; i < j.window; i++)
@@ -484,8 +503,19 @@ static int cmd_classify(int argc, char **argv)
 	/* The parse and tokenize work goes to threads; with one file, one. */
 	nt = nthreads(ps.n);
 	for (int t = 0; t < nt; t++)
-		if (pthread_create(&th[t], NULL, worker, &j) != 0)
+		if (pthread_create(&th[t], NULL, worker, &j) != 0) {
+			nt = t;
 			break;
+		}
+	/* A few messages: a query per token; many: the table in memory, read
+	 * while the threads already parse the first messages. */
+	if (ps.n > 16 && spam_db_load(db, err, sizeof(err)) != WARY_OK)
+		complain("token store", err);
+	pthread_mutex_lock(&j.mu);
+	j.table_known = true;
+	j.parallel = spam_db_loaded(db);
+	pthread_cond_broadcast(&j.cv);
+	pthread_mutex_unlock(&j.mu);
 	for (size_t i = 0; i < ps.n; i++) {
 		struct slot *s = &j.slots[i % j.window];
 		struct spam_result r;
@@ -498,6 +528,10 @@ static int cmd_classify(int argc, char **argv)
 			complain(ps.v[i], s->err);
 			status = 3;
 			last = 3;
+		} else if (s->classified) {
+			print_result(ps.v[i], &s->res, c.explain, ps.n > 1);
+			last = s->res.cls == SPAM_SPAM ? 0 : s->res.cls == SPAM_HAM ? 1 : 2;
+			spam_result_clear(&s->res);
 		} else if (spam_db_classify_toks(db, s->toks, c.explain ? 12 : 0, &r, err, sizeof(err)) !=
 		           WARY_OK) {
 			complain(ps.v[i], err);
@@ -510,6 +544,7 @@ static int cmd_classify(int argc, char **argv)
 		}
 		pthread_mutex_lock(&j.mu);
 		s->ready = false;
+		s->classified = false;
 		j.consumed = i + 1;
 		pthread_cond_broadcast(&j.cv);
 		pthread_mutex_unlock(&j.mu);

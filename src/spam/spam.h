@@ -133,6 +133,9 @@ int spam_db_train_toks(struct spam_db *db, const struct spam_toks *t, bool is_sp
 /* Read every token into memory: many classifications without a query
  * each.  Training afterwards keeps the copy up to date. */
 int spam_db_load(struct spam_db *db, char *err, size_t errlen);
+/* Is the table in memory?  Then spam_db_classify_toks only reads it and
+ * may run on several threads at once (no training meanwhile). */
+bool spam_db_loaded(const struct spam_db *db);
 
 /* What classification found; tokens is the number used. */
 struct spam_clue {

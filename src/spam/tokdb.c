@@ -27,10 +27,15 @@
 #define SPAM_APP_ID 0x57535044 /* "WSPD" */
 #define SPAM_SCHEMA 1
 
-/* u64 -> two int32 counts, open addressing, with the keys in order. */
+/* u64 -> two int32 counts, open addressing, with the keys in order.  One
+ * 16-byte entry holds a key and its counts, so a lookup in a table much
+ * bigger than the caches costs one miss, not three. */
+struct centry {
+	uint64_t key; /* 0 = empty */
+	int32_t a, b;
+};
 struct cmap {
-	uint64_t *keys; /* 0 = empty */
-	int32_t *a, *b;
+	struct centry *e;
 	size_t cap, n;
 	uint64_t *order;
 	size_t ocap;
@@ -40,20 +45,17 @@ static void cmap_init(struct cmap *m, size_t hint)
 {
 	size_t cap = 1024;
 
-	while (cap < hint * 2)
+	/* at most 70% full */
+	while (cap * 7 < hint * 10)
 		cap *= 2;
 	memset(m, 0, sizeof(*m));
 	m->cap = cap;
-	m->keys = xcalloc(cap, sizeof(*m->keys));
-	m->a = xcalloc(cap, sizeof(*m->a));
-	m->b = xcalloc(cap, sizeof(*m->b));
+	m->e = xcalloc(cap, sizeof(*m->e));
 }
 
 static void cmap_free(struct cmap *m)
 {
-	free(m->keys);
-	free(m->a);
-	free(m->b);
+	free(m->e);
 	free(m->order);
 	memset(m, 0, sizeof(*m));
 }
@@ -62,7 +64,7 @@ static size_t cmap_find(const struct cmap *m, uint64_t k)
 {
 	size_t mask = m->cap - 1, j = (size_t)(k ^ (k >> 29)) & mask;
 
-	while (m->keys[j] != 0 && m->keys[j] != k)
+	while (m->e[j].key != 0 && m->e[j].key != k)
 		j = (j + 1) & mask;
 	return j;
 }
@@ -73,13 +75,8 @@ static void cmap_grow(struct cmap *m)
 
 	cmap_init(&nm, m->cap);
 	for (size_t i = 0; i < m->cap; i++) {
-		if (m->keys[i]) {
-			size_t j = cmap_find(&nm, m->keys[i]);
-
-			nm.keys[j] = m->keys[i];
-			nm.a[j] = m->a[i];
-			nm.b[j] = m->b[i];
-		}
+		if (m->e[i].key)
+			nm.e[cmap_find(&nm, m->e[i].key)] = m->e[i];
 	}
 	nm.n = m->n;
 	nm.order = m->order;
@@ -94,12 +91,12 @@ static size_t cmap_slot(struct cmap *m, uint64_t k, bool keep_order)
 {
 	size_t j;
 
-	if ((m->n + 1) * 2 > m->cap)
+	if ((m->n + 1) * 10 > m->cap * 7)
 		cmap_grow(m);
 	j = cmap_find(m, k);
-	if (m->keys[j] == 0) {
-		m->keys[j] = k;
-		m->a[j] = m->b[j] = 0;
+	if (m->e[j].key == 0) {
+		m->e[j].key = k;
+		m->e[j].a = m->e[j].b = 0;
 		m->n++;
 		if (keep_order) {
 			if (m->n > m->ocap) {
@@ -119,11 +116,68 @@ static bool cmap_get(const struct cmap *m, uint64_t k, int32_t *a, int32_t *b)
 	if (m->cap == 0)
 		return false;
 	j = cmap_find(m, k);
-	if (m->keys[j] == 0)
+	if (m->e[j].key == 0)
 		return false;
-	*a = m->a[j];
-	*b = m->b[j];
+	*a = m->e[j].a;
+	*b = m->e[j].b;
 	return true;
+}
+
+/*
+ * The whole token table for many classifications: the rows as SQLite
+ * gives them (by key, so loading is one sequential pass), found through
+ * an index of the top bits of the key (the keys are hashes, uniform):
+ * about one entry per bucket, so a lookup costs two cache misses and
+ * building it no random writes at all.
+ */
+#define KEY_SIGN 0x8000000000000000ULL
+struct snap {
+	struct centry *e;
+	size_t n;
+	uint32_t *start; /* (1 << bits) + 1 offsets into e */
+	unsigned shift;
+};
+
+static void snap_free(struct snap *sn)
+{
+	free(sn->e);
+	free(sn->start);
+	memset(sn, 0, sizeof(*sn));
+}
+
+static int cmp_centry(const void *x, const void *y)
+{
+	uint64_t a = ((const struct centry *)x)->key ^ KEY_SIGN, b = ((const struct centry *)y)->key ^ KEY_SIGN;
+
+	return a < b ? -1 : a > b;
+}
+
+/* e sorted by key ^ KEY_SIGN (SQLite's order of the signed keys). */
+static void snap_index(struct snap *sn)
+{
+	unsigned bits = 10;
+	size_t nb, j = 0;
+
+	while (bits < 28 && ((size_t)1 << bits) < sn->n)
+		bits++;
+	nb = (size_t)1 << bits;
+	sn->shift = 64 - bits;
+	sn->start = xreallocarray(NULL, nb + 1, sizeof(*sn->start));
+	for (size_t b = 0; b <= nb; b++) {
+		while (j < sn->n && ((sn->e[j].key ^ KEY_SIGN) >> sn->shift) < b)
+			j++;
+		sn->start[b] = (uint32_t)j;
+	}
+}
+
+static struct centry *snap_find(const struct snap *sn, uint64_t k)
+{
+	uint64_t b = (k ^ KEY_SIGN) >> sn->shift;
+
+	for (uint32_t i = sn->start[b]; i < sn->start[b + 1]; i++)
+		if (sn->e[i].key == k)
+			return &sn->e[i];
+	return NULL;
 }
 
 struct spam_db {
@@ -136,7 +190,7 @@ struct spam_db {
 	int64_t dspam, dham;     /* pending message counts */
 	bool any_decrement;
 	bool loaded;
-	struct cmap mem;         /* the whole table, after spam_db_load */
+	struct snap mem;         /* the whole table, after spam_db_load */
 	uint32_t nspam, nham;    /* committed */
 	int tokver;
 	int64_t today;           /* 0: the real day */
@@ -359,7 +413,7 @@ void spam_db_free(struct spam_db **dp)
 	if (d->db)
 		sqlite3_close(d->db);
 	cmap_free(&d->delta);
-	cmap_free(&d->mem);
+	snap_free(&d->mem);
 	spam_toks_free(&d->toks);
 	free(d->path);
 	free(d);
@@ -398,7 +452,7 @@ void spam_db_rollback(struct spam_db *d)
 	d->in_batch = false;
 	/* The memory copy saw the batch: read it again when asked. */
 	if (d->loaded) {
-		cmap_free(&d->mem);
+		snap_free(&d->mem);
 		d->loaded = false;
 	}
 	cmap_free(&d->delta);
@@ -489,9 +543,11 @@ static void lookup(struct spam_db *d, uint64_t k, uint32_t *s, uint32_t *h)
 	int64_t vs = 0, vh = 0;
 
 	if (d->loaded) {
-		if (cmap_get(&d->mem, k, &a, &b)) {
-			vs = a;
-			vh = b;
+		const struct centry *e = snap_find(&d->mem, k);
+
+		if (e) {
+			vs = e->a;
+			vh = e->b;
 		}
 	} else {
 		sqlite3_reset(d->get_tok);
@@ -522,16 +578,22 @@ int spam_db_train_toks(struct spam_db *d, const struct spam_toks *t, bool is_spa
 		size_t j = cmap_slot(&d->delta, k, true);
 
 		if (is_spam)
-			d->delta.a[j] += sign;
+			d->delta.e[j].a += sign;
 		else
-			d->delta.b[j] += sign;
+			d->delta.e[j].b += sign;
 		if (d->loaded) {
-			size_t m = cmap_slot(&d->mem, k, false);
+			struct centry *e = snap_find(&d->mem, k);
 
-			if (is_spam)
-				d->mem.a[m] = d->mem.a[m] + sign < 0 ? 0 : d->mem.a[m] + sign;
-			else
-				d->mem.b[m] = d->mem.b[m] + sign < 0 ? 0 : d->mem.b[m] + sign;
+			if (e == NULL) {
+				/* a new token: the copy cannot take it; from now on
+				 * the table and the batch are asked */
+				snap_free(&d->mem);
+				d->loaded = false;
+			} else if (is_spam) {
+				e->a = e->a + sign < 0 ? 0 : e->a + sign;
+			} else {
+				e->b = e->b + sign < 0 ? 0 : e->b + sign;
+			}
 		}
 	}
 	if (sign < 0)
@@ -684,44 +746,54 @@ int spam_db_load(struct spam_db *d, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t n = 0;
+	size_t cap;
+	bool sorted = true;
 	int rc;
 
-	if (d->loaded)
+	/* inside a batch the counts are the table's and the batch's */
+	if (d->loaded || d->in_batch)
 		return WARY_OK;
 	if (sqlite3_prepare_v2(d->db, "SELECT count(*) FROM tok", -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	st = NULL;
-	cmap_free(&d->mem);
-	cmap_init(&d->mem, (size_t)n + 16);
-	if (sqlite3_prepare_v2(d->db, "SELECT k,s,h FROM tok", -1, &st, NULL) != SQLITE_OK)
+	if (n < 0 || n > (int64_t)UINT32_MAX - 1)
+		return err_set(err, errlen, WARY_ELIMIT, "%s: too many tokens", d->path);
+	snap_free(&d->mem);
+	cap = (size_t)n + 1;
+	d->mem.e = xreallocarray(NULL, cap, sizeof(*d->mem.e));
+	if (sqlite3_prepare_v2(d->db, "SELECT k,s,h FROM tok ORDER BY k", -1, &st, NULL) != SQLITE_OK)
 		return db_err(d, err, errlen, "load");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		uint64_t k = (uint64_t)sqlite3_column_int64(st, 0);
-		size_t j = cmap_slot(&d->mem, k, false);
+		struct centry *e;
 
-		d->mem.a[j] = sqlite3_column_int(st, 1);
-		d->mem.b[j] = sqlite3_column_int(st, 2);
+		if (d->mem.n == cap) {
+			cap *= 2;
+			d->mem.e = xreallocarray(d->mem.e, cap, sizeof(*d->mem.e));
+		}
+		e = &d->mem.e[d->mem.n++];
+		e->key = (uint64_t)sqlite3_column_int64(st, 0);
+		e->a = sqlite3_column_int(st, 1);
+		e->b = sqlite3_column_int(st, 2);
+		if (d->mem.n > 1 && (e[-1].key ^ KEY_SIGN) >= (e->key ^ KEY_SIGN))
+			sorted = false;
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		cmap_free(&d->mem);
+		snap_free(&d->mem);
 		return db_err(d, err, errlen, "load");
 	}
-	/* a batch in progress: its changes on top */
-	if (d->in_batch)
-		for (size_t i = 0; i < d->delta.n; i++) {
-			int32_t a, b;
-			size_t j;
-
-			cmap_get(&d->delta, d->delta.order[i], &a, &b);
-			j = cmap_slot(&d->mem, d->delta.order[i], false);
-			d->mem.a[j] = d->mem.a[j] + a < 0 ? 0 : d->mem.a[j] + a;
-			d->mem.b[j] = d->mem.b[j] + b < 0 ? 0 : d->mem.b[j] + b;
-		}
+	if (!sorted)
+		qsort(d->mem.e, d->mem.n, sizeof(*d->mem.e), cmp_centry);
+	snap_index(&d->mem);
 	d->loaded = true;
 	return WARY_OK;
+}
+
+bool spam_db_loaded(const struct spam_db *db)
+{
+	return db->loaded;
 }
 
 void spam_result_clear(struct spam_result *r)
@@ -762,6 +834,14 @@ int spam_db_classify_toks(struct spam_db *d, const struct spam_toks *t, size_t n
 	memset(out, 0, sizeof(*out));
 	out->tokens = t->n;
 	v = xreallocarray(NULL, t->n ? t->n : 1, sizeof(*v));
+	if (d->loaded) {
+		/* Ask the memory for every bucket, then every first entry, before
+		 * looking: the misses overlap instead of coming one by one. */
+		for (size_t i = 0; i < t->n; i++)
+			__builtin_prefetch(&d->mem.start[(t->order[i] ^ KEY_SIGN) >> d->mem.shift]);
+		for (size_t i = 0; i < t->n; i++)
+			__builtin_prefetch(&d->mem.e[d->mem.start[(t->order[i] ^ KEY_SIGN) >> d->mem.shift]]);
+	}
 	for (size_t i = 0; i < t->n; i++) {
 		uint32_t s, h;
 		double fw;
@@ -870,7 +950,7 @@ int spam_db_prune(struct spam_db *d, unsigned max_count, unsigned days, uint64_t
 		*removed = (uint64_t)sqlite3_changes(d->db);
 	sqlite3_finalize(st);
 	if (d->loaded) {
-		cmap_free(&d->mem);
+		snap_free(&d->mem);
 		d->loaded = false;
 	}
 	if (rc == WARY_OK && *removed > 0)
@@ -909,9 +989,9 @@ void spam_model_add(struct spam_model *m, const uint64_t *h, size_t n, bool is_s
 		size_t j = cmap_slot(&m->m, h[i], false);
 
 		if (is_spam)
-			m->m.a[j] += sign;
+			m->m.e[j].a += sign;
 		else
-			m->m.b[j] += sign;
+			m->m.e[j].b += sign;
 	}
 	if (is_spam)
 		m->nspam = (uint32_t)((int64_t)m->nspam + sign);

@@ -316,8 +316,13 @@ static void chunk(struct tok_ctx *c, const char *s, size_t len)
 		                  (s[e - 1] >= 'A' && s[e - 1] <= 'Z') ||
 		                  (s[e - 1] >= '0' && s[e - 1] <= '9')))
 			e--;
-		for (const char *q = at + 1; q < s + e && dl < sizeof(dom) - 1; q++)
+		/* the domain ends where a host name cannot go on ("?subject=", ">") */
+		for (const char *q = at + 1; q < s + e && dl < sizeof(dom) - 1; q++) {
+			if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+			      (*q >= '0' && *q <= '9') || *q == '.' || *q == '-'))
+				break;
 			dom[dl++] = (char)((*q >= 'A' && *q <= 'Z') ? *q + 32 : *q);
+		}
 		tok_add(c->t, "email:", dom, dl);
 		return;
 	}
