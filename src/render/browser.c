@@ -235,7 +235,9 @@ static void write_node(struct bctx *b, const GumboNode *n, int depth, bool raw)
 			return;
 		}
 		buf_adds(b->out, "<style>");
-		write_children(b, &el->children, depth, true);
+		/* raw text only in HTML; in SVG a style's text is parsed as
+		 * text, entities and all, so it is written escaped */
+		write_children(b, &el->children, depth, el->tag_namespace == GUMBO_NAMESPACE_HTML);
 		buf_adds(b->out, "</style>");
 		return;
 	}

@@ -1,6 +1,7 @@
 /* libFuzzer target: HTML to text (gumbo, the nesting pre-pass, the CSS
  * scanner, link and reference collection) on arbitrary bytes.  Every line
- * that comes out must be terminal-safe. */
+ * that comes out must be terminal-safe, and the copy handed to a browser
+ * must reference nothing remote when it is parsed again. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -45,5 +46,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < render_tracker_count(doc); i++)
 		check_safe(render_tracker(doc, i));
 	render_free(&doc);
+	{
+		/* The browser copy, parsed again as a browser would, references
+		 * nothing remote, whatever the input. */
+		struct buf copy = BUF_INIT;
+		size_t removed = 0;
+
+		buf_init(&copy);
+		if (render_html_browser_copy((const char *)data, size, false, &copy, &removed, err,
+		                             sizeof(err)) == WARY_OK) {
+			if (render_html(copy.data, copy.len, 80, &doc, err, sizeof(err)) == WARY_OK) {
+				if (render_remote_blocked(doc) != 0)
+					abort();
+				render_free(&doc);
+			}
+		}
+		buf_release(&copy);
+	}
 	return 0;
 }

@@ -25,6 +25,10 @@ EXTRA_PROGRAMS += tests/fuzz/fuzz_html
 tests_fuzz_fuzz_html_SOURCES = tests/fuzz/fuzz_html.c
 tests_fuzz_fuzz_html_LDADD = $(WARY_FUZZ_LIBS)
 tests_fuzz_fuzz_html_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
+EXTRA_PROGRAMS += tests/fuzz/fuzz_css
+tests_fuzz_fuzz_css_SOURCES = tests/fuzz/fuzz_css.c
+tests_fuzz_fuzz_css_LDADD = $(WARY_FUZZ_LIBS)
+tests_fuzz_fuzz_css_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
 endif
 
 # config parser and the Maildir header-block reader (owned by src/config, src/store)
