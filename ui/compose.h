@@ -16,6 +16,7 @@ struct send_setup {
 	char *outbox_dir;
 	char *sent_maildir;   /* a local account's Sent Maildir, or NULL */
 	const char *sent_folder;
+	bool sent_folder_default; /* not set: IMAP takes the folder marked \Sent */
 	bool imap;            /* Sent by IMAP APPEND */
 	struct worker_account wa; /* for the IMAP Sent store (CLI) */
 	const char *password_command, *token_command;

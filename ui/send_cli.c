@@ -88,6 +88,11 @@ int send_setup_from_config(const struct config *cfg, const char *want, struct se
 	                        config_get(cfg, "sent_folder");
 	if (s->sent_folder == NULL)
 		s->sent_folder = "Sent";
+	{
+		const char *o = config_origin(cfg, name, "sent_folder");
+
+		s->sent_folder_default = o == NULL || strcmp(o, "default") == 0;
+	}
 	s->imap = name && config_account_get(cfg, name, "imap_host") != NULL;
 	maildir = name ? config_account_get(cfg, name, "maildir") : config_get(cfg, "mailbox");
 	if (!s->imap && maildir != NULL)
@@ -299,7 +304,8 @@ int send_setup_flush(struct send_setup *s, struct store *store, bool retry, cons
 		return rc;
 	send_outbox_set_hook(ob, getenv("WARY_TEST_SEND_KILL_AT") ? test_hook : NULL);
 	if (s->imap) {
-		sent.folder = s->sent_folder;
+		/* not set by the user: the server's own \Sent folder */
+		sent.folder = s->sent_folder_default ? NULL : s->sent_folder;
 		if (store != NULL) {
 			sent.store = store;
 		} else {

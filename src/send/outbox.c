@@ -532,12 +532,27 @@ static int store_sent(struct send_outbox *ob, const struct send_sent *sent, cons
 			return WARY_OK;
 		rc = maildir_deliver(sent->maildir, msg, len, STORE_SEEN, NULL, err, errlen);
 	} else {
-		const char *folder = sent->folder ? sent->folder : "Sent";
+		char *special = NULL;
+		const char *folder = sent->folder;
 
+		if (folder == NULL) {
+			/* the folder the server marks \Sent (RFC 6154), else "Sent" */
+			struct store_folder *v = NULL;
+			size_t n = 0;
+			char e2[WARY_ERRLEN];
+
+			if (store_list_folders(sent->store, &v, &n, e2, sizeof(e2)) == WARY_OK)
+				for (size_t i = 0; i < n && special == NULL; i++)
+					if (v[i].special && strcmp(v[i].special, "sent") == 0 && v[i].id)
+						special = xstrdup(v[i].id);
+			store_folders_free(&v, n);
+			folder = special ? special : "Sent";
+		}
 		if (msgid)
 			rc = store_has(sent->store, folder, msgid, &has, err, errlen);
 		if (rc == WARY_OK && !has)
 			rc = store_append(sent->store, folder, msg, len, STORE_SEEN, NULL, err, errlen);
+		free(special);
 	}
 	if (rc == WARY_OK)
 		step(ob, "appended");

@@ -266,8 +266,9 @@ int send_submit(const struct send_account *a, const char *envelope_from, char *c
 
 /* ------------------------------------------------------------- outbox */
 
-/* Where a sent message is stored: a store (IMAP APPEND or Maildir,
- * folder name), or a plain local Maildir path.  All NULL: not kept. */
+/* Where a sent message is stored: a store (IMAP APPEND or Maildir, the
+ * folder's name; NULL: the folder marked \Sent, else "Sent"), or a plain
+ * local Maildir path.  All NULL: not kept. */
 struct send_sent {
 	struct store *store;
 	const char *folder;
