@@ -8,6 +8,10 @@
 #include <unistd.h>
 
 #include "inspect/spam_int.h"
+#include "send/send.h"
+
+/* A stamp must prove this much work (hashcash's usual 20 bits). */
+#define HASHCASH_BITS 20
 
 struct inspect_sstate {
 	struct spam_db *db;
@@ -117,6 +121,46 @@ static void verdict_facts(const struct auth_verdict *v, struct spam_facts *f)
 	}
 }
 
+/* A valid hashcash stamp for one of the message's recipients (To, Cc).
+ * Without the user's spent-stamp table a replay is not seen here; the
+ * stamp's date must still be within send's 28-day window. */
+static enum spam_tri hashcash_fact(const struct mail_msg *msg)
+{
+	static const char *const fields[] = { "To", "Cc" };
+	const char **mine = NULL;
+	size_t n = 0, cap = 0;
+	struct mail_addr_list lists[2];
+	enum send_hashcash_result r;
+	char err[WARY_ERRLEN];
+	unsigned bits = 0;
+
+	if (mail_header_get(msg, "X-Hashcash") == NULL && mail_header_get(msg, "Hashcash") == NULL)
+		return SPAM_NO;
+	for (size_t k = 0; k < ARRAY_SIZE(fields); k++) {
+		const char *v = mail_header_get(msg, fields[k]);
+
+		lists[k].v = NULL;
+		lists[k].n = 0;
+		if (v)
+			mail_addr_parse(v, &lists[k], err, sizeof(err));
+		for (size_t i = 0; i < lists[k].n && n < 64; i++) {
+			if (lists[k].v[i].address == NULL)
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 8;
+				mine = xreallocarray(mine, cap, sizeof(*mine));
+			}
+			mine[n++] = lists[k].v[i].address;
+		}
+	}
+	r = n ? send_hashcash_verify_msg(NULL, msg, mine, n, HASHCASH_BITS, time(NULL), &bits)
+	      : SEND_HC_NONE;
+	for (size_t k = 0; k < ARRAY_SIZE(fields); k++)
+		mail_addr_list_clear(&lists[k]);
+	free(mine);
+	return r == SEND_HC_VALID ? SPAM_YES : SPAM_NO;
+}
+
 void inspect_spam_facts(struct inspect_sstate **ss, const struct mail_msg *msg,
                         const struct render_doc *doc, const struct auth_verdict *verdict,
                         int lying, int exec, struct spam_facts *f, struct spam_result *bayes)
@@ -149,6 +193,7 @@ void inspect_spam_facts(struct inspect_sstate **ss, const struct mail_msg *msg,
 	f->executables = exec;
 	if (verdict)
 		verdict_facts(verdict, f);
+	f->hashcash = hashcash_fact(msg);
 }
 
 void inspect_spam_json(struct inspect_sstate **ss, const struct mail_msg *msg,

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "inspect/inspect.h"
+#include "send/send.h"
 #include "spam/spam.h"
 #include "t.h"
 
@@ -582,6 +584,69 @@ static void test_score(void)
 	buf_release(&b);
 }
 
+/* The score's facts through wary inspect: a valid hashcash stamp for a
+ * recipient, a deceptive link and a lying attachment. */
+static void test_inspect_facts(void)
+{
+	struct buf stamp = BUF_INIT, raw = BUF_INIT, out = BUF_INIT;
+	char err[WARY_ERRLEN];
+	struct mail_msg *m = NULL;
+	struct inspect *in = NULL;
+
+	buf_init(&stamp);
+	buf_init(&raw);
+	buf_init(&out);
+	setenv("WARY_SPAM_DB", "/nonexistent/wary-test/spam.db", 1);
+	if (send_hashcash_mint("me@home.example", 20, time(NULL), &stamp, NULL, err, sizeof(err)) !=
+	    WARY_OK) {
+		T_OK(0, "hashcash mint");
+		return;
+	}
+	buf_addf(&raw, "From: friend@far.example\nTo: Me <me@home.example>\nSubject: hi\n"
+	               "X-Hashcash: %s\nMIME-Version: 1.0\nContent-Type: text/html\n\n"
+	               "<a href=\"http://evil.example/\">http://bank.example/</a>\n", stamp.data);
+	if (inspect_new(&in, err, sizeof(err)) == WARY_OK &&
+	    mail_parse(raw.data, raw.len, &m, err, sizeof(err)) == WARY_OK &&
+	    inspect_report_json(in, m, &out, err, sizeof(err)) == WARY_OK) {
+		T_OK(strstr(out.data, "\"spam\":null,") != NULL, "inspect: no token store, Bayes is null");
+		T_OK(strstr(out.data, "{\"name\":\"HASHCASH_VALID\",\"points\":-2.00}") != NULL,
+		     "inspect: a valid stamp for a recipient is HASHCASH_VALID");
+		T_OK(strstr(out.data, "{\"name\":\"DECEPTIVE_LINK\",\"points\":2.00}") != NULL,
+		     "inspect: a link whose text names another host is DECEPTIVE_LINK");
+		{
+			const char *tp = strstr(out.data, "\"score\":{\"total\":"), *p = tp;
+			double total = tp ? strtod(tp + 18, NULL) : -99, sum = 0;
+
+			while (p && (p = strstr(p, "\"points\":")) != NULL) {
+				sum += strtod(p + 9, NULL);
+				p += 9;
+			}
+			T_OK(tp && fabs(total - sum) < 0.005, "inspect: the total is the sum of the rules listed");
+		}
+	} else {
+		T_OK(0, "inspect a stamped message");
+		printf("# %s\n", err);
+	}
+	mail_free(&m);
+	buf_reset(&raw);
+	buf_reset(&out);
+	/* the stamp of someone else, and no stamp */
+	buf_addf(&raw, "From: friend@far.example\nTo: other@else.example\nSubject: hi\n"
+	               "X-Hashcash: %s\n\nhello\n", stamp.data);
+	if (in && mail_parse(raw.data, raw.len, &m, err, sizeof(err)) == WARY_OK &&
+	    inspect_report_json(in, m, &out, err, sizeof(err)) == WARY_OK)
+		T_OK(strstr(out.data, "HASHCASH_VALID") == NULL,
+		     "inspect: a stamp for another address does not count");
+	else
+		T_OK(0, "inspect a message stamped for someone else");
+	mail_free(&m);
+	inspect_free(&in);
+	buf_release(&stamp);
+	buf_release(&raw);
+	buf_release(&out);
+	unsetenv("WARY_SPAM_DB");
+}
+
 int main(void)
 {
 	struct buf dir = BUF_INIT;
@@ -603,6 +668,7 @@ int main(void)
 		T_OK(0, "a private temporary directory");
 	}
 	test_score();
+	test_inspect_facts();
 	buf_release(&dir);
 	return t_done();
 }
