@@ -442,7 +442,7 @@ void safety_link_answer(struct app *a, int key)
 
 		reset_prog_mode();
 		refresh();
-		app_say(a, st != 0, "%s exited with %d.", cmd, st);
+		app_say(a, st != 0, "exited with %d: %s", st, cmd);
 	}
 	free(cmd);
 }
@@ -511,7 +511,7 @@ void safety_open_attachment(struct app *a, const struct inspect_attachment *at)
 
 		reset_prog_mode();
 		refresh();
-		app_say(a, st != 0, "%s exited with %d.", cmd, st);
+		app_say(a, st != 0, "exited with %d: %s", st, cmd);
 	}
 out:
 	free(cmd);

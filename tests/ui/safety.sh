@@ -27,7 +27,7 @@ EOF
 chmod +x "$tmp/browser"
 export BROWSER="$tmp/browser %s"
 # mailcap for the attachment: text/plain copied the same way
-printf 'text/plain; cp %%s %s/att.txt && stat -c %%%%a %%s > %s/att.mode\n' "$tmp" "$tmp" >"$tmp/.mailcap"
+printf 'text/plain; cp %%s %s/att.txt && stat -c %%a %%s > %s/att.mode\n' "$tmp" "$tmp" >"$tmp/.mailcap"
 export MAILCAPS=$tmp/.mailcap
 
 tm_start 140 45 "'$WARY' -f '$md' 2>'$tmp/stderr'"
@@ -93,8 +93,41 @@ check "and that the .txt is really a ZIP" tm_wait "attachment \.txt is really ap
 tm_keys v m
 check "m refuses to open a program" tm_wait "Not opened: it is really application/"
 tm_keys q q
-tm_keys / "Shipping" Enter
-tm_screen | grep -q "Shipping" || true
+
+# The audit documents: a real PDF, a text file, an ELF named .pdf.
+tm_keys / "Documents for the audit" Enter Enter
+check "the panel: the ELF named .pdf" tm_wait "attachment is an executable named \.pdf"
+tm_screen | grep "attachment is an executable" | grep -q "balance-sheet\|notes-for" && not_ok "the real PDF and the text are not in the panel" ||
+	ok "the real PDF and the text are not in the panel"
+tm_keys v
+check "the attach view: the real PDF shown as a PDF, unflagged" tm_wait "balance-sheet-2024\.pdf +application/pdf$"
+check "the attach view: the ELF named .pdf" tm_wait "reconciliation\.pdf +\[type-mismatch, executable\] application/pdf, really application/x-executable"
+tm_keys j
+tm_keys m
+check "m opens the text file through mailcap" tm_wait "exited with 0"
+cmp -s "$tmp/att.txt" <(printf 'Audit documents, June 2024\n\n1. Balance sheet (PDF)\n2. Notes for the auditors (this file)\n3. The reconciliation tool (see below)\n') &&
+	ok "mailcap got the decoded bytes" || not_ok "mailcap got the decoded bytes"
+[ "$(cat "$tmp/att.mode" 2>/dev/null)" = 600 ] && ok "from a 0600 copy" || not_ok "from a 0600 copy ($(cat "$tmp/att.mode" 2>/dev/null))"
+tm_keys q q q
+tm_stop
+
+# A name that climbs out of the folder is saved inside it.
+mkdir -p "$tmp/md2/cur" "$tmp/md2/new" "$tmp/md2/tmp" "$tmp/saved/inner"
+cp "$TOP/tests/fixtures/hostile/filename-path-traversal.eml" "$tmp/md2/cur/1.fx:2,S"
+tm_start 140 45 "'$WARY' -f '$tmp/md2' 2>>'$tmp/stderr'"
+tm_wait "msgs, " 15 >/dev/null
+tm_keys v
+check "the traversal names are flagged" tm_wait "path-in-name"
+tm_keys s C-u "$tmp/saved/inner" Enter
+check "saved under a cleaned name" tm_wait "Saved $tmp/saved/inner/[^/ ]+"
+tm_keys j s C-u "$tmp/saved/inner" Enter
+tm_wait "Saved $tmp/saved/inner/[^/ ]*cron" 10 >/dev/null
+tm_keys j s C-u "$tmp/saved/inner" Enter
+tm_wait "Saved $tmp/saved/inner/[^/ ]*evil" 10 >/dev/null
+outside=$(find "$tmp" -newer "$tmp/browser" -type f \( -name '.bashrc' -o -name 'bashrc' -o -name 'x' -o -name 'evil.bat' \) -not -path "$tmp/saved/inner/*" | head -3)
+n=$(ls -A "$tmp/saved/inner" | wc -l)
+[ -z "$outside" ] && [ "$n" -ge 3 ] && ok "all $n saved inside the chosen folder, nothing outside" ||
+	{ not_ok "all saved inside the chosen folder, nothing outside ($n inside; outside: $outside)"; ls -A "$tmp/saved/inner" | sed 's/^/#   /'; }
 tm_keys q q q
 [ -s "$tmp/stderr" ] && { not_ok "nothing on stderr"; sed 's/^/#   /' "$tmp/stderr" | head; } || ok "nothing on stderr"
 t_done

@@ -358,6 +358,20 @@ static void test_attachments(struct inspect *in)
 	free(j);
 	mail_free(&m);
 
+	/* The audit message: a real PDF, a text file and an ELF named .pdf,
+	 * side by side; each told for what its bytes are. */
+	m = t_demo_msg("1717834540.");
+	j = json_of(in, m);
+	T_OK(att_has(j, "balance-sheet-2024.pdf", "\"detected\":\"application/pdf\",\"size\":") &&
+	     att_has(j, "balance-sheet-2024.pdf", "\"flags\":[]"), "audit: the real PDF named .pdf is not flagged");
+	T_OK(att_has(j, "notes-for-auditors.txt", "\"detected\":\"text/plain\"") &&
+	     att_has(j, "notes-for-auditors.txt", "\"flags\":[]"), "audit: the text file is not flagged");
+	T_OK(att_has(j, "reconciliation.pdf", "\"detected\":\"application/x-executable\"") &&
+	     att_has(j, "reconciliation.pdf", "\"flags\":[\"type-mismatch\",\"executable\"]"),
+	     "audit: the ELF program named .pdf is detected and flagged executable and type-mismatch");
+	free(j);
+	mail_free(&m);
+
 	m = t_demo_msg("1713887741.");
 	j = json_of(in, m);
 	T_OK(att_has(j, "report.pdf.exe", "\"double-extension\"") && att_has(j, "report.pdf.exe", "\"executable\""),
