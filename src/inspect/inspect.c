@@ -98,12 +98,16 @@ void inspect_set_trace(struct inspect *in, const struct trace_opts *o, const str
 	in->trace_dns = dns;
 }
 
-/* The Received chain, its checks over DNS when there is a resolver. */
-static void trace_report(struct inspect *in, const struct mail_msg *msg, struct buf *out, bool json)
+/* The Received chain, its checks over DNS when there is a resolver.
+ * *dnsbl (for the spam score): 1 when a DNS block list lists a hop, 0
+ * when the lists were asked and do not, -1 when none was asked. */
+static void trace_report(struct inspect *in, const struct mail_msg *msg, struct buf *out, bool json,
+                         int *dnsbl)
 {
 	struct trace *t = NULL;
 	char err[WARY_ERRLEN];
 
+	*dnsbl = -1;
 	if (trace_build(msg, in->trace_opts, &t, err, sizeof(err)) != WARY_OK || t == NULL) {
 		buf_adds(out, json ? "null" : "Received chain: not analysed\n");
 		return;
@@ -112,7 +116,13 @@ static void trace_report(struct inspect *in, const struct mail_msg *msg, struct 
 		struct trace_dns td;
 
 		auth_trace_dns(in->trace_dns, &td);
-		trace_check_dns(t, &td, err, sizeof(err));
+		if (trace_check_dns(t, &td, err, sizeof(err)) == WARY_OK && in->trace_opts &&
+		    in->trace_opts->n_dnsbl > 0) {
+			*dnsbl = 0;
+			for (size_t i = 0; i < trace_hop_count(t); i++)
+				if (trace_hop(t, i)->flags & TRACE_F_DNSBL)
+					*dnsbl = 1;
+		}
 	}
 	if (json)
 		trace_json(t, out);
@@ -540,7 +550,7 @@ int inspect_report_json(struct inspect *in, const struct mail_msg *msg, struct b
 	struct render_doc *doc = NULL;
 	struct atts a = { NULL, 0 };
 	struct auth_verdict *verdict = NULL;
-	int rc;
+	int rc, dnsbl = -1;
 
 	if (msg == NULL)
 		return err_set(err, errlen, WARY_ERR, "inspect: no message");
@@ -559,7 +569,7 @@ int inspect_report_json(struct inspect *in, const struct mail_msg *msg, struct b
 	inspect_verdict_json(verdict, out);
 	/* Analyses not built yet are null (design section 7). */
 	buf_adds(out, ",\"trace\":");
-	trace_report(in, msg, out, true);
+	trace_report(in, msg, out, true, &dnsbl);
 	buf_addch(out, ',');
 	json_remote(out, doc);
 	buf_addch(out, ',');
@@ -573,7 +583,7 @@ int inspect_report_json(struct inspect *in, const struct mail_msg *msg, struct b
 
 		att_counts(&a, &lying, &exec);
 		buf_addch(out, ',');
-		inspect_spam_json(&in->ss, msg, doc, verdict, lying, exec, out);
+		inspect_spam_json(&in->ss, msg, doc, verdict, lying, exec, dnsbl, out);
 		buf_adds(out, "}\n");
 	}
 out:
@@ -728,7 +738,7 @@ int inspect_report_text(struct inspect *in, const struct mail_msg *msg, struct b
 	struct render_doc *doc = NULL;
 	struct atts a = { NULL, 0 };
 	size_t num = 0;
-	int rc;
+	int rc, dnsbl = -1;
 
 	if (msg == NULL)
 		return err_set(err, errlen, WARY_ERR, "inspect: no message");
@@ -753,12 +763,6 @@ int inspect_report_text(struct inspect *in, const struct mail_msg *msg, struct b
 
 		if (inspect_verdict(in, msg, v, err, errlen) == WARY_OK)
 			inspect_verdict_text(v, out);
-		{
-			int lying, exec;
-
-			att_counts(&a, &lying, &exec);
-			inspect_spam_text(&in->ss, msg, doc, v, lying, exec, out);
-		}
 		auth_verdict_clear(v);
 		free(v);
 	}
@@ -798,7 +802,18 @@ int inspect_report_text(struct inspect *in, const struct mail_msg *msg, struct b
 	if (render_hidden_count(doc) > 0)
 		buf_addf(out, "Hidden text dropped: %zu pieces\n", render_hidden_count(doc));
 	buf_addch(out, '\n');
-	trace_report(in, msg, out, false);
+	trace_report(in, msg, out, false, &dnsbl);
+	{
+		/* the verdict again: its keys and DNS answers are cached by now */
+		struct auth_verdict *v = xcalloc(1, sizeof(*v));
+		bool have = inspect_verdict(in, msg, v, err, errlen) == WARY_OK;
+		int lying, exec;
+
+		att_counts(&a, &lying, &exec);
+		inspect_spam_text(&in->ss, msg, doc, have ? v : NULL, lying, exec, dnsbl, out);
+		auth_verdict_clear(v);
+		free(v);
+	}
 	buf_adds(out, "\nPGP:\n");
 	pgp_report(in, msg, out, false);
 	buf_addf(out, "\nLinks: %zu\n", render_link_count(doc));

@@ -13,16 +13,18 @@ void inspect_sstate_free(struct inspect_sstate **ss);
 /* The context's state (inspect.c owns it). */
 struct inspect_sstate **inspect_sstate_of(struct inspect *in);
 /* The facts of the hybrid score from what the analyses found; verdict
- * may be NULL (not known).  lying and exec count attachments. */
+ * may be NULL (not known).  lying and exec count attachments; dnsbl is 1
+ * (a hop listed), 0 (not) or -1 (no list asked). */
 void inspect_spam_facts(struct inspect_sstate **ss, const struct mail_msg *msg,
                         const struct render_doc *doc, const struct auth_verdict *verdict,
-                        int lying, int exec, struct spam_facts *f, struct spam_result *bayes);
+                        int lying, int exec, int dnsbl, struct spam_facts *f,
+                        struct spam_result *bayes);
 /* "spam":{...}|null,"score":{...} (no braces around, no comma). */
 void inspect_spam_json(struct inspect_sstate **ss, const struct mail_msg *msg,
                        const struct render_doc *doc, const struct auth_verdict *verdict,
-                       int lying, int exec, struct buf *out);
+                       int lying, int exec, int dnsbl, struct buf *out);
 /* The text report's "Spam:" section. */
 void inspect_spam_text(struct inspect_sstate **ss, const struct mail_msg *msg,
                        const struct render_doc *doc, const struct auth_verdict *verdict,
-                       int lying, int exec, struct buf *out);
+                       int lying, int exec, int dnsbl, struct buf *out);
 #endif

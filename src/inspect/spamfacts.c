@@ -163,7 +163,8 @@ static enum spam_tri hashcash_fact(const struct mail_msg *msg)
 
 void inspect_spam_facts(struct inspect_sstate **ss, const struct mail_msg *msg,
                         const struct render_doc *doc, const struct auth_verdict *verdict,
-                        int lying, int exec, struct spam_facts *f, struct spam_result *bayes)
+                        int lying, int exec, int dnsbl, struct spam_facts *f,
+                        struct spam_result *bayes)
 {
 	struct spam_db *db = user_db(ss);
 
@@ -194,17 +195,19 @@ void inspect_spam_facts(struct inspect_sstate **ss, const struct mail_msg *msg,
 	if (verdict)
 		verdict_facts(verdict, f);
 	f->hashcash = hashcash_fact(msg);
+	if (dnsbl >= 0)
+		f->dnsbl = dnsbl ? SPAM_YES : SPAM_NO;
 }
 
 void inspect_spam_json(struct inspect_sstate **ss, const struct mail_msg *msg,
                        const struct render_doc *doc, const struct auth_verdict *verdict,
-                       int lying, int exec, struct buf *out)
+                       int lying, int exec, int dnsbl, struct buf *out)
 {
 	struct spam_facts f;
 	struct spam_result r;
 	struct spam_score s;
 
-	inspect_spam_facts(ss, msg, doc, verdict, lying, exec, &f, &r);
+	inspect_spam_facts(ss, msg, doc, verdict, lying, exec, dnsbl, &f, &r);
 	if (r.prob >= 0)
 		buf_addf(out, "\"spam\":{\"probability\":%.6f,\"class\":\"%s\"}", r.prob,
 		         spam_class_name(r.cls));
@@ -225,13 +228,13 @@ void inspect_spam_json(struct inspect_sstate **ss, const struct mail_msg *msg,
 
 void inspect_spam_text(struct inspect_sstate **ss, const struct mail_msg *msg,
                        const struct render_doc *doc, const struct auth_verdict *verdict,
-                       int lying, int exec, struct buf *out)
+                       int lying, int exec, int dnsbl, struct buf *out)
 {
 	struct spam_facts f;
 	struct spam_result r;
 	struct spam_score s;
 
-	inspect_spam_facts(ss, msg, doc, verdict, lying, exec, &f, &r);
+	inspect_spam_facts(ss, msg, doc, verdict, lying, exec, dnsbl, &f, &r);
 	buf_adds(out, "\nSpam:\n");
 	if (r.prob >= 0)
 		buf_addf(out, "  Bayes: %s, probability %.4f (%zu tokens, %zu counted)\n",
@@ -273,7 +276,7 @@ int inspect_spam_line(struct inspect *in, const struct mail_msg *msg, struct buf
 		free(v);
 		v = NULL;
 	}
-	inspect_spam_facts(inspect_sstate_of(in), msg, doc, v, lying, exec, &f, &r);
+	inspect_spam_facts(inspect_sstate_of(in), msg, doc, v, lying, exec, -1, &f, &r);
 	spam_score_compute(&f, &s);
 	if (r.prob >= 0)
 		buf_addf(out, "%s %.2f, ", spam_class_name(r.cls), r.prob);
