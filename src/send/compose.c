@@ -6,6 +6,7 @@
  * to the same structure (tests/unit/test_send.c checks it).
  */
 #include <ctype.h>
+#include <idn2.h>
 #include <magic.h>
 #include <openssl/rand.h>
 
@@ -459,6 +460,23 @@ static int parse_one(const char *item, char **display, char **address, char *err
 	size_t i;
 
 	*display = *address = NULL;
+	{
+		/* "undisclosed-recipients:;", an empty group: a display, no address */
+		size_t l = strlen(item);
+
+		if (l >= 2 && item[l - 1] == ';' && strchr(item, ':') == item + strcspn(item, ":") &&
+		    strchr(item, '@') == NULL && strchr(item, '<') == NULL && strchr(item, '"') == NULL) {
+			const char *c = strchr(item, ':');
+			char *rest = c ? xstrndup(c + 1, (size_t)(item + l - 1 - (c + 1))) : NULL;
+			bool empty = rest && str_trim(rest)[0] == '\0';
+
+			free(rest);
+			if (c && c > item && empty) {
+				*display = str_trim(xstrndup(item, (size_t)(c - item)));
+				return WARY_OK;
+			}
+		}
+	}
 	if (lt != NULL) {
 		const char *gt = strchr(lt, '>');
 
@@ -509,6 +527,28 @@ static int parse_one(const char *item, char **display, char **address, char *err
 		free(disp);
 		return rc;
 	}
+	if (!is_ascii_printable(at + 1, strlen(at + 1))) {
+		/* an IDN domain goes out as its A-label, which needs no SMTPUTF8
+		 * (only a non-ASCII local part does) */
+		char *alabel = NULL;
+		int r = idn2_to_ascii_8z(at + 1, &alabel, IDN2_NONTRANSITIONAL);
+
+		if (r != IDN2_OK) {
+			int rc = err_set(err, errlen, WARY_EPARSE, "not a domain name in \"%s\": %s", item,
+			                 idn2_strerror(r));
+
+			free(addr);
+			free(disp);
+			return rc;
+		}
+		{
+			char *n = xasprintf("%.*s@%s", (int)(at - addr), addr, alabel);
+
+			free(addr);
+			addr = n;
+		}
+		idn2_free(alabel);
+	}
 	/* A display name with a line break or control would break the field. */
 	if (disp != NULL)
 		for (i = 0; disp[i]; i++)
@@ -541,6 +581,8 @@ int send_addresses(const char *list, char ***out, size_t *n, char *err, size_t e
 		if (rc != WARY_OK)
 			goto out;
 		free(d);
+		if (a == NULL)
+			continue; /* an empty group */
 		v = xreallocarray(v, nv + 1, sizeof(*v));
 		v[nv++] = a;
 	}
@@ -576,8 +618,16 @@ int send_encode_addresses(struct buf *out, const char *list, size_t name_len, ch
 			goto out;
 		if (d != NULL)
 			add_display(&f, d, i > 0);
-		br = xasprintf(d != NULL ? "<%s>%s" : "%s%s", a, i + 1 < ni ? "," : "");
-		fold_add(&f, br, strlen(br), i > 0 || d != NULL);
+		if (a == NULL)
+			br = xasprintf(":;%s", i + 1 < ni ? "," : "");
+		else
+			br = xasprintf(d != NULL ? "<%s>%s" : "%s%s", a, i + 1 < ni ? "," : "");
+		if (a == NULL) {
+			buf_adds(out, br); /* right after the group's name */
+			f.col += strlen(br);
+		} else {
+			fold_add(&f, br, strlen(br), i > 0 || d != NULL);
+		}
 		free(br);
 		free(d);
 		free(a);

@@ -218,6 +218,25 @@ static void test_utf8_headers(void)
 	T_OK(strstr(err, "not an address") != NULL, "address: the error names it");
 	send_draft_clear(&d);
 	buf_release(&out);
+
+	/* an IDN domain as its A-label; an empty group; no recipient in it */
+	buf_init(&out);
+	T_INT(send_encode_addresses(&out, "Jörg <jörg@bücher.example>, undisclosed-recipients:;", 4, err,
+	                            sizeof(err)), WARY_OK, "idn, group: encoded");
+	T_STR(out.data, "=?UTF-8?Q?J=C3=B6rg?= <jörg@xn--bcher-kva.example>,\r\n undisclosed-recipients:;",
+	      "idn, group: the A-label, the local part kept (SMTPUTF8), the group as written, folded");
+	{
+		char **v = NULL;
+		size_t n = 0;
+
+		T_INT(send_addresses("undisclosed-recipients:;, a@bücher.example", &v, &n, err, sizeof(err)),
+		      WARY_OK, "group: parses");
+		T_OK(n == 1 && strcmp(v[0], "a@xn--bcher-kva.example") == 0, "group: no recipient; idn: the A-label");
+		send_strv_free(v, n);
+		T_INT(send_addresses("a@b\xc3.example", &v, &n, err, sizeof(err)), WARY_EPARSE,
+		      "idn: a domain that is not one is refused");
+	}
+	buf_release(&out);
 }
 
 static void test_attachments(void)
