@@ -58,7 +58,7 @@ struct auth_dkim_ctx {
 	size_t queries;
 	EVP_MD *sha256, *sha1;
 	EVP_MD_CTX *hmd, *bmd, *vmd;
-	size_t fstart[MAX_FIELDS], fend[MAX_FIELDS];
+	size_t fstart[MAX_FIELDS], fend[MAX_FIELDS], fname[MAX_FIELDS];
 	unsigned char out[OUTBUF];
 	size_t olen;
 };
@@ -93,6 +93,27 @@ static unsigned hash_name(const char *s)
 	return h % KEY_BUCKETS;
 }
 
+enum { B64_BAD = 64, B64_FWS, B64_PAD };
+/* 0-63 the digit, 64 not base64, 65 folding white space, 66 "=" */
+static const unsigned char b64_val[256] = {
+	64, 64, 64, 64, 64, 64, 64, 64, 64, 65, 65, 64, 64, 65, 64, 64,
+	64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+	65, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 62, 64, 64, 64, 63,
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 64, 64, 64, 66, 64, 64,
+	64, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 64, 64, 64, 64, 64,
+	64, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 64, 64, 64, 64, 64,
+	64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+	64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+	64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+	64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+	64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+	64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+	64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+	64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+};
+
 /* Base64 with FWS allowed anywhere (RFC 6376 2.4); false on a bad
  * character, bad padding or overflow. */
 static bool b64_decode(const char *in, size_t n, unsigned char *out, size_t max, size_t *outlen)
@@ -104,26 +125,15 @@ static bool b64_decode(const char *in, size_t n, unsigned char *out, size_t max,
 	for (size_t i = 0; i < n; i++) {
 		int c = (unsigned char)in[i], v;
 
-		if (is_fws(c))
+		v = b64_val[c];
+		if (v == B64_FWS)
 			continue;
-		if (c == '=') {
+		if (v == B64_PAD) {
 			pad++;
 			chars++;
 			continue;
 		}
-		if (pad)
-			return false;
-		if (c >= 'A' && c <= 'Z')
-			v = c - 'A';
-		else if (c >= 'a' && c <= 'z')
-			v = c - 'a' + 26;
-		else if (c >= '0' && c <= '9')
-			v = c - '0' + 52;
-		else if (c == '+')
-			v = 62;
-		else if (c == '/')
-			v = 63;
-		else
+		if (pad || v == B64_BAD)
 			return false;
 		chars++;
 		acc = (acc << 6) | (unsigned)v;
@@ -910,6 +920,13 @@ void dkim_msg_split(struct auth_dkim_ctx *c, const char *raw, size_t len, struct
 	m->nf = auth_dkim_split_headers(raw, len, c->fstart, c->fend, MAX_FIELDS, &m->body);
 	m->fs = c->fstart;
 	m->fe = c->fend;
+	/* name lengths once per message: every signature compares them */
+	for (size_t i = 0; i < m->nf; i++) {
+		size_t colon;
+
+		c->fname[i] = field_name_len(raw + m->fs[i], m->fe[i] - m->fs[i], &colon);
+	}
+	m->fnl = c->fname;
 }
 
 bool dkim_field_is(const char *f, size_t n, const char *name)
@@ -1117,7 +1134,7 @@ void dkim_verify_sig(struct auth_dkim_ctx *c, const struct auth_dns *dns,
 		size_t nl = strlen(nm), inmsg = 0, inh = 0;
 
 		for (size_t i = 0; i < m->nf; i++)
-			if (field_is(m->raw + m->fs[i], m->fe[i] - m->fs[i], nm))
+			if (m->fnl[i] == nl && str_ncasecmp(m->raw + m->fs[i], nm, nl) == 0)
 				inmsg++;
 		for (int i = 0; i < nh; i++)
 			if (same_name(th->v + hn[i].s, hn[i].e - hn[i].s, nm, nl))
@@ -1169,9 +1186,8 @@ void dkim_verify_sig(struct auth_dkim_ctx *c, const struct auth_dns *dns,
 				before++;
 		for (j = m->nf; j-- > 0;) {
 			const char *g = m->raw + m->fs[j];
-			size_t gn = m->fe[j] - m->fs[j], gc = 0, gk = field_name_len(g, gn, &gc);
 
-			if (gk == nl && str_ncasecmp(g, nm, nl) == 0) {
+			if (m->fnl[j] == nl && str_ncasecmp(g, nm, nl) == 0) {
 				if (before == 0)
 					break;
 				before--;

@@ -9,6 +9,7 @@ struct dkim_msg {
 	const char *raw;
 	size_t len, nf, body;
 	const size_t *fs, *fe; /* [fs[i], fe[i]) is field i */
+	const size_t *fnl;     /* length of field i's name (0: no colon) */
 };
 /* Split RAW into fields (the arrays live in ctx until the next call). */
 void dkim_msg_split(struct auth_dkim_ctx *c, const char *raw, size_t len, struct dkim_msg *m);
