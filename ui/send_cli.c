@@ -197,16 +197,16 @@ int send_setup_queue(struct send_setup *s, struct send_draft *d, unsigned pgp, c
 	if (d->from == NULL)
 		d->from = dup_or_null(s->a.from);
 	if (s->hashcash_bits > 0) {
-		static const char *const f[] = { "to", "cc", "bcc" };
 		struct timespec t0, t1;
 
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		for (size_t k = 0; k < 3 && rc == WARY_OK; k++) {
-			const char *list = k == 0 ? d->to : k == 1 ? d->cc : d->bcc;
+		/* To and Cc only: a stamp names its address, and every recipient
+		 * sees the header, so one for a Bcc recipient would give them away */
+		for (size_t k = 0; k < 2 && rc == WARY_OK; k++) {
+			const char *list = k == 0 ? d->to : d->cc;
 			char **v = NULL;
 			size_t n = 0;
 
-			(void)f;
 			rc = send_addresses(list, &v, &n, err, errlen);
 			for (size_t i = 0; rc == WARY_OK && i < n; i++) {
 				struct buf st = BUF_INIT;

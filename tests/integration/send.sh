@@ -158,12 +158,13 @@ sn_send card2 "$W/card.txt" --force
 sn_rc card2 0 "dlp: --force sends anyway"
 
 # ---- hashcash -----------------------------------------------------------------------
-printf 'To: bob@example.test\nSubject: stamped\n\nx\n' >"$W/hc.txt"
+printf 'To: bob@example.test\nBcc: alice@example.test\nSubject: stamped\n\nx\n' >"$W/hc.txt"
 sn_send hc "$W/hc.txt" -o account.a.hashcash_bits=14
 check "hashcash: the minting time is shown" grep -q '^hashcash: 14 bits minted in [0-9]* ms$' "$W/hc.out"
 ID=$(sn_msgid hc)
 F=$(sn_wait bob "$ID")
 sn_py "$F" hashcash "hashcash: the stamp has 14 zero bits by Python's SHA-1, for bob, dated today"
+check "hashcash: no stamp names the Bcc recipient" sh -c "! grep -q '^X-Hashcash: .*alice@' '$F'"
 XDG_DATA_HOME=$W/bobdata "$WARY" -F /dev/null hashcash check --bits 14 --me bob@example.test "$F" >"$W/hc1.out" 2>&1
 check "hashcash: wary verifies it" grep -q '^hashcash: valid (14 bits)$' "$W/hc1.out"
 XDG_DATA_HOME=$W/bobdata "$WARY" -F /dev/null hashcash check --bits 14 --me bob@example.test "$F" >"$W/hc2.out" 2>&1
