@@ -24,7 +24,11 @@ mkdir -p "$XDG_CONFIG_HOME/wary"
 subject="from the UI $$ $(date +%s)"
 cat >"$tmp/ed.sh" <<EOF
 #!/bin/sh
-printf 'To: bob@example.test\nSubject: $subject\n\nWritten in the editor.\n' >"\$1"
+n=\$(cat "$tmp/ed.count" 2>/dev/null || echo 0)
+n=\$((n + 1))
+echo \$n >"$tmp/ed.count"
+[ "\$n" = 1 ] && s="$subject" || s="$subject signed"
+printf 'To: bob@example.test\nSubject: %s\n\nWritten in the editor.\n' "\$s" >"\$1"
 EOF
 chmod +x "$tmp/ed.sh"
 cat >"$XDG_CONFIG_HOME/wary/config" <<EOF
@@ -47,7 +51,7 @@ sent_count() {
 		"$WARY_TEST_MAILDIR_ROOT/$1/Maildir/$2/cur/"* 2>/dev/null | wc -l
 }
 
-tm_start 120 40 "'$WARY' 2>'$tmp/stderr'"
+tm_start 120 40 "GNUPGHOME='${WARY_TEST_GNUPGHOME:-$tmp/gnupg}' '$WARY' 2>'$tmp/stderr'"
 check "the IMAP account opens" tm_wait "INBOX" 20
 tm_keys m
 check "m: the header fields came from the editor's file" tm_wait "Subject: $subject"
@@ -62,6 +66,25 @@ done
 check "bob got it once" test "$(sent_count bob .)" = 1
 check "alice's Sent (IMAP APPEND) holds it once" test "$(sent_count alice .Sent)" = 1
 check "the outbox is empty" test -z "$(ls "$XDG_DATA_HOME/wary/outbox/work/new" 2>/dev/null)"
+# S signs (GnuPG home of the test servers): multipart/signed arrives
+if [ -n "${WARY_TEST_GNUPGHOME:-}" ]; then
+	tm_keys m
+	tm_wait "Subject: $subject signed" >/dev/null
+	check "the compose view offers OpenPGP" tm_wait "PGP: none"
+	tm_keys S
+	check "S: sign" tm_wait "PGP: sign"
+	tm_keys y
+	check "y: the signed message is sent" tm_wait "Sent: 1 sent, 1 stored in Sent" 30
+	f=""
+	for i in $(seq 1 100); do
+		f=$(grep -lsF "Subject: $subject signed" "$WARY_TEST_MAILDIR_ROOT/bob/Maildir/new/"* | head -1)
+		[ -n "$f" ] && break
+		sleep 0.1
+	done
+	check "bob got it as multipart/signed" grep -q '^Content-Type: multipart/signed;' "$f"
+else
+	skip "signing from the compose view" "no GnuPG home from the test servers"
+fi
 tm_keys q
 tm_stop
 check "no errors on stderr" test ! -s "$tmp/stderr"
