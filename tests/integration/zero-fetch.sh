@@ -75,7 +75,9 @@ done
 has_strace=$(command -v strace || true)
 trace() { # cmd...: run under strace when there is one, network calls to $W/strace.*
 	if [ -n "$has_strace" ]; then
-		strace -f -qq -e trace=socket,connect,sendto -o "$W/strace.$1" "${@:2}"
+		# LeakSanitizer cannot run under ptrace
+		env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+			strace -f -qq -e trace=socket,connect,sendto -o "$W/strace.$1" "${@:2}"
 	else
 		"${@:2}"
 	fi
@@ -117,7 +119,7 @@ exit 0
 EOF
 chmod +x "$W/browser"
 st=""
-[ -n "$has_strace" ] && st="strace -f -qq -e trace=execve,socket,connect -o '$W/strace.pager'"
+[ -n "$has_strace" ] && st="env ASAN_OPTIONS='${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0' strace -f -qq -e trace=execve,socket,connect -o '$W/strace.pager'"
 tm_start 120 40 "BROWSER='$W/browser %s' $st '$WARY' -o prefer_html=yes -f '$W/Maildir' 2>'$W/stderr'"
 tm_wait "msgs, " 20 >/dev/null
 tm_keys Enter
