@@ -304,6 +304,7 @@ static int account_from_config(const struct config *cfg, const char *name,
 	ac->pop3_keep_days = (int)config_account_get_int(cfg, name, "pop3_keep_days");
 	ac->pop3_max_size = config_account_get_int(cfg, name, "pop3_max_size");
 	ac->pop3_apop = config_account_get_bool(cfg, name, "pop3_apop");
+	ac->keepalive_s = (int)config_account_get_int(cfg, name, "imap_keepalive");
 	wa->password_command = config_account_get(cfg, name, "password_command");
 	wa->token_command = config_account_get(cfg, name, "oauth_token_command");
 	if (ac->user == NULL)

@@ -127,6 +127,8 @@ static const struct config_def defs[] = {
 	  "Skip (and report) POP3 messages larger than this many bytes; they stay on the server." },
 	{ "pop3_apop", CONFIG_BOOL, CONFIG_ACCOUNT, "no", NULL,
 	  "Log in to POP3 with APOP (weak: MD5 of a shared secret) instead of PASS or AUTH PLAIN." },
+	{ "imap_keepalive", CONFIG_INT, CONFIG_ACCOUNT, "120", NULL,
+	  "Seconds between checks that an idle IMAP connection still answers (DONE must come back within 6 s)." },
 	{ "fetch_interval", CONFIG_INT, CONFIG_BOTH, "300", NULL,
 	  "Seconds between automatic checks for new mail (POP3 download, IMAP poll); 0 turns them off." },
 };
@@ -142,6 +144,7 @@ static const struct range ranges[] = {
 	{ "smtp_port", 1, 65535 },
 	{ "pop3_keep_days", 0, 36500 },
 	{ "pop3_max_size", 0, 1L << 30 },
+	{ "imap_keepalive", 1, 1500 },
 	{ "fetch_interval", 0, 86400 },
 	{ "dns_timeout", 1, 120 },
 	{ "hashcash_bits", 0, 40 },

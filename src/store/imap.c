@@ -1258,7 +1258,7 @@ int imap_open_account(const struct store_account *acct, unsigned caps_mask, stru
 	m->secret = acct->secret;
 	m->secret_ctx = acct->secret_ctx;
 	m->backoff_first_ms = BACKOFF_FIRST_MS;
-	m->idle_check_ms = acct->keepalive_s > 0 && acct->keepalive_s <= 3600
+	m->idle_check_ms = acct->keepalive_s > 0 && acct->keepalive_s <= 1500
 	                           ? acct->keepalive_s * 1000
 	                           : IDLE_CHECK_MS;
 	m->probe_ms = PROBE_MS;

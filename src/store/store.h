@@ -107,7 +107,7 @@ struct store_account {
 	long pop3_max_size;
 	bool pop3_apop;
 	int keepalive_s;           /* imap: an IDLE is checked this often (DONE must be
-	                            * answered within 6 s); 0: 120 s */
+	                            * answered within 6 s); 0: 120 s (imap_keepalive) */
 	/* Asked on the store's thread when a secret is needed ("password" or
 	 * "token"); fills buf (NUL-terminated) and returns WARY_OK, or an
 	 * error to give up.  Secrets live in memory only. */

@@ -3,7 +3,8 @@
 # (the status line says the connection is lost and counts down to the
 # next attempt, a flag change made meanwhile shows as 1 queued, and the
 # server gets it once back); the session's imap process stopped with
-# SIGSTOP (the loss noticed within seconds); a big attachment left on the
+# SIGSTOP (the loss noticed within seconds, by the IDLE check and by a
+# key that wakes the client); a big attachment left on the
 # server by the first fetch is brought on demand when saved; and the
 # account opened while Dovecot is down (the index, that message and its
 # attachment from the cache, "offline: ... retrying in N s", online once
@@ -43,6 +44,7 @@ account work {
 	set ca_file = $WARY_TEST_CA
 	set password_command = "echo '$WARY_TEST_ALICE_PASS'"
 	set fetch_interval = 0
+	set imap_keepalive = 2
 }
 EOF
 
@@ -100,8 +102,15 @@ check "the queued flag reached the server" server_has "Lunch on Friday"
 check "the status no longer says the connection is lost" tm_gone "connection lost|queued" 10
 
 # A server that stops answering without closing (its imap process
-# stopped): the flag change that wakes the client finds out within the
-# 6 s DONE may take, queues, reconnects (a new imap process) and replays.
+# stopped): with no key pressed, the IDLE check (imap_keepalive = 2 s)
+# finds out within the 6 s DONE may take and connects again (a new imap
+# process); then a flag change that wakes the client does the same,
+# queues and replays.
+bash "$CTL" freeze
+check "a frozen server, no key pressed: the loss is on the status line within 12 s" \
+	tm_wait "connection lost: no answer to DONE within 6 s; reconnecting in [0-9]+ s" 12
+check "and it is online again by itself" tm_gone "connection lost" 20
+bash "$CTL" thaw
 bash "$CTL" freeze
 tm_keys / "Running late" Enter F
 check "a frozen server: the loss is on the status line within 10 s" \
