@@ -130,7 +130,9 @@ void safety_update(struct app *a, const struct render_doc *doc)
 {
 	struct safety_ui *s = sui(a);
 	struct buf line = BUF_INIT, d = BUF_INIT;
-	size_t remote = render_remote_blocked(doc), images = render_remote_count(doc, RENDER_REMOTE_IMAGE);
+	/* a form's target is listed with the links, not as something loaded */
+	size_t remote = render_remote_blocked(doc) - render_remote_count(doc, RENDER_REMOTE_FORM);
+	size_t images = render_remote_count(doc, RENDER_REMOTE_IMAGE);
 	size_t deceptive = 0, forms = 0, bad_atts = 0;
 	bool bad = false, warn = false;
 	const char *sep = "";

@@ -606,7 +606,7 @@ static const struct fixture fixtures[] = {
 	    "form http://collect.example/post", "image http://btn.example/submit.png",
 	    "image http://t.example/open.gif",
 	    "image http://track.example/o/5f2b9c1e7a3d.gif?r=Q2hyaXN0b3BoZXJAZXhhbXBsZS5vcmc",
-	    "image http://HOST.example/Mixed/Case.PNG" },
+	    "image http://HOST.example/Mixed/Case.PNG", "image https://tls.example/secure.png" },
 	  { "t.example", "track.example" },
 	  { { "http://collect.example/post", FL_FORM, "GET" } } },
 	{ "media.html",
