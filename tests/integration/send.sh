@@ -252,6 +252,42 @@ check "a refused RCPT: escapes shown, never sent to the terminal" sh -c "! grep 
 check "a refused RCPT: kept in the outbox" sn_outbox_has queued
 sn_outbox_clear
 
+# OAUTHBEARER (RFC 7628): the GS2 header, host, port and the bearer token
+cat >"$W/oauthbearer.peer" <<'EOF'
+tls $CERT $KEY
+send 220 peer.test ESMTP
+expect ^EHLO
+send 250-peer.test\r\n250 AUTH OAUTHBEARER
+expect ^AUTH OAUTHBEARER [A-Za-z0-9+/]+=*$
+send 235 ok
+expect ^MAIL FROM:<alice@example\.test>$
+send 250 ok
+expect ^RCPT TO:<bob@example\.test>$
+send 250 ok
+expect ^DATA$
+send 354 go ahead
+read-until ^\.$
+send 250 ok
+expect ^QUIT$
+send 221 bye
+EOF
+SN_OPTS=(-o account.a.auth=oauthbearer -o 'account.a.oauth_token_command=echo tok456')
+sn_peer_send oauthbearer "$W/oauthbearer.peer" "$WARY_TEST_CERT" implicit localhost
+SN_OPTS=()
+check "OAUTHBEARER: logged in and sent" grep -q '^S: 250 ok' "$W/oauthbearer.log"
+# auth applies to the account's IMAP too, which Dovecot refuses here: the
+# message was submitted, and waits for Sent without being sent again
+check "Sent unreachable: the message waits as submitted" sn_outbox_has submitted
+check "Sent unreachable: the reason is shown" grep -q 'Sent is not reachable' "$W/oauthbearer.err"
+port=$(sed -n 's/^port //p' "$W/oauthbearer.port")
+check "OAUTHBEARER: the SASL message is RFC 7628's" "$PY" -c "
+import base64, re, sys
+log = open('$W/oauthbearer.log').read()
+b = re.search(r'^C: AUTH OAUTHBEARER (\S+)$', log, re.M).group(1)
+want = 'n,a=alice,\x01host=localhost\x01port=$port\x01auth=Bearer tok456\x01\x01'
+sys.exit(base64.b64decode(b).decode() != want)"
+sn_outbox_clear
+
 # ---- OpenPGP: the body entity signed, then encrypted, checked by gpg itself ---------
 if [ -n "${WARY_TEST_GNUPGHOME:-}" ] && command -v gpg >/dev/null; then
 	printf 'To: bob@example.test\nSubject: signed one\n\nSigned text, gr\303\274\303\237e.\n' >"$W/signed.txt"
