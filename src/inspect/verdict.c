@@ -317,7 +317,7 @@ void inspect_verdict_text(const struct auth_verdict *v, struct buf *out)
 		buf_addch(out, '\n');
 	}
 	if (v->dmarc_checked) {
-		buf_addf(out, "  DMARC:     %s (policy ", auth_dmarc_result_name(v->dmarc.result));
+		buf_addf(out, "  DMARC:     %s (the domain's policy: ", auth_dmarc_result_name(v->dmarc.result));
 		ts(out, v->dmarc.policy[0] ? v->dmarc.policy : "none");
 		buf_adds(out, ")\n");
 	}
