@@ -80,16 +80,8 @@ static bool sender_allowed(const struct mail_msg *msg)
 static int browser_copy(const struct mail_msg *msg, struct buf *out, bool *allowed, size_t *removed,
                         char *err, size_t errlen)
 {
-	struct buf html = BUF_INIT;
-	int rc;
-
-	buf_init(&html);
 	*allowed = sender_allowed(msg);
-	rc = render_message_html(msg, &html, err, errlen);
-	if (rc == WARY_OK)
-		rc = render_html_browser_copy(html.data, html.len, *allowed, out, removed, err, errlen);
-	buf_release(&html);
-	return rc;
+	return render_message_browser_copy(msg, *allowed, out, removed, err, errlen);
 }
 
 int safety_cli_browser_copy(int argc, char **argv)

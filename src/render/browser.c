@@ -7,15 +7,51 @@
  * (unless the user allowed the sender), event handlers and javascript:
  * links always; a Content-Security-Policy comes first in <head>.
  */
+#include <ctype.h>
 #include <gumbo.h>
 
 #include "render/render_int.h"
+
+struct cid_image {
+	char *id;   /* Content-ID without <> */
+	char *data; /* data:TYPE;base64,... */
+};
 
 struct bctx {
 	struct buf *out;
 	bool allow;
 	size_t removed;
+	const struct cid_image *cids; /* the message's inline images */
+	size_t ncids;
 };
+
+/* The data: URI for a cid: reference (RFC 2392: percent-encoded), or NULL. */
+static const char *cid_lookup(const struct bctx *b, const char *v)
+{
+	struct buf id = BUF_INIT;
+	const char *found = NULL;
+
+	while ((unsigned char)*v <= ' ' && *v)
+		v++;
+	if (b->ncids == 0 || str_ncasecmp(v, "cid:", 4) != 0)
+		return NULL;
+	buf_init(&id);
+	for (const char *p = v + 4; *p; p++) {
+		if (p[0] == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
+			char h[3] = { p[1], p[2], 0 };
+
+			buf_addch(&id, (int)strtol(h, NULL, 16));
+			p += 2;
+		} else {
+			buf_addch(&id, *p);
+		}
+	}
+	for (size_t i = 0; i < b->ncids && found == NULL; i++)
+		if (strcmp(b->cids[i].id, id.data) == 0)
+			found = b->cids[i].data;
+	buf_release(&id);
+	return found;
+}
 
 #define BROWSER_MAX_DEPTH 1000
 
@@ -168,6 +204,9 @@ static void write_attrs(struct bctx *b, const GumboElement *el)
 				continue;
 			}
 		}
+		/* an inline image of the message travels with the copy */
+		if (str_casecmp(n, "src") == 0 && cid_lookup(b, v) != NULL)
+			v = cid_lookup(b, v);
 		buf_addf(b->out, " %s%s=\"", prefix, n);
 		esc(b->out, v, true);
 		buf_addch(b->out, '"');
@@ -261,12 +300,12 @@ out:
 	buf_release(&name);
 }
 
-int render_html_browser_copy(const char *html, size_t len, bool allow_remote, struct buf *out,
-                             size_t *removed, char *err, size_t errlen)
+static int browser_copy(const char *html, size_t len, bool allow_remote, const struct cid_image *cids,
+                        size_t ncids, struct buf *out, size_t *removed, char *err, size_t errlen)
 {
 	GumboOptions opts = kGumboDefaultOptions;
 	GumboOutput *g;
-	struct bctx b = { out, allow_remote, 0 };
+	struct bctx b = { out, allow_remote, 0, cids, ncids };
 	const GumboNode *head = NULL, *body = NULL;
 	const GumboVector *top;
 
@@ -307,6 +346,86 @@ int render_html_browser_copy(const char *html, size_t len, bool allow_remote, st
 	if (removed != NULL)
 		*removed = b.removed;
 	return WARY_OK;
+}
+
+int render_html_browser_copy(const char *html, size_t len, bool allow_remote, struct buf *out,
+                             size_t *removed, char *err, size_t errlen)
+{
+	return browser_copy(html, len, allow_remote, NULL, 0, out, removed, err, errlen);
+}
+
+#define BROWSER_MAX_INLINE (8u * 1024 * 1024)
+
+/* Images with a Content-ID anywhere in the message, as data: URIs, up to
+ * BROWSER_MAX_INLINE bytes in all. */
+static void collect_cids(const struct mail_part *p, struct cid_image **v, size_t *n, size_t *bytes,
+                         int depth)
+{
+	size_t kids = mail_part_count_children(p);
+	const char *t = mail_part_type(p), *id = mail_part_id(p);
+
+	if (depth > 40 || *n >= 200)
+		return;
+	for (size_t i = 0; i < kids; i++)
+		collect_cids(mail_part_child(p, i), v, n, bytes, depth + 1);
+	if (kids == 0 && id != NULL && t != NULL && str_istarts_with(t, "image/") && strchr(t, '"') == NULL) {
+		struct buf data = BUF_INIT, uri = BUF_INIT;
+		static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+		buf_init(&data);
+		buf_init(&uri);
+		if ((mail_part_decode(p, &data, NULL, 0) == WARY_OK || data.len > 0) &&
+		    *bytes + data.len <= BROWSER_MAX_INLINE) {
+			const unsigned char *d = (const unsigned char *)data.data;
+			char *cid = xstrdup(id);
+
+			*bytes += data.len;
+			str_trim(cid);
+			if (cid[0] == '<' && cid[strlen(cid) - 1] == '>') {
+				memmove(cid, cid + 1, strlen(cid));
+				cid[strlen(cid) - 1] = '\0';
+			}
+			buf_addf(&uri, "data:%s;base64,", t);
+			for (size_t i = 0; i < data.len; i += 3) {
+				unsigned x = (unsigned)d[i] << 16 | (i + 1 < data.len ? (unsigned)d[i + 1] << 8 : 0) |
+				             (i + 2 < data.len ? d[i + 2] : 0);
+
+				buf_addch(&uri, tab[(x >> 18) & 63]);
+				buf_addch(&uri, tab[(x >> 12) & 63]);
+				buf_addch(&uri, i + 1 < data.len ? tab[(x >> 6) & 63] : '=');
+				buf_addch(&uri, i + 2 < data.len ? tab[x & 63] : '=');
+			}
+			*v = xreallocarray(*v, *n + 1, sizeof(**v));
+			(*v)[*n].id = cid;
+			(*v)[*n].data = buf_detach(&uri, NULL);
+			(*n)++;
+		}
+		buf_release(&data);
+		buf_release(&uri);
+	}
+}
+
+int render_message_browser_copy(const struct mail_msg *msg, bool allow_remote, struct buf *out,
+                                size_t *removed, char *err, size_t errlen)
+{
+	struct buf html = BUF_INIT;
+	struct cid_image *cids = NULL;
+	size_t ncids = 0, bytes = 0;
+	int rc;
+
+	buf_init(&html);
+	rc = render_message_html(msg, &html, err, errlen);
+	if (rc == WARY_OK) {
+		collect_cids(mail_root(msg), &cids, &ncids, &bytes, 0);
+		rc = browser_copy(html.data, html.len, allow_remote, cids, ncids, out, removed, err, errlen);
+	}
+	for (size_t i = 0; i < ncids; i++) {
+		free(cids[i].id);
+		free(cids[i].data);
+	}
+	free(cids);
+	buf_release(&html);
+	return rc;
 }
 
 /* The first text/html leaf a reader would see, depth first, not an

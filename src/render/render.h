@@ -162,6 +162,11 @@ int render_html_browser_copy(const char *html, size_t len, bool allow_remote, st
 /* The HTML of a message as UTF-8 text (the first text/html part a reader
  * would be shown); WARY_ENOENT when it has none. */
 int render_message_html(const struct mail_msg *msg, struct buf *out, char *err, size_t errlen);
+/* The browser copy of a message's HTML, its inline images (cid:, up to
+ * 8 MB) written in as data: URIs, since a browser reading a file cannot
+ * resolve a cid: URL. */
+int render_message_browser_copy(const struct mail_msg *msg, bool allow_remote, struct buf *out,
+                                size_t *removed, char *err, size_t errlen);
 
 /*
  * Senders whose remote content the user allowed, by address, in SQLite

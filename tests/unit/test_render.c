@@ -928,6 +928,29 @@ static void test_browser_copy(void)
 	}
 }
 
+static void test_browser_copy_cid(void)
+{
+	struct mail_msg *m = t_demo_msg("1710872530.");
+	struct buf out = BUF_INIT;
+	char err[WARY_ERRLEN];
+	size_t removed = 0;
+
+	buf_init(&out);
+	T_INT(m ? render_message_browser_copy(m, false, &out, &removed, err, sizeof(err)) : -1, WARY_OK,
+	      "browser copy of a message with an inline image");
+	T_OK(strstr(out.data, "<img src=\"data:image/png;base64,iVBORw0KGgo") != NULL &&
+	     strstr(out.data, "cid:cake") == NULL,
+	     "browser copy: the cid: image is written in as a data: URI (the CSP allows data:)");
+	buf_release(&out);
+	mail_free(&m);
+	m = t_demo_msg("1704700800.");
+	buf_init(&out);
+	T_INT(m ? render_message_browser_copy(m, false, &out, &removed, err, sizeof(err)) : -1, WARY_ENOENT,
+	      "browser copy: a plain-text message has no HTML to copy");
+	buf_release(&out);
+	mail_free(&m);
+}
+
 static void test_allow_list(void)
 {
 	struct buf dir = BUF_INIT, list = BUF_INIT;
@@ -1026,6 +1049,7 @@ int main(void)
 	test_url_tools();
 	test_css_scanner();
 	test_browser_copy();
+	test_browser_copy_cid();
 	test_allow_list();
 	test_receipt_and_demo();
 	return t_done();
