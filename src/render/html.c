@@ -840,8 +840,7 @@ static void nested_doc(struct hctx *c, const char *html)
 	memset(&sub, 0, sizeof(sub));
 	sub.d = c->d;
 	sub.width = c->width;
-	sub.bol = true;
-	sub.hide = 1;
+	sub.bol = true; /* its text goes to sub.out, which is dropped */
 	sub.base = c->base;
 	sub.nest = c->nest + 1;
 	buf_init(&sub.out);

@@ -297,6 +297,52 @@ static bool cjk_script(const char *name)
 	       strcmp(name, "Bopomofo") == 0;
 }
 
+/* Cyrillic and Greek letters drawn like Latin ones. */
+static bool lookalike_cp(uint32_t cp)
+{
+	static const uint32_t v[] = {
+		0x0430, 0x0435, 0x043e, 0x0440, 0x0441, 0x0443, 0x0445, 0x0455, 0x0456, 0x0458,
+		0x04bb, 0x04cf, 0x0501, 0x051b, 0x051d, 0x0410, 0x0412, 0x0415, 0x041a, 0x041c,
+		0x041d, 0x041e, 0x0420, 0x0421, 0x0422, 0x0425, 0x03bf, 0x03b1, 0x03bd, 0x03c1,
+		0x03b9, 0x03ba, 0x03c5, 0x0391, 0x0392, 0x0395, 0x0396, 0x0397, 0x0399, 0x039a,
+		0x039c, 0x039d, 0x039f, 0x03a1, 0x03a4, 0x03a5, 0x03a7,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++)
+		if (v[i] == cp)
+			return true;
+	return false;
+}
+
+/* A label of non-ASCII letters that all look Latin. */
+static bool latin_lookalike(const char *u)
+{
+	size_t len = strlen(u), i = 0;
+	bool label_ok = true, any_nonascii = false;
+
+	while (i <= len) {
+		uint32_t cp = '.';
+		size_t n = i < len ? utf8_decode((const unsigned char *)u + i, len - i, &cp) : 1;
+
+		if (n == 0)
+			n = 1;
+		if (cp == '.') {
+			if (label_ok && any_nonascii)
+				return true;
+			label_ok = true;
+			any_nonascii = false;
+		} else if (cp >= 0x80) {
+			any_nonascii = true;
+			if (!lookalike_cp(cp))
+				label_ok = false;
+		} else if (!(cp == '-' || (cp >= '0' && cp <= '9'))) {
+			label_ok = false; /* ASCII letters mixed in: the per-label check */
+		}
+		i += n;
+	}
+	return false;
+}
+
 unsigned render_host_idn(const char *host, struct buf *detail)
 {
 	char *uni = NULL, *ascii = NULL;
@@ -373,6 +419,10 @@ unsigned render_host_idn(const char *host, struct buf *detail)
 			}
 			i += n;
 		}
+	}
+	if (!mixed && uni != NULL && latin_lookalike(uni)) {
+		/* one script, but every letter of a label looks Latin: аррӏе */
+		mixed = true;
 	}
 	if (mixed)
 		flags |= RENDER_LINK_MIXED_SCRIPT;
