@@ -259,6 +259,15 @@ static void external_body(struct render_doc *d, const struct mail_part *p)
 
 	d->remote[RENDER_REMOTE_EXTERNAL]++;
 	buf_init(&b);
+	/* listed with the other references: where the body would come from */
+	if (url != NULL) {
+		render_doc_add_ref(d, RENDER_REMOTE_EXTERNAL, url, strlen(url), NULL);
+	} else {
+		buf_addf(&b, "%s://%s/%s%s%s", access ? access : "unknown", site ? site : "",
+		         dir ? dir : "", dir && *dir ? "/" : "", name ? name : "");
+		render_doc_add_ref(d, RENDER_REMOTE_EXTERNAL, b.data, b.len, NULL);
+		buf_reset(&b);
+	}
 	buf_addf(&b, "[wary did not fetch an external body: access-type=%s", access ? access : "(none)");
 	if (url != NULL)
 		buf_addf(&b, " url=%s", url);

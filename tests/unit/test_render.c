@@ -526,6 +526,9 @@ static void test_structure(void)
 	T_OK(has_line(t, RENDER_NOTICE, "[wary did not fetch an external body: access-type="),
 	     "external-body: a notice, never fetched");
 	T_INT(render_remote_count(t, RENDER_REMOTE_EXTERNAL), 2, "external-body: both references counted");
+	T_INT(render_ref_count(t), 2, "external-body: both listed with where they point");
+	T_OK(render_ref_count(t) == 2 && render_ref_get(t, 0)->kind == RENDER_REMOTE_EXTERNAL &&
+	     render_ref_get(t, 0)->host[0] != '\0', "external-body: the reference names its host");
 	render_free(&t);
 	mail_free(&m);
 
