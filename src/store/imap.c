@@ -17,13 +17,15 @@
  * with CONDSTORE alone the changed flags and a UID SEARCH when the count
  * does not add up; with neither the flags of every message.  New messages
  * get full rows.  A cold open fetches the newest screenful first, by
- * sequence number, then the rest in one streamed command.
+ * sequence number, then the rest streamed in pieces of COLD_CHUNK.
  *
  * A connection that fails (read or write error, BYE, timeout) is freed at
  * once and m->im is NULL until a later call connects again (reconnect):
  * login, the outbox replayed, the folder selected again.  Actions taken
- * meanwhile go to the outbox in the cache file (imap_cache.c).  store_wait
- * IDLEs (or polls with NOOP) between the worker's requests. */
+ * meanwhile go to the outbox in the cache file (imap_cache.c); an account
+ * whose server cannot be reached at open opens from that file.
+ * store_wait IDLEs (or polls with NOOP) between the worker's requests,
+ * and a DONE or NOOP the server leaves unanswered ends the connection. */
 #include <errno.h>
 #include <libetpan/libetpan.h>
 #include <limits.h>
@@ -1214,11 +1216,10 @@ static bool select_cached(struct imap *m, const char *folder)
  * file when it knows INBOX, the first attempt due after one backoff
  * step.  A refused login or certificate is no reason to open: the user
  * has to see it and act. */
-static bool open_offline(struct store *s, struct imap *m, int rc, const char *why)
+static bool open_offline(struct imap *m, int rc, const char *why)
 {
 	struct icache_folder cf;
 
-	(void)s;
 	if (rc != WARY_ENET && rc != WARY_EPARSE)
 		return false;
 	cache_ready(m->s, m);
@@ -1279,7 +1280,7 @@ int imap_open_account(const struct store_account *acct, unsigned caps_mask, stru
 	m->connecting = true;
 	rc = session_start(m, err, errlen);
 	m->connecting = false;
-	if (rc != WARY_OK && !open_offline(s, m, rc, err))
+	if (rc != WARY_OK && !open_offline(m, rc, err))
 		goto fail;
 	if (rc != WARY_OK) {
 		/* From the cache: INBOX as it was, actions queued, and the
@@ -1705,8 +1706,8 @@ out:
 
 /* The server is out of reach: the rows the cache holds, as they were
  * when last in sync (the check after the next connection resyncs them).
- * err keeps why the server is not there. */
-static int index_cached(struct imap *m, store_row_cb cb, void *ctx, char *err, size_t errlen)
+ * WARY_ENET when it holds none: the caller's err says why. */
+static int index_cached(struct imap *m, store_row_cb cb, void *ctx)
 {
 	struct icache_folder cf;
 	struct fetch f;
@@ -1728,8 +1729,6 @@ static int index_cached(struct imap *m, store_row_cb cb, void *ctx, char *err, s
 	fx_clear(&f);
 	/* Once connected, the check has to look at everything. */
 	m->resync_due = true;
-	(void)err;
-	(void)errlen;
 	return WARY_OK;
 }
 
@@ -1749,7 +1748,7 @@ static int im_index(struct store *s, store_row_cb cb, void *ctx, char *err, size
 		return err_set(err, errlen, WARY_ENOENT, "no folder selected");
 	rc = ensure(m, err, errlen);
 	if (rc != WARY_OK && queueable(rc) && m->im == NULL && m->sel != NULL)
-		return index_cached(m, cb, ctx, err, errlen);
+		return index_cached(m, cb, ctx);
 	if (rc != WARY_OK || m->sel == NULL)
 		return rc != WARY_OK ? rc : err_set(err, errlen, WARY_ENOENT, "no folder selected");
 	cache_ready(s, m);
