@@ -858,7 +858,7 @@ void compose_reply(struct app *a, const struct wk_reply *r)
 		app_say(a, false, "%s: %s.", r->arg && strcmp(r->arg, "flush") == 0 ? "Outbox" : "Sent",
 		        r->data.data);
 	else
-		app_say(a, true, "Not sent, kept in the outbox: %s", r->err);
+		app_say(a, true, "Not sent: %s (kept: wary outbox list, or R for the draft)", r->err);
 }
 
 /* ------------------------------------------------------------- drawing */
