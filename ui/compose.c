@@ -39,6 +39,8 @@ struct compose {
 	int pending_reply;   /* KF_* waiting for the message to arrive, 0: none */
 	struct send_book *book;
 	char dlp_text[400];
+	char dlp_lines[8][200]; /* every hit shown, up to 8 */
+	size_t ndlp, dlp_total;
 	bool sending;
 };
 
@@ -567,6 +569,11 @@ static void try_send(struct app *a)
 		         r.n - 1);
 	else
 		snprintf(c->dlp_text, sizeof(c->dlp_text), "%s (%s)", r.v[0].what, where[0]);
+	c->dlp_total = r.n;
+	c->ndlp = r.n < 8 ? r.n : 8;
+	for (size_t i = 0; i < c->ndlp; i++)
+		snprintf(c->dlp_lines[i], sizeof(c->dlp_lines[i]), "%s: %s (%s)",
+		         send_dlp_kind_name(r.v[i].kind), r.v[i].what, where[i]);
 	start_cprompt(a, CP_DLP,
 	              c->have_crypto ? "Outbound check! s)end anyway, e)dit, E)ncrypt, c)ancel: " :
 	                               "Outbound check! s)end anyway, e)dit, c)ancel: ",
@@ -919,12 +926,20 @@ void compose_draw(struct app *a)
 		free(s);
 	}
 	if (c->cp == CP_DLP && y + 1 < rows) {
-		char *s = safe_str(c->dlp_text, SAFE_LINE);
-
 		y++;
-		app_put_padded(y++, 0, "Outbound check found:", COLS, a->attr[TH_CHROME_BAD]);
-		app_put_padded(y++, 2, s, COLS - 2, a->attr[TH_CHROME_BAD]);
-		free(s);
+		snprintf(line, sizeof(line), "Outbound check found %zu thing%s that should not leave by mistake:",
+		         c->dlp_total, c->dlp_total == 1 ? "" : "s");
+		app_put_padded(y++, 0, line, COLS, a->attr[TH_CHROME_BAD]);
+		for (size_t i = 0; i < c->ndlp && y < rows; i++) {
+			char *s = safe_str(c->dlp_lines[i], SAFE_LINE);
+
+			app_put_padded(y++, 2, s, COLS - 2, a->attr[TH_CHROME_BAD]);
+			free(s);
+		}
+		if (c->dlp_total > c->ndlp && y < rows) {
+			snprintf(line, sizeof(line), "... and %zu more", c->dlp_total - c->ndlp);
+			app_put_padded(y++, 2, line, COLS - 2, a->attr[TH_CHROME_BAD]);
+		}
 	}
 	snprintf(line, sizeof(line), "compose -- %s%s", c->setup.account,
 	         c->path ? " (autosaved)" : "");

@@ -22,7 +22,7 @@ n=\$(cat "$tmp/ed.count" 2>/dev/null || echo 0)
 n=\$((n + 1))
 echo \$n >"$tmp/ed.count"
 case \$n in
-1) printf 'Hello from the editor.\nmy card is 4111 1111 1111 1111\n' >"\$1" ;;
+1) printf 'Hello from the editor.\nmy card is 4111 1111 1111 1111\nIBAN DE89 3704 0044 0532 0130 00\n' >"\$1" ;;
 2) printf 'Hello, clean this time.\n' >"\$1" ;;
 *) printf 'My reply.\n' >>"\$1" ;;
 esac
@@ -55,7 +55,7 @@ check "at start the outbox is flushed, said on the status line" tm_wait "Outbox:
 check "the waiting message went out" grep -q '^Subject: queued before the start$' "$tmp/sent.mbox"
 tm_keys m
 check "m: the editor runs, then the compose view shows the sender" tm_wait "From: Tester <tester@example.test>"
-check "the compose view shows the text's size" tm_wait "text/plain, [0-9]+ bytes, 2 lines"
+check "the compose view shows the text's size" tm_wait "text/plain, [0-9]+ bytes, 3 lines"
 tm_keys t
 tm_wait "To: " >/dev/null
 tm_keys "ali" Tab
@@ -70,7 +70,9 @@ tm_keys q
 check "q leaves the help, back to the message" tm_wait "Subject: Hello from the compose test"
 tm_keys y
 check "y: the outbound check stops it" tm_wait "Outbound check! s\)end anyway, e\)dit"
-check "and says what and where" tm_wait "Visa card number ending 1111 \(body line 2\)"
+check "and says what and where" tm_wait "card-number: Visa card number ending 1111 \(body line 2\)"
+check "every hit, each with its place" tm_wait "iban: IBAN DE\.\. ending 3000 \(body line 3\)"
+check "how many" tm_wait "Outbound check found 2 things"
 check "nothing went out" test "$(grep -c '^=====$' "$tmp/sent.mbox")" = 1
 tm_keys e
 check "e: back to the editor, the text is clean now" tm_wait "text/plain, [0-9]+ bytes, 1 lines"
