@@ -1,11 +1,13 @@
 /* libFuzzer target: address lists as a user types them (To, Cc, Bcc,
  * aliases) made into header fields, which must parse back through mail/
- * to the same addresses, on one logical line (no injected field). */
+ * on one logical line (no injected field); the outbound checks, an EHLO
+ * reply and the draft file on the same bytes. */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "base/base.h"
 #include "mail/mail.h"
+#include "net/net.h"
 #include "send/send.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -33,6 +35,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	send_strv_free(v, n);
+	{
+		/* the outbound checks on the same bytes: every hit inside them */
+		struct send_dlp_report r = { NULL, 0 };
+
+		(void)send_dlp_scan((const char *)data, size, NULL, &r, err, sizeof(err));
+		for (size_t i = 0; i < r.n; i++)
+			if (r.v[i].offset + r.v[i].len > size || r.v[i].len == 0 || r.v[i].line == 0)
+				abort();
+		send_dlp_report_clear(&r);
+	}
+	{
+		/* an EHLO reply's keywords */
+		struct net_smtp_caps c;
+
+		net_smtp_caps_parse(s, &c);
+		if (c.auth & ~0xfu)
+			abort();
+	}
 	{
 		/* the draft file the editor writes */
 		struct send_draft d;
