@@ -344,58 +344,88 @@ void safety_link_move(struct app *a, long delta)
 		s->cursor = (size_t)((long)s->cursor + delta);
 }
 
+/* Rows the target of a link takes: the selected one is shown whole,
+ * wrapped, so a long URL cannot hide where it goes. */
+static int target_rows(const struct safety_link *l, bool selected, int width)
+{
+	size_t len = strlen(l->href) + (l->detail[0] ? strlen(l->detail) + 4 : 0) + 7;
+	int n;
+
+	if (!selected || width < 10)
+		return 1;
+	n = (int)((len + (size_t)width - 1) / (size_t)width);
+	return n < 1 ? 1 : n > 8 ? 8 : n;
+}
+
 void safety_draw_links(struct app *a)
 {
 	struct safety_ui *s = sui(a);
-	int top = 1, rows = LINES - 3;
+	int top = 1, rows = LINES - 3, r = 0;
 	struct buf line = BUF_INIT;
 	char status[256];
 	size_t bad = 0;
 
 	if (rows < 2)
 		rows = 2;
-	/* two rows a link: what it says, and where it really goes */
+	/* the cursor's link on screen, with its target whole */
 	if (s->cursor < s->top)
 		s->top = s->cursor;
-	if (s->cursor >= s->top + (size_t)(rows / 2))
-		s->top = s->cursor - (size_t)(rows / 2) + 1;
-	buf_init(&line);
-	for (int r = 0; r < rows; r++) {
-		size_t i = s->top + (size_t)(r / 2);
-		const struct safety_link *l;
-		int attr;
+	for (;;) {
+		int used = 0;
 
-		if (i >= s->nlinks) {
-			app_fill(top + r, 0, COLS, a->attr[TH_NORMAL]);
-			continue;
-		}
-		l = &s->links[i];
-		buf_reset(&line);
-		if (r % 2 == 0) {
-			if (l->number)
-				buf_addf(&line, "%3u ", l->number);
-			else
-				buf_adds(&line, "  - ");
-			if (l->flags) {
-				buf_addch(&line, '[');
-				flag_names(&line, l->flags);
-				buf_adds(&line, "] ");
-			}
-			buf_addf(&line, "\"%s\"", l->text);
-			attr = a->attr[(l->flags & RENDER_LINK_DECEPTIVE) ? TH_ERROR : TH_NORMAL];
-		} else {
-			buf_addf(&line, "    -> %s", l->href[0] ? l->href : "(no target)");
-			if (l->detail[0])
-				buf_addf(&line, "  (%s)", l->detail);
-			attr = a->attr[TH_LINK];
-		}
-		if (i == s->cursor)
-			attr = a->attr[TH_INDICATOR];
-		app_put_padded(top + r, 0, line.data, COLS, attr);
+		for (size_t i = s->top; i <= s->cursor && i < s->nlinks; i++)
+			used += 1 + target_rows(&s->links[i], i == s->cursor, COLS);
+		if (used <= rows || s->top >= s->cursor)
+			break;
+		s->top++;
 	}
+	buf_init(&line);
+	for (size_t i = s->top; i < s->nlinks && r < rows; i++) {
+		const struct safety_link *l = &s->links[i];
+		bool sel = i == s->cursor;
+		int tr = target_rows(l, sel, COLS);
+		size_t off = 0;
+
+		buf_reset(&line);
+		if (l->number)
+			buf_addf(&line, "%3u ", l->number);
+		else
+			buf_adds(&line, "  - ");
+		if (l->flags) {
+			buf_addch(&line, '[');
+			flag_names(&line, l->flags);
+			buf_adds(&line, "] ");
+		}
+		buf_addf(&line, "\"%s\"", l->text);
+		app_put_padded(top + r++, 0, line.data, COLS,
+		               a->attr[sel ? TH_INDICATOR : (l->flags & RENDER_LINK_DECEPTIVE) ? TH_ERROR : TH_NORMAL]);
+		buf_reset(&line);
+		buf_addf(&line, "    -> %s", l->href[0] ? l->href : "(no target)");
+		if (l->detail[0])
+			buf_addf(&line, "  (%s)", l->detail);
+		for (int k = 0; k < tr && r < rows; k++) {
+			size_t take = line.len - off;
+
+			if (k + 1 < tr && take > (size_t)COLS) {
+				take = (size_t)COLS;
+				/* do not cut a UTF-8 sequence */
+				while (take > 1 && ((unsigned char)line.data[off + take] & 0xc0) == 0x80)
+					take--;
+			}
+			{
+				char *piece = xstrndup(line.data + off, take);
+
+				app_put_padded(top + r++, 0, piece, COLS, a->attr[sel ? TH_INDICATOR : TH_LINK]);
+				free(piece);
+			}
+			off += take;
+		}
+	}
+	for (; r < rows; r++)
+		app_fill(top + r, 0, COLS, a->attr[TH_NORMAL]);
 	buf_release(&line);
 	for (size_t i = 0; i < s->nlinks; i++)
-		bad += (s->links[i].flags & RENDER_LINK_DECEPTIVE) != 0;
+		bad += (s->links[i].flags & RENDER_LINK_DECEPTIVE) && !(s->links[i].flags & RENDER_LINK_FORM);
 	snprintf(status, sizeof(status), "-- wary: links [%zu, %zu deceptive] -- Enter shows the target and asks",
 	         s->nlinks, bad);
 	app_put_padded(LINES - 2, 0, status, COLS, a->attr[TH_STATUS]);
@@ -418,8 +448,10 @@ bool safety_link_ask(struct app *a, char *label, size_t len)
 		return false;
 	}
 	s->pending_url = xstrdup(l->href);
-	snprintf(label, len, "Open %s%s? (y/n): ", l->href,
-	         (l->flags & RENDER_LINK_DECEPTIVE) ? " -- DECEPTIVE" : "");
+	/* the answer and the warning first: a long target is cut at the end
+	 * of the line, and the list above shows it whole */
+	snprintf(label, len, "%sOpen the target shown above? (y/n) %s ",
+	         (l->flags & RENDER_LINK_DECEPTIVE) ? "DECEPTIVE link. " : "", l->href);
 	return true;
 }
 

@@ -53,7 +53,7 @@ check "the link list shows the real target of the lying link" \
 check "the link list shows a numeric host decoded" tm_wait "-> http://0xcb007165/nwb/login\.php +\(ip 203\.0\.113\.101\)"
 check "the form is listed with where it sends the password" tm_wait "form \(POST, 2 fields, asks for a password\)"
 tm_keys Enter
-check "Enter shows the real target and asks" tm_wait "Open http://northwind-bank\.example\.com\.secure-login\.test/verify\?id=88123&s=1 -- DECEPTIVE\? \(y/n\)"
+check "Enter shows the real target and asks" tm_wait "DECEPTIVE link\. Open the target shown above\? \(y/n\) http://northwind-bank\.example\.com\.secure-login\.test/verify\?id=88123&s=1"
 tm_keys n
 check "n opens nothing" tm_wait "Not opened\."
 [ -e "$tmp/opened" ] && not_ok "no browser ran after n" || ok "no browser ran after n"
@@ -128,6 +128,16 @@ outside=$(find "$tmp" -newer "$tmp/browser" -type f \( -name '.bashrc' -o -name 
 n=$(ls -A "$tmp/saved/inner" | wc -l)
 [ -z "$outside" ] && [ "$n" -ge 3 ] && ok "all $n saved inside the chosen folder, nothing outside" ||
 	{ not_ok "all saved inside the chosen folder, nothing outside ($n inside; outside: $outside)"; ls -A "$tmp/saved/inner" | sed 's/^/#   /'; }
+tm_keys q q q
+tm_stop
+
+# On a narrow screen the selected link's target is shown whole, wrapped.
+tm_start 50 30 "'$WARY' -f '$md' 2>>'$tmp/stderr'"
+tm_wait "msgs" 15 >/dev/null
+tm_keys / "Spring rides" Enter Enter
+tm_wait "tracking pixel" 10 >/dev/null
+tm_keys L
+check "a long target, wrapped, ends on screen" tm_wait "YWxleEBleGFtcGxlLm9yZw"
 tm_keys q q q
 [ -s "$tmp/stderr" ] && { not_ok "nothing on stderr"; sed 's/^/#   /' "$tmp/stderr" | head; } || ok "nothing on stderr"
 t_done
