@@ -184,10 +184,11 @@ struct spam_db {
 	sqlite3 *db;
 	char *path;
 	struct spam_params params;
-	sqlite3_stmt *get_tok, *get_msg, *put_msg, *set_msg, *del_msg, *upd_tok, *ins_tok;
+	sqlite3_stmt *get_tok, *get_msg, *put_msg, *set_msg, *del_msg, *upd_tok;
 	bool in_batch;
 	struct cmap delta;       /* pending token changes of the batch */
 	int64_t dspam, dham;     /* pending message counts */
+	size_t batch_msgs;       /* messages trained or untrained in the batch */
 	bool any_decrement;
 	bool loaded;
 	struct snap mem;         /* the whole table, after spam_db_load */
@@ -350,7 +351,7 @@ int spam_db_open(const char *path, struct spam_db **out, char *err, size_t errle
 			         "h INTEGER NOT NULL, d INTEGER NOT NULL);"
 			         "CREATE TABLE msg(digest BLOB PRIMARY KEY, spam INTEGER NOT NULL, "
 			         "d INTEGER NOT NULL) WITHOUT ROWID;"
-			         "INSERT INTO meta VALUES('nspam',0),('nham',0),('tokenizer',%d);",
+			         "INSERT INTO meta VALUES('nspam',0),('nham',0),('tokenizer',%d),('gen',0);",
 			         SPAM_APP_ID, SPAM_SCHEMA, SPAM_TOKENIZER_VERSION);
 			if (sqlite3_exec(d->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
 				rc = db_err(d, err, errlen, "create");
@@ -381,9 +382,9 @@ int spam_db_open(const char *path, struct spam_db **out, char *err, size_t errle
 	PREP(put_msg, "INSERT INTO msg(digest,spam,d) VALUES(?,?,?)");
 	PREP(set_msg, "UPDATE msg SET spam=?, d=? WHERE digest=?");
 	PREP(del_msg, "DELETE FROM msg WHERE digest=?");
-	PREP(upd_tok, "UPDATE tok SET s=max(s+?1,0), h=max(h+?2,0), "
-	              "d=CASE WHEN ?3 > d THEN ?3 ELSE d END WHERE k=?4");
-	PREP(ins_tok, "INSERT INTO tok(k,s,h,d) VALUES(?1,?2,?3,?4)");
+	PREP(upd_tok, "INSERT INTO tok(k,s,h,d) VALUES(?1,max(?2,0),max(?3,0),?4) "
+	              "ON CONFLICT(k) DO UPDATE SET s=max(s+?2,0), h=max(h+?3,0), "
+	              "d=CASE WHEN ?4 > d THEN ?4 ELSE d END");
 #undef PREP
 	spam_toks_new(&d->toks);
 	*out = d;
@@ -409,7 +410,6 @@ void spam_db_free(struct spam_db **dp)
 	sqlite3_finalize(d->set_msg);
 	sqlite3_finalize(d->del_msg);
 	sqlite3_finalize(d->upd_tok);
-	sqlite3_finalize(d->ins_tok);
 	if (d->db)
 		sqlite3_close(d->db);
 	cmap_free(&d->delta);
@@ -430,6 +430,106 @@ const struct spam_params *spam_db_params(const struct spam_db *db)
 	return &db->params;
 }
 
+static int cmp_key_order(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x ^ KEY_SIGN, b = *(const uint64_t *)y ^ KEY_SIGN;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Every change of the table gets a new generation: the flat copy of an
+ * older one is not used. */
+static int bump_gen(struct spam_db *d)
+{
+	return sqlite3_exec(d->db, "INSERT INTO meta(k,v) VALUES('gen',1) "
+	                           "ON CONFLICT(k) DO UPDATE SET v=v+1", NULL, NULL, NULL);
+}
+
+static int64_t read_gen(struct spam_db *d)
+{
+	int64_t g = -1;
+
+	if (meta_get(d, "gen", &g) != SQLITE_OK)
+		return -1;
+	return g;
+}
+
+/*
+ * The flat copy, PATH.snap: "WSPSNAP1", the generation and the count
+ * (8 bytes each), then the entries (key, spam, ham) in key order.  A
+ * cache only: made from the table, checked (size, order) when read,
+ * ignored when it is of another generation, rewritten atomically.
+ */
+#define SNAP_MAGIC "WSPSNAP1"
+#define SNAP_HEAD 24
+
+static char *snap_path(const struct spam_db *d)
+{
+	return xasprintf("%s.snap", d->path);
+}
+
+static int table_read(struct spam_db *d, struct snap *sn, char *err, size_t errlen);
+
+static void snap_write(struct spam_db *d, const struct snap *sn, int64_t gen)
+{
+	char *path = snap_path(d);
+	size_t len = SNAP_HEAD + sn->n * sizeof(*sn->e);
+	char *data = xmalloc(len);
+	uint64_t g = (uint64_t)gen, n = sn->n;
+
+	memcpy(data, SNAP_MAGIC, 8);
+	memcpy(data + 8, &g, 8);
+	memcpy(data + 16, &n, 8);
+	if (sn->n)
+		memcpy(data + SNAP_HEAD, sn->e, sn->n * sizeof(*sn->e));
+	(void)fs_write_atomic(path, data, len, 0600, NULL, 0);
+	free(data);
+	free(path);
+}
+
+static void snap_write_from_table(struct spam_db *d)
+{
+	struct snap sn;
+	int64_t gen = read_gen(d);
+
+	memset(&sn, 0, sizeof(sn));
+	if (gen >= 0 && table_read(d, &sn, NULL, 0) == WARY_OK)
+		snap_write(d, &sn, gen);
+	snap_free(&sn);
+}
+
+/* The flat copy of generation gen into sn; false when there is none. */
+static bool snap_read(struct spam_db *d, struct snap *sn, int64_t gen)
+{
+	char *path = snap_path(d);
+	struct buf b = BUF_INIT;
+	uint64_t g, n;
+	bool ok = false;
+
+	buf_init(&b);
+	if (gen < 0 || fs_read_file(path, &b, 0, NULL, 0) != WARY_OK || b.len < SNAP_HEAD ||
+	    memcmp(b.data, SNAP_MAGIC, 8) != 0)
+		goto out;
+	memcpy(&g, b.data + 8, 8);
+	memcpy(&n, b.data + 16, 8);
+	if (g != (uint64_t)gen || n > UINT32_MAX - 1 || b.len != SNAP_HEAD + n * sizeof(*sn->e))
+		goto out;
+	sn->n = (size_t)n;
+	sn->e = xreallocarray(NULL, sn->n ? sn->n : 1, sizeof(*sn->e));
+	if (sn->n)
+		memcpy(sn->e, b.data + SNAP_HEAD, sn->n * sizeof(*sn->e));
+	ok = true;
+	for (size_t i = 1; i < sn->n && ok; i++)
+		if ((sn->e[i - 1].key ^ KEY_SIGN) >= (sn->e[i].key ^ KEY_SIGN))
+			ok = false;
+	if (!ok)
+		snap_free(sn);
+out:
+	buf_release(&b);
+	free(path);
+	return ok;
+}
+
 int spam_db_begin(struct spam_db *d, char *err, size_t errlen)
 {
 	if (d->in_batch)
@@ -440,6 +540,7 @@ int spam_db_begin(struct spam_db *d, char *err, size_t errlen)
 	cmap_free(&d->delta);
 	cmap_init(&d->delta, 4096);
 	d->dspam = d->dham = 0;
+	d->batch_msgs = 0;
 	d->any_decrement = false;
 	return WARY_OK;
 }
@@ -466,6 +567,8 @@ int spam_db_commit(struct spam_db *d, char *err, size_t errlen)
 
 	if (!d->in_batch)
 		return WARY_OK;
+	/* in key order: a fresh table is written by appending */
+	qsort(d->delta.order, d->delta.n, sizeof(*d->delta.order), cmp_key_order);
 	for (size_t i = 0; i < d->delta.n; i++) {
 		uint64_t k = d->delta.order[i];
 		int32_t ds = 0, dh = 0;
@@ -474,24 +577,13 @@ int spam_db_commit(struct spam_db *d, char *err, size_t errlen)
 		if (ds == 0 && dh == 0)
 			continue;
 		sqlite3_reset(d->upd_tok);
-		sqlite3_bind_int(d->upd_tok, 1, ds);
-		sqlite3_bind_int(d->upd_tok, 2, dh);
-		sqlite3_bind_int64(d->upd_tok, 3, (ds > 0 || dh > 0) ? day : 0);
-		sqlite3_bind_int64(d->upd_tok, 4, (int64_t)k);
+		sqlite3_bind_int64(d->upd_tok, 1, (int64_t)k);
+		sqlite3_bind_int(d->upd_tok, 2, ds);
+		sqlite3_bind_int(d->upd_tok, 3, dh);
+		sqlite3_bind_int64(d->upd_tok, 4, (ds > 0 || dh > 0) ? day : 0);
 		if (sqlite3_step(d->upd_tok) != SQLITE_DONE) {
 			rc = db_err(d, err, errlen, "update");
 			goto fail;
-		}
-		if (sqlite3_changes(d->db) == 0 && (ds > 0 || dh > 0)) {
-			sqlite3_reset(d->ins_tok);
-			sqlite3_bind_int64(d->ins_tok, 1, (int64_t)k);
-			sqlite3_bind_int(d->ins_tok, 2, ds > 0 ? ds : 0);
-			sqlite3_bind_int(d->ins_tok, 3, dh > 0 ? dh : 0);
-			sqlite3_bind_int64(d->ins_tok, 4, day);
-			if (sqlite3_step(d->ins_tok) != SQLITE_DONE) {
-				rc = db_err(d, err, errlen, "insert");
-				goto fail;
-			}
 		}
 	}
 	if (d->any_decrement &&
@@ -504,7 +596,8 @@ int spam_db_commit(struct spam_db *d, char *err, size_t errlen)
 
 		if (meta_set(d, "nspam", ns < 0 ? 0 : ns) != SQLITE_OK ||
 		    meta_set(d, "nham", nh < 0 ? 0 : nh) != SQLITE_OK ||
-		    meta_set(d, "tokenizer", SPAM_TOKENIZER_VERSION) != SQLITE_OK) {
+		    meta_set(d, "tokenizer", SPAM_TOKENIZER_VERSION) != SQLITE_OK ||
+		    bump_gen(d) != SQLITE_OK) {
 			rc = db_err(d, err, errlen, "meta");
 			goto fail;
 		}
@@ -516,6 +609,11 @@ int spam_db_commit(struct spam_db *d, char *err, size_t errlen)
 	d->in_batch = false;
 	cmap_free(&d->delta);
 	read_counts(d);
+	/* A big batch writes the flat copy for the classifications that
+	 * follow; a small one leaves the old copy stale (the next batch
+	 * classification writes it anew). */
+	if (d->batch_msgs >= 100 && !d->loaded)
+		snap_write_from_table(d);
 	return WARY_OK;
 fail:
 	spam_db_rollback(d);
@@ -598,6 +696,7 @@ int spam_db_train_toks(struct spam_db *d, const struct spam_toks *t, bool is_spa
 	}
 	if (sign < 0)
 		d->any_decrement = true;
+	d->batch_msgs++;
 	if (is_spam)
 		d->dspam += sign;
 	else
@@ -742,7 +841,8 @@ out:
 	return rc;
 }
 
-int spam_db_load(struct spam_db *d, char *err, size_t errlen)
+/* The whole table into sn, in key order. */
+static int table_read(struct spam_db *d, struct snap *sn, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t n = 0;
@@ -750,9 +850,6 @@ int spam_db_load(struct spam_db *d, char *err, size_t errlen)
 	bool sorted = true;
 	int rc;
 
-	/* inside a batch the counts are the table's and the batch's */
-	if (d->loaded || d->in_batch)
-		return WARY_OK;
 	if (sqlite3_prepare_v2(d->db, "SELECT count(*) FROM tok", -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
@@ -760,32 +857,53 @@ int spam_db_load(struct spam_db *d, char *err, size_t errlen)
 	st = NULL;
 	if (n < 0 || n > (int64_t)UINT32_MAX - 1)
 		return err_set(err, errlen, WARY_ELIMIT, "%s: too many tokens", d->path);
-	snap_free(&d->mem);
 	cap = (size_t)n + 1;
-	d->mem.e = xreallocarray(NULL, cap, sizeof(*d->mem.e));
-	if (sqlite3_prepare_v2(d->db, "SELECT k,s,h FROM tok ORDER BY k", -1, &st, NULL) != SQLITE_OK)
+	sn->n = 0;
+	sn->e = xreallocarray(NULL, cap, sizeof(*sn->e));
+	if (sqlite3_prepare_v2(d->db, "SELECT k,s,h FROM tok ORDER BY k", -1, &st, NULL) != SQLITE_OK) {
+		snap_free(sn);
 		return db_err(d, err, errlen, "load");
+	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct centry *e;
 
-		if (d->mem.n == cap) {
+		if (sn->n == cap) {
 			cap *= 2;
-			d->mem.e = xreallocarray(d->mem.e, cap, sizeof(*d->mem.e));
+			sn->e = xreallocarray(sn->e, cap, sizeof(*sn->e));
 		}
-		e = &d->mem.e[d->mem.n++];
+		e = &sn->e[sn->n++];
 		e->key = (uint64_t)sqlite3_column_int64(st, 0);
 		e->a = sqlite3_column_int(st, 1);
 		e->b = sqlite3_column_int(st, 2);
-		if (d->mem.n > 1 && (e[-1].key ^ KEY_SIGN) >= (e->key ^ KEY_SIGN))
+		if (sn->n > 1 && (e[-1].key ^ KEY_SIGN) >= (e->key ^ KEY_SIGN))
 			sorted = false;
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		snap_free(&d->mem);
+		snap_free(sn);
 		return db_err(d, err, errlen, "load");
 	}
 	if (!sorted)
-		qsort(d->mem.e, d->mem.n, sizeof(*d->mem.e), cmp_centry);
+		qsort(sn->e, sn->n, sizeof(*sn->e), cmp_centry);
+	return WARY_OK;
+}
+
+int spam_db_load(struct spam_db *d, char *err, size_t errlen)
+{
+	int64_t gen;
+	int rc;
+
+	/* inside a batch the counts are the table's and the batch's */
+	if (d->loaded || d->in_batch)
+		return WARY_OK;
+	snap_free(&d->mem);
+	gen = read_gen(d);
+	if (!snap_read(d, &d->mem, gen)) {
+		if ((rc = table_read(d, &d->mem, err, errlen)) != WARY_OK)
+			return rc;
+		if (gen >= 0)
+			snap_write(d, &d->mem, gen);
+	}
 	snap_index(&d->mem);
 	d->loaded = true;
 	return WARY_OK;
@@ -949,6 +1067,8 @@ int spam_db_prune(struct spam_db *d, unsigned max_count, unsigned days, uint64_t
 	else
 		*removed = (uint64_t)sqlite3_changes(d->db);
 	sqlite3_finalize(st);
+	if (rc == WARY_OK && *removed > 0)
+		bump_gen(d);
 	if (d->loaded) {
 		snap_free(&d->mem);
 		d->loaded = false;

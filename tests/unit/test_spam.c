@@ -452,6 +452,71 @@ static void test_store(const char *dir)
 		spam_db_stats(b, &st, err, sizeof(err));
 		T_INT(st.nspam, before, "a rolled back batch leaves nothing");
 	}
+	/* the flat copy for batch classification: written by a big batch,
+	 * used by the next load, ignored once the table changed */
+	{
+		char *snap = xasprintf("%s.snap", p2);
+		char *q = mkmsg("casinoq", "casino jackpot bonus cash winner prize");
+		struct mail_msg *mm = NULL;
+		struct spam_result r1, r2, r3;
+		struct spam_db *c = NULL;
+		struct stat sb2;
+		uint32_t s1 = 0, h1 = 0;
+
+		spam_db_begin(b, err, sizeof(err));
+		for (int i = 0; i < 120; i++) {
+			char *x = mkmsg("bulk", i % 2 ? "casino jackpot bonus" : "release schedule friday");
+			char *y = xasprintf("%s%d\n", x, i);
+
+			spam_db_train(b, y, strlen(y), i % 2, &r, err, sizeof(err));
+			free(x);
+			free(y);
+		}
+		T_INT(spam_db_commit(b, err, sizeof(err)), WARY_OK, "a batch of 120 commits");
+		T_OK(stat(snap, &sb2) == 0 && (sb2.st_mode & 0777) == 0600,
+		     "a big batch writes the flat copy beside the store (0600)");
+		mail_parse(q, strlen(q), &mm, err, sizeof(err));
+		spam_db_classify(b, mm, 0, &r1, err, sizeof(err));
+		spam_db_open(p2, &c, err, sizeof(err));
+		spam_db_load(c, err, sizeof(err));
+		T_OK(spam_db_loaded(c), "another handle loads it");
+		spam_db_classify(c, mm, 0, &r2, err, sizeof(err));
+		T_OK(r1.prob == r2.prob, "from the flat copy: the probability of the table");
+		spam_db_free(&c);
+		/* a change the copy does not know: a new token */
+		spam_db_train(b, q, strlen(q), true, &r, err, sizeof(err));
+		spam_db_open(p2, &c, err, sizeof(err));
+		spam_db_load(c, err, sizeof(err));
+		spam_db_token(c, "subj:casinoq", &s1, &h1, err, sizeof(err));
+		T_OK(s1 == 1, "after training, a stale copy is not used (the new token is there)");
+		spam_db_classify(b, mm, 0, &r2, err, sizeof(err));
+		spam_db_classify(c, mm, 0, &r3, err, sizeof(err));
+		T_OK(r2.prob == r3.prob, "... and the probabilities agree again");
+		spam_db_free(&c);
+		/* a damaged copy is ignored */
+		{
+			FILE *f = fopen(snap, "r+");
+
+			if (f) {
+				fseek(f, 30, SEEK_SET);
+				fputs("garbage", f);
+				fclose(f);
+			}
+			if (truncate(snap, 1000) != 0)
+				printf("# truncate failed\n");
+		}
+		spam_db_open(p2, &c, err, sizeof(err));
+		T_INT(spam_db_load(c, err, sizeof(err)), WARY_OK, "a damaged copy: loaded from the table");
+		spam_db_classify(c, mm, 0, &r3, err, sizeof(err));
+		T_OK(r2.prob == r3.prob, "... with the table's probabilities");
+		spam_db_free(&c);
+		spam_result_clear(&r1);
+		spam_result_clear(&r2);
+		spam_result_clear(&r3);
+		mail_free(&mm);
+		free(q);
+		free(snap);
+	}
 	spam_db_free(&a);
 	spam_db_free(&b);
 
