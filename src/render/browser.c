@@ -23,6 +23,7 @@ struct bctx {
 	size_t removed;
 	const struct cid_image *cids; /* the message's inline images */
 	size_t ncids;
+	const char *base; /* the <base href> the copy drops, for its links */
 };
 
 /* The data: URI for a cid: reference (RFC 2392: percent-encoded), or NULL. */
@@ -208,7 +209,14 @@ static void write_attrs(struct bctx *b, const GumboElement *el)
 		if (str_casecmp(n, "src") == 0 && cid_lookup(b, v) != NULL)
 			v = cid_lookup(b, v);
 		buf_addf(b->out, " %s%s=\"", prefix, n);
-		esc(b->out, v, true);
+		if (is_link && b->base != NULL && str_casecmp(n, "href") == 0) {
+			char *abs = render_url_resolve(b->base, v, strlen(v));
+
+			esc(b->out, abs, true);
+			free(abs);
+		} else {
+			esc(b->out, v, true);
+		}
 		buf_addch(b->out, '"');
 	}
 }
@@ -305,7 +313,7 @@ static int browser_copy(const char *html, size_t len, bool allow_remote, const s
 {
 	GumboOptions opts = kGumboDefaultOptions;
 	GumboOutput *g;
-	struct bctx b = { out, allow_remote, 0, cids, ncids };
+	struct bctx b = { out, allow_remote, 0, cids, ncids, NULL };
 	const GumboNode *head = NULL, *body = NULL;
 	const GumboVector *top;
 
@@ -321,8 +329,21 @@ static int browser_copy(const char *html, size_t len, bool allow_remote, const s
 
 		if (n->type != GUMBO_NODE_ELEMENT)
 			continue;
-		if (n->v.element.tag == GUMBO_TAG_HEAD && head == NULL)
+		if (n->v.element.tag == GUMBO_TAG_HEAD && head == NULL) {
+			const GumboVector *hk = &n->v.element.children;
+
 			head = n;
+			/* <base> is dropped; links are written resolved instead */
+			for (unsigned k = 0; k < hk->length && b.base == NULL; k++) {
+				const GumboNode *c = hk->data[k];
+				const GumboAttribute *h;
+
+				if (c->type == GUMBO_NODE_ELEMENT && c->v.element.tag == GUMBO_TAG_BASE &&
+				    (h = gumbo_get_attribute(&c->v.element.attributes, "href")) != NULL &&
+				    (str_istarts_with(h->value, "http://") || str_istarts_with(h->value, "https://")))
+					b.base = h->value;
+			}
+		}
 		else if ((n->v.element.tag == GUMBO_TAG_BODY || n->v.element.tag == GUMBO_TAG_FRAMESET) &&
 		         body == NULL)
 			body = n;

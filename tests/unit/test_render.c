@@ -892,6 +892,19 @@ static void test_browser_copy(void)
 		buf_release(&out);
 	}
 	T_OK(all_clean, "browser copy: no fixture's copy references anything remote (no script, frame, base, link, refresh)");
+	{
+		const char *h = "<html><head><base href=\"http://base.example/d/\"></head><body>"
+		                "<a href=\"page.html\">p</a><img src=\"rel.png\"></body></html>";
+		struct buf out = BUF_INIT;
+		size_t removed = 0;
+
+		buf_init(&out);
+		render_html_browser_copy(h, strlen(h), false, &out, &removed, err, sizeof(err));
+		T_OK(strstr(out.data, "<a href=\"http://base.example/d/page.html\">") && !strstr(out.data, "<base") &&
+		     !strstr(out.data, "rel.png"),
+		     "browser copy: <base> dropped, links written resolved against it, relative images removed");
+		buf_release(&out);
+	}
 	T_OK(all_csp, "browser copy: the CSP is the first thing in <head>");
 	T_OK(all_text, "browser copy: the text is kept");
 	{
