@@ -641,7 +641,8 @@ static const char *pager_title(struct app *a)
 static void draw(struct app *a)
 {
 	static const enum km_menu menus[] = { KM_INDEX, KM_PAGER, KM_RAW, KM_HELP, KM_BROWSER,
-	                                      KM_ATTACH, KM_LINKS, KM_HELP, KM_HELP, KM_COMPOSE };
+	                                      KM_ATTACH, KM_LINKS, KM_HELP, KM_HELP, KM_COMPOSE,
+	                                      KM_HELP };
 
 	erase();
 	if (LINES < 4 || COLS < 10) {
@@ -688,6 +689,9 @@ static void draw(struct app *a)
 		break;
 	case V_SENDER:
 		draw_textview(a, a->help, "sender verdict -- who really sent this message");
+		break;
+	case V_PGP:
+		draw_textview(a, a->help, "PGP -- what was checked, and the signer's key");
 		break;
 	case V_COMPOSE:
 		compose_draw(a);
@@ -1259,6 +1263,7 @@ static struct textview *current_tv(struct app *a)
 	case V_HELP: return a->help;
 	case V_SAFETY: return a->help;
 	case V_SENDER: return a->help;
+	case V_PGP: return a->help;
 	default: return NULL;
 	}
 }
@@ -1386,6 +1391,7 @@ static void leave_view(struct app *a)
 	case V_LINKS:
 	case V_SAFETY:
 	case V_SENDER:
+	case V_PGP:
 		a->view = V_PAGER;
 		break;
 	case V_COMPOSE:
@@ -1437,7 +1443,8 @@ static void run_func(struct app *a, enum km_func f)
 		break;
 	case KF_HELP: {
 		static const enum km_menu menus[] = { KM_INDEX, KM_PAGER, KM_RAW, KM_HELP, KM_BROWSER,
-	                                      KM_ATTACH, KM_LINKS, KM_HELP, KM_HELP, KM_COMPOSE };
+	                                      KM_ATTACH, KM_LINKS, KM_HELP, KM_HELP, KM_COMPOSE,
+	                                      KM_HELP };
 
 		if (a->view == V_HELP)
 			break;
@@ -1711,6 +1718,14 @@ static void run_func(struct app *a, enum km_func f)
 		verdict_ui_details(a, a->help);
 		a->view = V_SENDER;
 		break;
+	case KF_VIEW_PGP:
+		if (a->view == V_PAGER && pgp_ui_details(a, a->help))
+			a->view = V_PGP;
+		break;
+	case KF_EXTRACT_KEYS:
+		pgp_ui_extract_keys(a, a->view == V_ATTACH && a->att_cursor < a->natts
+		                               ? a->atts[a->att_cursor].part : NULL);
+		break;
 	case KF_VIEW_MAILCAP:
 		if (a->view == V_ATTACH && a->att_cursor < a->natts)
 			safety_open_attachment(a, &a->atts[a->att_cursor]);
@@ -1928,7 +1943,8 @@ static void prompt_key(struct app *a, int key)
 static enum km_menu view_menu(const struct app *a)
 {
 	static const enum km_menu menus[] = { KM_INDEX, KM_PAGER, KM_RAW, KM_HELP, KM_BROWSER,
-	                                      KM_ATTACH, KM_LINKS, KM_HELP, KM_HELP, KM_COMPOSE };
+	                                      KM_ATTACH, KM_LINKS, KM_HELP, KM_HELP, KM_COMPOSE,
+	                                      KM_HELP };
 
 	return menus[a->view];
 }

@@ -38,7 +38,7 @@ struct app_chrome {
 #define SIDEBAR_COLS 24
 
 enum view { V_INDEX, V_PAGER, V_RAW, V_HELP, V_BROWSER, V_ATTACH, V_LINKS, V_SAFETY, V_SENDER,
-            V_COMPOSE };
+            V_COMPOSE, V_PGP };
 
 enum prompt_kind { P_NONE, P_SEARCH, P_SEARCH_REVERSE, P_PURGE, P_QUIT, P_SECRET, P_TRUST,
                    P_LIMIT, P_SAVE, P_MOVE, P_COPY, P_OPEN_LINK, P_COMPOSE };

@@ -320,6 +320,68 @@ void pgp_ui_extract_keys(struct app *a, const struct mail_part *part)
 	mail_free(&m);
 }
 
+/* Add lines of text (already safe) to tv. */
+static void add_lines(struct textview *tv, const char *text, enum render_kind kind)
+{
+	const char *p = text;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+
+		textview_add(tv, p, n, kind);
+		p += n + (nl ? 1 : 0);
+	}
+}
+
+bool pgp_ui_details(struct app *a, struct textview *tv)
+{
+	struct pgp_ui *p = a->pgp;
+	const struct crypto_result *r;
+	struct buf t = BUF_INIT;
+	struct crypto *c = NULL;
+	char err[WARY_ERRLEN];
+
+	if (p == NULL || p->shown == NULL || p->shown_key == NULL || a->msg_key == NULL ||
+	    strcmp(p->shown_key, a->msg_key) != 0) {
+		app_say(a, true, a->chrome[APP_CHROME_PGP].text[0] ? "PGP: still checking..."
+		                                                    : "No PGP in this message.");
+		return false;
+	}
+	r = p->shown;
+	textview_clear(tv);
+	buf_init(&t);
+	(void)crypto_result_summary(r, &t);
+	textview_add(tv, t.data, t.len, RENDER_NOTICE);
+	buf_reset(&t);
+	textview_add(tv, "", 0, RENDER_BODY);
+	crypto_result_text(r, &t);
+	add_lines(tv, t.data, RENDER_BODY);
+	if (crypto_new(&c, err, sizeof(err)) == WARY_OK) {
+		for (size_t i = 0; i < r->nsigs; i++) {
+			const char *f = r->sigs[i].key_fpr[0] ? r->sigs[i].key_fpr : r->sigs[i].fpr;
+
+			textview_add(tv, "", 0, RENDER_BODY);
+			buf_reset(&t);
+			if (crypto_key_describe(c, f, &t, err, sizeof(err)) == WARY_OK) {
+				add_lines(tv, "The signer's key:", RENDER_PART);
+				add_lines(tv, t.data, RENDER_BODY);
+			} else {
+				char *s = safe_str(err, SAFE_LINE);
+
+				buf_reset(&t);
+				buf_addf(&t, "The signer's key %s: %s", f, s);
+				textview_add(tv, t.data, t.len, RENDER_NOTICE);
+				free(s);
+			}
+		}
+		crypto_free(&c);
+	}
+	buf_release(&t);
+	textview_scroll_to(tv, 0, 1);
+	return true;
+}
+
 /* ---- wary pgp ------------------------------------------------------------ */
 static int cli_import(struct crypto *c, int argc, char **argv)
 {

@@ -30,6 +30,10 @@ void pgp_ui_poll(struct app *a);
  * application/pgp-keys parts), or of one part (the attachment view's). */
 struct mail_part;
 void pgp_ui_extract_keys(struct app *a, const struct mail_part *part);
+/* view-pgp: the result in full and the signer's key into tv; false (and
+ * a message said) when there is nothing to show yet. */
+struct textview;
+bool pgp_ui_details(struct app *a, struct textview *tv);
 
 /* `wary pgp import FILE... | show KEY | keys ADDRESS` */
 int pgp_cli(int argc, char **argv);

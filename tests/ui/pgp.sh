@@ -53,6 +53,11 @@ tm_keys / "Signed lunch" Enter Enter
 check "good signature: the chrome names alice and her key" tm_wait "PGP: good signature from Alice Test <alice@$PGP_DOMAIN>; validity (full|ultimate), key ${ALICE_FPR:0:4} ${ALICE_FPR:4:4}"
 good=$(tm capture-pane -p -e -t t | grep -- "PGP: good signature" | head -1)
 printf '%s' "$good" | grep -q $'\e\[[0-9;]*42m' && ok "good signature: drawn on green" || { not_ok "good signature: drawn on green"; printf '%s' "$good" | od -c | head -3 | sed 's/^/# /'; }
+tm_keys P
+check "view-pgp (P) shows the signature in full" tm_wait "signature: good by Alice Test <alice@$PGP_DOMAIN>, key $ALICE_FPR"
+check "view-pgp shows the signer's key and its user IDs" tm_wait "uid \\[ultimate\\] Alice Test <alice@$PGP_DOMAIN>"
+tm_keys q
+check "q goes back to the pager" tm_wait "^-- wary: Signed lunch"
 tm_keys q
 tm_wait "msgs, " >/dev/null
 tm_keys = / "Forged lunch" Enter Enter
