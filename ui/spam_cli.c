@@ -253,101 +253,6 @@ static void progress_tick(struct progress *p, size_t done)
 	fflush(stderr);
 }
 
-static int cmd_train(int argc, char **argv, bool untrain)
-{
-	struct common c = { 0 };
-	struct paths ps = { 0 }, spam = { 0 };
-	struct spam_db *db = NULL;
-	struct buf data = BUF_INIT;
-	char err[WARY_ERRLEN];
-	int status = 0;
-	int mode = untrain ? 2 : -1; /* -1 none yet, 0 ham, 1 spam, 2 untrain */
-	bool *is_spam = NULL;
-	size_t counts[5] = { 0 };
-	struct progress pr = { untrain ? "untrained" : "trained", 0, false, { 0, 0 } };
-
-	if (common_opts(&argc, argv, &c) != 0)
-		return 3;
-	for (int i = 0; i < argc; i++) {
-		if (!untrain && strcmp(argv[i], "--spam") == 0) {
-			mode = 1;
-		} else if (!untrain && strcmp(argv[i], "--ham") == 0) {
-			mode = 0;
-		} else if (mode < 0) {
-			fputs("usage: wary spam train --spam|--ham FILE|MAILDIR...\n", stderr);
-			status = 3;
-			goto out;
-		} else {
-			size_t before = ps.n;
-
-			if (expand(&ps, argv[i]) != 0)
-				status = 3;
-			for (size_t k = before; k < ps.n; k++)
-				paths_add(&spam, mode == 1 ? xstrdup("1") : xstrdup("0"));
-		}
-	}
-	if (ps.n == 0) {
-		fprintf(stderr, "usage: wary spam %s\n",
-		        untrain ? "untrain FILE|MAILDIR..." : "train --spam|--ham FILE|MAILDIR...");
-		status = 3;
-		goto out;
-	}
-	if (open_db(&c, &db) != 0) {
-		status = 3;
-		goto out;
-	}
-	is_spam = xcalloc(ps.n, sizeof(*is_spam));
-	for (size_t i = 0; i < ps.n; i++)
-		is_spam[i] = spam.v[i][0] == '1';
-	pr.total = ps.n;
-	pr.on = !c.quiet && ps.n >= 200;
-	if (spam_db_begin(db, err, sizeof(err)) != WARY_OK) {
-		complain("token store", err);
-		status = 3;
-		goto out;
-	}
-	for (size_t i = 0; i < ps.n; i++) {
-		enum spam_train_result r = SPAM_TRAINED;
-		int rc = read_msg(ps.v[i], &data, err, sizeof(err));
-
-		if (rc == WARY_OK)
-			rc = untrain ? spam_db_untrain(db, data.data, data.len, &r, err, sizeof(err))
-			             : spam_db_train(db, data.data, data.len, is_spam[i], &r, err,
-			                             sizeof(err));
-		if (rc != WARY_OK) {
-			complain(ps.v[i], err);
-			status = 3;
-			if (rc == WARY_EIO)
-				break;
-			continue;
-		}
-		counts[r]++;
-		progress_tick(&pr, i + 1);
-	}
-	if (status == 3 && counts[0] + counts[2] + counts[3] == 0) {
-		spam_db_rollback(db);
-	} else if (spam_db_commit(db, err, sizeof(err)) != WARY_OK) {
-		complain("token store", err);
-		status = 3;
-		goto out;
-	}
-	if (!c.quiet) {
-		if (untrain)
-			fprintf(stderr, "untrained %zu, not trained before %zu\n", counts[SPAM_UNTRAINED],
-			        counts[SPAM_NOT_TRAINED]);
-		else
-			fprintf(stderr, "trained %zu, already trained %zu, retrained %zu\n",
-			        counts[SPAM_TRAINED], counts[SPAM_ALREADY], counts[SPAM_RETRAINED]);
-	}
-out:
-	spam_db_free(&db);
-	paths_free(&ps);
-	paths_free(&spam);
-	free(is_spam);
-	buf_release(&data);
-	return status;
-}
-
 /* Classifying many files: parse and tokenize on every core, look up and
  * print in order on this thread. */
 struct job {
@@ -367,7 +272,9 @@ struct job {
 		bool ready;
 		bool classified;
 		struct spam_result res;
+		struct buf raw;      /* kept for training (keep_raw) */
 	} *slots;
+	bool keep_raw;
 	pthread_cond_t cv;
 	size_t window;   /* slots ahead of the consumer */
 	size_t consumed; /* guarded by mu */
@@ -396,9 +303,13 @@ static void *worker(void *arg)
 		i = j->next++;
 		pthread_mutex_unlock(&j->mu);
 		s = &j->slots[i % j->window];
-		rc = read_msg(j->paths[i], &data, s->err, sizeof(s->err));
-		if (rc == WARY_OK)
-			rc = mail_parse(data.data, data.len, &m, s->err, sizeof(s->err));
+		{
+			struct buf *b = j->keep_raw ? &s->raw : &data;
+
+			rc = read_msg(j->paths[i], b, s->err, sizeof(s->err));
+			if (rc == WARY_OK)
+				rc = mail_parse(b->data, b->len, &m, s->err, sizeof(s->err));
+		}
 		if (rc == WARY_OK)
 			rc = spam_tokenize(m, &o, s->toks, s->err, sizeof(s->err));
 		mail_free(&m);
@@ -440,6 +351,163 @@ static int nthreads(size_t n)
 	if ((size_t)cpu > n)
 		cpu = (long)n;
 	return (int)cpu;
+}
+
+static int cmd_train(int argc, char **argv, bool untrain)
+{
+	struct common c = { 0 };
+	struct paths ps = { 0 }, spam = { 0 };
+	struct spam_db *db = NULL;
+	struct buf data = BUF_INIT;
+	char err[WARY_ERRLEN];
+	int status = 0;
+	int mode = untrain ? 2 : -1; /* -1 none yet, 0 ham, 1 spam, 2 untrain */
+	bool *is_spam = NULL;
+	size_t counts[5] = { 0 };
+	struct progress pr = { untrain ? "untrained" : "trained", 0, false, { 0, 0 } };
+	struct job j;
+	pthread_t th[8];
+	int nt = 0;
+
+	if (common_opts(&argc, argv, &c) != 0)
+		return 3;
+	for (int i = 0; i < argc; i++) {
+		if (!untrain && strcmp(argv[i], "--spam") == 0) {
+			mode = 1;
+		} else if (!untrain && strcmp(argv[i], "--ham") == 0) {
+			mode = 0;
+		} else if (mode < 0) {
+			fputs("usage: wary spam train --spam|--ham FILE|MAILDIR...\n", stderr);
+			status = 3;
+			goto out;
+		} else {
+			size_t before = ps.n;
+
+			if (expand(&ps, argv[i]) != 0)
+				status = 3;
+			for (size_t k = before; k < ps.n; k++)
+				paths_add(&spam, mode == 1 ? xstrdup("1") : xstrdup("0"));
+		}
+	}
+	if (ps.n == 0) {
+		fprintf(stderr, "usage: wary spam %s\n",
+		        untrain ? "untrain FILE|MAILDIR..." : "train --spam|--ham FILE|MAILDIR...");
+		status = 3;
+		goto out;
+	}
+	if (open_db(&c, &db) != 0) {
+		status = 3;
+		goto out;
+	}
+	is_spam = xcalloc(ps.n, sizeof(*is_spam));
+	for (size_t i = 0; i < ps.n; i++)
+		is_spam[i] = spam.v[i][0] == '1';
+	pr.total = ps.n;
+	pr.on = !c.quiet && ps.n >= 200;
+	if (spam_db_begin(db, err, sizeof(err)) != WARY_OK) {
+		complain("token store", err);
+		status = 3;
+		goto out;
+	}
+	/* Training: the files are read and tokenized on every core, the
+	 * counts applied here in order (untraining reads them here). */
+	memset(&j, 0, sizeof(j));
+	j.paths = (const char **)ps.v;
+	j.n = ps.n;
+	j.bigrams = c.params.bigrams;
+	j.keep_raw = true;
+	j.table_known = true;
+	j.window = 64;
+	j.slots = xcalloc(j.window, sizeof(*j.slots));
+	for (size_t i = 0; i < j.window; i++) {
+		spam_toks_new(&j.slots[i].toks);
+		buf_init(&j.slots[i].raw);
+	}
+	pthread_mutex_init(&j.mu, NULL);
+	pthread_cond_init(&j.cv, NULL);
+	nt = untrain ? 0 : nthreads(ps.n);
+	for (int t = 0; t < nt; t++)
+		if (pthread_create(&th[t], NULL, worker, &j) != 0) {
+			nt = t;
+			break;
+		}
+	for (size_t i = 0; i < ps.n; i++) {
+		enum spam_train_result r = SPAM_TRAINED;
+		struct slot *s = &j.slots[i % j.window];
+		int rc;
+
+		if (nt > 0) {
+			pthread_mutex_lock(&j.mu);
+			while (!s->ready)
+				pthread_cond_wait(&j.cv, &j.mu);
+			pthread_mutex_unlock(&j.mu);
+			rc = s->rc;
+			if (rc != WARY_OK)
+				str_copy(err, s->err, sizeof(err));
+			else
+				rc = spam_db_train_tokenized(db, s->raw.data, s->raw.len, s->toks, is_spam[i],
+				                             &r, err, sizeof(err));
+			pthread_mutex_lock(&j.mu);
+			s->ready = false;
+			j.consumed = i + 1;
+			pthread_cond_broadcast(&j.cv);
+			pthread_mutex_unlock(&j.mu);
+		} else {
+			rc = read_msg(ps.v[i], &data, err, sizeof(err));
+			if (rc == WARY_OK)
+				rc = untrain ? spam_db_untrain(db, data.data, data.len, &r, err, sizeof(err))
+				             : spam_db_train(db, data.data, data.len, is_spam[i], &r, err,
+				                             sizeof(err));
+		}
+		if (rc != WARY_OK) {
+			complain(ps.v[i], err);
+			status = 3;
+			if (rc == WARY_EIO)
+				break;
+			continue;
+		}
+		counts[r]++;
+		progress_tick(&pr, i + 1);
+	}
+	if (nt > 0) {
+		/* after an I/O error: let the threads finish the files they hold */
+		pthread_mutex_lock(&j.mu);
+		j.consumed = j.n;
+		j.next = j.n;
+		pthread_cond_broadcast(&j.cv);
+		pthread_mutex_unlock(&j.mu);
+	}
+	for (int t = 0; t < nt; t++)
+		pthread_join(th[t], NULL);
+	for (size_t i = 0; i < j.window; i++) {
+		spam_toks_free(&j.slots[i].toks);
+		buf_release(&j.slots[i].raw);
+	}
+	free(j.slots);
+	pthread_mutex_destroy(&j.mu);
+	pthread_cond_destroy(&j.cv);
+	if (status == 3 && counts[0] + counts[2] + counts[3] == 0) {
+		spam_db_rollback(db);
+	} else if (spam_db_commit(db, err, sizeof(err)) != WARY_OK) {
+		complain("token store", err);
+		status = 3;
+		goto out;
+	}
+	if (!c.quiet) {
+		if (untrain)
+			fprintf(stderr, "untrained %zu, not trained before %zu\n", counts[SPAM_UNTRAINED],
+			        counts[SPAM_NOT_TRAINED]);
+		else
+			fprintf(stderr, "trained %zu, already trained %zu, retrained %zu\n",
+			        counts[SPAM_TRAINED], counts[SPAM_ALREADY], counts[SPAM_RETRAINED]);
+	}
+out:
+	spam_db_free(&db);
+	paths_free(&ps);
+	paths_free(&spam);
+	free(is_spam);
+	buf_release(&data);
+	return status;
 }
 
 static void print_result(const char *path, const struct spam_result *r, bool explain, bool many)

@@ -124,6 +124,11 @@ enum spam_train_result {
  * retrains.  *res (may be NULL) says which. */
 int spam_db_train(struct spam_db *db, const char *raw, size_t len, bool is_spam,
                   enum spam_train_result *res, char *err, size_t errlen);
+/* The same with the message's tokens made already (spam_tokenize of raw
+ * with the store's bigrams setting; on another thread, say). */
+int spam_db_train_tokenized(struct spam_db *db, const char *raw, size_t len,
+                            const struct spam_toks *t, bool is_spam,
+                            enum spam_train_result *res, char *err, size_t errlen);
 int spam_db_untrain(struct spam_db *db, const char *raw, size_t len,
                     enum spam_train_result *res, char *err, size_t errlen);
 /* Train / untrain a token set directly (tests, tools); no dedupe. */

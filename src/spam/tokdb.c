@@ -759,8 +759,9 @@ static int step_done(struct spam_db *d, sqlite3_stmt *st, char *err, size_t errl
 	return rc == SQLITE_DONE ? WARY_OK : db_err(d, err, errlen, "write");
 }
 
-int spam_db_train(struct spam_db *d, const char *raw, size_t len, bool is_spam,
-                  enum spam_train_result *res, char *err, size_t errlen)
+/* Train raw (its tokens t, or NULL: tokenized here when needed). */
+static int train_msg(struct spam_db *d, const char *raw, size_t len, const struct spam_toks *t,
+                     bool is_spam, enum spam_train_result *res, char *err, size_t errlen)
 {
 	unsigned char dg[16];
 	bool own = !d->in_batch;
@@ -776,11 +777,14 @@ int spam_db_train(struct spam_db *d, const char *raw, size_t len, bool is_spam,
 		rc = WARY_OK;
 		goto out;
 	}
-	if ((rc = tokenize_raw(d, raw, len, err, errlen)) != WARY_OK)
-		goto out;
+	if (t == NULL) {
+		if ((rc = tokenize_raw(d, raw, len, err, errlen)) != WARY_OK)
+			goto out;
+		t = d->toks;
+	}
 	if (was >= 0) {
 		/* trained the other way: take those counts back first */
-		if ((rc = spam_db_train_toks(d, d->toks, was == 1, -1, err, errlen)) != WARY_OK)
+		if ((rc = spam_db_train_toks(d, t, was == 1, -1, err, errlen)) != WARY_OK)
 			goto out;
 		sqlite3_bind_int(d->set_msg, 1, is_spam);
 		sqlite3_bind_int64(d->set_msg, 2, day_now(d));
@@ -794,7 +798,7 @@ int spam_db_train(struct spam_db *d, const char *raw, size_t len, bool is_spam,
 		rc = step_done(d, d->put_msg, err, errlen);
 	}
 	if (rc == WARY_OK)
-		rc = spam_db_train_toks(d, d->toks, is_spam, 1, err, errlen);
+		rc = spam_db_train_toks(d, t, is_spam, 1, err, errlen);
 out:
 	if (own) {
 		if (rc == WARY_OK)
@@ -805,6 +809,19 @@ out:
 	if (res)
 		*res = r;
 	return rc;
+}
+
+int spam_db_train(struct spam_db *d, const char *raw, size_t len, bool is_spam,
+                  enum spam_train_result *res, char *err, size_t errlen)
+{
+	return train_msg(d, raw, len, NULL, is_spam, res, err, errlen);
+}
+
+int spam_db_train_tokenized(struct spam_db *d, const char *raw, size_t len,
+                            const struct spam_toks *t, bool is_spam, enum spam_train_result *res,
+                            char *err, size_t errlen)
+{
+	return train_msg(d, raw, len, t, is_spam, res, err, errlen);
 }
 
 int spam_db_untrain(struct spam_db *d, const char *raw, size_t len, enum spam_train_result *res,
