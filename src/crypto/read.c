@@ -581,6 +581,20 @@ static bool is_pgp_encrypted(const struct mail_part *p)
 	       str_casecmp(proto, "application/pgp-encrypted") == 0;
 }
 
+/* A part the IMAP store left on the server (store/imap_body.c marks it):
+ * the bytes are not here, so nothing over them can be checked. */
+static bool omitted(const struct mail_part *p)
+{
+	size_t n = mail_part_count_children(p);
+
+	if (mail_part_header(p, "X-Wary-Omitted") != NULL)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (omitted(mail_part_child(p, i)))
+			return true;
+	return false;
+}
+
 static void verify_mime(struct crypto *c, const struct mail_part *p, const char *from,
                         struct crypto_result *r)
 {
@@ -598,6 +612,11 @@ static void verify_mime(struct crypto *c, const struct mail_part *p, const char 
 	}
 	content = mail_part_child(p, 0);
 	sigp = mail_part_child(p, 1);
+	if (omitted(content) || omitted(sigp)) {
+		r->flags |= CRYPTO_F_SIG_ERROR;
+		set_error(r, "parts of the message are not downloaded yet: the signature was not checked");
+		return;
+	}
 	if (mail_part_decode(sigp, &sig, err, sizeof(err)) != WARY_OK) {
 		r->flags |= CRYPTO_F_MALFORMED;
 		set_error(r, "the signature part cannot be read");
@@ -632,6 +651,11 @@ static void decrypt_mime(struct crypto *c, const struct mail_msg *msg, const str
 		return;
 	}
 	(void)ver;
+	if (omitted(data)) {
+		r->flags |= CRYPTO_F_DECRYPT_FAILED;
+		set_error(r, "the encrypted part is not downloaded yet: nothing was decrypted");
+		return;
+	}
 	if (mail_part_decode(data, &cipher, err, sizeof(err)) != WARY_OK) {
 		r->flags |= CRYPTO_F_DECRYPT_FAILED;
 		set_error(r, "the encrypted part cannot be read");
