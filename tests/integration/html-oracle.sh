@@ -58,7 +58,7 @@ chrome() {
 		--disable-default-apps --disable-extensions --no-first-run --no-default-browser-check \
 		--safebrowsing-disable-auto-update --metrics-recording-only --mute-audio \
 		--allow-file-access-from-files --host-resolver-rules="MAP * 127.0.0.1:$PORT" \
-		--virtual-time-budget=2500 --dump-dom "$@" 2>>"$W/chromium.err"
+		--virtual-time-budget=1500 --dump-dom "$@" 2>>"$W/chromium.err"
 }
 
 # Only the fixtures' own names count: Chromium's own services (google
