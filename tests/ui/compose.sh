@@ -57,7 +57,7 @@ tm_keys m
 check "m: the editor runs, then the compose view shows the sender" tm_wait "From: Tester <tester@example.test>"
 check "the compose view shows the text's size" tm_wait "text/plain, [0-9]+ bytes, 3 lines"
 tm_keys t
-tm_wait "To: " >/dev/null
+tm_wait "^To:$" >/dev/null
 tm_keys "ali" Tab
 check "Tab completes the alias" tm_wait "To: Alice Example <alice@example.test>"
 tm_keys C-u "bob@example.test" Enter
