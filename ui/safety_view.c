@@ -285,6 +285,24 @@ void safety_details(struct app *a, struct textview *tv)
 	if (render_receipt_request(doc) != NULL)
 		add_line(tv, RENDER_NOTICE, "Read receipt asked for, to %s: wary never sends one",
 		         render_receipt_request(doc));
+	{
+		/* the allow list decides only what a browser copy keeps */
+		struct mail_from f;
+		struct render_allow *al = NULL;
+
+		memset(&f, 0, sizeof(f));
+		if (mail_from_get(msg, &f) == WARY_OK && f.address != NULL && !f.ambiguous) {
+			bool allowed = render_allow_open(NULL, &al, err, sizeof(err)) == WARY_OK &&
+			               render_allow_has(al, f.address);
+
+			add_line(tv, RENDER_BODY, allowed ?
+			         "Remote content of %s: allowed in the browser copy (wary remote revoke %s)" :
+			         "Remote content of %s: removed from the browser copy too (wary remote allow %s)",
+			         f.address, f.address);
+			render_allow_close(&al);
+		}
+		mail_from_clear(&f);
+	}
 	if (render_hidden_count(doc) > 0)
 		add_line(tv, RENDER_NOTICE, "Hidden text dropped: %zu pieces (display:none, white on white, tiny)",
 		         render_hidden_count(doc));

@@ -44,6 +44,8 @@ tm_keys S
 check "S expands the panel into the details view" tm_wait "safety details"
 check "the details name the hex IP decoded" tm_wait "ip 203\.0\.113\.101"
 check "the details give what the mismatch is" tm_wait "the text names www\.northwind-bank\.example\.com"
+check "the details say the sender's remote content stays out of the browser copy" tm_wait "removed from the browser copy too \(wary remote allow "
+
 tm_keys q
 check "q goes back to the pager" tm_wait "deceptive links"
 tm_keys L
