@@ -213,8 +213,15 @@ void safety_update(struct app *a, const struct render_doc *doc)
 		         render_hidden_count(doc) == 1 ? "" : "s");
 		warn = true;
 	}
-	if (line.len > 0)
-		buf_adds(&line, "  (S: details, L: links)");
+	if (line.len > 0) {
+		/* the keys of this keymap, not the default's */
+		const char *kd = keymap_key_for(a->km, KM_PAGER, KF_VIEW_SAFETY);
+		const char *kl = keymap_key_for(a->km, KM_PAGER, KF_VIEW_LINKS);
+
+		if (kd != NULL || kl != NULL)
+			buf_addf(&line, "  (%s%s%s%s%s)", kd ? kd : "", kd ? ": details" : "",
+			         kd && kl ? ", " : "", kl ? kl : "", kl ? ": links" : "");
+	}
 	app_chrome_set(a, APP_CHROME_SAFETY, bad ? TH_CHROME_BAD : warn ? TH_CHROME_WARN : TH_CHROME,
 	               line.len ? line.data : "");
 
