@@ -14,6 +14,9 @@ struct spam_toks {
 	size_t tcap;
 	size_t body_bytes; /* text bytes tokenized (caps, image-only) */
 	size_t budget;     /* tokens left for this message */
+	char pfx[40];      /* the last prefix hashed, and FNV's state after it */
+	size_t pfx_len;
+	uint64_t pfx_state;
 };
 
 /* Add one token: prefix and word joined, hashed; kept once. */

@@ -22,22 +22,33 @@
 #define MAX_TEXT_BYTES (512u * 1024) /* per part: enough to judge */
 #define MAX_HEADER_TOKENS_PER_FIELD 64
 
-uint64_t spam_token_hash(const char *tok, size_t len)
-{
-	/* FNV-1a with a final avalanche: cheap, and with 64 bits a collision
-	 * among a million tokens has a chance near 3e-8. */
-	uint64_t h = 0xcbf29ce484222325ULL;
+#define FNV_INIT 0xcbf29ce484222325ULL
+#define FNV_PRIME 0x100000001b3ULL
 
+static uint64_t fnv_more(uint64_t h, const char *s, size_t len)
+{
 	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)tok[i];
-		h *= 0x100000001b3ULL;
+		h ^= (unsigned char)s[i];
+		h *= FNV_PRIME;
 	}
+	return h;
+}
+
+static uint64_t fnv_final(uint64_t h)
+{
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdULL;
 	h ^= h >> 33;
 	h *= 0xc4ceb9fe1a85ec53ULL;
 	h ^= h >> 33;
 	return h ? h : 1;
+}
+
+uint64_t spam_token_hash(const char *tok, size_t len)
+{
+	/* FNV-1a with a final avalanche: cheap, and with 64 bits a collision
+	 * among a million tokens has a chance near 3e-8. */
+	return fnv_final(fnv_more(FNV_INIT, tok, len));
 }
 
 int spam_toks_new(struct spam_toks **out)
@@ -47,6 +58,7 @@ int spam_toks_new(struct spam_toks **out)
 	t->cap = 1024;
 	t->slots = xcalloc(t->cap, sizeof(*t->slots));
 	t->budget = MAX_TOKENS;
+	t->pfx_state = FNV_INIT; /* of the empty prefix */
 	buf_init(&t->text);
 	*out = t;
 	return WARY_OK;
@@ -137,18 +149,31 @@ static void toks_insert(struct spam_toks *t, uint64_t h, const char *text, size_
 void tok_add(struct spam_toks *t, const char *prefix, const char *w, size_t len)
 {
 	char tmp[160];
-	size_t pl = strlen(prefix);
+	size_t pl = strlen(prefix), tl;
+	uint64_t h;
 
 	if (len > MAX_WORD * 2)
 		len = MAX_WORD * 2;
-	if (pl + len > sizeof(tmp))
+	if (pl + len > sizeof(tmp) || pl >= sizeof(t->pfx))
 		return;
+	/* FNV runs left to right: the state after the prefix is kept, since
+	 * runs of tokens share one */
+	if (pl != t->pfx_len || memcmp(prefix, t->pfx, pl) != 0) {
+		memcpy(t->pfx, prefix, pl);
+		t->pfx_len = pl;
+		t->pfx_state = fnv_more(FNV_INIT, prefix, pl);
+	}
+	h = t->pfx_state;
 	memcpy(tmp, prefix, pl);
+	tl = pl;
 	/* a NUL inside a word is dropped: the text is kept as a C string */
 	for (size_t i = 0; i < len; i++)
-		if (w[i] != '\0')
-			tmp[pl++] = w[i];
-	toks_insert(t, spam_token_hash(tmp, pl), tmp, pl);
+		if (w[i] != '\0') {
+			h ^= (unsigned char)w[i];
+			h *= FNV_PRIME;
+			tmp[tl++] = w[i];
+		}
+	toks_insert(t, fnv_final(h), tmp, tl);
 }
 
 size_t spam_toks_count(const struct spam_toks *t)
