@@ -99,8 +99,27 @@ check "y: the reply is sent" tm_wait "Sent: 1 sent" 15
 check "the reply carries In-Reply-To" grep -q '^In-Reply-To: <' "$tmp/sent.mbox"
 check "and the quoted text with the reply" grep -q '^My reply\.$' "$tmp/sent.mbox"
 check "the sent draft is gone" sh -c "! ls '$tmp/drafts/'*.draft >/dev/null 2>&1"
+# forward inline (f) and as an attachment (Esc f)
+tm_keys f
+check "f: a forward" tm_wait "Subject: Fwd: "
+tm_keys t
+tm_wait "^To:$" >/dev/null
+tm_keys "bob@example.test" Enter
+tm_wait "^ +To: bob@example.test" >/dev/null
+tm_keys y
+check "f: sent" tm_wait "Sent: 1 sent" 15
+check "f: the text forwarded inline under its header block" grep -q '^----- Forwarded message -----$' "$tmp/sent.mbox"
+tm_keys Escape f
+check "Esc f: the message as an attachment" tm_wait "message/rfc822"
+tm_keys t
+tm_wait "^To:$" >/dev/null
+tm_keys "bob@example.test" Enter
+tm_wait "^ +To: bob@example.test" >/dev/null
+tm_keys y
+check "Esc f: sent" tm_wait "Sent: 1 sent" 15
+check "Esc f: a message/rfc822 part went out" grep -q '^Content-Type: message/rfc822' "$tmp/sent.mbox"
 check "the outbox is empty" sh -c "[ -z \"\$(ls '$tmp/outbox/default/new')\" ]"
-check "all three are in the folder's Sent" test "$(ls "$tmp/Maildir/.Sent/cur" | wc -l)" = 3
+check "all five are in the folder's Sent" test "$(ls "$tmp/Maildir/.Sent/cur" | wc -l)" = 5
 tm_keys q
 tm_keys Q
 tm_stop
