@@ -1526,6 +1526,14 @@ int render_html_into(struct render_doc *d, const char *html, size_t len, int wid
 			buf_add(&c.out, num, (size_t)nl);
 			buf_adds(&c.out, l->href);
 			render_doc_add_safe(d, RENDER_LINK, c.out.data, c.out.len);
+			/* what is deceptive about it, under the target, in wary's words */
+			if ((l->flags & RENDER_LINK_DECEPTIVE) && l->detail[0]) {
+				buf_reset(&c.out);
+				buf_adds(&c.out, "    [wary: ");
+				buf_adds(&c.out, l->detail); /* already safe */
+				buf_addch(&c.out, ']');
+				render_doc_add_safe(d, RENDER_NOTICE, c.out.data, c.out.len);
+			}
 		}
 	}
 out:

@@ -501,6 +501,9 @@ static void test_phishing(void)
 	T_OK(has_line(d, RENDER_BODY, "https://www.northwind-bank.example.com/security[1]"),
 	     "phishing: link text visible (white on a dark button) with its number");
 	T_OK(has_line(d, RENDER_LINK, "http://0xcb007165/nwb/login.php"), "phishing: hex-IP link target shown");
+	T_OK(has_line(d, RENDER_NOTICE, "    [wary: ip 203.0.113.101]"), "phishing: under it, the IP decoded");
+	T_OK(has_line(d, RENDER_NOTICE, "[wary: the text names www.northwind-bank.example.com, the link goes to "
+	              "northwind-bank.example.com.secure-login.test]"), "phishing: under the lying link, what it hides");
 	T_OK(render_remote_count(d, RENDER_REMOTE_FORM) == 1 && render_remote_count(d, RENDER_REMOTE_IMAGE) == 1,
 	     "phishing: the form and the remote logo are counted");
 	render_free(&d);
