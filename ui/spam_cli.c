@@ -82,7 +82,8 @@ static void add_dir_files(struct paths *out, const char *dir)
 			free(p);
 	}
 	closedir(d);
-	qsort(out->v + first, out->n - first, sizeof(*out->v), cmp_str);
+	if (out->n > first)
+		qsort(out->v + first, out->n - first, sizeof(*out->v), cmp_str);
 }
 
 /* A file, a Maildir (cur/ and new/), or a directory of message files. */

@@ -531,7 +531,8 @@ void spam_ui_index_loaded(struct app *a)
 		if (row)
 			known_add(u, row->key);
 	}
-	qsort(u->known, u->nknown, sizeof(*u->known), cmp_key);
+	if (u->nknown > 0)
+		qsort(u->known, u->nknown, sizeof(*u->known), cmp_key);
 	u->have_known = true;
 }
 
@@ -553,7 +554,7 @@ void spam_ui_check_done(struct app *a)
 		if (row == NULL)
 			continue;
 		k = row->key;
-		if (bsearch(&k, u->known, u->nknown, sizeof(*u->known), cmp_key))
+		if (u->nknown > 0 && bsearch(&k, u->known, u->nknown, sizeof(*u->known), cmp_key))
 			continue;
 		/* arrived since: classify once, unread mail only */
 		if (!(row->flags & STORE_SEEN)) {

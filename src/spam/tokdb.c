@@ -568,7 +568,8 @@ int spam_db_commit(struct spam_db *d, char *err, size_t errlen)
 	if (!d->in_batch)
 		return WARY_OK;
 	/* in key order: a fresh table is written by appending */
-	qsort(d->delta.order, d->delta.n, sizeof(*d->delta.order), cmp_key_order);
+	if (d->delta.n > 0) /* order is NULL while nothing changed */
+		qsort(d->delta.order, d->delta.n, sizeof(*d->delta.order), cmp_key_order);
 	for (size_t i = 0; i < d->delta.n; i++) {
 		uint64_t k = d->delta.order[i];
 		int32_t ds = 0, dh = 0;
