@@ -67,6 +67,8 @@ static void *pgp_thread(void *arg)
 			tried = true;
 			if (crypto_new(&c, err, sizeof(err)) != WARY_OK)
 				c = NULL; /* crypto_analyze says gpg is missing */
+			else
+				crypto_no_pinentry(c); /* the screen is ours */
 		}
 		if (mail_parse(bytes.data, bytes.len, &m, err, sizeof(err)) == WARY_OK)
 			(void)crypto_analyze(c, m, &r, err, sizeof(err));

@@ -25,6 +25,10 @@ struct crypto;
 void crypto_global_init(void);
 int crypto_new(struct crypto **out, char *err, size_t errlen);
 void crypto_free(struct crypto **c);
+/* Never ask for a passphrase: for a context used under a curses screen,
+ * where a pinentry on the same terminal would draw over it.  A secret key
+ * the agent has not unlocked then fails cleanly ("locked"). */
+void crypto_no_pinentry(struct crypto *c);
 
 /* ---- Sending ---------------------------------------------------------
  * entity: a complete MIME entity (its Content-* headers, an empty line,

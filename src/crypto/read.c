@@ -351,7 +351,11 @@ static int decrypt(struct crypto *c, const char *cipher, size_t len, const char 
 		r->flags |= CRYPTO_F_DECRYPT_FAILED;
 		/* gpg fails a message without MDC, or whose MDC or AEAD tag
 		 * does not match, with these codes */
-		if (gpg_err_code(e) == GPG_ERR_BAD_DATA || gpg_err_code(e) == GPG_ERR_DECRYPT_FAILED)
+		if (gpg_err_code(e) == GPG_ERR_CANCELED || gpg_err_code(e) == GPG_ERR_NO_PASSPHRASE ||
+		    gpg_err_code(e) == GPG_ERR_BAD_PASSPHRASE)
+			set_error(r, "the secret key is locked: unlock it outside wary (gpg --decrypt once), "
+			             "then open the message again");
+		else if (gpg_err_code(e) == GPG_ERR_BAD_DATA || gpg_err_code(e) == GPG_ERR_DECRYPT_FAILED)
 			set_error(r, "decryption or integrity check failed (%s): nothing is shown",
 			          gpgme_strerror(e));
 		else
@@ -553,7 +557,8 @@ static void analyze_inline(struct crypto *c, const struct mail_msg *msg,
 				build_plain(msg, plain.data, plain.len, is_mime,
 				            mail_part_param(p, "charset"), r);
 			}
-			explicit_bzero(plain.data, plain.len);
+			if (plain.data)
+				explicit_bzero(plain.data, plain.len);
 			buf_release(&plain);
 		} else {
 			r->encrypted_scope = CRYPTO_SCOPE_PART;
@@ -694,7 +699,8 @@ static void decrypt_mime(struct crypto *c, const struct mail_msg *msg, const str
 		mail_free(&inner);
 	}
 out:
-	explicit_bzero(cipher.data, cipher.len);
+	if (cipher.data)
+		explicit_bzero(cipher.data, cipher.len);
 	buf_release(&cipher);
 	if (plain.data)
 		explicit_bzero(plain.data, plain.len);

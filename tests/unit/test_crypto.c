@@ -873,6 +873,51 @@ static void test_autocrypt(void)
 	buf_release(&b64);
 }
 
+/* A secret key behind a passphrase, under the pager's rule (no
+ * pinentry): refused cleanly, no plaintext, no wait. */
+static void test_locked_key(void)
+{
+	char dora[64] = "", err[WARY_ERRLEN];
+	struct crypto *np = NULL;
+	struct buf c, msg = BUF_INIT;
+	struct mail_msg *m = NULL;
+	struct crypto_result *r = NULL;
+
+	if (sh("gpg --batch --pinentry-mode loopback --passphrase sesame --quick-gen-key "
+	       "'Dora <dora@example.test>' ed25519 sign,cert never") != 0) {
+		t_skip("a locked key", "gpg cannot make a key with a passphrase here");
+		return;
+	}
+	fpr_of("dora@example.test", dora, sizeof(dora));
+	sh("gpg --batch --pinentry-mode loopback --passphrase sesame --quick-add-key %s cv25519 encr never",
+	   dora);
+	put("d.txt", "secret for dora\n", 16);
+	sh("gpg --batch --yes --trust-model always -r %s --armor -o %s/d.asc --encrypt %s/d.txt", dora,
+	   home, home);
+	/* forget the passphrase the agent may have kept from making the key */
+	sh("gpgconf --reload gpg-agent");
+	c = get("d.asc");
+	buf_init(&msg);
+	headers(&msg, "Dora <dora@example.test>", NULL);
+	buf_addf(&msg, "Content-Type: text/plain\r\n\r\n%s", c.data);
+	if (crypto_new(&np, err, sizeof(err)) == WARY_OK &&
+	    mail_parse(msg.data, msg.len, &m, err, sizeof(err)) == WARY_OK) {
+		crypto_no_pinentry(np);
+		(void)crypto_analyze(np, m, &r, err, sizeof(err));
+		T_OK(r && r->plain == NULL && has_flag(r, CRYPTO_F_DECRYPT_FAILED) && r->error &&
+		             strstr(r->error, "locked"),
+		     "a locked secret key: no pinentry, a clear error, no plaintext");
+		if (r && r->error)
+			printf("# %s\n", r->error);
+		crypto_result_free(&r);
+	}
+	mail_free(&m);
+	crypto_free(&np);
+	sh("gpg --batch --yes --delete-secret-and-public-key %s", dora);
+	buf_release(&c);
+	buf_release(&msg);
+}
+
 static void test_keys(void)
 {
 	char err[WARY_ERRLEN];
@@ -923,6 +968,7 @@ int main(void)
 	test_spoofing(&signed_msg, &entity);
 	test_unknown_key();
 	test_efail();
+	test_locked_key();
 	test_keys();
 done:
 	crypto_free(&cr);
