@@ -241,8 +241,18 @@ static void text_part(struct render_doc *d, const struct mail_part *p, const str
 		if (render_html_into(d, t.data, t.len, o->width, err, sizeof(err)) != WARY_OK)
 			render_doc_addf(d, RENDER_NOTICE, "[wary could not render this HTML: %s]", err);
 	} else {
+		size_t links0 = d->nlinks;
+
 		render_doc_scan_urls(d, t.data, t.len);
 		render_doc_add_body(d, t.data, t.len, true);
+		/* a plain-text URL has no footnote: say under the text what
+		 * is deceptive about it */
+		for (size_t i = links0; i < d->nlinks; i++) {
+			const struct render_link *l = &d->links[i];
+
+			if ((l->flags & RENDER_LINK_DECEPTIVE) && l->detail[0])
+				render_doc_addf(d, RENDER_NOTICE, "[wary: %s: %s]", l->href, l->detail);
+		}
 	}
 out:
 	buf_release(&t);

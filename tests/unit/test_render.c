@@ -1045,6 +1045,8 @@ static void test_receipt_and_demo(void)
 	     (render_link_get(d, 1)->flags & RENDER_LINK_NUMERIC_HOST) &&
 	     strcmp(render_link_get(d, 2)->href, "http://www.harbor-drive.test/help") == 0,
 	     "plain text: userinfo, hex IP and a www. address found and flagged");
+	T_OK(has_line(d, RENDER_NOTICE, "[wary: http://0xC6336414/drive/: ip 198.51.100.20]"),
+	     "plain text: a notice under the text decodes the IP host");
 	render_free(&d);
 	mail_free(&m);
 }
