@@ -178,6 +178,15 @@ static bool setup(void)
 	setenv("GNUPGHOME", home, 1);
 	if (sh("gpg --version") != 0)
 		return false;
+	/* the locked key's passphrase protection would otherwise be
+	 * calibrated to take seconds */
+	{
+		char conf[600];
+
+		snprintf(conf, sizeof(conf), "%s/gpg-agent.conf", home);
+		if (fs_write_atomic(conf, "s2k-count 65536\n", 16, 0600, err, sizeof(err)) != WARY_OK)
+			return false;
+	}
 	if (crypto_new(&cr, err, sizeof(err)) != WARY_OK) {
 		printf("# %s\n", err);
 		return false;
@@ -918,6 +927,55 @@ static void test_locked_key(void)
 	buf_release(&msg);
 }
 
+/* Hostile structures: many signed parts, deep nesting, armour that
+ * never ends.  Only the first signed part is checked; nothing is valid. */
+static void test_hostile(void)
+{
+	struct buf msg = BUF_INIT;
+	struct crypto_result *r;
+	struct timespec t0, t1;
+	const char *sig = "-----BEGIN PGP SIGNATURE-----\r\n\r\niHUEARYKAB0WIQ==\r\n-----END PGP SIGNATURE-----\r\n";
+
+	buf_init(&msg);
+	headers(&msg, "Alice <alice@example.test>", NULL);
+	buf_adds(&msg, "Content-Type: multipart/mixed; boundary=\"mx\"\r\n\r\n");
+	for (int i = 0; i < 2000; i++)
+		buf_addf(&msg, "--mx\r\nContent-Type: multipart/signed; protocol=\"application/pgp-signature\"; "
+		               "boundary=\"s%d\"\r\n\r\n--s%d\r\nContent-Type: text/plain\r\n\r\nx\r\n--s%d\r\n"
+		               "Content-Type: application/pgp-signature\r\n\r\n%s--s%d--\r\n", i, i, i, sig, i);
+	buf_adds(&msg, "--mx--\r\n");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = analyze(&msg);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	T_OK(r && r->signed_scope == CRYPTO_SCOPE_PART && !r->valid && has_flag(r, CRYPTO_F_NESTED_IGNORED),
+	     "hostile: 2000 signed parts: a part, the rest ignored, not valid");
+	T_OK((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 5000,
+	     "hostile: 2000 signed parts judged in under 5 s (one gpg call)");
+	crypto_result_free(&r);
+
+	buf_reset(&msg);
+	headers(&msg, "Alice <alice@example.test>", NULL);
+	for (int i = 0; i < 40; i++)
+		buf_addf(&msg, "Content-Type: multipart/signed; protocol=\"application/pgp-signature\"; "
+		               "boundary=\"d%d\"\r\n\r\n--d%d\r\n", i, i);
+	buf_adds(&msg, "Content-Type: text/plain\r\n\r\ndeep\r\n");
+	r = analyze(&msg);
+	T_OK(r && !r->valid, "hostile: multipart/signed nested 40 deep: not valid, no crash");
+	crypto_result_free(&r);
+
+	buf_reset(&msg);
+	headers(&msg, "Alice <alice@example.test>", NULL);
+	buf_adds(&msg, "Content-Type: text/plain\r\n\r\n-----BEGIN PGP SIGNED MESSAGE-----\r\nHash: SHA256\r\n\r\n");
+	for (int i = 0; i < 20000; i++)
+		buf_adds(&msg, "-----BEGIN PGP MESSAGE-----\r\n");
+	r = analyze(&msg);
+	T_OK(r && r->signed_scope == CRYPTO_SCOPE_NONE && r->encrypted_scope == CRYPTO_SCOPE_NONE &&
+	             !r->valid,
+	     "hostile: armour that never ends is nothing");
+	crypto_result_free(&r);
+	buf_release(&msg);
+}
+
 static void test_keys(void)
 {
 	char err[WARY_ERRLEN];
@@ -969,6 +1027,7 @@ int main(void)
 	test_unknown_key();
 	test_efail();
 	test_locked_key();
+	test_hostile();
 	test_keys();
 done:
 	crypto_free(&cr);
