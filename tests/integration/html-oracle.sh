@@ -63,7 +63,7 @@ chrome() {
 
 # Only the fixtures' own names count: Chromium's own services (google
 # hosts) also land on the logger however much is turned off.
-ours() { grep -E '^(http|tls) ([a-z0-9.-]+\.(example|test)|127\.0\.0\.1) ' "$1" || true; }
+ours() { grep -E '^(http|tls) ([a-z0-9.-]+\.(example|test)|127\.0\.0\.1)( |$)' "$1" || true; }
 
 wrap() { # HTML file -> message
 	printf 'From: Fixture <fixture@example.org>\nTo: you@example.org\nSubject: %s\nMIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n' "$(basename "$1")"
