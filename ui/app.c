@@ -21,6 +21,7 @@
 #include "pattern/pattern.h"
 #include "render/render.h"
 #include "store/store.h"
+#include "ui/trace_view.h"
 #include "ui/app.h"
 #include "ui/app_int.h"
 #include "ui/compose.h"
@@ -692,8 +693,7 @@ static void draw(struct app *a)
 		break;
 	case V_PGP:
 		draw_textview(a, a->help, "PGP -- what was checked, and the signer's key");
-		break;
-	case V_COMPOSE:
+		break;	case V_COMPOSE:
 		compose_draw(a);
 		break;
 	}
@@ -830,6 +830,8 @@ static void build_raw(struct app *a)
 	struct buf safe = BUF_INIT;
 
 	textview_clear(a->raw);
+	trace_view_fill(a->raw, a->cfg, a->wa ? a->wa->acct.name : NULL, a->msg_bytes.data,
+	                a->msg_bytes.len);
 	safe_text(&safe, a->msg_bytes.data, a->msg_bytes.len, SAFE_RAW);
 	textview_add_text(a->raw, safe.data, safe.len, RENDER_BODY);
 	buf_release(&safe);
@@ -1708,6 +1710,14 @@ static void run_func(struct app *a, enum km_func f)
 			mail_free(&m);
 		}
 		break;
+	case KF_VIEW_PGP:
+		if (a->view == V_PAGER && pgp_ui_details(a, a->help))
+			a->view = V_PGP;
+		break;
+	case KF_EXTRACT_KEYS:
+		pgp_ui_extract_keys(a, a->view == V_ATTACH && a->att_cursor < a->natts
+		                               ? a->atts[a->att_cursor].part : NULL);
+		break;
 	case KF_VIEW_SENDER:
 		if (a->view == V_INDEX) {
 			open_current(a, V_PAGER); /* then the key again */
@@ -1717,14 +1727,6 @@ static void run_func(struct app *a, enum km_func f)
 			break;
 		verdict_ui_details(a, a->help);
 		a->view = V_SENDER;
-		break;
-	case KF_VIEW_PGP:
-		if (a->view == V_PAGER && pgp_ui_details(a, a->help))
-			a->view = V_PGP;
-		break;
-	case KF_EXTRACT_KEYS:
-		pgp_ui_extract_keys(a, a->view == V_ATTACH && a->att_cursor < a->natts
-		                               ? a->atts[a->att_cursor].part : NULL);
 		break;
 	case KF_VIEW_MAILCAP:
 		if (a->view == V_ATTACH && a->att_cursor < a->natts)
@@ -2117,8 +2119,8 @@ int app_run(struct config *cfg, const char *location, struct worker_account *wa,
 	a.sig_rd = fds[0];
 	a.sig_wr = fds[1];
 	a.pgp = pgp_ui_new(a.sig_wr);
-	spam_ui_start(&a);
 	a.verdict = verdict_ui_new(cfg, wa ? wa->acct.name : NULL, a.sig_wr);
+	spam_ui_start(&a);
 	a.ix = index_new();
 	if (index_sort_parse(config_get(cfg, "sort"), &sort) == WARY_OK)
 		index_set_sort(a.ix, sort);
