@@ -179,6 +179,10 @@ struct crypto_result {
 	 */
 	char *plain;
 	size_t plainlen;
+	/* The MIME part number ("2", "1.2") of the signed part when
+	 * signed_scope is part, of the encrypted part when encrypted_scope is
+	 * part; "" otherwise. */
+	char signed_part[32], encrypted_part[32];
 };
 
 /* Analyse a message: find its PGP structure, verify and decrypt (GPGME

@@ -707,6 +707,29 @@ out:
 	buf_release(&plain);
 }
 
+/* "2.1": the part's number as IMAP and the pager's separators count. */
+static void part_number(const struct mail_part *p, char *out, size_t len)
+{
+	size_t idx[MAIL_MAX_DEPTH + 2], n = 0;
+	struct buf b = BUF_INIT;
+
+	for (const struct mail_part *q = p; mail_part_parent(q) && n < ARRAY_SIZE(idx);
+	     q = mail_part_parent(q)) {
+		const struct mail_part *par = mail_part_parent(q);
+
+		for (size_t i = 0; i < mail_part_count_children(par); i++)
+			if (mail_part_child(par, i) == q)
+				idx[n++] = i + 1;
+	}
+	buf_init(&b);
+	while (n > 0) {
+		n--;
+		buf_addf(&b, "%zu%s", idx[n], n ? "." : "");
+	}
+	str_copy(out, b.data, len);
+	buf_release(&b);
+}
+
 /* Below the top level: mark, verify the first plain signed part, never
  * decrypt. */
 static void scan_parts(struct crypto *c, const struct mail_msg *msg, const struct mail_part *p,
@@ -724,6 +747,7 @@ static void scan_parts(struct crypto *c, const struct mail_msg *msg, const struc
 			if (r->signed_scope == CRYPTO_SCOPE_NONE && !hidden) {
 				r->signed_scope = CRYPTO_SCOPE_PART;
 				r->flags |= CRYPTO_F_PART_ONLY;
+				part_number(p, r->signed_part, sizeof(r->signed_part));
 				verify_mime(c, p, from, r);
 			} else {
 				r->flags |= CRYPTO_F_NESTED_IGNORED;
@@ -735,6 +759,8 @@ static void scan_parts(struct crypto *c, const struct mail_msg *msg, const struc
 			r->flags |= CRYPTO_F_NESTED_IGNORED;
 		} else if (is_pgp_encrypted(p) || strcmp(type, "application/pgp-encrypted") == 0) {
 			if (!(is_pgp_encrypted(mail_part_parent(p)))) {
+				if (r->encrypted_scope != CRYPTO_SCOPE_PART)
+					part_number(p, r->encrypted_part, sizeof(r->encrypted_part));
 				r->encrypted_scope = CRYPTO_SCOPE_PART;
 				r->flags |= CRYPTO_F_PART_ONLY | CRYPTO_F_NOT_DECRYPTED;
 			}

@@ -57,6 +57,10 @@ void crypto_result_json(const struct crypto_result *r, struct buf *out)
 	json_str_or_null(out, r->error);
 	buf_adds(out, ",\"file_name\":");
 	json_str_or_null(out, r->file_name);
+	buf_adds(out, ",\"signed_part\":");
+	json_str_or_null(out, r->signed_part[0] ? r->signed_part : NULL);
+	buf_adds(out, ",\"encrypted_part\":");
+	json_str_or_null(out, r->encrypted_part[0] ? r->encrypted_part : NULL);
 	buf_addch(out, '}');
 }
 
@@ -64,8 +68,13 @@ void crypto_result_text(const struct crypto_result *r, struct buf *out)
 {
 	struct buf line = BUF_INIT;
 
-	buf_addf(out, "  signed: %s, encrypted: %s, valid: %s\n", crypto_scope_name(r->signed_scope),
-	         crypto_scope_name(r->encrypted_scope), r->valid ? "yes" : "no");
+	buf_addf(out, "  signed: %s", crypto_scope_name(r->signed_scope));
+	if (r->signed_part[0])
+		buf_addf(out, " (part %s)", r->signed_part);
+	buf_addf(out, ", encrypted: %s", crypto_scope_name(r->encrypted_scope));
+	if (r->encrypted_part[0])
+		buf_addf(out, " (part %s)", r->encrypted_part);
+	buf_addf(out, ", valid: %s\n", r->valid ? "yes" : "no");
 	for (size_t i = 0; i < r->nsigs; i++) {
 		const struct crypto_sig *s = &r->sigs[i];
 
@@ -141,7 +150,11 @@ enum crypto_level crypto_result_summary(const struct crypto_result *r, struct bu
 			buf_adds(out, "); ");
 		}
 	} else if (r->encrypted_scope == CRYPTO_SCOPE_PART) {
-		buf_adds(out, "a part is encrypted, NOT decrypted (it sits among other parts); ");
+		if (r->encrypted_part[0])
+			buf_addf(out, "part %s is encrypted, NOT decrypted (it sits among other parts); ",
+			         r->encrypted_part);
+		else
+			buf_adds(out, "a part is encrypted, NOT decrypted (it sits among other parts); ");
 		lv = CRYPTO_LEVEL_WARN;
 	}
 	if (s == NULL) {
@@ -167,7 +180,9 @@ enum crypto_level crypto_result_summary(const struct crypto_result *r, struct bu
 			lv = CRYPTO_LEVEL_WARN;
 		return lv;
 	}
-	if (r->signed_scope == CRYPTO_SCOPE_PART)
+	if (r->signed_scope == CRYPTO_SCOPE_PART && r->signed_part[0])
+		buf_addf(out, "ONLY PART %s is signed, the rest is NOT: ", r->signed_part);
+	else if (r->signed_scope == CRYPTO_SCOPE_PART)
 		buf_adds(out, "ONLY A PART is signed, the rest is NOT: ");
 	switch (s->status) {
 	case CRYPTO_SIG_GOOD:

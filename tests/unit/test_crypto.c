@@ -507,6 +507,16 @@ static void test_spoofing(const struct buf *signed_msg, const struct buf *entity
 	     "spoof: signed part wrapped in mixed with hidden content: a part, not valid");
 	T_OK(r && r->nsigs == 1 && r->sigs[0].status == CRYPTO_SIG_GOOD,
 	     "spoof: the part's own signature is still checked (good, for the part)");
+	{
+		struct buf line = BUF_INIT;
+
+		buf_init(&line);
+		T_OK(r && crypto_result_summary(r, &line) != CRYPTO_LEVEL_GOOD &&
+		             strstr(line.data, "ONLY PART 2 is signed, the rest is NOT") &&
+		             strcmp(r->signed_part, "2") == 0,
+		     "spoof: the chrome names the signed part and says the rest is not signed");
+		buf_release(&line);
+	}
 	crypto_result_free(&r);
 	{
 		char *j = inspect_of(&msg);
@@ -708,8 +718,8 @@ static void test_efail(void)
 	               "\r\n--ef\r\nContent-Type: text/html\r\n\r\n\">\r\n--ef--\r\n", out.data);
 	r = analyze(&msg);
 	T_OK(r && r->encrypted_scope == CRYPTO_SCOPE_PART && has_flag(r, CRYPTO_F_NOT_DECRYPTED) &&
-	             r->plain == NULL,
-	     "efail: an encrypted part between HTML parts is marked, not decrypted");
+	             r->plain == NULL && strcmp(r->encrypted_part, "2") == 0,
+	     "efail: an encrypted part between HTML parts is marked (part 2), not decrypted");
 	crypto_result_free(&r);
 	{
 		char *j = inspect_of(&msg);
