@@ -30,8 +30,10 @@ fi
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/wary-oracle.XXXXXX")
 LOGGER_PID=
+LOGGER2_PID=
 cleanup() {
 	[ -n "$LOGGER_PID" ] && kill "$LOGGER_PID" 2>/dev/null
+	[ -n "$LOGGER2_PID" ] && kill "$LOGGER2_PID" 2>/dev/null
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -63,9 +65,14 @@ for sub in ("cur", "new"):
 PY
 python3 "$TOP/tests/integration/http-logger.py" "$W/log" "$W/port" "$W/pages" &
 LOGGER_PID=$!
-for _ in $(seq 50); do [ -s "$W/port" ] && break; sleep 0.1; done
+# a second one, so two Chromiums run at once (one per core), each with
+# its own logger
+python3 "$TOP/tests/integration/http-logger.py" "$W/log2" "$W/port2" "$W/pages" &
+LOGGER2_PID=$!
+for _ in $(seq 50); do [ -s "$W/port" ] && [ -s "$W/port2" ] && break; sleep 0.1; done
 PORT=$(cat "$W/port" 2>/dev/null)
-if [ -z "$PORT" ]; then
+PORT2=$(cat "$W/port2" 2>/dev/null)
+if [ -z "$PORT" ] || [ -z "$PORT2" ]; then
 	not_ok "the request logger started"
 	t_done
 	exit 1
@@ -74,12 +81,17 @@ ok "the request logger listens on 127.0.0.1:$PORT"
 
 # Chromium with no network but the logger: every name maps to it, and the
 # background services (updates, sync, safe browsing) are off.
-chrome() {
-	timeout 20 "$CHROMIUM" --headless --no-sandbox --disable-gpu --user-data-dir="$W/profile" \
+chrome() { # [-2] URL: -2 uses the second logger and profile
+	local port=$PORT prof=$W/profile
+	if [ "$1" = -2 ]; then
+		port=$PORT2 prof=$W/profile2
+		shift
+	fi
+	timeout 20 "$CHROMIUM" --headless --no-sandbox --disable-gpu --user-data-dir="$prof" \
 		--disable-background-networking --disable-component-update --disable-sync \
 		--disable-default-apps --disable-extensions --no-first-run --no-default-browser-check \
 		--safebrowsing-disable-auto-update --metrics-recording-only --mute-audio \
-		--allow-file-access-from-files --host-resolver-rules="MAP * 127.0.0.1:$PORT" \
+		--allow-file-access-from-files --host-resolver-rules="MAP * 127.0.0.1:$port" \
 		--virtual-time-budget=1500 --dump-dom "$@" 2>>"$W/chromium.err"
 }
 
@@ -136,13 +148,33 @@ EOF
 )
 
 # ---- 1. the oracle
+# Two workers, each loading every other page with its own logger; each
+# page's log and DOM are kept for the comparison below.
+worker() { # 1|2 pages...
+	local k=$1 log=$W/log opt=
+	shift
+	[ "$k" = 2 ] && log=$W/log2 opt=-2
+	for f in "$@"; do
+		: >"$log"
+		chrome $opt "http://wary-fixture.invalid/fixture/$(basename "$f")" >"${f%.html}.dom"
+		sleep 0.2 # a fetch started last may still be logging
+		ours "$log" >"${f%.html}.fetched"
+	done
+}
+pages=("$W"/pages/*.html)
+odd=() even=()
+for i in "${!pages[@]}"; do
+	if [ $((i % 2)) = 0 ]; then odd+=("${pages[$i]}"); else even+=("${pages[$i]}"); fi
+done
+worker 1 "${odd[@]}" &
+w1=$!
+worker 2 "${even[@]}"
+wait "$w1"
 total=0
-for f in "$W"/pages/*.html; do
+for f in "${pages[@]}"; do
 	name=$(basename "$f")
-	: >"$W/log"
-	chrome "http://wary-fixture.invalid/fixture/$name" >"$W/dom.html"
-	sleep 0.2 # a fetch started last may still be logging
-	ours "$W/log" >"$W/ours.log"
+	cp "${f%.html}.fetched" "$W/ours.log"
+	cp "${f%.html}.dom" "$W/dom.html"
 	n=$(wc -l <"$W/ours.log")
 	total=$((total + n))
 	if [ -f "${f%.html}.msg" ]; then
