@@ -259,6 +259,10 @@ static void write_node(struct bctx *b, const GumboNode *n, int depth, bool raw)
 		return; /* comments, the doctype */
 	}
 	el = &n->v.element;
+	if (depth > 2 * BROWSER_MAX_DEPTH) {
+		b->removed++; /* deeper than any estimate: not written at all */
+		return;
+	}
 	if (dropped_element(el, b) ||
 	    (el->tag_namespace == GUMBO_NAMESPACE_SVG && el->tag == GUMBO_TAG_SCRIPT)) {
 		b->removed++;
@@ -316,13 +320,23 @@ static int browser_copy(const char *html, size_t len, bool allow_remote, const s
 	struct bctx b = { out, allow_remote, 0, cids, ncids, NULL };
 	const GumboNode *head = NULL, *body = NULL;
 	const GumboVector *top;
+	struct buf limited = BUF_INIT;
 
 	if (len > RENDER_HTML_MAX_BYTES)
 		return err_set(err, errlen, WARY_ELIMIT, "the HTML is over %u MB", RENDER_HTML_MAX_BYTES >> 20);
+	/* as for rendering: the parser's time grows with the square of the
+	 * nesting, and the writer below recurses */
+	buf_init(&limited);
+	if (render_html_limit_depth(html, len, &limited) > 0) {
+		html = limited.data;
+		len = limited.len;
+	}
 	opts.max_errors = 0;
 	g = gumbo_parse_with_options(&opts, html, len);
-	if (g == NULL)
+	if (g == NULL) {
+		buf_release(&limited);
 		return err_set(err, errlen, WARY_EPARSE, "HTML parser failed");
+	}
 	top = &g->root->v.element.children;
 	for (unsigned i = 0; i < top->length; i++) {
 		const GumboNode *n = top->data[i];
@@ -364,6 +378,7 @@ static int browser_copy(const char *html, size_t len, bool allow_remote, const s
 	}
 	buf_adds(out, "</html>\n");
 	gumbo_destroy_output(&opts, g);
+	buf_release(&limited);
 	if (removed != NULL)
 		*removed = b.removed;
 	return WARY_OK;

@@ -1277,7 +1277,7 @@ static bool void_or_optional(const char *name, size_t n)
  * keeping all the text.  It is an estimate: a wrong guess only costs a
  * dropped tag, never text or a reference.
  */
-static size_t limit_depth(const char *in, size_t len, struct buf *out)
+size_t render_html_limit_depth(const char *in, size_t len, struct buf *out)
 {
 	size_t i = 0, copied = 0, dropped = 0;
 	long depth = 0;
@@ -1486,7 +1486,7 @@ int render_html_into(struct render_doc *d, const char *html, size_t len, int wid
 		cut = len;
 		len = RENDER_HTML_MAX_BYTES;
 	}
-	dropped = limit_depth(html, len, &limited);
+	dropped = render_html_limit_depth(html, len, &limited);
 	if (dropped > 0) {
 		html = limited.data;
 		len = limited.len;

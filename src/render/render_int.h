@@ -60,5 +60,8 @@ int render_html_into(struct render_doc *d, const char *html, size_t len, int wid
  * square of the nesting depth and its memory is ~45 bytes per input byte. */
 #define RENDER_HTML_MAX_BYTES (2u * 1024 * 1024)
 #define RENDER_HTML_MAX_DEPTH 400
+/* The tags that would nest deeper than RENDER_HTML_MAX_DEPTH dropped
+ * (text kept) into out; the count dropped, out untouched when 0. */
+size_t render_html_limit_depth(const char *in, size_t len, struct buf *out);
 
 #endif

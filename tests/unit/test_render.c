@@ -296,6 +296,20 @@ static void test_html_hostile(void)
 	T_OK(strstr(out.data, "deep text") != NULL, "hostile: the text under 100k levels is kept");
 	T_OK(secs < 5.0, "hostile: 100k levels in bounded time (the parser alone takes ~20 s)");
 	printf("# 100k levels: %.2f s\n", secs);
+	{
+		struct buf copy = BUF_INIT;
+		size_t removed = 0;
+
+		buf_init(&copy);
+		c0 = clock();
+		T_INT(render_html_browser_copy(h, strlen(h), false, &copy, &removed, err, sizeof(err)), WARY_OK,
+		      "hostile: the browser copy of 100k nested divs");
+		secs = (double)(clock() - c0) / CLOCKS_PER_SEC;
+		T_OK(secs < 5.0 && strstr(copy.data, "deep text") != NULL,
+		     "hostile: ... in bounded time and stack, the text kept");
+		printf("# browser copy of 100k levels: %.2f s\n", secs);
+		buf_release(&copy);
+	}
 	free(h);
 
 	buf_reset(&out);
