@@ -833,6 +833,7 @@ static void nested_doc(struct hctx *c, const char *html)
 	GumboOptions opts = kGumboDefaultOptions;
 	GumboOutput *g;
 	struct hctx sub;
+	struct buf limited = BUF_INIT;
 	size_t len = strlen(html);
 
 	if (c->nest >= 3 || len > RENDER_HTML_MAX_BYTES / 4)
@@ -844,12 +845,18 @@ static void nested_doc(struct hctx *c, const char *html)
 	sub.base = c->base;
 	sub.nest = c->nest + 1;
 	buf_init(&sub.out);
+	buf_init(&limited);
+	if (render_html_limit_depth(html, len, &limited) > 0) {
+		html = limited.data;
+		len = limited.len;
+	}
 	opts.max_errors = 0;
 	g = gumbo_parse_with_options(&opts, html, len);
 	if (g != NULL) {
 		walk(&sub, g->document);
 		gumbo_destroy_output(&opts, g);
 	}
+	buf_release(&limited);
 	for (size_t k = 0; k < RENDER_REMOTE_KINDS; k++)
 		c->remote[k] += sub.remote[k];
 	buf_release(&sub.out);

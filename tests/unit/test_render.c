@@ -310,6 +310,26 @@ static void test_html_hostile(void)
 		printf("# browser copy of 100k levels: %.2f s\n", secs);
 		buf_release(&copy);
 	}
+	{
+		/* the same depth inside an iframe srcdoc */
+		char *inner = repeat("&lt;div&gt;", 40000, "&lt;img src=&quot;http://deep.example/x.png&quot;&gt;");
+		struct buf doc = BUF_INIT;
+		struct render_doc *d = NULL;
+
+		buf_init(&doc);
+		buf_adds(&doc, "<iframe srcdoc=\"");
+		buf_adds(&doc, inner);
+		buf_adds(&doc, "\"></iframe>");
+		c0 = clock();
+		T_INT(render_html(doc.data, doc.len, 80, &d, err, sizeof(err)), WARY_OK, "hostile: 40k levels inside srcdoc");
+		secs = (double)(clock() - c0) / CLOCKS_PER_SEC;
+		T_OK(secs < 5.0 && render_remote_count(d, RENDER_REMOTE_IMAGE) == 1,
+		     "hostile: ... in bounded time, its image still counted");
+		printf("# srcdoc 40k levels: %.2f s\n", secs);
+		render_free(&d);
+		buf_release(&doc);
+		free(inner);
+	}
 	free(h);
 
 	buf_reset(&out);
