@@ -113,8 +113,8 @@ struct app {
 	struct app_chrome chrome[APP_CHROME_SLOTS];
 	struct safety_ui *safety; /* the safety panel's links (ui/safety_view.c) */
 	struct pgp_ui *pgp; /* verifies and decrypts off this thread (ui/pgp.c) */
-	struct spam_ui *spam; /* marks and the score line (ui/spam_ui.c) */
 	struct verdict_ui *verdict; /* the sender verdict, DNS off this thread (ui/verdict.c) */
+	struct spam_ui *spam; /* marks and the score line (ui/spam_ui.c) */
 
 	struct compose *compose;      /* the message being written (ui/compose.c) */
 

@@ -100,12 +100,12 @@ enum km_func {
 	KF_VIEW_SENDER,       /* view-sender: the sender verdict in full (wary) */
 	KF_VIEW_BROWSER,      /* view-in-browser: the HTML, remote content removed (wary) */
 	KF_VIEW_MAILCAP,      /* view-mailcap: open an attachment through mailcap */
-	KF_EXTRACT_KEYS,      /* extract-keys: import the message's OpenPGP keys */
-	KF_VIEW_PGP,          /* view-pgp: the PGP result in full, the signer's key (wary) */
 	KF_MARK_SPAM,         /* mark-spam: train as spam, move to Junk (wary) */
 	KF_MARK_HAM,          /* mark-ham: train as not spam, move back from Junk (wary) */
 	KF_TRAIN_FOLDER_SPAM, /* train-folder-spam: every message shown, as spam (wary) */
 	KF_TRAIN_FOLDER_HAM,  /* train-folder-ham (wary) */
+	KF_EXTRACT_KEYS,      /* extract-keys: import the message's OpenPGP keys */
+	KF_VIEW_PGP,          /* view-pgp: the PGP result in full, the signer's key (wary) */
 	/* writing mail (ui/compose.c) */
 	KF_MAIL,              /* mail: a new message */
 	KF_REPLY,             /* reply */

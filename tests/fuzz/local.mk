@@ -90,14 +90,6 @@ tests_fuzz_fuzz_authres_LDADD = $(WARY_FUZZ_LIBS)
 tests_fuzz_fuzz_authres_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
 endif
 
-# the spam tokenizer (owned by src/spam)
-if FUZZING
-EXTRA_PROGRAMS += tests/fuzz/fuzz_spam
-tests_fuzz_fuzz_spam_SOURCES = tests/fuzz/fuzz_spam.c
-tests_fuzz_fuzz_spam_LDADD = $(WARY_FUZZ_LIBS)
-tests_fuzz_fuzz_spam_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
-endif
-
 # hashcash stamps and the address lists and draft files users write (owned by src/send)
 if FUZZING
 EXTRA_PROGRAMS += tests/fuzz/fuzz_hashcash tests/fuzz/fuzz_send_addr
@@ -107,4 +99,12 @@ tests_fuzz_fuzz_hashcash_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
 tests_fuzz_fuzz_send_addr_SOURCES = tests/fuzz/fuzz_send_addr.c
 tests_fuzz_fuzz_send_addr_LDADD = $(WARY_FUZZ_LIBS)
 tests_fuzz_fuzz_send_addr_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
+endif
+
+# the spam tokenizer (owned by src/spam)
+if FUZZING
+EXTRA_PROGRAMS += tests/fuzz/fuzz_spam
+tests_fuzz_fuzz_spam_SOURCES = tests/fuzz/fuzz_spam.c
+tests_fuzz_fuzz_spam_LDADD = $(WARY_FUZZ_LIBS)
+tests_fuzz_fuzz_spam_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
 endif
