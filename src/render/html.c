@@ -700,14 +700,18 @@ static void image(struct hctx *c, const GumboElement *el, const struct style_inf
 	bool tracker = ref != NULL && (is_tracker(el, si, hidden || text_hidden(c)) ||
 	                               url_has_identifier(ref->url));
 
+	/* marked before anything else is recorded: that may move the refs */
+	if (tracker) {
+		ref->tracker = true;
+		render_doc_add_tracker(c->d, ref->host[0] ? ref->host : "(no host)");
+	}
+	ref = NULL;
 	srcset(c, attr(el, "srcset"));
 	if (attr(el, "lowsrc"))
 		remote(c, RENDER_REMOTE_IMAGE, attr(el, "lowsrc"), strlen(attr(el, "lowsrc")));
 	if (attr(el, "dynsrc"))
 		remote(c, RENDER_REMOTE_MEDIA, attr(el, "dynsrc"), strlen(attr(el, "dynsrc")));
 	if (tracker) {
-		ref->tracker = true;
-		render_doc_add_tracker(c->d, ref->host[0] ? ref->host : "(no host)");
 		if (!is_tracker(el, si, hidden || text_hidden(c)) && !hidden && !text_hidden(c))
 			emit_literal(c, "[tracking image]");
 		return;

@@ -348,6 +348,25 @@ static void test_html_hostile(void)
 	printf("# 50 MB: %.2f s, %zu MB of HTML\n", secs, strlen(h) >> 20);
 	free(h);
 
+	{
+		/* a tracking pixel whose srcset makes the reference list grow
+		 * while the pixel is being marked (found by fuzzing) */
+		struct buf h2 = BUF_INIT;
+		struct render_doc *d = NULL;
+
+		buf_init(&h2);
+		for (int i = 0; i < 20; i++) {
+			buf_addf(&h2, "<img width=1 height=1 src=\"http://t%d.example/p.gif\" srcset=\"", i);
+			for (int k = 0; k < 20; k++)
+				buf_addf(&h2, "http://s.example/%d-%d.png %dx, ", i, k, k + 1);
+			buf_adds(&h2, "\">");
+		}
+		T_INT(render_html(h2.data, h2.len, 80, &d, err, sizeof(err)), WARY_OK, "hostile: pixels with long srcsets");
+		T_OK(render_tracker_count(d) == 20 && render_ref_count(d) == 420 && render_ref_get(d, 21)->tracker,
+		     "hostile: ... every pixel marked, every candidate listed");
+		render_free(&d);
+		buf_release(&h2);
+	}
 	buf_reset(&out);
 	T_INT(render_html_to_text("<a href=\"", 9, 80, &out, err, sizeof(err)), WARY_OK, "hostile: unterminated attribute");
 	buf_reset(&out);
