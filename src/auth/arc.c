@@ -30,6 +30,7 @@ const char *auth_arc_cv_name(enum auth_arc_cv cv)
 	case AUTH_ARC_NONE: return "none";
 	case AUTH_ARC_PASS: return "pass";
 	case AUTH_ARC_FAIL: return "fail";
+	case AUTH_ARC_TEMPERROR: return "temperror";
 	}
 	return "none";
 }
@@ -202,6 +203,8 @@ int auth_arc_verify(struct auth_dkim_ctx *ctx, const struct auth_dns *dns, const
 
 			fmt(why, sizeof(why), "ARC-Message-Signature %d: %s", max, s.reason);
 			fail(out, max, why);
+			if (s.result == AUTH_DKIM_TEMPERROR)
+				out->cv = AUTH_ARC_TEMPERROR;
 			goto out;
 		}
 	}
@@ -224,6 +227,8 @@ int auth_arc_verify(struct auth_dkim_ctx *ctx, const struct auth_dns *dns, const
 		if (r != AUTH_DKIM_PASS) {
 			fmt(msg, sizeof(msg), "ARC-Seal %d: %s", i, why);
 			fail(out, i, msg);
+			if (r == AUTH_DKIM_TEMPERROR)
+				out->cv = AUTH_ARC_TEMPERROR;
 			goto out;
 		}
 	}

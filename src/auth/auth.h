@@ -329,7 +329,8 @@ int auth_ar_collect(const struct mail_msg *msg, const char *trusted_id, size_t b
 
 /* ---- ARC (RFC 8617), arc.c ---- */
 
-enum auth_arc_cv { AUTH_ARC_NONE, AUTH_ARC_PASS, AUTH_ARC_FAIL };
+/* temperror: a key could not be looked up now (no DNS), so no cv yet */
+enum auth_arc_cv { AUTH_ARC_NONE, AUTH_ARC_PASS, AUTH_ARC_FAIL, AUTH_ARC_TEMPERROR };
 #define AUTH_ARC_MAX 50 /* RFC 8617 5.1.1: instances are 1..50 */
 
 struct auth_arc {
