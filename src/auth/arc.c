@@ -156,6 +156,16 @@ int auth_arc_verify(struct auth_dkim_ctx *ctx, const struct auth_dns *dns, const
 		const char *cv = find_tag(colon + 1, fn - (size_t)(colon + 1 - f), "cv", &vl);
 		enum auth_arc_cv c;
 
+		{
+			/* the sealer is named even when the chain breaks later */
+			size_t dl = 0, o = 0;
+			const char *d = find_tag(colon + 1, fn - (size_t)(colon + 1 - f), "d", &dl);
+
+			for (size_t k = 0; d && k < dl && o + 1 < sizeof(out->sealer[i - 1]); k++)
+				if (d[k] != ' ' && d[k] != '\t' && d[k] != '\r' && d[k] != '\n')
+					out->sealer[i - 1][o++] = d[k];
+			out->sealer[i - 1][o] = '\0';
+		}
 		if (!cv) {
 			fail(out, i, "ARC-Seal without cv=");
 			goto out;
@@ -223,7 +233,8 @@ int auth_arc_verify(struct auth_dkim_ctx *ctx, const struct auth_dns *dns, const
 		why[0] = '\0';
 		r = dkim_seal_check(ctx, dns, &m, fields, nf, idx[i][ARC_AS], now, dom, sizeof(dom), why,
 		                    sizeof(why));
-		str_copy(out->sealer[i - 1], dom, sizeof(out->sealer[i - 1]));
+		if (dom[0])
+			str_copy(out->sealer[i - 1], dom, sizeof(out->sealer[i - 1]));
 		if (r != AUTH_DKIM_PASS) {
 			fmt(msg, sizeof(msg), "ARC-Seal %d: %s", i, why);
 			fail(out, i, msg);
