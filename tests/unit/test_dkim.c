@@ -759,6 +759,28 @@ static void test_verdict(void)
 	verdict_done(v);
 }
 
+static void test_arc_offline(void)
+{
+	static const char m[] =
+	        "ARC-Seal: i=1; a=rsa-sha256; cv=none; d=sealer.example; s=s; b=AAAA\r\n"
+	        "ARC-Message-Signature: i=1; a=rsa-sha256; d=sealer.example; s=s; h=from; bh=AAAA; b=AAAA\r\n"
+	        "ARC-Authentication-Results: i=1; mx.sealer.example; dkim=pass\r\n"
+	        "From: a@b.example\r\n\r\nhi\r\n";
+	struct auth_arc *a = calloc(1, sizeof(*a));
+	char err[WARY_ERRLEN];
+
+	T_OK(auth_arc_verify(NULL, NULL, m, sizeof(m) - 1, RFC_NOW, a, err, sizeof(err)) == WARY_OK &&
+	     a->cv == AUTH_ARC_TEMPERROR && a->n == 1 && strcmp(a->sealer[0], "sealer.example") == 0,
+	     "ARC without DNS: temperror, not fail, the sealer named");
+	const char *noseal = strstr(m, "ARC-Message-Signature");
+
+	T_OK(auth_arc_verify(NULL, NULL, noseal, strlen(noseal), RFC_NOW, a, err, sizeof(err)) == WARY_OK &&
+	     a->cv == AUTH_ARC_FAIL, "an ARC set without its seal: fail");
+	T_OK(auth_arc_verify(NULL, NULL, "From: a@b\r\n\r\nx\r\n", 16, RFC_NOW, a, err, sizeof(err)) == WARY_OK &&
+	     a->cv == AUTH_ARC_NONE, "no ARC headers: none");
+	free(a);
+}
+
 int main(int argc, char **argv)
 {
 	char path[4096];
@@ -789,6 +811,7 @@ int main(int argc, char **argv)
 	test_authres();
 	test_authres_trust();
 	test_verdict();
+	test_arc_offline();
 	free((char *)zone8463);
 	free(msg8463);
 	return t_done();
