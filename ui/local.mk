@@ -3,6 +3,7 @@ wary_SOURCES += ui/main.c ui/app.c ui/app.h ui/app_int.h ui/worker.c ui/worker.h
 	ui/index.c ui/index.h ui/textview.c ui/textview.h \
 	ui/safety.c ui/safety.h ui/safety_view.c ui/safety_view.h
 wary_SOURCES += ui/spam_cli.c ui/spam_cli.h ui/spam_ui.c ui/spam_ui.h
+wary_SOURCES += ui/latest.c ui/latest.h
 wary_SOURCES += ui/pgp.c ui/pgp.h
 wary_SOURCES += ui/verdict.c ui/verdict.h
 wary_SOURCES += ui/auth_setup.c ui/auth_setup.h ui/trace_view.c ui/trace_view.h

@@ -3,111 +3,72 @@
  * thread owns its own GPGME context and answers the latest request only.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <unistd.h>
 
 #include "crypto/crypto.h"
 #include "mail/mail.h"
 #include "render/render.h"
 #include "ui/app_int.h"
+#include "ui/latest.h"
 #include "ui/pgp.h"
 
 struct pgp_ui {
-	pthread_t th;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int wake_fd;
-	bool quit;
-	/* the request waiting (only the newest is kept) */
-	struct buf req;
-	char *req_key;
-	unsigned req_gen;
-	bool req_pending;
-	/* the answer */
-	struct crypto_result *res;
-	char *res_key;
-	unsigned res_gen;
-	bool res_ready;
+	struct latest *job;
+	/* the thread's own: its GPGME context, made at the first message
+	 * with PGP in it */
+	struct crypto *c;
+	bool tried;
 	/* what the pager shows now, kept so a redraw (h, toggling HTML) does
 	 * not run gpg again */
 	char *shown_key;
 	size_t shown_len;
 	struct crypto_result *shown;
-	unsigned gen;
 };
 
-static void *pgp_thread(void *arg)
+static void pgp_work(struct latest *l, void *ctx, const char *bytes, size_t len, const char *key,
+                     unsigned gen)
 {
-	struct pgp_ui *p = arg;
-	struct crypto *c = NULL;
+	struct pgp_ui *p = ctx;
+	struct mail_msg *m = NULL;
+	struct crypto_result *r = NULL;
 	char err[WARY_ERRLEN];
-	bool tried = false;
 
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		struct buf bytes;
-		char *key;
-		unsigned gen;
-		struct mail_msg *m = NULL;
-		struct crypto_result *r = NULL;
-
-		while (!p->quit && !p->req_pending)
-			pthread_cond_wait(&p->cv, &p->mu);
-		if (p->quit)
-			break;
-		bytes = p->req;
-		buf_init(&p->req);
-		key = p->req_key;
-		p->req_key = NULL;
-		gen = p->req_gen;
-		p->req_pending = false;
-		pthread_mutex_unlock(&p->mu);
-
-		if (!tried) {
-			tried = true;
-			if (crypto_new(&c, err, sizeof(err)) != WARY_OK)
-				c = NULL; /* crypto_analyze says gpg is missing */
-			else
-				crypto_no_pinentry(c); /* the screen is ours */
-		}
-		if (mail_parse(bytes.data, bytes.len, &m, err, sizeof(err)) == WARY_OK)
-			(void)crypto_analyze(c, m, &r, err, sizeof(err));
-		mail_free(&m);
-		buf_release(&bytes);
-
-		pthread_mutex_lock(&p->mu);
-		crypto_result_free(&p->res);
-		free(p->res_key);
-		p->res = r;
-		p->res_key = key;
-		p->res_gen = gen;
-		p->res_ready = true;
-		{
-			unsigned char b = PGP_UI_WAKE;
-
-			if (write(p->wake_fd, &b, 1) < 0) {
-				/* a full pipe wakes the loop anyway */
-			}
-		}
+	if (!p->tried) {
+		p->tried = true;
+		if (crypto_new(&p->c, err, sizeof(err)) != WARY_OK)
+			p->c = NULL; /* crypto_analyze says gpg is missing */
+		else
+			crypto_no_pinentry(p->c); /* the screen is ours */
 	}
-	pthread_mutex_unlock(&p->mu);
-	crypto_free(&c);
-	return NULL;
+	if (mail_parse(bytes, len, &m, err, sizeof(err)) == WARY_OK)
+		(void)crypto_analyze(p->c, m, &r, err, sizeof(err));
+	mail_free(&m);
+	(void)latest_post(l, r, true, key, gen);
 }
+
+static void pgp_stop(void *ctx)
+{
+	struct pgp_ui *p = ctx;
+
+	crypto_free(&p->c);
+}
+
+static void pgp_free_answer(void *answer)
+{
+	struct crypto_result *r = answer;
+
+	crypto_result_free(&r);
+}
+
+static const struct latest_ops pgp_ops = { NULL, pgp_stop, pgp_work, pgp_free_answer };
 
 struct pgp_ui *pgp_ui_new(int wake_fd)
 {
 	struct pgp_ui *p = xcalloc(1, sizeof(*p));
 
 	crypto_global_init();
-	p->wake_fd = wake_fd;
-	buf_init(&p->req);
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
-	if (pthread_create(&p->th, NULL, pgp_thread, p) != 0) {
-		pthread_mutex_destroy(&p->mu);
-		pthread_cond_destroy(&p->cv);
-		buf_release(&p->req);
+	p->job = latest_new(&pgp_ops, p, wake_fd, PGP_UI_WAKE);
+	if (p->job == NULL) {
 		free(p);
 		return NULL;
 	}
@@ -120,17 +81,7 @@ void pgp_ui_free(struct pgp_ui **pp)
 
 	if (p == NULL)
 		return;
-	pthread_mutex_lock(&p->mu);
-	p->quit = true;
-	pthread_cond_signal(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-	pthread_join(p->th, NULL);
-	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->cv);
-	buf_release(&p->req);
-	free(p->req_key);
-	crypto_result_free(&p->res);
-	free(p->res_key);
+	latest_free(&p->job); /* joins the thread, which frees p->c */
 	crypto_result_free(&p->shown);
 	free(p->shown_key);
 	free(p);
@@ -212,48 +163,23 @@ void pgp_ui_message(struct app *a)
 		return;
 	}
 	app_chrome_set(a, APP_CHROME_PGP, TH_CHROME, "PGP: checking...");
-	pthread_mutex_lock(&p->mu);
-	buf_reset(&p->req);
-	buf_add(&p->req, a->msg_bytes.data, a->msg_bytes.len);
-	free(p->req_key);
-	p->req_key = xstrdup(a->msg_key);
-	p->req_gen = ++p->gen;
-	p->req_pending = true;
-	pthread_cond_signal(&p->cv);
-	pthread_mutex_unlock(&p->mu);
+	latest_ask(p->job, a->msg_bytes.data, a->msg_bytes.len, a->msg_key);
 }
 
 void pgp_ui_poll(struct app *a)
 {
 	struct pgp_ui *p = a->pgp;
-	struct crypto_result *r = NULL;
-	char *key = NULL;
-	unsigned gen = 0;
+	void *answer = NULL;
+	bool final;
 
-	if (p == NULL)
+	if (p == NULL || !latest_take(p->job, a->msg_key, &answer, &final) || answer == NULL)
 		return;
-	pthread_mutex_lock(&p->mu);
-	if (p->res_ready) {
-		r = p->res;
-		key = p->res_key;
-		gen = p->res_gen;
-		p->res = NULL;
-		p->res_key = NULL;
-		p->res_ready = false;
-	}
-	pthread_mutex_unlock(&p->mu);
-	/* an answer for a message the pager no longer shows is dropped */
-	if (r == NULL || gen != p->gen || a->msg_key == NULL || strcmp(key, a->msg_key) != 0) {
-		crypto_result_free(&r);
-		free(key);
-		return;
-	}
 	crypto_result_free(&p->shown);
 	free(p->shown_key);
-	p->shown = r;
-	p->shown_key = key;
+	p->shown = answer;
+	p->shown_key = xstrdup(a->msg_key);
 	p->shown_len = a->msg_bytes.len;
-	apply(a, r);
+	apply(a, p->shown);
 }
 
 /* Import the keys in data, saying what happened on the message line.

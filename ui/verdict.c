@@ -4,40 +4,27 @@
  * and answers only the newest request; an answer for a message the pager
  * no longer shows is dropped.
  */
-#include <pthread.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "inspect/inspect.h"
 #include "mail/mail.h"
 #include "ui/app_int.h"
 #include "ui/auth_setup.h"
+#include "ui/latest.h"
 #include "ui/verdict.h"
 
 struct verdict_ui {
-	pthread_t th;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int wake_fd;
-	bool quit;
+	struct latest *job;
 	const struct config *cfg;
 	char *account;
-	/* the request waiting (only the newest is kept) */
-	struct buf req;
-	char *req_key;
-	unsigned req_gen;
-	bool req_pending;
-	/* the answers, partial (no DNS yet) then final */
-	struct auth_verdict *res;
-	bool res_final;
-	char *res_key;
-	unsigned res_gen;
-	bool res_ready;
+	/* the thread's own: one context without DNS (answers at once), one
+	 * with (NULL when no dns_server is set) */
+	struct inspect *offline, *online;
+	struct auth_setup *as;
 	/* what the pager shows now */
 	struct auth_verdict *shown;
 	bool shown_final;
 	char *shown_key;
-	unsigned gen;
 };
 
 static void verdict_free(struct auth_verdict **v)
@@ -49,113 +36,85 @@ static void verdict_free(struct auth_verdict **v)
 	}
 }
 
-/* Hand an answer to the UI; false when a newer request is waiting. */
-static bool post(struct verdict_ui *p, struct auth_verdict *v, bool final, const char *key,
-                 unsigned gen)
+static void verdict_start(void *ctx)
 {
-	unsigned char b = VERDICT_UI_WAKE;
-	bool newer;
-
-	pthread_mutex_lock(&p->mu);
-	newer = p->req_pending || p->quit;
-	verdict_free(&p->res);
-	free(p->res_key);
-	p->res = v;
-	p->res_final = final;
-	p->res_key = xstrdup(key);
-	p->res_gen = gen;
-	p->res_ready = true;
-	if (write(p->wake_fd, &b, 1) < 0) {
-		/* a full pipe wakes the loop anyway */
-	}
-	pthread_mutex_unlock(&p->mu);
-	return !newer;
-}
-
-static void *verdict_thread(void *arg)
-{
-	struct verdict_ui *p = arg;
-	struct inspect *offline = NULL, *online = NULL;
-	struct auth_setup *as = NULL;
+	struct verdict_ui *p = ctx;
 	struct inspect_auth ia;
 	char err[WARY_ERRLEN];
 
-	/* one context without DNS (answers at once), one with */
-	if (inspect_new(&offline, err, sizeof(err)) != WARY_OK)
-		offline = NULL;
-	if (auth_setup_new(p->cfg, p->account, &as, err, sizeof(err)) != WARY_OK)
-		as = NULL;
-	if (offline && as) {
-		auth_setup_apply(as, offline);
+	if (inspect_new(&p->offline, err, sizeof(err)) != WARY_OK)
+		p->offline = NULL;
+	if (auth_setup_new(p->cfg, p->account, &p->as, err, sizeof(err)) != WARY_OK)
+		p->as = NULL;
+	if (p->offline && p->as) {
+		auth_setup_apply(p->as, p->offline);
 		memset(&ia, 0, sizeof(ia));
 		ia.trusted_authserv_id = config_get(p->cfg, "trusted_authserv_id");
 		if (p->account && config_account_get(p->cfg, p->account, "trusted_authserv_id"))
-			ia.trusted_authserv_id = config_account_get(p->cfg, p->account, "trusted_authserv_id");
-		ia.trusted_hosts = auth_setup_trace(as)->trusted_hosts;
-		ia.n_trusted = auth_setup_trace(as)->n_trusted;
+			ia.trusted_authserv_id =
+				config_account_get(p->cfg, p->account, "trusted_authserv_id");
+		ia.trusted_hosts = auth_setup_trace(p->as)->trusted_hosts;
+		ia.n_trusted = auth_setup_trace(p->as)->n_trusted;
 		ia.dns = NULL;
-		inspect_set_auth(offline, &ia); /* the same, without the resolver */
-		if (auth_setup_dns(as) && inspect_new(&online, err, sizeof(err)) == WARY_OK)
-			auth_setup_apply(as, online);
+		inspect_set_auth(p->offline, &ia); /* the same, without the resolver */
+		if (auth_setup_dns(p->as) && inspect_new(&p->online, err, sizeof(err)) == WARY_OK)
+			auth_setup_apply(p->as, p->online);
 	}
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		struct buf bytes;
-		char *key;
-		unsigned gen;
-		struct mail_msg *m = NULL;
-		struct auth_verdict *v;
-
-		while (!p->quit && !p->req_pending)
-			pthread_cond_wait(&p->cv, &p->mu);
-		if (p->quit)
-			break;
-		bytes = p->req;
-		buf_init(&p->req);
-		key = p->req_key;
-		p->req_key = NULL;
-		gen = p->req_gen;
-		p->req_pending = false;
-		pthread_mutex_unlock(&p->mu);
-
-		if (mail_parse(bytes.data, bytes.len, &m, err, sizeof(err)) == WARY_OK && offline) {
-			v = xcalloc(1, sizeof(*v));
-			if (inspect_verdict(offline, m, v, err, sizeof(err)) != WARY_OK)
-				verdict_free(&v);
-			if (post(p, v, online == NULL, key, gen) && online) {
-				v = xcalloc(1, sizeof(*v));
-				if (inspect_verdict(online, m, v, err, sizeof(err)) != WARY_OK)
-					verdict_free(&v);
-				(void)post(p, v, true, key, gen);
-			}
-		} else {
-			(void)post(p, NULL, true, key, gen);
-		}
-		mail_free(&m);
-		buf_release(&bytes);
-		free(key);
-		pthread_mutex_lock(&p->mu);
-	}
-	pthread_mutex_unlock(&p->mu);
-	inspect_free(&offline);
-	inspect_free(&online);
-	auth_setup_free(&as);
-	return NULL;
 }
+
+static void verdict_stop(void *ctx)
+{
+	struct verdict_ui *p = ctx;
+
+	inspect_free(&p->offline);
+	inspect_free(&p->online);
+	auth_setup_free(&p->as);
+}
+
+static void verdict_work(struct latest *l, void *ctx, const char *bytes, size_t len,
+                         const char *key, unsigned gen)
+{
+	struct verdict_ui *p = ctx;
+	struct mail_msg *m = NULL;
+	struct auth_verdict *v;
+	char err[WARY_ERRLEN];
+
+	if (mail_parse(bytes, len, &m, err, sizeof(err)) == WARY_OK && p->offline) {
+		v = xcalloc(1, sizeof(*v));
+		if (inspect_verdict(p->offline, m, v, err, sizeof(err)) != WARY_OK)
+			verdict_free(&v);
+		/* the answer without DNS first; the lookups only if the user
+		 * is still on this message */
+		if (latest_post(l, v, p->online == NULL, key, gen) && p->online) {
+			v = xcalloc(1, sizeof(*v));
+			if (inspect_verdict(p->online, m, v, err, sizeof(err)) != WARY_OK)
+				verdict_free(&v);
+			(void)latest_post(l, v, true, key, gen);
+		}
+	} else {
+		(void)latest_post(l, NULL, true, key, gen);
+	}
+	mail_free(&m);
+}
+
+static void verdict_free_answer(void *answer)
+{
+	struct auth_verdict *v = answer;
+
+	verdict_free(&v);
+}
+
+static const struct latest_ops verdict_ops = { verdict_start, verdict_stop, verdict_work,
+	                                       verdict_free_answer };
 
 struct verdict_ui *verdict_ui_new(const struct config *cfg, const char *account, int wake_fd)
 {
 	struct verdict_ui *p = xcalloc(1, sizeof(*p));
 
-	p->wake_fd = wake_fd;
 	p->cfg = cfg;
 	p->account = account ? xstrdup(account) : NULL;
-	buf_init(&p->req);
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
-	if (pthread_create(&p->th, NULL, verdict_thread, p) != 0) {
-		pthread_mutex_destroy(&p->mu);
-		pthread_cond_destroy(&p->cv);
+	p->job = latest_new(&verdict_ops, p, wake_fd, VERDICT_UI_WAKE);
+	if (p->job == NULL) {
 		free(p->account);
 		free(p);
 		return NULL;
@@ -169,17 +128,7 @@ void verdict_ui_free(struct verdict_ui **pp)
 
 	if (p == NULL)
 		return;
-	pthread_mutex_lock(&p->mu);
-	p->quit = true;
-	pthread_cond_signal(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-	pthread_join(p->th, NULL);
-	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->cv);
-	buf_release(&p->req);
-	free(p->req_key);
-	verdict_free(&p->res);
-	free(p->res_key);
+	latest_free(&p->job); /* joins the thread, which frees its contexts */
 	verdict_free(&p->shown);
 	free(p->shown_key);
 	free(p->account);
@@ -233,55 +182,27 @@ void verdict_ui_message(struct app *a)
 	} else {
 		app_chrome_set(a, APP_CHROME_VERDICT, TH_CHROME, "Sender: checking...");
 	}
-	pthread_mutex_lock(&p->mu);
-	buf_reset(&p->req);
-	buf_add(&p->req, a->msg_bytes.data, a->msg_bytes.len);
-	free(p->req_key);
-	p->req_key = xstrdup(a->msg_key);
-	p->req_gen = ++p->gen;
-	p->req_pending = true;
-	pthread_cond_signal(&p->cv);
-	pthread_mutex_unlock(&p->mu);
+	latest_ask(p->job, a->msg_bytes.data, a->msg_bytes.len, a->msg_key);
 }
 
 void verdict_ui_poll(struct app *a)
 {
 	struct verdict_ui *p = a->verdict;
-	struct auth_verdict *v = NULL;
-	char *key = NULL;
-	unsigned gen = 0;
-	bool final = false, ready = false;
+	void *answer = NULL;
+	bool final = false;
 
-	if (p == NULL)
+	if (p == NULL || !latest_take(p->job, a->msg_key, &answer, &final))
 		return;
-	pthread_mutex_lock(&p->mu);
-	if (p->res_ready) {
-		v = p->res;
-		key = p->res_key;
-		gen = p->res_gen;
-		final = p->res_final;
-		p->res = NULL;
-		p->res_key = NULL;
-		p->res_ready = false;
-		ready = true;
-	}
-	pthread_mutex_unlock(&p->mu);
-	if (!ready || gen != p->gen || a->msg_key == NULL || strcmp(key, a->msg_key) != 0) {
-		verdict_free(&v);
-		free(key);
-		return;
-	}
-	if (v == NULL) {
+	if (answer == NULL) {
 		app_chrome_set(a, APP_CHROME_VERDICT, TH_CHROME_WARN, "Sender: could not be checked");
-		free(key);
 		return;
 	}
 	verdict_free(&p->shown);
 	free(p->shown_key);
-	p->shown = v;
-	p->shown_key = key;
+	p->shown = answer;
+	p->shown_key = xstrdup(a->msg_key);
 	p->shown_final = final;
-	apply(a, v, final);
+	apply(a, p->shown, final);
 	if (a->view == V_SENDER)
 		verdict_ui_details(a, a->help);
 }
