@@ -16,9 +16,16 @@ struct cont {
 	int state;
 };
 
+/* A slot keeps the id's hash beside the container: a probe compares
+ * hashes in the table and reads a container and its id only on a match. */
+struct tslot {
+	uint32_t hash;
+	uint32_t c; /* container index + 1, 0 = empty */
+};
+
 struct table {
-	size_t *slot; /* container index + 1, 0 = empty */
-	size_t mask;
+	struct tslot *slot;
+	size_t mask, used;
 };
 
 struct threader {
@@ -27,7 +34,7 @@ struct threader {
 	struct table t;
 };
 
-static uint64_t hash_id(const char *s, size_t n)
+static uint32_t hash_id(const char *s, size_t n)
 {
 	uint64_t h = 1469598103934665603ull;
 	size_t i;
@@ -36,7 +43,29 @@ static uint64_t hash_id(const char *s, size_t n)
 		h ^= (unsigned char)s[i];
 		h *= 1099511628211ull;
 	}
-	return h;
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+/* Double the id table: References can name many more ids than there
+ * are messages, and a full table would never find a free slot. */
+static void table_grow(struct table *t)
+{
+	size_t size = (t->mask + 1) * 2, i;
+	struct tslot *old = t->slot;
+
+	t->slot = xcalloc(size, sizeof(*t->slot));
+	for (i = 0; i <= t->mask; i++) {
+		size_t j;
+
+		if (old[i].c == 0)
+			continue;
+		j = old[i].hash & (size - 1);
+		while (t->slot[j].c != 0)
+			j = (j + 1) & (size - 1);
+		t->slot[j] = old[i];
+	}
+	t->mask = size - 1;
+	free(old);
 }
 
 static size_t cont_add(struct threader *th, const char *id, size_t idlen)
@@ -62,17 +91,24 @@ static size_t cont_add(struct threader *th, const char *id, size_t idlen)
 /* Find or make the container for an id. */
 static size_t lookup(struct threader *th, const char *id, size_t idlen)
 {
-	size_t i = (size_t)hash_id(id, idlen) & th->t.mask;
+	uint32_t h = hash_id(id, idlen);
+	size_t i;
 
+	if (th->t.used >= th->t.mask / 2)
+		table_grow(&th->t);
+	i = h & th->t.mask;
 	for (;;) {
-		size_t v = th->t.slot[i];
-		if (v == 0) {
+		const struct tslot *sl = &th->t.slot[i];
+		if (sl->c == 0) {
 			size_t c = cont_add(th, id, idlen);
-			th->t.slot[i] = c + 1;
+			th->t.slot[i].hash = h;
+			th->t.slot[i].c = (uint32_t)(c + 1);
+			th->t.used++;
 			return c;
 		}
-		if (th->c[v - 1].idlen == idlen && memcmp(th->c[v - 1].id, id, idlen) == 0)
-			return v - 1;
+		if (sl->hash == h && th->c[sl->c - 1].idlen == idlen &&
+		    memcmp(th->c[sl->c - 1].id, id, idlen) == 0)
+			return sl->c - 1;
 		i = (i + 1) & th->t.mask;
 	}
 }
@@ -191,6 +227,15 @@ static void break_loops(struct threader *th)
 
 static char *subject_base(const char *subject, bool *stripped);
 
+/* strstr(s, "=?") without its setup cost: called once per thread root. */
+static bool has_encoded_word(const char *s)
+{
+	for (s = strchr(s, '='); s != NULL; s = strchr(s + 1, '='))
+		if (s[1] == '?')
+			return true;
+	return false;
+}
+
 static char *base_subject(const char *subj, bool *was_reply)
 {
 	char *dec, *base;
@@ -198,7 +243,9 @@ static char *base_subject(const char *subj, bool *was_reply)
 	*was_reply = false;
 	if (subj == NULL)
 		return xstrdup("");
-	dec = strstr(subj, "=?") ? mail_rfc2047_decode(subj, strlen(subj)) : xstrdup(subj);
+	if (!has_encoded_word(subj))
+		return subject_base(subj, was_reply);
+	dec = mail_rfc2047_decode(subj, strlen(subj));
 	base = subject_base(dec, was_reply);
 	free(dec);
 	return base;
@@ -217,7 +264,9 @@ int mail_thread(const struct mail_thread_in *in, size_t n, bool reverse,
 	memset(&th, 0, sizeof(th));
 	if (n == 0)
 		return WARY_OK;
-	if (n > SIZE_MAX / 8)
+	/* Containers are numbered in 32 bits: at most one per message and
+	 * one per id it names. */
+	if (n > UINT32_MAX / (THREAD_MAX_REFS + 3))
 		return err_set(err, errlen, WARY_ELIMIT, "too many messages to thread");
 	while (size < n * 4)
 		size *= 2;
@@ -327,23 +376,31 @@ int mail_thread(const struct mail_thread_in *in, size_t n, bool reverse,
 			subj[k] = base_subject(in[keys[k].msg].subject, &reply[k]);
 		for (k = 0; k < nroots; k++) {
 			size_t slen = strlen(subj[k]), j;
+			uint32_t h;
 			if (slen == 0 || reply[k])
 				continue;
-			j = (size_t)hash_id(subj[k], slen) & st.mask;
-			while (st.slot[j] != 0 && strcmp(subj[st.slot[j] - 1], subj[k]) != 0)
+			h = hash_id(subj[k], slen);
+			j = h & st.mask;
+			while (st.slot[j].c != 0 && (st.slot[j].hash != h ||
+			                             strcmp(subj[st.slot[j].c - 1], subj[k]) != 0))
 				j = (j + 1) & st.mask;
-			if (st.slot[j] == 0)
-				st.slot[j] = k + 1;
+			if (st.slot[j].c == 0) {
+				st.slot[j].hash = h;
+				st.slot[j].c = (uint32_t)(k + 1);
+			}
 		}
 		for (k = 0; k < nroots; k++) {
 			size_t slen = strlen(subj[k]), j;
+			uint32_t h;
 			bool joined = false;
 			if (slen > 0 && reply[k]) {
-				j = (size_t)hash_id(subj[k], slen) & st.mask;
-				while (st.slot[j] != 0 && strcmp(subj[st.slot[j] - 1], subj[k]) != 0)
+				h = hash_id(subj[k], slen);
+				j = h & st.mask;
+				while (st.slot[j].c != 0 && (st.slot[j].hash != h ||
+				                             strcmp(subj[st.slot[j].c - 1], subj[k]) != 0))
 					j = (j + 1) & st.mask;
-				if (st.slot[j] != 0 && st.slot[j] - 1 != k) {
-					link_parent(&th, keys[k].c, keys[st.slot[j] - 1].c);
+				if (st.slot[j].c != 0 && st.slot[j].c - 1 != k) {
+					link_parent(&th, keys[k].c, keys[st.slot[j].c - 1].c);
 					joined = true;
 				}
 			}
@@ -381,7 +438,8 @@ int mail_thread(const struct mail_thread_in *in, size_t n, bool reverse,
 		nout++;
 		for (k = th.c[c].first_kid; k != SIZE_MAX; k = th.c[k].next_sib)
 			set_key(&th, &kids[nk++], k);
-		qsort(kids, nk, sizeof(*kids), cmp_key);
+		if (nk > 1) /* most messages have no reply: no call for them */
+			qsort(kids, nk, sizeof(*kids), cmp_key);
 		for (k = nk; k-- > 0;) {
 			stack[sp] = kids[k].c;
 			depth[sp] = d + 1;
@@ -404,13 +462,19 @@ int mail_thread(const struct mail_thread_in *in, size_t n, bool reverse,
 /* Strip one prefix: 0 when none, 1 for a [list] tag, 2 for Re:/Fwd:... */
 static int strip_prefix(const char **sp)
 {
-	static const char *const pre[] = { "re", "fwd", "fw", "aw", "sv", "antw", "vs", "tr",
-		                           "wg", "rif", "odp" };
+	static const struct {
+		const char *s;
+		size_t n;
+	} pre[] = { { "re", 2 }, { "fwd", 3 }, { "fw", 2 }, { "aw", 2 }, { "sv", 2 }, { "antw", 4 },
+		    { "vs", 2 }, { "tr", 2 }, { "wg", 2 }, { "rif", 3 }, { "odp", 3 } };
 	const char *s = *sp;
 	size_t k;
 
 	while (*s == ' ' || *s == '\t')
 		s++;
+	/* Most subjects start with none of the prefixes' letters. */
+	if (strchr("[rRfFaAsSvVtTwWoO", *s) == NULL || *s == '\0')
+		return 0;
 	if (*s == '[') {
 		const char *e = strchr(s, ']');
 		if (e != NULL && e - s < 64) {
@@ -419,9 +483,9 @@ static int strip_prefix(const char **sp)
 		}
 	}
 	for (k = 0; k < ARRAY_SIZE(pre); k++) {
-		size_t n = strlen(pre[k]);
+		size_t n = pre[k].n;
 		const char *p = s + n;
-		if (str_ncasecmp(s, pre[k], n) != 0)
+		if (str_ncasecmp(s, pre[k].s, n) != 0)
 			continue;
 		if (*p == '[' || *p == '(') { /* "Re[2]:" */
 			char close = *p == '[' ? ']' : ')';

@@ -816,6 +816,51 @@ static void test_thread_big(void)
 	free(out);
 }
 
+/* References name far more ids than there are messages: one message with
+ * 300 distinct ones, and 40 each with 256 of their own (the id table starts
+ * at a few slots per message and has to grow, not fill up and spin). */
+static void test_thread_many_refs(void)
+{
+	struct mail_thread_in in[41];
+	struct mail_thread_out out[41];
+	struct buf b = BUF_INIT;
+	char *refs[41], *ids[41];
+	char err[WARY_ERRLEN];
+	size_t i, k;
+	bool ok = true;
+
+	memset(in, 0, sizeof(in));
+	for (k = 0; k < 300; k++)
+		buf_addf(&b, "<r%zu.solo@x> ", k);
+	buf_addf(&b, "<parent@x>");
+	in[0] = (struct mail_thread_in){ "<solo@x>", NULL, b.data, "many", 5 };
+	T_INT(mail_thread(in, 1, false, out, err, sizeof(err)), WARY_OK, "300 references, one message");
+	T_OK(out[0].index == 0 && out[0].depth == 0, "300 references: a root (dummies are not shown)");
+	buf_release(&b);
+
+	for (i = 0; i < 41; i++) {
+		buf_reset(&b);
+		/* message i > 0 answers message 0 through 255 ids of its own */
+		if (i > 0)
+			buf_addf(&b, "<m0@x> ");
+		for (k = 0; k < 255; k++)
+			buf_addf(&b, "<r%zu.%zu@x> ", k, i);
+		refs[i] = xstrdup(b.data);
+		ids[i] = xasprintf("<m%zu@x>", i);
+		in[i] = (struct mail_thread_in){ ids[i], NULL, refs[i], "s", (time_t)(100 + i) };
+	}
+	buf_release(&b);
+	T_INT(mail_thread(in, 41, false, out, err, sizeof(err)), WARY_OK, "41 x 256 references");
+	for (i = 0; i < 41; i++)
+		if (out[i].index != i || out[i].depth != (i > 0))
+			ok = false;
+	T_OK(ok, "41 x 256 references: 40 replies under message 0 through missing ids");
+	for (i = 0; i < 41; i++) {
+		free(refs[i]);
+		free(ids[i]);
+	}
+}
+
 /* Walk a whole message the way the renderer does; returns parts seen. */
 static size_t walk(const struct mail_msg *m, int guard)
 {
@@ -1066,6 +1111,7 @@ int main(void)
 	test_subject_base();
 	test_thread();
 	test_thread_big();
+	test_thread_many_refs();
 	test_corpora();
 	test_demo();
 	test_hostile_mime();
