@@ -39,16 +39,25 @@ struct threader {
 	struct table t;
 };
 
+/* Eight bytes a step (FNV's byte steps were a sixth of threading's
+ * time); ids differ mostly at their ends, and every byte reaches the
+ * result through the multiply and the final fold. */
 static uint32_t hash_id(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;
-	size_t i;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
 
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ull;
+	while (n >= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 29;
+		s += 8;
+		n -= 8;
 	}
-	return (uint32_t)(h ^ (h >> 32));
+	w = 0;
+	memcpy(&w, s, n);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 32;
+	return (uint32_t)h;
 }
 
 /* Double the id table: References can name many more ids than there
