@@ -829,7 +829,7 @@ static int cmd_cv(int argc, char **argv)
 		static const double ss[] = { 0.01, 0.1, 0.45 };
 		static const double xs[] = { 0.5 };
 		static const double es[] = { 1.0, 0.5, 0.3, 0.15 };
-		static const double ds[] = { 0.1, 0.25, 0.375 };
+		static const double ds[] = { 0.1, 0.25, 0.375, 0.42 };
 		static const size_t mts[] = { 0, 30, 80, 150 };
 		struct spam_params p = c.params;
 		struct spam_model **models = xcalloc((size_t)folds, sizeof(*models));

@@ -30,10 +30,15 @@ void spam_params_default(struct spam_params *p)
 	 * the most spam above the highest-scoring ham came with a small
 	 * prior strength, bogofilter's min_dev, the 30 strongest tokens, a
 	 * small effective size factor and bigrams.  The highest ham there
-	 * scored 0.527: the spam cut-off stands above it with a margin. */
+	 * scored 0.527: the spam cut-off stands above it with a margin.
+	 * With the tokenizer's second version (shapes of Message-ID, Date and
+	 * boundary, the mailer, part counts, header name spelling) min_dev
+	 * 0.42 gave, in the same cross-validation, AUC 0.99974 against
+	 * 0.99971 and 95.5% of spam above the highest ham against 95.3%,
+	 * the highest ham again at 0.527. */
 	p->s = 0.1;
 	p->x = 0.5;
-	p->min_dev = 0.375;
+	p->min_dev = 0.42;
 	p->max_tokens = 30;
 	p->ham_cutoff = 0.3;
 	p->spam_cutoff = 0.55;

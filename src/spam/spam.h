@@ -26,7 +26,7 @@
 
 /* Bumped when the tokens of a message change: a store trained with
  * another version says so (untrain needs the same tokens again). */
-#define SPAM_TOKENIZER_VERSION 1
+#define SPAM_TOKENIZER_VERSION 2
 
 struct spam_toks; /* a set of unique tokens (opaque) */
 

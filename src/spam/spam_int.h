@@ -14,6 +14,7 @@ struct spam_toks {
 	size_t tcap;
 	size_t body_bytes; /* text bytes tokenized (caps, image-only) */
 	size_t budget;     /* tokens left for this message */
+	size_t words, capwords; /* body words, and those in capitals */
 	char pfx[40];      /* the last prefix hashed, and FNV's state after it */
 	size_t pfx_len;
 	uint64_t pfx_state;

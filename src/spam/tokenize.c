@@ -94,6 +94,7 @@ void spam_toks_clear(struct spam_toks *t)
 		}
 	t->n = 0;
 	t->body_bytes = 0;
+	t->words = t->capwords = 0;
 	t->budget = MAX_TOKENS;
 	buf_reset(&t->text);
 }
@@ -305,6 +306,27 @@ static bool looks_email(const char *s, size_t len)
 	return memchr(at, '.', len - (size_t)(at - s)) != NULL;
 }
 
+/* Body text only: the words written in capitals, counted for the
+ * message (shouting is evidence; one word of it is not). */
+static void count_caps(struct tok_ctx *c, const char *s, size_t len)
+{
+	size_t up = 0, low = 0;
+
+	if (c->prefix[0] != '\0')
+		return;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			up++;
+		else if (s[i] >= 'a' && s[i] <= 'z')
+			low++;
+	}
+	if (up + low >= 3) {
+		c->t->words++;
+		if (low == 0)
+			c->t->capwords++;
+	}
+}
+
 /* One white-space separated chunk of text, in UTF-8. */
 static void chunk(struct tok_ctx *c, const char *s, size_t len)
 {
@@ -352,6 +374,7 @@ static void chunk(struct tok_ctx *c, const char *s, size_t len)
 		return;
 	}
 
+	count_caps(c, s, len);
 	/* The alphanumeric content of the chunk, for the spaced-letters run. */
 	{
 		size_t alnum = 0;
@@ -854,6 +877,46 @@ static void received_tokens(struct spam_toks *t, const char *v)
 	}
 }
 
+/* The shape of an identifier a program made: digits become 9, lower
+ * case letters a, capitals A, runs of one class one character, other
+ * characters kept.  Mailers and spam tools each write their Message-IDs,
+ * Date fields and MIME boundaries their own way ("9.9aAa9@", "---=_9A_9"),
+ * and the way survives when the values change with every message. */
+static size_t shape_of(const char *s, size_t len, char *out, size_t osz)
+{
+	size_t n = 0;
+	char last = 0;
+
+	for (size_t i = 0; i < len && n + 1 < osz; i++) {
+		char ch = s[i], k;
+
+		if (ch >= '0' && ch <= '9')
+			k = '9';
+		else if (ch >= 'a' && ch <= 'z')
+			k = 'a';
+		else if (ch >= 'A' && ch <= 'Z')
+			k = 'A';
+		else if ((unsigned char)ch < 0x21 || (unsigned char)ch >= 0x7f)
+			k = '_';
+		else
+			k = ch;
+		if (k == last && (k == '9' || k == 'a' || k == 'A' || k == '_'))
+			continue;
+		out[n++] = k;
+		last = k;
+	}
+	out[n] = '\0';
+	return n;
+}
+
+static void shape_token(struct spam_toks *t, const char *prefix, const char *s, size_t len)
+{
+	char sh[40];
+	size_t n = shape_of(s, len, sh, sizeof(sh));
+
+	tok_add(t, prefix, sh, n);
+}
+
 static void header_tokens(struct spam_toks *t, const struct spam_tok_opts *opts,
                           const struct mail_msg *msg)
 {
@@ -877,6 +940,20 @@ static void header_tokens(struct spam_toks *t, const struct spam_tok_opts *opts,
 			continue;
 		lower_into(ln, sizeof(ln), name, strlen(name), &lnl);
 		tok_add(t, "hdr:", ln, lnl);
+		/* the spelling of the name: "Message-Id" and "Message-ID" are
+		 * different programs */
+		tok_add(t, "hname:", name, strlen(name));
+		if (strcmp(ln, "x-mailer") == 0 || strcmp(ln, "user-agent") == 0) {
+			/* the whole program and version, beside its words */
+			char mv[64];
+			size_t ml, e = strlen(val);
+
+			while (e > 0 && (val[e - 1] == ' ' || val[e - 1] == '\t' || val[e - 1] == '\r' ||
+			                 val[e - 1] == '\n'))
+				e--;
+			lower_into(mv, sizeof(mv), val, e, &ml);
+			tok_add(t, "mailer:", mv, ml);
+		}
 		if (strcmp(ln, "received") == 0 && nrcvd++ < 12) {
 			received_tokens(t, val);
 			continue;
@@ -993,6 +1070,14 @@ static void header_tokens(struct spam_toks *t, const struct spam_tok_opts *opts,
 					e++;
 				lower_into(d, sizeof(d), at, e, &dl);
 				tok_add(t, "mid:@", d, dl);
+				{
+					const char *lp = v;
+
+					while (*lp == ' ' || *lp == '\t' || *lp == '<')
+						lp++;
+					if (lp < at - 1)
+						shape_token(t, "mid:shape:", lp, (size_t)(at - 1 - lp));
+				}
 			} else {
 				tok_add(t, "mid:noat", "", 0);
 			}
@@ -1005,6 +1090,8 @@ static void header_tokens(struct spam_toks *t, const struct spam_tok_opts *opts,
 			tok_add(t, "date:none", "", 0);
 		} else {
 			const char *z = v + strlen(v);
+
+			shape_token(t, "date:shape:", v, strlen(v));
 
 			while (z > v && (z[-1] == ' ' || z[-1] == '\r' || z[-1] == '\n' || z[-1] == ')'))
 				z--;
@@ -1026,6 +1113,7 @@ struct walk {
 	size_t images;      /* img tags and image parts */
 	size_t text_parts;
 	size_t html_parts;
+	size_t parts;       /* leaf parts */
 	int depth;
 };
 
@@ -1060,6 +1148,10 @@ static void walk_part(struct walk *w, const struct mail_part *p)
 	if (enc)
 		tok_add(w->t, "cte:", enc, strlen(enc));
 	if (nk > 0) {
+		const char *bd = mail_part_param(p, "boundary");
+
+		if (bd)
+			shape_token(w->t, "boundary:", bd, strlen(bd));
 		for (size_t i = 0; i < nk && i < 64; i++) {
 			w->depth++;
 			walk_part(w, mail_part_child(p, i));
@@ -1067,6 +1159,7 @@ static void walk_part(struct walk *w, const struct mail_part *p)
 		}
 		return;
 	}
+	w->parts++;
 	if (strcmp(type, "message/rfc822") == 0) {
 		const struct mail_msg *inner = mail_part_message(p);
 
@@ -1153,6 +1246,16 @@ int spam_tokenize(const struct mail_msg *msg, const struct spam_tok_opts *opts,
 			tok_add(t, "image-only", "", 0);
 		if (w.html_parts > 0 && w.text_parts == 0)
 			tok_add(t, "html-only", "", 0);
+		if (t->words >= 20) {
+			/* the share of words in capitals, in steps of 5% up to 40% */
+			size_t pc = t->capwords * 100 / t->words;
+
+			snprintf(k, sizeof(k), "%zu", pc >= 40 ? 40 : pc / 5 * 5);
+			tok_add(t, "caps:", k, strlen(k));
+		}
+		snprintf(k, sizeof(k), "%s", w.parts <= 1 ? "1" : w.parts == 2 ? "2" : w.parts <= 4 ? "3-4"
+		                             : w.parts <= 8 ? "5-8" : "many");
+		tok_add(t, "parts:", k, strlen(k));
 	}
 	return WARY_OK;
 }

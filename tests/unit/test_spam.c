@@ -195,7 +195,58 @@ static void test_message_tokens(void)
 	HAS(t, "hdr:x-mailer", "header names");
 	HAS(t, "date:tz:+0900", "time zone");
 	HAS(t, "claim", "body words");
+	HAS(t, "hname:X-Mailer", "header names as spelt");
+	HAS(t, "hname:Message-ID", "... each its own spelling");
+	HASNT(t, "hname:x-mailer", "... not lowered");
+	HAS(t, "mailer:bulkblaster 3.1", "the whole X-Mailer, program and version");
+	HAS(t, "mid:shape:a", "Message-ID local part shape (letters: a)");
+	HAS(t, "date:shape:Aa,_9_Aa_9_9:9:9_+9", "Date shape (runs of a class are one character)");
+	HAS(t, "parts:1", "one part");
+	HASNT(t, "caps:0", "no capitals share under 20 words");
 	spam_toks_free(&t);
+
+	t = toks_of_msg("From: a@b.example\nSubject: x\nDate: 02 Sep 2002 10:00 GMT\n"
+	                "Message-ID: <20020902.1A2b3C.4567@mx.example>\nMIME-Version: 1.0\n"
+	                "Content-Type: multipart/alternative; boundary=\"----=_NextPart_000_0012_01C25A\"\n\n"
+	                "------=_NextPart_000_0012_01C25A\nContent-Type: text/plain\n\n"
+	                "BUY NOW AND SAVE BIG ON EVERY ORDER TODAY ONLY for you and the family, "
+	                "one two three four five six seven eight nine ten eleven twelve\n"
+	                "------=_NextPart_000_0012_01C25A\nContent-Type: text/html\n\n"
+	                "<p>hello</p>\n------=_NextPart_000_0012_01C25A--\n");
+	HAS(t, "mid:shape:9.9A9a9A.9", "Message-ID shape: digits 9, lower a, capitals A, dots kept");
+	HAS(t, "date:shape:9_Aa_9_9:9_A", "a Date without a weekday has another shape");
+	HAS(t, "boundary:----=_AaAa_9_9_9A9A", "MIME boundary shape (punctuation kept as it is)");
+	HAS(t, "parts:2", "two leaf parts");
+	HAS(t, "caps:30", "9 of 27 words in capitals: the 30% step");
+	HASNT(t, "caps:35", "... and no other step");
+	HASNT(t, "caps:buy", "capital words are counted, not a token each");
+	spam_toks_free(&t);
+
+	t = toks_of_msg("From: a@b.example\nSubject: x\n\n"
+	                "plain words only and not one of them shouting at all, twenty or more "
+	                "of them to count here as the message body text, with some more words after\n");
+	HAS(t, "caps:0", "no capitals: share 0");
+	HAS(t, "mid:none", "no Message-ID");
+	spam_toks_free(&t);
+	{
+		/* hostile: a Message-ID of 30000 characters alternating classes */
+		struct buf m = BUF_INIT;
+		char want[64];
+
+		buf_init(&m);
+		buf_addf(&m, "From: a@b.example\nMessage-ID: <");
+		for (int i = 0; i < 10000; i++)
+			buf_add(&m, "aA9", 3);
+		buf_addf(&m, "@x.example>\nSubject: x\n\nbody\n");
+		t = toks_of_msg(m.data);
+		str_copy(want, "mid:shape:", sizeof(want));
+		for (int i = 0; i < 13; i++)
+			memcpy(want + 10 + 3 * i, "aA9", 4);
+		HAS(t, want, "a huge Message-ID: its shape stops at 39 characters");
+		HAS(t, "mid:@x.example", "... and its domain is still found");
+		spam_toks_free(&t);
+		buf_release(&m);
+	}
 
 	t = toks_of_msg("From: a@b.example\nSubject: x\nMIME-Version: 1.0\n"
 	                "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n"
