@@ -31,8 +31,8 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS msg ("
 	" folder TEXT NOT NULL, uid INTEGER NOT NULL, flags INTEGER NOT NULL,"
 	" date INTEGER NOT NULL, size INTEGER NOT NULL,"
-	" hfrom TEXT, hto TEXT, subject TEXT, msgid TEXT, irt TEXT, refs TEXT, ctype TEXT);"
-	"CREATE UNIQUE INDEX IF NOT EXISTS msg_uid ON msg (folder, uid);"
+	" hfrom TEXT, hto TEXT, subject TEXT, msgid TEXT, irt TEXT, refs TEXT, ctype TEXT,"
+	" PRIMARY KEY (folder, uid)) WITHOUT ROWID;"
 	/* Not a cache: actions that still have to reach the server. */
 	"CREATE TABLE IF NOT EXISTS outbox ("
 	" id INTEGER PRIMARY KEY AUTOINCREMENT, op INTEGER NOT NULL, folder TEXT NOT NULL,"

@@ -46,7 +46,9 @@ const char *imap_special_of(const char *attr);
  * corrupt, of another schema version or not ours is rebuilt or refused,
  * as the header cache does. */
 struct icache;
-#define ICACHE_SCHEMA 2
+/* 3: msg is kept in (folder, uid) order, so a folder's index is read
+ * in one walk of the table instead of a seek per row. */
+#define ICACHE_SCHEMA 3
 struct icache_folder {
 	uint32_t uidvalidity;
 	uint64_t modseq;  /* HIGHESTMODSEQ the rows are in sync with, 0 unknown */

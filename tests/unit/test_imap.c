@@ -263,6 +263,41 @@ static void test_cache(const char *dir)
 	put_row(ic, "INBOX", 1, "one", 0);
 	icache_close(&ic);
 
+	/* A cache of the previous layout (schema 2: msg a rowid table with a
+	 * separate index) is rebuilt, not read with the new one's queries. */
+	{
+		sqlite3 *db = NULL;
+
+		unlink(path);
+		sqlite3_open(path, &db);
+		sqlite3_exec(db,
+		             "PRAGMA application_id=1465014601; PRAGMA user_version=2;"
+		             "CREATE TABLE folder (name TEXT PRIMARY KEY NOT NULL, uidvalidity INTEGER"
+		             " NOT NULL, modseq INTEGER NOT NULL, uidnext INTEGER NOT NULL);"
+		             "CREATE TABLE msg (folder TEXT NOT NULL, uid INTEGER NOT NULL, flags INTEGER"
+		             " NOT NULL, date INTEGER NOT NULL, size INTEGER NOT NULL, hfrom TEXT, hto TEXT,"
+		             " subject TEXT, msgid TEXT, irt TEXT, refs TEXT, ctype TEXT);"
+		             "CREATE UNIQUE INDEX msg_uid ON msg (folder, uid);"
+		             "INSERT INTO folder VALUES ('INBOX', 5, 9, 3);"
+		             "INSERT INTO msg VALUES ('INBOX', 2, 0, 1, 1, 'a', 'b', 'old', '<x@y>', NULL,"
+		             " NULL, NULL);",
+		             NULL, NULL, NULL);
+		sqlite3_close(db);
+	}
+	T_INT(icache_open(path, &ic, err, sizeof(err)), WARY_OK, "schema 2 cache opens");
+	T_OK(!icache_folder_get(ic, "INBOX", &f) && icache_count(ic, "INBOX") == 0,
+	     "schema 2 cache: rebuilt empty, its rows not used");
+	icache_folder_reset(ic, "INBOX", 5);
+	put_row(ic, "INBOX", 4, "four", 0);
+	put_row(ic, "INBOX", 9, "nine", 0);
+	put_row(ic, "INBOX", 1, "one", 0);
+	memset(&g, 0, sizeof(g));
+	icache_scan(ic, "INBOX", collect, &g);
+	T_OK(g.n == 3 && strcmp(g.subj[0], "nine") == 0 && strcmp(g.subj[1], "four") == 0 &&
+	             strcmp(g.subj[2], "one") == 0,
+	     "rebuilt cache: rows come back newest UID first");
+	icache_close(&ic);
+
 	/* Garbage over the file: rebuilt. */
 	fd = open(path, O_WRONLY | O_TRUNC);
 	T_OK(fd >= 0 && write(fd, "this is not sqlite at all, not even close.........", 50) == 50,
