@@ -33,6 +33,8 @@ static const char schema_sql[] =
 	" date INTEGER NOT NULL, size INTEGER NOT NULL,"
 	" hfrom TEXT, hto TEXT, subject TEXT, msgid TEXT, irt TEXT, refs TEXT, ctype TEXT,"
 	" PRIMARY KEY (folder, uid)) WITHOUT ROWID;"
+	/* (folder, uid) only: what count(*) walks, instead of every row's text */
+	"CREATE INDEX IF NOT EXISTS msg_folder ON msg (folder);"
 	/* Not a cache: actions that still have to reach the server. */
 	"CREATE TABLE IF NOT EXISTS outbox ("
 	" id INTEGER PRIMARY KEY AUTOINCREMENT, op INTEGER NOT NULL, folder TEXT NOT NULL,"
