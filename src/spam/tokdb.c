@@ -655,6 +655,10 @@ static void lookup(struct spam_db *d, uint64_t k, uint32_t *s, uint32_t *h)
 			vs = sqlite3_column_int64(d->get_tok, 0);
 			vh = sqlite3_column_int64(d->get_tok, 1);
 		}
+		/* A statement left on its row keeps its read transaction open:
+		 * another connection's training (the pager's store beside the
+		 * worker's) then waits for the lock and fails. */
+		sqlite3_reset(d->get_tok);
 		if (d->in_batch && cmap_get(&d->delta, k, &a, &b)) {
 			vs += a;
 			vh += b;

@@ -423,6 +423,23 @@ static void test_store(const char *dir)
 	spam_db_train(b, m, strlen(m), false, &r, err, sizeof(err));
 	T_OK(same_counts(a, b, m) && same_counts(a, b, spam1),
 	     "counts after spam->ham equal the counts of training ham only");
+	{
+		/* a second connection (the pager's, beside the worker's) that
+		 * looked up a token the store has must not hold the store's
+		 * read lock: training on the first then fails "database is
+		 * locked" after the busy wait */
+		struct spam_db *c = NULL;
+		char *m2 = mkmsg("another", "lottery winner friday");
+
+		T_INT(spam_db_open(p1, &c, err, sizeof(err)), WARY_OK, "a second connection to the store");
+		spam_db_token(c, "winner", &s, &h, err, sizeof(err));
+		T_OK(s + h > 0, "... finds a token the store has");
+		T_INT(spam_db_train(a, m2, strlen(m2), true, &r, err, sizeof(err)), WARY_OK,
+		      "... and training on the first connection meanwhile commits");
+		T_INT(spam_db_untrain(a, m2, strlen(m2), &r, err, sizeof(err)), WARY_OK, "... (untrained again)");
+		spam_db_free(&c);
+		free(m2);
+	}
 	spam_db_token(a, "winner", &s, &h, err, sizeof(err));
 	T_OK(s == 1 && h == 1, "a shared token: one spam (spam1), one ham (m)");
 	/* dedupe */
