@@ -908,6 +908,7 @@ static void start_folder(struct app *a, const char *folder)
 	a->loading = true;
 	a->keyed_while_loading = false;
 	a->traced_first = a->traced_full = false;
+	a->spam_known_due = false;
 	a->load_done = a->load_total = 0;
 	a->index_top = 0;
 	if (a->gen > 1)
@@ -1149,7 +1150,9 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 		wtrace("index read %zu rows", index_count(a->ix));
 		a->loading = false;
 		maybe_rebuild(a, true);
-		spam_ui_index_loaded(a);
+		/* Listing 100k keys for the spam filter waits until the index is
+		 * on screen (the main loop, after its draw). */
+		a->spam_known_due = true;
 		/* A POP3 account shows its Maildir at once, then downloads. */
 		if (is_pop3(a) && !a->fetching && r->status == WARY_OK && a->gen == 1)
 			run_func(a, KF_CHECK_NEW);
@@ -1164,6 +1167,10 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 		if (r->status == WARY_OK) {
 			index_remove_keys(a->ix, r->vanished, r->nvanished);
 			maybe_rebuild(a, true);
+			if (a->spam_known_due) { /* no draw since the index came: list them now */
+				a->spam_known_due = false;
+				spam_ui_index_loaded(a);
+			}
 			spam_ui_check_done(a);
 		}
 		break;
@@ -2241,6 +2248,10 @@ int app_run(struct config *cfg, const char *location, struct worker_account *wa,
 			draw(&a);
 			last_draw = now_ms();
 			pending_draw = false;
+			if (a.spam_known_due) {
+				a.spam_known_due = false;
+				spam_ui_index_loaded(&a);
+			}
 			if (key_ms) {
 				wtrace("key answered in %lld ms%s", last_draw - key_ms,
 				       a.loading ? " (loading)" : "");

@@ -65,6 +65,7 @@ struct app {
 	long long check_every_ms; /* fetch_interval; 0: no timer */
 	bool keyed_while_loading; /* the user moved while the index streams in */
 	bool traced_first, traced_full;
+	bool spam_known_due; /* spam_ui_index_loaded after the full index is drawn */
 	size_t load_done, load_total;
 	long long last_rebuild_ms, rebuild_cost_ms, next_check_ms;
 
