@@ -22,7 +22,8 @@
 #include "ui/app_int.h"
 #include "ui/compose.h"
 
-enum cprompt { CP_NONE, CP_FROM, CP_TO, CP_CC, CP_BCC, CP_SUBJECT, CP_ATTACH, CP_DLP, CP_ABORT };
+enum cprompt { CP_NONE, CP_FROM, CP_TO, CP_CC, CP_BCC, CP_SUBJECT, CP_ATTACH, CP_DLP, CP_ABORT,
+               CP_PICK };
 
 struct compose {
 	struct send_setup setup;
@@ -42,12 +43,17 @@ struct compose {
 	char dlp_lines[8][200]; /* every hit shown, up to 8 */
 	size_t ndlp, dlp_total;
 	bool sending;
+	struct keypick *kp;  /* recipient keys picked for this message */
 };
 
 static struct compose *cs(struct app *a)
 {
-	if (a->compose == NULL)
-		a->compose = xcalloc(1, sizeof(struct compose));
+	if (a->compose == NULL) {
+		struct compose *c = xcalloc(1, sizeof(struct compose));
+
+		c->kp = keypick_new();
+		a->compose = c;
+	}
 	return a->compose;
 }
 
@@ -90,12 +96,28 @@ static int worker_sender(void *ctx, const char *arg, const struct worker_send_en
 		unsigned pgp = (unsigned)atoi(arg);
 		struct send_draft d;
 		struct buf f = BUF_INIT;
-		char *id = NULL;
+		char *id = NULL, *path = NULL, **keys = NULL;
+		size_t nkeys = 0;
 		long ms = 0;
 
 		buf_init(&f);
 		send_draft_init(&d);
-		rc = tab ? fs_read_file(tab + 1, &f, 0, err, errlen) : err_set(err, errlen, WARY_ERR, "no draft");
+		if (tab) {
+			/* PATH, then "\naddress=FPR" for each key picked */
+			const char *nl = strchr(tab + 1, '\n');
+
+			path = nl ? xstrndup(tab + 1, (size_t)(nl - tab - 1)) : xstrdup(tab + 1);
+			while (nl) {
+				const char *next = strchr(nl + 1, '\n');
+
+				keys = xreallocarray(keys, nkeys + 1, sizeof(*keys));
+				keys[nkeys++] = next ? xstrndup(nl + 1, (size_t)(next - nl - 1)) : xstrdup(nl + 1);
+				nl = next;
+			}
+			s.pgp_keys = keys;
+			s.npgp_keys = nkeys;
+		}
+		rc = path ? compose_draft_load(path, &f, err, errlen) : err_set(err, errlen, WARY_ERR, "no draft");
 		if (rc == WARY_OK)
 			rc = send_draft_from_edit(&d, f.data, f.len, true, err, errlen);
 		if (rc == WARY_OK) {
@@ -105,12 +127,16 @@ static int worker_sender(void *ctx, const char *arg, const struct worker_send_en
 		}
 		if (rc == WARY_OK) {
 			/* the message is in the outbox now: the draft has done its job */
-			unlink(tab + 1);
+			unlink(path);
 			if (ms > 0)
 				buf_addf(out, "hashcash %u bits in %ld ms; ", s.hashcash_bits, ms);
 		}
 		free(id);
+		free(path);
+		send_strv_free(keys, nkeys);
 		send_draft_clear(&d);
+		if (f.data)
+			explicit_bzero(f.data, f.cap);
 		buf_release(&f);
 		if (rc != WARY_OK)
 			return rc;
@@ -174,6 +200,7 @@ void compose_free(struct app *a)
 	send_setup_clear(&c->setup);
 	send_draft_clear(&c->d);
 	send_book_free(&c->book);
+	keypick_free(&c->kp);
 	free(c->path);
 	free(c);
 	a->compose = NULL;
@@ -186,6 +213,18 @@ static char *drafts_dir(const struct app *a)
 	const char *p = config_get(a->cfg, "postponed");
 
 	return xstrdup(p ? p : ".");
+}
+
+/* encrypt_drafts: the account's own key (signing_key, else From). */
+static const char *draft_key(struct app *a)
+{
+	struct compose *c = cs(a);
+	const char *v = config_account_get(a->cfg, c->setup.account, "encrypt_drafts");
+
+	/* "default" (no account section) takes the global setting */
+	if (!(v ? strcmp(v, "yes") == 0 : config_get_bool(a->cfg, "encrypt_drafts")))
+		return NULL;
+	return c->setup.signing_key && *c->setup.signing_key ? c->setup.signing_key : c->setup.a.from;
 }
 
 static int autosave(struct app *a)
@@ -219,9 +258,10 @@ static int autosave(struct app *a)
 		free(dir);
 	}
 	send_draft_to_edit(&c->d, true, &b);
-	rc = fs_write_atomic(c->path, b.data, b.len, 0600, err, sizeof(err));
+	rc = compose_draft_store(c->path, b.data, b.len, draft_key(a), err, sizeof(err));
 	if (rc != WARY_OK)
 		app_say(a, true, "Cannot autosave the draft: %s", err);
+	explicit_bzero(b.data, b.cap);
 	buf_release(&b);
 	return rc;
 }
@@ -290,7 +330,23 @@ static int run_editor(struct app *a)
 		autosave(a);
 out:
 	if (file) {
+		/* the editor's file and whatever it left beside it (backups,
+		 * swap files): the clear text lives only in memory and the draft */
+		DIR *dd = opendir(tmpdir.data);
+		struct dirent *de;
+
 		unlink(file);
+		while (dd && (de = readdir(dd)) != NULL) {
+			char *p;
+
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			p = xasprintf("%s/%s", tmpdir.data, de->d_name);
+			unlink(p);
+			free(p);
+		}
+		if (dd)
+			closedir(dd);
 		rmdir(tmpdir.data);
 	}
 	free(file);
@@ -307,6 +363,7 @@ static void enter(struct app *a)
 	c->active = true;
 	c->cursor = 0;
 	c->sign = c->encrypt = false;
+	keypick_reset(c->kp);
 	c->from_view = a->view == V_COMPOSE ? V_INDEX : a->view;
 	autosave(a);
 	run_editor(a);
@@ -470,7 +527,8 @@ static void recall(struct app *a)
 	send_draft_init(&c->d);
 	free(c->path);
 	c->path = xasprintf("%s/%s", dir, best);
-	if (fs_read_file(c->path, &b, 0, err, sizeof(err)) != WARY_OK ||
+	keypick_reset(c->kp);
+	if (compose_draft_load(c->path, &b, err, sizeof(err)) != WARY_OK ||
 	    send_draft_from_edit(&c->d, b.data, b.len, true, err, sizeof(err)) != WARY_OK) {
 		app_say(a, true, "%s", err);
 		goto out;
@@ -482,6 +540,8 @@ static void recall(struct app *a)
 	if (n > 1)
 		app_say(a, false, "Recalled the newest draft; %zu more postponed.", n - 1);
 out:
+	if (b.data)
+		explicit_bzero(b.data, b.cap);
 	buf_release(&b);
 	free(best);
 	free(dir);
@@ -510,16 +570,36 @@ static void leave(struct app *a, bool delete_draft)
 
 /* -------------------------------------------------------------- send */
 
+static void start_cprompt(struct app *a, enum cprompt k, const char *label, const char *init);
+
 static void really_send(struct app *a)
 {
 	struct compose *c = cs(a);
-	char arg[4200];
+	struct buf arg = BUF_INIT;
+	char err[WARY_ERRLEN];
 
+	if (c->encrypt) {
+		/* every recipient needs one key: picked here when it has several */
+		int rc = keypick_check(c->kp, &c->d, err, sizeof(err));
+
+		if (rc == WARY_ELIMIT) {
+			start_cprompt(a, CP_PICK, "Key to encrypt to: 1-9 choose, c)ancel: ", NULL);
+			return;
+		}
+		if (rc != WARY_OK) {
+			app_say(a, true, "%s", err);
+			return;
+		}
+	}
 	if (autosave(a) != WARY_OK)
 		return;
 	/* the worker removes the draft once the message is in the outbox */
-	snprintf(arg, sizeof(arg), "%u\t%s", (c->sign ? 1u : 0u) | (c->encrypt ? 2u : 0u), c->path);
-	worker_send(a->wk, WK_SEND, a->gen, arg, 0, 0);
+	buf_init(&arg);
+	buf_addf(&arg, "%u\t%s", (c->sign ? 1u : 0u) | (c->encrypt ? 2u : 0u), c->path);
+	if (c->encrypt)
+		keypick_arg(c->kp, &arg);
+	worker_send(a->wk, WK_SEND, a->gen, arg.data, 0, 0);
+	buf_release(&arg);
 	c->sending = true;
 	free(c->path);
 	c->path = NULL;
@@ -652,6 +732,17 @@ bool compose_prompt_key(struct app *a, int key)
 	bool enter = key == '\n' || key == '\r' || key == KEY_ENTER;
 	char err[WARY_ERRLEN];
 
+	if (c->cp == CP_PICK) {
+		a->prompt = P_NONE;
+		c->cp = CP_NONE;
+		if (key >= '1' && key <= '9' && keypick_choose(c->kp, (size_t)(key - '1'))) {
+			really_send(a);
+		} else {
+			keypick_cancel(c->kp);
+			app_say(a, false, "Not sent.");
+		}
+		return true;
+	}
 	if (c->cp == CP_DLP || c->cp == CP_ABORT) {
 		enum cprompt k = c->cp;
 
@@ -727,6 +818,7 @@ bool compose_prompt_key(struct app *a, int key)
 	case CP_NONE:
 	case CP_DLP:
 	case CP_ABORT:
+	case CP_PICK:
 		break;
 	}
 	c->cp = CP_NONE;
@@ -941,6 +1033,8 @@ void compose_draw(struct app *a)
 			app_put_padded(y++, 2, line, COLS - 2, a->attr[TH_CHROME_BAD]);
 		}
 	}
+	if (c->cp == CP_PICK && y + 1 < rows)
+		y = keypick_draw(c->kp, a, y + 1, rows);
 	snprintf(line, sizeof(line), "compose -- %s%s", c->setup.account,
 	         c->path ? " (autosaved)" : "");
 	app_put_padded(LINES - 2, 0, line, COLS, a->attr[TH_STATUS]);

@@ -25,6 +25,9 @@ struct send_setup {
 	const char *signing_key;
 	char **me;            /* the user's addresses (hashcash resources, group reply) */
 	size_t nme;
+	/* keys picked in the compose view: "address=FPR" each (not owned) */
+	char *const *pgp_keys;
+	size_t npgp_keys;
 };
 int send_setup_from_config(const struct config *cfg, const char *want, struct send_setup *s,
                            char *err, size_t errlen);
@@ -52,6 +55,26 @@ bool compose_prompt_key(struct app *a, int key);
 void compose_reply(struct app *a, const struct wk_reply *r); /* WK_SEND, WK_SEND_PROGRESS */
 void compose_fetched(struct app *a); /* the message to answer has arrived */
 void compose_draw(struct app *a);
+
+/* Drafts on disk (ui/compose_pgp.c).  own: the key to encrypt the draft
+ * to (encrypt_drafts), NULL to write it as it is; load decrypts either. */
+int compose_draft_store(const char *path, const char *text, size_t len, const char *own,
+                        char *err, size_t errlen);
+int compose_draft_load(const char *path, struct buf *text, char *err, size_t errlen);
+/* The key picker: keypick_check gives WARY_OK when every recipient has
+ * one valid key or a choice, WARY_ENOENT (err) when one has none, and
+ * WARY_ELIMIT when one has several: keypick_draw lists them until
+ * keypick_choose or keypick_cancel.  Choices last until keypick_reset. */
+struct keypick;
+struct keypick *keypick_new(void);
+void keypick_free(struct keypick **kp);
+void keypick_reset(struct keypick *kp);
+int keypick_check(struct keypick *kp, const struct send_draft *d, char *err, size_t errlen);
+size_t keypick_count(const struct keypick *kp);
+bool keypick_choose(struct keypick *kp, size_t i);
+void keypick_cancel(struct keypick *kp);
+void keypick_arg(const struct keypick *kp, struct buf *out); /* "\naddr=FPR"... */
+int keypick_draw(const struct keypick *kp, struct app *a, int y, int rows);
 
 /* wary send / wary outbox */
 int send_cli(struct config *cfg, const char *account, const char *cmd, int argc, char **argv);

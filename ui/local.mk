@@ -7,7 +7,7 @@ wary_SOURCES += ui/latest.c ui/latest.h
 wary_SOURCES += ui/pgp.c ui/pgp.h
 wary_SOURCES += ui/verdict.c ui/verdict.h
 wary_SOURCES += ui/auth_setup.c ui/auth_setup.h ui/trace_view.c ui/trace_view.h
-wary_SOURCES += ui/send_cli.c ui/compose.h ui/compose.c
+wary_SOURCES += ui/send_cli.c ui/compose.h ui/compose.c ui/compose_pgp.c
 # Presets are found in the installed data directory, else in the source
 # tree, so the binary runs from the build tree before `make install`.
 wary_CPPFLAGS = $(AM_CPPFLAGS) -DWARY_SRCDIR='"$(abs_top_srcdir)"'

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <strings.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -160,8 +161,20 @@ static int build_pgp(struct send_setup *s, struct send_draft *d, unsigned pgp, s
 
 			rc = send_addresses(lists[k], &v, &n, err, errlen);
 			rc_all = xreallocarray(rc_all, nall + n + 1, sizeof(*rc_all));
-			for (size_t i = 0; i < n; i++)
+			for (size_t i = 0; i < n; i++) {
+				/* a key picked for this address replaces it */
+				for (size_t j = 0; j < s->npgp_keys; j++) {
+					const char *eq = strrchr(s->pgp_keys[j], '=');
+
+					if (eq && (size_t)(eq - s->pgp_keys[j]) == strlen(v[i]) &&
+					    strncasecmp(s->pgp_keys[j], v[i], strlen(v[i])) == 0) {
+						free(v[i]);
+						v[i] = xstrdup(eq + 1);
+						break;
+					}
+				}
 				rc_all[nall++] = v[i];
+			}
 			free(v);
 		}
 		if (rc == WARY_OK)

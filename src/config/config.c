@@ -72,6 +72,8 @@ static const struct config_def defs[] = {
 	  "Display name used with from when from has none." },
 	{ "signing_key", CONFIG_STRING, CONFIG_BOTH, NULL, NULL,
 	  "OpenPGP key (fingerprint or user ID) that signs outgoing mail." },
+	{ "encrypt_drafts", CONFIG_BOOL, CONFIG_BOTH, "no", NULL,
+	  "Autosave and postpone drafts encrypted (PGP/MIME) to the account's own key (signing_key, else from)." },
 	{ "spam_action", CONFIG_ENUM, CONFIG_BOTH, "tag", "tag|move",
 	  "What happens to a message classified as spam: tag it, or move it to the junk folder." },
 	{ "trusted_authserv_id", CONFIG_STRING, CONFIG_BOTH, NULL, NULL,
