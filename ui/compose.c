@@ -872,15 +872,14 @@ bool compose_func(struct app *a, int fi)
 		}
 		return true;
 	case KF_POSTPONE:
-		autosave(a);
-		{
-			bool had = c->path != NULL;
-
-			free(c->path);
-			c->path = NULL;
-			leave(a, false);
-			app_say(a, !had, had ? "Message postponed." : "Could not postpone.");
-		}
+		/* not saved (e.g. encrypt_drafts without a key to encrypt to):
+		 * the message stays here, with autosave's error on the status line */
+		if (autosave(a) != WARY_OK || c->path == NULL)
+			return true;
+		free(c->path);
+		c->path = NULL;
+		leave(a, false);
+		app_say(a, false, "Message postponed.");
 		return true;
 	case KF_EDIT_FROM:
 		start_cprompt(a, CP_FROM, "From: ", c->d.from);

@@ -116,4 +116,18 @@ tm_wait "Message postponed" >/dev/null
 tm_keys q
 tm_stop
 check "no errors on stderr" test ! -s "$tmp/stderr"
+
+# an own address without a key: the draft is not saved at all, never in
+# the clear, and P keeps the message in the compose view
+sed "s/^set from = .*/set from = \"Eve <eve@$PGP_DOMAIN>\"/; s|^set postponed = .*|set postponed = $tmp/drafts2|" "$tmp/cfg" >"$tmp/cfg2"
+tm_start 120 40 "'$WARY' -F '$tmp/cfg2' -f '$tmp/Maildir' 2>'$tmp/stderr'"
+tm_wait "msgs, " 15 >/dev/null
+tm_keys m
+check "no key of her own: autosave says it cannot" tm_wait "Cannot autosave the draft: no usable key for eve@$PGP_DOMAIN"
+check "and writes no draft" sh -c "! ls '$tmp/drafts2/'* >/dev/null 2>&1"
+tm_keys P
+check "P: the message stays in the compose view" tm_wait "^compose -- "
+check "still no clear text on disk" sh -c "! grep -rq pelican '$tmp/drafts2'"
+tm_keys q
+tm_stop
 t_done
