@@ -120,6 +120,8 @@ static int worker_sender(void *ctx, const char *arg, const struct worker_send_en
 		rc = path ? compose_draft_load(path, &f, err, errlen) : err_set(err, errlen, WARY_ERR, "no draft");
 		if (rc == WARY_OK)
 			rc = send_draft_from_edit(&d, f.data, f.len, true, err, errlen);
+		if (rc == WARY_OK)
+			rc = compose_draft_open_attachments(&d, err, errlen);
 		if (rc == WARY_OK) {
 			if (s.hashcash_bits && env->progress)
 				env->progress(env->progress_ctx, "minting hashcash stamps");
@@ -127,7 +129,11 @@ static int worker_sender(void *ctx, const char *arg, const struct worker_send_en
 		}
 		if (rc == WARY_OK) {
 			/* the message is in the outbox now: the draft has done its job */
+			char *eml = xasprintf("%s.eml", path);
+
 			unlink(path);
+			unlink(eml);
+			free(eml);
 			if (ms > 0)
 				buf_addf(out, "hashcash %u bits in %ld ms; ", s.hashcash_bits, ms);
 		}
@@ -449,7 +455,8 @@ static void start_from_message(struct app *a, enum km_func f)
 		char *p = xasprintf("%s.eml", c->path);
 		char e2[WARY_ERRLEN];
 
-		if (fs_write_atomic(p, c->d.att[0].data, c->d.att[0].len, 0600, e2, sizeof(e2)) == WARY_OK)
+		if (compose_draft_store(p, c->d.att[0].data, c->d.att[0].len, draft_key(a), e2,
+		                        sizeof(e2)) == WARY_OK)
 			c->d.att[0].path = p;
 		else
 			free(p);
@@ -529,7 +536,8 @@ static void recall(struct app *a)
 	c->path = xasprintf("%s/%s", dir, best);
 	keypick_reset(c->kp);
 	if (compose_draft_load(c->path, &b, err, sizeof(err)) != WARY_OK ||
-	    send_draft_from_edit(&c->d, b.data, b.len, true, err, sizeof(err)) != WARY_OK) {
+	    send_draft_from_edit(&c->d, b.data, b.len, true, err, sizeof(err)) != WARY_OK ||
+	    compose_draft_open_attachments(&c->d, err, sizeof(err)) != WARY_OK) {
 		app_say(a, true, "%s", err);
 		goto out;
 	}

@@ -61,6 +61,9 @@ void compose_draw(struct app *a);
 int compose_draft_store(const char *path, const char *text, size_t len, const char *own,
                         char *err, size_t errlen);
 int compose_draft_load(const char *path, struct buf *text, char *err, size_t errlen);
+/* After send_draft_from_edit: attachments saved with the draft the same
+ * way (a forwarded message's private copy) decrypted in memory. */
+int compose_draft_open_attachments(struct send_draft *d, char *err, size_t errlen);
 /* The key picker: keypick_check gives WARY_OK when every recipient has
  * one valid key or a choice, WARY_ENOENT (err) when one has none, and
  * WARY_ELIMIT when one has several: keypick_draw lists them until

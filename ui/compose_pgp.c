@@ -74,23 +74,20 @@ int compose_draft_store(const char *path, const char *text, size_t len, const ch
 	return rc;
 }
 
-int compose_draft_load(const char *path, struct buf *text, char *err, size_t errlen)
+static bool is_encrypted(const char *data, size_t len)
 {
-	struct buf f = BUF_INIT;
+	return len >= strlen(DRAFT_MAGIC) && memcmp(data, DRAFT_MAGIC, strlen(DRAFT_MAGIC)) == 0;
+}
+
+static int decrypt_bytes(const char *data, size_t len, struct buf *text, char *err,
+                         size_t errlen)
+{
 	struct crypto *c = NULL;
 	struct crypto_result *r = NULL;
 	struct mail_msg *m = NULL, *pm = NULL;
 	int rc;
 
-	buf_init(&f);
-	rc = fs_read_file(path, &f, 64u * 1024 * 1024, err, errlen);
-	if (rc != WARY_OK)
-		goto out;
-	if (f.len < strlen(DRAFT_MAGIC) || memcmp(f.data, DRAFT_MAGIC, strlen(DRAFT_MAGIC)) != 0) {
-		buf_add(text, f.data, f.len);
-		goto out;
-	}
-	rc = mail_parse(f.data, f.len, &m, err, errlen);
+	rc = mail_parse(data, len, &m, err, errlen);
 	if (rc == WARY_OK)
 		rc = crypto_new(&c, err, errlen);
 	if (rc == WARY_OK) {
@@ -104,15 +101,54 @@ int compose_draft_load(const char *path, struct buf *text, char *err, size_t err
 		rc = mail_parse(r->plain, r->plainlen, &pm, err, errlen);
 	if (rc == WARY_OK)
 		rc = mail_part_decode(mail_root(pm), text, err, errlen);
-out:
 	if (r && r->plain)
 		explicit_bzero(r->plain, r->plainlen);
 	crypto_result_free(&r);
 	mail_free(&pm);
 	mail_free(&m);
 	crypto_free(&c);
+	return rc;
+}
+
+int compose_draft_load(const char *path, struct buf *text, char *err, size_t errlen)
+{
+	struct buf f = BUF_INIT;
+	int rc;
+
+	buf_init(&f);
+	rc = fs_read_file(path, &f, 64u * 1024 * 1024, err, errlen);
+	if (rc == WARY_OK && is_encrypted(f.data, f.len))
+		rc = decrypt_bytes(f.data, f.len, text, err, errlen);
+	else if (rc == WARY_OK)
+		buf_add(text, f.data, f.len);
 	buf_release(&f);
 	return rc;
+}
+
+int compose_draft_open_attachments(struct send_draft *d, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < d->natt; i++) {
+		struct send_attach *at = &d->att[i];
+		struct buf t = BUF_INIT;
+		int rc;
+
+		if (at->data == NULL || !is_encrypted(at->data, at->len))
+			continue;
+		buf_init(&t);
+		rc = decrypt_bytes(at->data, at->len, &t, err, errlen);
+		if (rc != WARY_OK) {
+			buf_release(&t);
+			return rc;
+		}
+		free(at->data);
+		at->data = xmalloc(t.len + 1);
+		memcpy(at->data, t.data, t.len);
+		at->data[t.len] = '\0';
+		at->len = t.len;
+		explicit_bzero(t.data, t.cap);
+		buf_release(&t);
+	}
+	return WARY_OK;
 }
 
 /* ------------------------------------------------------------ key picker */

@@ -33,6 +33,8 @@ check "two keys for carol" test -n "$SUB1" -a -n "$SUB2" -a "$SUB1" != "$SUB2"
 export XDG_CONFIG_HOME=$tmp/config XDG_CACHE_HOME=$tmp/cache XDG_DATA_HOME=$tmp/data HOME=$tmp
 export TMPDIR=$tmp/t
 mkdir -p "$TMPDIR" "$tmp/Maildir/cur" "$tmp/Maildir/new" "$tmp/Maildir/tmp"
+printf 'From: Bob Test <bob@%s>\nTo: alice@%s\nSubject: The heron report\nDate: Tue, 01 Dec 2026 09:00:00 +0000\nMessage-ID: <heron@%s>\n\nThe heron nests by the weir.\n' \
+	"$PGP_DOMAIN" "$PGP_DOMAIN" "$PGP_DOMAIN" >"$tmp/Maildir/cur/1000000001.1.test:2,S"
 cat >"$tmp/ed.sh" <<EOF
 #!/bin/sh
 printf 'The meeting place is the pelican bridge.\n' >"\$1"
@@ -102,6 +104,25 @@ check "not to the other" sh -c "! grep -qi 'keyid $SUB1' '$tmp/packets'"
 check "no clear text went out" sh -c "! grep -q pelican '$tmp/sent.mbox'"
 check "the sent draft is gone" sh -c "! ls '$tmp/drafts/'*.draft >/dev/null 2>&1"
 
+# a message forwarded as an attachment: its private copy beside the
+# draft is encrypted too, and comes back whole on recall and send
+tm_keys Escape f
+check "Esc f: the message as an attachment" tm_wait "message/rfc822"
+check "the forwarded copy holds no clear text" sh -c "! grep -rq heron '$tmp/drafts'"
+check "the forwarded copy is there, encrypted" sh -c "grep -q multipart/encrypted '$tmp/drafts/'*.draft.eml"
+tm_keys P
+tm_wait "Message postponed" >/dev/null
+tm_keys R
+check "R: the forward comes back with its attachment" tm_wait "message/rfc822"
+tm_keys t
+tm_wait "^To:" >/dev/null
+tm_keys C-u "bob@$PGP_DOMAIN" Enter
+tm_wait "^ +To: bob@" >/dev/null
+tm_keys y
+check "the forward is sent" tm_wait "Sent: 1 sent" 20
+check "with the forwarded message in the clear inside it" grep -q 'The heron nests by the weir' "$tmp/sent.mbox"
+check "the draft and its copy are gone" test -z "$(ls -A "$tmp/drafts")"
+
 tm_keys m
 tm_wait "From: Alice Test" >/dev/null
 tm_keys t
@@ -110,7 +131,7 @@ tm_keys "dave@$PGP_DOMAIN" Enter
 tm_wait "^ +To: dave@" >/dev/null
 tm_keys E y
 check "dave has no key: a clear refusal" tm_wait "no usable OpenPGP key for dave@$PGP_DOMAIN: not encrypted, not sent"
-check "nothing more went out" test "$(grep -c '^=====$' "$tmp/sent.mbox")" = 1
+check "nothing more went out" test "$(grep -c '^=====$' "$tmp/sent.mbox")" = 2
 tm_keys P
 tm_wait "Message postponed" >/dev/null
 tm_keys q
