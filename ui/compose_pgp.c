@@ -311,6 +311,6 @@ int keypick_draw(const struct keypick *kp, struct app *a, int y, int rows)
 		}
 	}
 	if (kp->nkeys > 9 && y < rows)
-		put(a, y++, 2, "(more than 9: give the fingerprint instead)", a->attr[TH_NORMAL]);
+		put(a, y++, 2, "(more than 9 keys: only the first 9 are offered)", a->attr[TH_NORMAL]);
 	return y;
 }
