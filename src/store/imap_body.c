@@ -275,8 +275,11 @@ static void evict(struct imap_body *b, struct icache *ic, int64_t cap)
 	}
 }
 
-static void cache_put(struct imap_body *b, struct icache *ic, bool persistent, const char *folder,
-                      uint32_t uv, uint32_t uid, const char *data, size_t len, bool whole)
+/* A body (part NULL) or one part of it into the cache, then the cache
+ * brought back under its budget: bodies and parts share it. */
+static void cache_store(struct imap_body *b, struct icache *ic, bool persistent, const char *folder,
+                        uint32_t uv, uint32_t uid, const char *part, bool whole, const char *data,
+                        size_t len)
 {
 	int64_t cap = persistent ? IMAP_BODY_CACHE_MAX : IMAP_BODY_CACHE_MEMORY;
 	sqlite3_stmt *st;
@@ -284,15 +287,20 @@ static void cache_put(struct imap_body *b, struct icache *ic, bool persistent, c
 	/* One huge message must not push out everything else. */
 	if (len == 0 || (int64_t)len > cap / 4)
 		return;
-	st = prep(ic, "INSERT OR REPLACE INTO body (folder, uidvalidity, uid, len, whole, used, data)"
-	              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	st = prep(ic, part ? "INSERT OR REPLACE INTO part (folder, uidvalidity, uid, part, len, used,"
+	                     " data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+	                   : "INSERT OR REPLACE INTO body (folder, uidvalidity, uid, whole, len, used,"
+	                     " data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
 	if (st == NULL)
 		return;
 	sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, uv);
 	sqlite3_bind_int64(st, 3, uid);
-	sqlite3_bind_int64(st, 4, (int64_t)len);
-	sqlite3_bind_int(st, 5, whole ? 1 : 0);
+	if (part)
+		sqlite3_bind_text(st, 4, part, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int(st, 4, whole ? 1 : 0);
+	sqlite3_bind_int64(st, 5, (int64_t)len);
 	sqlite3_bind_int64(st, 6, next_use(ic));
 	sqlite3_bind_blob64(st, 7, data, len, SQLITE_STATIC);
 	run(ic, st);
@@ -349,29 +357,6 @@ static bool part_get(struct imap_body *b, struct icache *ic, const char *folder,
 		run(ic, st);
 	}
 	return hit;
-}
-
-static void part_put(struct imap_body *b, struct icache *ic, bool persistent, const char *folder,
-                     uint32_t uv, uint32_t uid, const char *part, const char *data, size_t len)
-{
-	int64_t cap = persistent ? IMAP_BODY_CACHE_MAX : IMAP_BODY_CACHE_MEMORY;
-	sqlite3_stmt *st;
-
-	if (len == 0 || (int64_t)len > cap / 4)
-		return;
-	st = prep(ic, "INSERT OR REPLACE INTO part (folder, uidvalidity, uid, part, len, used, data)"
-	              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-	if (st == NULL)
-		return;
-	sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, uv);
-	sqlite3_bind_int64(st, 3, uid);
-	sqlite3_bind_text(st, 4, part, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, (int64_t)len);
-	sqlite3_bind_int64(st, 6, next_use(ic));
-	sqlite3_bind_blob64(st, 7, data, len, SQLITE_STATIC);
-	run(ic, st);
-	evict(b, ic, cap);
 }
 
 void imap_body_cache_count(struct icache *ic, const char *folder, uint32_t uidvalidity,
@@ -1170,8 +1155,8 @@ int imap_body_fetch(struct imap_body **pb, const struct imap_link *l, uint32_t u
 		goto out;
 	}
 	if (table_ready(s1.ic))
-		cache_put(b, s1.ic, s1.persistent, folder, s1.uidvalidity, uid, got.data, got.len,
-		          whole);
+		cache_store(b, s1.ic, s1.persistent, folder, s1.uidvalidity, uid, NULL, whole,
+		            got.data, got.len);
 	buf_add(out, got.data, got.len);
 out:
 	buf_release(&got);
@@ -1273,8 +1258,8 @@ int imap_body_fetch_part(struct imap_body **pb, const struct imap_link *l, uint3
 		buf_adds(out, "\r\n");
 		buf_add(out, body.data, body.len);
 		if (s1.folder != NULL && table_ready(s1.ic))
-			part_put(b, s1.ic, s1.persistent, s1.folder, s1.uidvalidity, uid, part,
-			         out->data + start, out->len - start);
+			cache_store(b, s1.ic, s1.persistent, s1.folder, s1.uidvalidity, uid, part,
+			            false, out->data + start, out->len - start);
 	}
 	b->st.parts++;
 out:
