@@ -652,11 +652,12 @@ int net_imap_wait(struct mailimap *imap, int wake_fd, int timeout_ms, char *err,
 	if (!net_low_is_ours(low) || mailstream_low_get_fd(low) < 0)
 		return err_set(err, errlen, WARY_ERR, "IDLE: not a connected session of net");
 	for (;;) {
+		/* A cancelled session is over even if the server said more. */
+		if (net_low_cancelled(low))
+			return err_set(err, errlen, WARY_ENET, "IDLE: the connection was cancelled");
 		/* Data libetpan or OpenSSL already hold never shows on the socket. */
 		if (s->read_buffer_len > 0 || net_low_pending(low) > 0)
 			return NET_WAIT_DATA;
-		if (net_low_cancelled(low))
-			return err_set(err, errlen, WARY_ENET, "IDLE: the connection was cancelled");
 		p[0].fd = mailstream_low_get_fd(low);
 		p[0].events = POLLIN;
 		p[1].fd = net_low_idle_fd(low);

@@ -142,7 +142,16 @@ static void run_idle(struct mailimap *imap, const struct net_opts *o, const char
 	/* Last, since it ends the session: cancel from another thread. */
 	if (mailimap_idle(imap) == MAILIMAP_NO_ERROR) {
 		pthread_create(&th, NULL, cancel_later, &in);
-		r = net_imap_wait(imap, -1, 5000, err, sizeof(err));
+		/* The server may still report the appended message (EXISTS,
+		 * RECENT, FETCH) in the new IDLE: read those lines, so that
+		 * the wait that matters is the one the cancel ends. */
+		for (int lines = 0; lines < 16; lines++) {
+			r = net_imap_wait(imap, -1, 5000, err, sizeof(err));
+			if (r != NET_WAIT_DATA ||
+			    mailstream_read_line_remove_eol(imap->imap_stream,
+			                                    imap->imap_stream_buffer) == NULL)
+				break;
+		}
 		pthread_join(th, NULL);
 		printf("idle.cancel=%s\n", wait_name(r));
 		printf("idle.after_cancel=%s\n",
