@@ -3,6 +3,7 @@
  * over a non-blocking socket, every wait bounded by poll(), and the
  * certificate checks libetpan's GnuTLS build does not do.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -707,6 +708,71 @@ static bool host_is_ip(const char *host)
 	return inet_pton(AF_INET, host, a) == 1 || inet_pton(AF_INET6, host, a) == 1;
 }
 
+/* Whether one directory of a list (':'-separated, as SSL_CERT_DIR) holds
+ * certificates under OpenSSL's subject-hash names (c_rehash, openssl
+ * rehash, update-ca-certificates). */
+static bool hashed_dir(const char *list)
+{
+	char path[PATH_MAX];
+
+	for (const char *p = list; p != NULL && *p != '\0';) {
+		const char *end = strchr(p, ':');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		DIR *d;
+
+		if (n > 0 && n < sizeof(path)) {
+			memcpy(path, p, n);
+			path[n] = '\0';
+			d = opendir(path);
+			if (d != NULL) {
+				struct dirent *e;
+				bool found = false;
+
+				while (!found && (e = readdir(d)) != NULL) {
+					const char *s = e->d_name;
+					size_t h = strspn(s, "0123456789abcdef");
+
+					found = h == 8 && s[8] == '.' && s[9] >= '0' && s[9] <= '9' &&
+					        strspn(s + 9, "0123456789") == strlen(s + 9);
+				}
+				closedir(d);
+				if (found)
+					return true;
+			}
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return false;
+}
+
+/* The system's trusted CAs, as SSL_CTX_set_default_verify_paths finds
+ * them (SSL_CERT_FILE, SSL_CERT_DIR, else OpenSSL's defaults), but the
+ * directory is searched by subject hash only when a chain needs an
+ * issuer: reading the whole bundle file parses every CA (30-40 ms)
+ * before each handshake.  The bundle is read only when SSL_CERT_FILE
+ * names one or no directory has hashed names; either way a chain must
+ * end at one of the system's CAs, so nothing is trusted that was not. */
+static int load_system_cas(SSL_CTX *ctx)
+{
+	const char *file = getenv(X509_get_default_cert_file_env());
+	const char *dir = getenv(X509_get_default_cert_dir_env());
+	bool have_dir;
+
+	if (dir == NULL || *dir == '\0')
+		dir = X509_get_default_cert_dir();
+	have_dir = hashed_dir(dir);
+	/* Like the default paths, a file or directory that cannot be read
+	 * adds nothing rather than failing: its CAs are simply not trusted. */
+	if (file != NULL && *file != '\0')
+		SSL_CTX_load_verify_locations(ctx, file, NULL);
+	else if (!have_dir)
+		SSL_CTX_load_verify_locations(ctx, X509_get_default_cert_file(), NULL);
+	if (have_dir && SSL_CTX_load_verify_locations(ctx, NULL, dir) != 1)
+		return -1;
+	ERR_clear_error();
+	return 0;
+}
+
 static SSL_CTX *ctx_new(const struct net_tls_params *p, char *err, size_t errlen)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
@@ -718,7 +784,7 @@ static SSL_CTX *ctx_new(const struct net_tls_params *p, char *err, size_t errlen
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_cb);
-	if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
+	if (load_system_cas(ctx) != 0) {
 		err_set(err, errlen, WARY_ERR, "TLS: cannot load the system's trusted CAs");
 		goto fail;
 	}

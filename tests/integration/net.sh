@@ -238,6 +238,26 @@ has tls-othername err "wrong host" "other name: the error says wrong host"
 peer tls-ip imaps-greet.peer good -- imap implicit 127.0.0.1 @PORT --ca "$W/ca.crt" --timeout 3
 is tls-ip status OK "an IP literal is verified against the certificate's IP address"
 
+# The system store is a hashed directory looked up lazily, not the whole
+# bundle parsed up front: SSL_CERT_DIR and SSL_CERT_FILE still decide it.
+mkdir -p "$W/cadir" "$W/nohash"
+ln -s ../ca.crt "$W/cadir/$(openssl x509 -hash -noout -in "$W/ca.crt").0"
+cp "$W/ca.crt" "$W/nohash/ca.pem"
+SSL_CERT_DIR="$W/cadir" peer tls-certdir imaps-greet.peer good -- imap implicit localhost @PORT --timeout 3
+is tls-certdir status OK "the CA found by its hash in SSL_CERT_DIR, no CA file"
+is tls-certdir cert.verified 1 "SSL_CERT_DIR: chain and name verified, not trusted by fingerprint"
+SSL_CERT_DIR="$W/cadir" peer tls-certdir-name imaps-greet.peer other -- imap implicit localhost @PORT --timeout 3
+is tls-certdir-name status ECERT "SSL_CERT_DIR: a certificate for another name is still refused"
+SSL_CERT_DIR="$W/cadir" peer tls-certdir-expired imaps-greet.peer expired -- imap implicit localhost @PORT --timeout 3
+is tls-certdir-expired status ECERT "SSL_CERT_DIR: an expired certificate is still refused"
+SSL_CERT_DIR="$W/nohash" peer tls-nohash imaps-greet.peer good -- imap implicit localhost @PORT --timeout 3
+is tls-nohash status ECERT "a directory without hashed names trusts nothing in it"
+SSL_CERT_FILE="$W/ca.crt" peer tls-certfile imaps-greet.peer good -- imap implicit localhost @PORT --timeout 3
+is tls-certfile status OK "SSL_CERT_FILE names a bundle: it is read"
+SSL_CERT_FILE="$W/nohash/none.pem" SSL_CERT_DIR="$W/nohash" peer tls-certnone imaps-greet.peer good -- \
+	imap implicit localhost @PORT --timeout 3
+is tls-certnone status ECERT "an unreadable SSL_CERT_FILE trusts nothing (the connection is refused)"
+
 peer silent silent.peer good -- imap implicit 127.0.0.1 @PORT --ca "$W/ca.crt" --timeout 1
 is silent status ENET "a server that never answers -> ENET"
 has silent err "timed out" "silent server: the error says timed out"
