@@ -78,14 +78,31 @@ char *str_lower(char *s)
 	return s;
 }
 
+/* Renderers call this over whole message bodies, so candidates are found
+ * by the first byte alone (memchr when it has no case) before comparing. */
 const char *str_memcasemem(const char *h, size_t hlen, const char *needle)
 {
-	size_t nlen = strlen(needle);
+	size_t nlen = strlen(needle), last;
+	int first;
 
 	if (nlen == 0)
 		return h;
-	for (size_t i = 0; i + nlen <= hlen; i++)
-		if (str_ncasecmp(h + i, needle, nlen) == 0)
-			return h + i;
+	if (hlen < nlen)
+		return NULL;
+	last = hlen - nlen; /* the last offset where the needle fits */
+	first = ascii_lower((unsigned char)needle[0]);
+	if (first >= 'a' && first <= 'z') {
+		for (size_t i = 0; i <= last; i++)
+			if (((unsigned char)h[i] | 0x20) == first &&
+			    str_ncasecmp(h + i + 1, needle + 1, nlen - 1) == 0)
+				return h + i;
+		return NULL;
+	}
+	for (const char *p = h; (p = memchr(p, first, last - (size_t)(p - h) + 1)) != NULL; p++) {
+		if (str_ncasecmp(p + 1, needle + 1, nlen - 1) == 0)
+			return p;
+		if (p == h + last)
+			break;
+	}
 	return NULL;
 }

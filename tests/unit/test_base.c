@@ -81,6 +81,55 @@ static void test_buf(void)
 	free(s);
 }
 
+/* The search jumps to candidates by their first byte; a plain loop over
+ * every offset is the reference it must agree with, on haystacks that
+ * hold NULs, both cases and the bytes whose case bit makes them look
+ * alike ('@' and '`', '[' and '{'). */
+static const char *naive_memcasemem(const char *h, size_t hlen, const char *n)
+{
+	size_t nlen = strlen(n);
+
+	for (size_t i = 0; i + nlen <= hlen; i++) {
+		size_t k = 0;
+
+		while (k < nlen && (h[i + k] >= 'A' && h[i + k] <= 'Z' ? h[i + k] + 32 : h[i + k]) ==
+		                       (n[k] >= 'A' && n[k] <= 'Z' ? n[k] + 32 : n[k]))
+			k++;
+		if (k == nlen)
+			return h + i;
+	}
+	return NULL;
+}
+
+static void test_memcasemem_against_naive(void)
+{
+	static const char alpha[] = { 'a', 'A', 'b', 'B', '@', '`', '[', '{', '<', '-', '\0', 'w', '.' };
+	static const char *const needles[] = { "ab", "AB", "a", "<b", "-->", "@a", "`", "[", "{a",
+		                               "www.", "<base", "b-", "aaaa" };
+	unsigned seed = 12345;
+	int bad = 0;
+	char h[40];
+
+	for (int round = 0; round < 20000; round++) {
+		size_t len = (seed = seed * 1103515245u + 12345u) >> 16 & 31;
+		const char *n = needles[((seed = seed * 1103515245u + 12345u) >> 16) % ARRAY_SIZE(needles)];
+
+		for (size_t i = 0; i < len; i++)
+			h[i] = alpha[((seed = seed * 1103515245u + 12345u) >> 16) % sizeof(alpha)];
+		if (str_memcasemem(h, len, n) != naive_memcasemem(h, len, n))
+			bad++;
+	}
+	T_INT(bad, 0, "memcasemem agrees with a byte-by-byte search on 20000 random haystacks");
+	{
+		const char *h2 = "x<b<B-->";
+
+		T_OK(str_memcasemem(h2, 8, "-->") == h2 + 5, "memcasemem finds a needle that ends the haystack");
+		T_OK(str_memcasemem(h2, 7, "-->") == NULL, "memcasemem does not read past the length");
+		T_OK(str_memcasemem(h2, 8, "<B") == h2 + 1, "memcasemem finds the first of two");
+		T_OK(str_memcasemem(h2, 2, "x<b") == NULL, "memcasemem with a needle longer than the haystack");
+	}
+}
+
 static void test_str(void)
 {
 	char d[4], t[32];
@@ -97,6 +146,7 @@ static void test_str(void)
 	T_STR(str_lower(t), "mixed", "lower");
 	T_OK(str_memcasemem("xxBoundaryyy", 12, "BOUNDARY") != NULL, "memcasemem finds");
 	T_OK(str_memcasemem("xxBound", 7, "BOUNDARY") == NULL, "memcasemem near miss");
+	test_memcasemem_against_naive();
 }
 
 static void test_safe(void)
