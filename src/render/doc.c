@@ -379,6 +379,21 @@ const char *render_receipt_request(const struct render_doc *doc)
 	return doc ? doc->receipt : NULL;
 }
 
+/* The first "www." (any case) in [p, end): found from its dot, since a
+ * body has far fewer dots than bytes. */
+static const char *find_www(const char *p, const char *end)
+{
+	const char *dot = p + 3;
+
+	while (dot < end && (dot = memchr(dot, '.', (size_t)(end - dot))) != NULL) {
+		if (((unsigned char)dot[-3] | 0x20) == 'w' && ((unsigned char)dot[-2] | 0x20) == 'w' &&
+		    ((unsigned char)dot[-1] | 0x20) == 'w')
+			return dot - 3;
+		dot++;
+	}
+	return NULL;
+}
+
 void render_doc_scan_urls(struct render_doc *d, const char *text, size_t len)
 {
 	const char *p = text, *end = text + len;
@@ -411,7 +426,7 @@ void render_doc_scan_urls(struct render_doc *d, const char *text, size_t len)
 	}
 	/* www.host without a scheme: a reader's client makes it a link */
 	p = text;
-	while (p + 4 < end && (p = str_memcasemem(p, (size_t)(end - p), "www.")) != NULL) {
+	while (p + 4 < end && (p = find_www(p, end)) != NULL) {
 		const char *e = p + 4;
 
 		if (p > text && ((unsigned char)p[-1] > ' ' && p[-1] != '(' && p[-1] != '<')) {
