@@ -7,6 +7,7 @@
  *   prune [--days N] [--max-count N]
  *   rules                                 the hybrid score's table
  *   cv --spam DIR --ham DIR [--folds K]   cross-validation, for the parameters
+ *      [--toe] [--exhaust N] [--heldout-retrain]  training regimes, measured
  *
  * --db PATH picks the token store (default $WARY_SPAM_DB, else
  * $XDG_DATA_HOME/wary/spam.db); --set NAME=VALUE changes a classifier
@@ -766,6 +767,103 @@ static double auc(struct cvmsg *m, size_t n)
 	return ns && nh ? sum / ((double)ns * (double)nh) : 0;
 }
 
+static bool cv_wrong(const struct spam_model *mo, const struct cvmsg *q, const struct spam_params *p)
+{
+	double prob = spam_model_prob(mo, q->h, q->n, p);
+
+	return q->spam ? prob < p->spam_cutoff : prob >= p->ham_cutoff;
+}
+
+static void cv_exhaust(struct spam_model *mo, struct cvmsg *m, size_t nm, int f,
+                       const struct spam_params *p, int passes)
+{
+	for (int pass = 0; pass < passes; pass++) {
+		size_t wrong = 0;
+
+		for (size_t i = 0; i < nm; i++)
+			if (m[i].fold != f && cv_wrong(mo, &m[i], p)) {
+				spam_model_add(mo, m[i].h, m[i].n, m[i].spam, 1);
+				wrong++;
+			}
+		fprintf(stderr, "fold %d pass %d: %zu retrained\n", f, pass + 1, wrong);
+		if (wrong == 0)
+			break;
+	}
+}
+
+/* SpamBayes' train-to-exhaustion needs errors, and a model classifies
+ * its own training messages right (their rare tokens are in it): the
+ * messages a model WITHOUT them finds hard (spam under hard_spam, ham at
+ * or above hard_ham), by an inner split of the model's own training
+ * messages, are trained weight times more. */
+static void cv_heldout_retrain(struct spam_model *mo, struct cvmsg *m, size_t nm, int f, int folds,
+                               const struct spam_params *p, double hard_spam, double hard_ham,
+                               int weight)
+{
+	size_t again = 0;
+	bool *hard = xcalloc(nm ? nm : 1, sizeof(*hard));
+
+	for (int g = 0; g < folds; g++) {
+		struct spam_model *inner = NULL;
+
+		if (g == f)
+			continue;
+		spam_model_new(&inner);
+		for (size_t i = 0; i < nm; i++)
+			if (m[i].fold != f && m[i].fold != g)
+				spam_model_add(inner, m[i].h, m[i].n, m[i].spam, 1);
+		for (size_t i = 0; i < nm; i++)
+			if (m[i].fold == g) {
+				double pr = spam_model_prob(inner, m[i].h, m[i].n, p);
+
+				hard[i] = m[i].spam ? pr < hard_spam : pr >= hard_ham;
+			}
+		spam_model_free(&inner);
+	}
+	for (size_t i = 0; i < nm; i++)
+		if (hard[i]) {
+			for (int w = 0; w < weight; w++)
+				spam_model_add(mo, m[i].h, m[i].n, m[i].spam, 1);
+			again++;
+		}
+	fprintf(stderr, "fold %d: %zu hard messages trained %d more times\n", f, again, weight);
+	free(hard);
+}
+
+static void cv_toe(struct spam_model *mo, struct cvmsg *m, size_t nm, int f,
+                   const struct spam_params *p, int passes)
+{
+	size_t nh = 0, ns = 0;
+
+	for (size_t i = 0; i < nm; i++)
+		if (m[i].spam)
+			ns++;
+		else
+			nh++;
+	for (int pass = 0; pass < passes; pass++) {
+		size_t wrong = 0, a = 0, b = nh;
+
+		/* ham and spam interleaved in proportion, as mail arrives */
+		while (a < nh || b < nm) {
+			size_t i;
+
+			if (b >= nm || (a < nh && (double)a / (double)nh <= (double)(b - nh) / (double)ns))
+				i = a++;
+			else
+				i = b++;
+			if (m[i].fold == f)
+				continue;
+			if (cv_wrong(mo, &m[i], p)) {
+				spam_model_add(mo, m[i].h, m[i].n, m[i].spam, 1);
+				wrong++;
+			}
+		}
+		fprintf(stderr, "fold %d toe pass %d: %zu trained\n", f, pass + 1, wrong);
+		if (wrong == 0)
+			break;
+	}
+}
+
 static int cmd_cv(int argc, char **argv)
 {
 	struct common c = { 0 };
@@ -776,13 +874,27 @@ static int cmd_cv(int argc, char **argv)
 	struct spam_toks *t = NULL;
 	struct buf data = BUF_INIT;
 	char err[WARY_ERRLEN];
-	bool grid = false;
+	bool grid = false, toe = false, heldout = false;
+	int exhaust = 0, weight = 2;
+	double hard_spam = 0.9, hard_ham = 0.1;
 
 	if (common_opts(&argc, argv, &c) != 0)
 		return 3;
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--spam") == 0)
 			mode = 1;
+		else if (strcmp(argv[i], "--exhaust") == 0 && i + 1 < argc)
+			exhaust = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--toe") == 0)
+			toe = true;
+		else if (strcmp(argv[i], "--heldout-retrain") == 0)
+			heldout = true;
+		else if (strcmp(argv[i], "--hard-spam") == 0 && i + 1 < argc)
+			hard_spam = atof(argv[++i]);
+		else if (strcmp(argv[i], "--hard-ham") == 0 && i + 1 < argc)
+			hard_ham = atof(argv[++i]);
+		else if (strcmp(argv[i], "--weight") == 0 && i + 1 < argc)
+			weight = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--ham") == 0)
 			mode = 0;
 		else if (strcmp(argv[i], "--folds") == 0 && i + 1 < argc)
@@ -792,8 +904,10 @@ static int cmd_cv(int argc, char **argv)
 		else if (mode >= 0)
 			expand(mode ? &sp : &hp, argv[i]);
 	}
-	if (sp.n == 0 || hp.n == 0 || folds < 2) {
-		fputs("usage: wary spam cv --spam FILE|DIR... --ham FILE|DIR... [--folds K] [--grid]\n",
+	if (sp.n == 0 || hp.n == 0 || folds < 2 || weight < 1 || weight > 100) {
+		fputs("usage: wary spam cv --spam FILE|DIR... --ham FILE|DIR... [--folds K] [--grid]\n"
+		      "       [--toe] [--exhaust PASSES] [--heldout-retrain [--hard-spam P] [--hard-ham P] "
+		      "[--weight W]]\n",
 		      stderr);
 		return 3;
 	}
@@ -840,9 +954,18 @@ static int cmd_cv(int argc, char **argv)
 		/* a model per fold: everything except that fold */
 		for (int f = 0; f < folds; f++) {
 			spam_model_new(&models[f]);
-			for (size_t i = 0; i < nm; i++)
-				if (m[i].fold != f)
-					spam_model_add(models[f], m[i].h, m[i].n, m[i].spam, 1);
+			if (toe)
+				cv_toe(models[f], m, nm, f, &c.params, exhaust > 0 ? exhaust : 1);
+			else {
+				for (size_t i = 0; i < nm; i++)
+					if (m[i].fold != f)
+						spam_model_add(models[f], m[i].h, m[i].n, m[i].spam, 1);
+				if (exhaust > 0)
+					cv_exhaust(models[f], m, nm, f, &c.params, exhaust);
+				if (heldout)
+					cv_heldout_retrain(models[f], m, nm, f, folds, &c.params, hard_spam,
+					                   hard_ham, weight);
+			}
 		}
 		printf("# %zu messages, %d folds%s\n", nm, folds, c.params.bigrams ? ", bigrams" : "");
 		printf("# esf     s      x  min_dev  max  auc        fp  fn  unsure  fp@0.5  fn@0.5  "
@@ -938,7 +1061,8 @@ int spam_cli(int argc, char **argv)
 	      "       wary spam stats [TOKEN...]\n"
 	      "       wary spam prune [--days N] [--max-count N]\n"
 	      "       wary spam rules\n"
-	      "       wary spam cv --spam DIR... --ham DIR... [--folds K] [--grid]\n"
+	      "       wary spam cv --spam DIR... --ham DIR... [--folds K] [--grid] [--toe]\n"
+	      "            [--exhaust N] [--heldout-retrain [--hard-spam P] [--hard-ham P] [--weight W]]\n"
 	      "options: --db PATH, --set NAME=VALUE, -q\n",
 	      stderr);
 	return 3;

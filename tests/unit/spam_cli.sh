@@ -92,4 +92,17 @@ cmp -s "$tmp/out" "$tmp/out1" && ok "one thread or many: the same output" || not
 WARY_SPAM_DB=$tmp/env.db "$WARY" spam train -q --spam "$fx/spam-2.eml"
 [ -f "$tmp/env.db" ] && ok "WARY_SPAM_DB names another store" || not_ok "WARY_SPAM_DB names another store"
 "$WARY" spam rules | grep -q "^BAYES_99 " && ok "spam rules prints the table" || not_ok "spam rules prints the table"
+
+# cross-validation and the training regimes it measures
+nfx=$(ls "$fx"/spam-*.eml "$fx"/ham-*.eml | wc -l)
+"$WARY" spam cv --folds 3 --heldout-retrain --spam "$fx"/spam-*.eml --ham "$fx"/ham-*.eml >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ $rc = 0 ] && [ "$(grep -c '^P [01] 0\.[0-9]' "$tmp/out")" = "$nfx" ] &&
+	[ "$(grep -Ec '^fold [0-2]: [0-9]+ hard messages trained 2 more times' "$tmp/err")" = 3 ] &&
+	ok "cv --heldout-retrain: a probability per message, a retrain per fold" ||
+	not_ok "cv --heldout-retrain (rc $rc: $(tail -2 "$tmp/err"))"
+"$WARY" spam cv --folds 3 --toe --exhaust 2 --spam "$fx"/spam-*.eml --ham "$fx"/ham-*.eml >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ $rc = 0 ] && [ "$(grep -c '^P ' "$tmp/out")" = "$nfx" ] && grep -Eq '^fold 0 toe pass 1: [1-9][0-9]* trained' "$tmp/err" &&
+	ok "cv --toe: trains on errors, from an empty model" || not_ok "cv --toe (rc $rc: $(tail -2 "$tmp/err"))"
+"$WARY" spam cv --heldout-retrain --weight 0 --spam "$fx"/spam-*.eml --ham "$fx"/ham-*.eml >/dev/null 2>&1; rc=$?
+[ $rc = 3 ] && ok "cv --weight 0 is refused, exit 3" || not_ok "cv --weight 0 (rc $rc)"
 t_done
