@@ -913,7 +913,12 @@ static void start_folder(struct app *a, const char *folder)
 	a->index_top = 0;
 	if (a->gen > 1)
 		worker_send(a->wk, WK_SELECT, a->gen, folder, 0, 0);
-	worker_send(a->wk, WK_INDEX, a->gen, NULL, 0, 0);
+	{
+		char tag[17]; /* the worker answers with the thread order kept for it */
+
+		index_folder_tag(folder, tag);
+		worker_send(a->wk, WK_INDEX, a->gen, tag, 0, 0);
+	}
 	a->next_check_ms = next_check(a);
 }
 
@@ -1032,6 +1037,8 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 	    r->kind != WK_SEND_PROGRESS)
 		return; /* an answer about a folder no longer shown */
 	switch (r->kind) {
+	case WK_SAVE_THREADS: /* kept or not, nothing to show */
+		break;
 	case WK_SEND:
 	case WK_SEND_PROGRESS:
 		compose_reply(a, r);
@@ -1149,7 +1156,10 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 	case WK_INDEX:
 		wtrace("index read %zu rows", index_count(a->ix));
 		a->loading = false;
+		if (r->status == WARY_OK)
+			index_use_saved_threads(a->ix, &r->data);
 		maybe_rebuild(a, true);
+		index_keep_threads(a->ix, a->wk, a->gen, a->folder);
 		/* Listing 100k keys for the spam filter waits until the index is
 		 * on screen (the main loop, after its draw). */
 		a->spam_known_due = true;
@@ -1167,6 +1177,7 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 		if (r->status == WARY_OK) {
 			index_remove_keys(a->ix, r->vanished, r->nvanished);
 			maybe_rebuild(a, true);
+			index_keep_threads(a->ix, a->wk, a->gen, a->folder);
 			if (a->spam_known_due) { /* no draw since the index came: list them now */
 				a->spam_known_due = false;
 				spam_ui_index_loaded(a);

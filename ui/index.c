@@ -1,5 +1,6 @@
 /* The folder index model: rows, a key table, sorting and JWZ threading
  * (from mail/), and lazily decoded display strings. */
+#include <stdio.h>
 #include <string.h>
 
 #include "base/base.h"
@@ -17,6 +18,7 @@ struct irow {
 	char *base;     /* subject without Re:/Fwd:, for thread subject hiding */
 	bool shown;     /* inside the limit (when there is one) */
 	uint32_t hash;  /* of r.key, so a rehash reads no key again */
+	uint64_t fp;    /* of the key and what threading reads (row_fp) */
 };
 
 /* A slot keeps the key's hash beside the row number: a probe compares
@@ -40,6 +42,12 @@ struct index {
 	enum index_sort sort;
 	bool dirty;
 	bool limited;
+	/* The thread order kept from an earlier run (index_use_saved_threads),
+	 * tried by the next rebuild; and whether the last rebuild threaded
+	 * afresh, so its order is worth keeping (index_export_threads). */
+	struct buf saved;
+	bool fresh_threads;
+	uint64_t fp_set, fp_seq; /* of the rows that last rebuild threaded */
 };
 
 struct index *index_new(void)
@@ -68,6 +76,7 @@ void index_clear(struct index *ix)
 	free(ix->depth);
 	free(ix->tree);
 	free(ix->slots);
+	buf_release(&ix->saved);
 	enum index_sort sort = ix->sort;
 	memset(ix, 0, sizeof(*ix));
 	ix->sort = sort; /* a new folder starts without a limit */
@@ -143,6 +152,8 @@ static size_t row_of(const struct index *ix, const char *key)
 	return s->row ? s->row - 1 : SIZE_MAX;
 }
 
+static uint64_t row_fp(const struct store_row *r);
+
 void index_take_rows(struct index *ix, struct store_row *rows, size_t n)
 {
 	if (ix->n + n > ix->nslots / 2)
@@ -163,6 +174,7 @@ void index_take_rows(struct index *ix, struct store_row *rows, size_t n)
 			ix->rows[at].r = rows[i];
 			ix->rows[at].shown = shown;
 			ix->rows[at].hash = h;
+			ix->rows[at].fp = row_fp(&rows[i]);
 		} else {
 			if (ix->n == ix->cap) {
 				ix->cap = ix->cap ? ix->cap * 2 : 1024;
@@ -171,6 +183,7 @@ void index_take_rows(struct index *ix, struct store_row *rows, size_t n)
 			memset(&ix->rows[ix->n], 0, sizeof(ix->rows[ix->n]));
 			ix->rows[ix->n].r = rows[i];
 			ix->rows[ix->n].hash = h;
+			ix->rows[ix->n].fp = row_fp(&rows[i]);
 			ix->n++;
 			s->hash = h;
 			s->row = (uint32_t)ix->n;
@@ -274,6 +287,222 @@ static void compute_tree(struct index *ix)
 	}
 }
 
+/* ---- the thread order kept between runs ----
+ * Threading 100k rows is most of a warm open's work after the rows are
+ * read, and its result depends only on the rows: so the order is kept in
+ * a file beside the header cache, with a fingerprint of every field
+ * threading reads, and used again while the fingerprint is the same.
+ * The file is only ever a hint: anything in it that does not fit the
+ * rows exactly (count, keys, each row once, depths a tree can have)
+ * and the rows are threaded as if there were none. */
+
+#define SAVED_MAGIC "wary-threads 2"
+
+static uint64_t fold64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h;
+}
+
+/* A field into h: its length first, so a NULL, "" and the bytes of two
+ * neighbours never hash alike by moving a boundary. */
+static uint64_t hash_field(uint64_t h, const char *s)
+{
+	size_t n;
+	uint64_t w;
+
+	if (s == NULL)
+		return fold64(h ^ 0x6e756c6cull);
+	n = strlen(s);
+	h = fold64(h ^ (uint64_t)n);
+	while (n >= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
+		s += 8;
+		n -= 8;
+	}
+	w = 0;
+	memcpy(&w, s, n);
+	return fold64(h ^ w);
+}
+
+/* A row's part of the fingerprint: its key and every field threading
+ * reads.  Made as the row arrives, while the worker reads the next ones. */
+static uint64_t row_fp(const struct store_row *r)
+{
+	uint64_t h = 0x7761727974687231ull;
+
+	h = hash_field(h, r->key);
+	h = fold64(h ^ (uint64_t)(int64_t)r->date);
+	h = hash_field(h, r->message_id);
+	h = hash_field(h, r->in_reply_to);
+	h = hash_field(h, r->references);
+	h = hash_field(h, r->subject);
+	return fold64(h);
+}
+
+/* Of the set of rows whatever order they came in (set), and of the rows
+ * in the order they came (seq): with seq the same, a saved row number is
+ * the same row. */
+static void rows_fingerprint(const struct index *ix, bool reverse, uint64_t *set, uint64_t *seq)
+{
+	uint64_t sum = 0, o = 0;
+
+	for (size_t i = 0; i < ix->n; i++) {
+		sum += ix->rows[i].fp;
+		o = (o + ix->rows[i].fp) * 0x9e3779b97f4a7c15ull;
+	}
+	*set = fold64(sum ^ ((uint64_t)ix->n << 1) ^ (reverse ? 1 : 0));
+	*seq = fold64(o ^ *set);
+}
+
+uint64_t index_saved_sum(const char *s, size_t n)
+{
+	uint64_t h = 0x7761727974687232ull, w;
+
+	while (n >= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
+		s += 8;
+		n -= 8;
+	}
+	w = 0;
+	memcpy(&w, s, n);
+	return fold64(h ^ w ^ n);
+}
+
+static bool parse_num(char **sp, unsigned long long max, unsigned long long *out)
+{
+	char *s = *sp;
+	unsigned long long v = 0;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		v = v * 10 + (unsigned long long)(*s - '0');
+		if (v > max)
+			return false;
+	}
+	*out = v;
+	*sp = s;
+	return true;
+}
+
+/* The saved order into ix->order and ix->depth when it is exactly one
+ * for these rows; false leaves them to be overwritten.  The text:
+ *   wary-threads 2 SORT SET SEQ N SUM       (SET, SEQ, SUM in hex)
+ *   DEPTH ROW KEY                           N lines in display order
+ * SUM covers every line after the first: a damaged file is not used. */
+static bool apply_saved(struct index *ix, uint64_t set, uint64_t seq)
+{
+	char *p = ix->saved.data, *end, *nl;
+	unsigned long long got_set, got_seq, got_sum;
+	unsigned got_sort;
+	size_t got_n, pos = 0;
+	uint8_t *used = NULL;
+	bool ok = false, same_seq;
+	int nread = 0;
+
+	if (ix->saved.len == 0 || p[ix->saved.len - 1] != '\n')
+		return false;
+	end = p + ix->saved.len;
+	nl = memchr(p, '\n', ix->saved.len);
+	*nl = '\0';
+	if (sscanf(p, SAVED_MAGIC " %u %16llx %16llx %zu %16llx%n", &got_sort, &got_set, &got_seq,
+	           &got_n, &got_sum, &nread) != 5 ||
+	    p[nread] != '\0' || got_sort != (unsigned)ix->sort || got_set != set || got_n != ix->n ||
+	    got_sum != index_saved_sum(nl + 1, (size_t)(end - nl - 1)))
+		return false;
+	same_seq = got_seq == seq;
+	used = xcalloc(ix->n ? ix->n : 1, 1);
+	for (p = nl + 1; p < end; p = nl + 1) {
+		unsigned long long d, row;
+		size_t at;
+
+		nl = memchr(p, '\n', (size_t)(end - p));
+		*nl = '\0';
+		if (pos >= ix->n || !parse_num(&p, ix->n, &d) || *p++ != ' ' ||
+		    !parse_num(&p, ix->n, &row) || *p++ != ' ' || *p == '\0')
+			goto out;
+		/* Depths of a tree in display order: a root first, and a row
+		 * at most one deeper than the row above it. */
+		if ((pos == 0 && d != 0) || (pos > 0 && d > (unsigned long long)ix->depth[pos - 1] + 1))
+			goto out;
+		/* The rows came in the same order: the number is the row.  Else
+		 * the same rows in another order: found by key. */
+		at = same_seq ? (size_t)row : row_of(ix, p);
+		if (at >= ix->n || used[at] || (same_seq && ix->rows[at].hash != hash_key(p)))
+			goto out;
+		used[at] = 1;
+		ix->order[pos] = at;
+		ix->depth[pos] = (int)d;
+		pos++;
+	}
+	ok = pos == ix->n;
+out:
+	free(used);
+	return ok;
+}
+
+void index_use_saved_threads(struct index *ix, struct buf *data)
+{
+	buf_release(&ix->saved);
+	ix->saved = *data;
+	buf_init(data);
+}
+
+bool index_export_threads(struct index *ix, struct buf *out)
+{
+	struct buf body = BUF_INIT;
+
+	if (!ix->fresh_threads || ix->limited || ix->norder != ix->n)
+		return false;
+	ix->fresh_threads = false;
+	for (size_t p = 0; p < ix->norder; p++) {
+		const char *k = ix->rows[ix->order[p]].r.key;
+
+		/* A key the line format cannot hold: keep nothing. */
+		if (k[0] == '\0' || strpbrk(k, " \n") != NULL) {
+			buf_release(&body);
+			return false;
+		}
+		buf_addf(&body, "%d %zu %s\n", ix->depth[p], ix->order[p], k);
+	}
+	buf_addf(out, SAVED_MAGIC " %u %016llx %016llx %zu %016llx\n", (unsigned)ix->sort,
+	         (unsigned long long)ix->fp_set, (unsigned long long)ix->fp_seq, ix->n,
+	         (unsigned long long)index_saved_sum(body.data, body.len));
+	buf_add(out, body.data, body.len);
+	buf_release(&body);
+	return true;
+}
+
+void index_folder_tag(const char *folder, char out[17])
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (const char *s = folder ? folder : ""; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+void index_keep_threads(struct index *ix, struct worker *wk, unsigned gen, const char *folder)
+{
+	struct buf b = BUF_INIT;
+	char tag[17];
+
+	index_folder_tag(folder, tag);
+	buf_addf(&b, "%s\n", tag);
+	if (index_export_threads(ix, &b))
+		worker_send(wk, WK_SAVE_THREADS, gen, b.data, 0, 0);
+	buf_release(&b);
+}
+
 void index_rebuild(struct index *ix)
 {
 	const char *cur_key = NULL;
@@ -291,6 +520,20 @@ void index_rebuild(struct index *ix)
 	ix->depth = xreallocarray(ix->depth, n ? n : 1, sizeof(*ix->depth));
 	ix->tree = xreallocarray(ix->tree, n ? n : 1, sizeof(*ix->tree));
 	ix->norder = n;
+	ix->fresh_threads = false;
+	if (threads && n > 0) {
+		uint64_t set, seq;
+
+		rows_fingerprint(ix, reverse, &set, &seq);
+		if (apply_saved(ix, set, seq)) {
+			buf_release(&ix->saved);
+			goto threaded;
+		}
+		buf_release(&ix->saved);
+		ix->fp_set = set;
+		ix->fp_seq = seq;
+		ix->fresh_threads = !ix->limited;
+	}
 	if (threads && n > 0) {
 		struct mail_thread_in *in = xcalloc(n, sizeof(*in));
 		struct mail_thread_out *out = xcalloc(n, sizeof(*out));
@@ -310,6 +553,7 @@ void index_rebuild(struct index *ix)
 			}
 		} else {
 			threads = false; /* fall back to date order, never to nothing */
+			ix->fresh_threads = false;
 		}
 		free(in);
 		free(out);
@@ -329,6 +573,7 @@ void index_rebuild(struct index *ix)
 			}
 		}
 	}
+threaded:
 	if (ix->limited) {
 		/* Drop what the limit hides; the tree is drawn for what stays. */
 		size_t j = 0;

@@ -30,6 +30,21 @@ int index_sort_parse(const char *name, enum index_sort *out);
 void index_rebuild(struct index *ix);
 bool index_dirty(const struct index *ix);
 
+/* The thread order of an earlier run (what index_export_threads wrote),
+ * taken over and tried by the next rebuild: used when it fits these rows
+ * exactly (same sort, same fingerprint of every field threading reads,
+ * every key once), otherwise the rows are threaded as usual. */
+void index_use_saved_threads(struct index *ix, struct buf *data);
+/* When the last rebuild threaded afresh (no limit), that order as text
+ * into out, once; false when there is nothing new to keep. */
+bool index_export_threads(struct index *ix, struct buf *out);
+/* The check sum over the lines of the saved text (for tests). */
+uint64_t index_saved_sum(const char *s, size_t n);
+/* A file-name tag for a folder's saved thread order. */
+void index_folder_tag(const char *folder, char out[17]);
+/* index_export_threads of the folder handed to the worker to keep. */
+void index_keep_threads(struct index *ix, struct worker *wk, unsigned gen, const char *folder);
+
 size_t index_count(const struct index *ix);
 size_t index_cursor(const struct index *ix);
 void index_set_cursor(struct index *ix, size_t pos);

@@ -117,6 +117,7 @@ void worker_row_pack(struct store_row *dst, const struct store_row *src)
 	}
 	block = p = xmalloc(total ? total : 1);
 	memset(dst, 0, sizeof(*dst));
+	dst->packed = true;
 	for (size_t i = 0; i < 8; i++) {
 		if (f[i] == NULL)
 			continue;
@@ -145,7 +146,7 @@ struct rows_ctx {
 	const struct wk_req *q;
 };
 
-static int rows_cb(void *ctx, const struct store_row *rows, size_t n, size_t done, size_t total)
+static int rows_cb(void *ctx, struct store_row *rows, size_t n, size_t done, size_t total)
 {
 	struct rows_ctx *c = ctx;
 	struct wk_reply *r;
@@ -154,8 +155,14 @@ static int rows_cb(void *ctx, const struct store_row *rows, size_t n, size_t don
 		return 1; /* the UI moved on: stop reading */
 	r = reply_new(WK_ROWS, c->q);
 	r->rows = xcalloc(n ? n : 1, sizeof(*r->rows));
-	for (size_t i = 0; i < n; i++)
-		worker_row_pack(&r->rows[i], &rows[i]);
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i].packed && rows[i].key != NULL) { /* one block already: move it */
+			r->rows[i] = rows[i];
+			memset(&rows[i], 0, sizeof(rows[i]));
+		} else {
+			worker_row_pack(&r->rows[i], &rows[i]);
+		}
+	}
 	r->nrows = n;
 	r->done = done;
 	r->total = total;
@@ -396,6 +403,42 @@ void worker_set_sender(struct worker *w, worker_send_fn fn, void *ctx)
 	pthread_mutex_unlock(&w->lock);
 }
 
+/* The thread order the UI keeps for a folder (tag: index_folder_tag)
+ * lives beside the store's header cache: none without one. */
+static char *threads_path(struct worker *w, const char *tag, size_t taglen)
+{
+	const char *cache = store_cache_path(w->store);
+
+	if (cache == NULL || taglen != 16 || strspn(tag, "0123456789abcdef") < 16)
+		return NULL;
+	return xasprintf("%s.threads-%.16s", cache, tag);
+}
+
+static void read_threads(struct worker *w, const char *tag, struct buf *out)
+{
+	char *path = threads_path(w, tag, strlen(tag));
+	char err[WARY_ERRLEN];
+
+	/* Missing or unreadable is the same as none; the UI checks the rest. */
+	if (path != NULL && fs_read_file(path, out, 64u << 20, err, sizeof(err)) != WARY_OK)
+		buf_release(out);
+	free(path);
+}
+
+/* arg: "TAG\nTEXT".  A cache: failing to write it only costs the next
+ * open its threading. */
+static int save_threads(struct worker *w, const char *arg, char *err, size_t errlen)
+{
+	const char *nl = arg ? strchr(arg, '\n') : NULL;
+	char *path = nl ? threads_path(w, arg, (size_t)(nl - arg)) : NULL;
+	int rc = WARY_OK;
+
+	if (path != NULL)
+		rc = fs_write_atomic(path, nl + 1, strlen(nl + 1), 0600, err, errlen);
+	free(path);
+	return rc;
+}
+
 static void serve(struct worker *w, const struct wk_req *q)
 {
 	struct wk_reply *r = reply_new(q->kind, q);
@@ -434,6 +477,11 @@ static void serve(struct worker *w, const struct wk_req *q)
 		break;
 	case WK_INDEX:
 		r->status = store_index(w->store, rows_cb, &rc, r->err, sizeof(r->err));
+		if (r->status == WARY_OK && q->arg != NULL)
+			read_threads(w, q->arg, &r->data);
+		break;
+	case WK_SAVE_THREADS:
+		r->status = save_threads(w, q->arg, r->err, sizeof(r->err));
 		break;
 	case WK_FETCH:
 		r->status = store_fetch(w->store, q->arg, &r->data, r->err, sizeof(r->err));

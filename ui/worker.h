@@ -40,6 +40,9 @@ enum wk_kind {
 	WK_SEND_PROGRESS, /* reply only: a step of a send (data: text) */
 	WK_SPAM,     /* arg for the spam filter's handler (worker_set_spam, ui/spam_ui.c) */
 	WK_SPAM_PROGRESS, /* reply only: done/total of a folder being trained */
+	WK_SAVE_THREADS, /* arg: "TAG\nTEXT", a folder's thread order (ui/index.c) kept
+	                  * beside the header cache; WK_INDEX with arg TAG replies
+	                  * with it in data */
 };
 
 struct wk_reply {

@@ -203,12 +203,13 @@ static void pack_row(struct store_row *dst, const struct store_row *src)
 	dst->flags = src->flags;
 	dst->date = src->date;
 	dst->size = src->size;
+	dst->packed = true;
 }
 
 static void batch_row_clear(const struct fetch *f, struct store_row *r)
 {
 	if (f->packed) {
-		free(r->key); /* the block */
+		free(r->key); /* the block, unless the callback took it */
 		memset(r, 0, sizeof(*r));
 	} else {
 		store_row_clear(r);
@@ -1625,7 +1626,7 @@ struct scan_ctx {
 	struct imap *m;
 };
 
-static int scan_row(void *ctx, uint32_t uid, const struct store_row *row)
+static int scan_row(void *ctx, uint32_t uid, struct store_row *row)
 {
 	struct scan_ctx *sc = ctx;
 	struct fetch *f = sc->f;
@@ -1642,7 +1643,10 @@ static int scan_row(void *ctx, uint32_t uid, const struct store_row *row)
 	if (f->n == 0)
 		f->packed = true;
 	d = &f->batch[f->n++];
-	if (f->packed) {
+	if (f->packed && row->packed) { /* the cache's block: taken, not copied */
+		*d = *row;
+		memset(row, 0, sizeof(*row));
+	} else if (f->packed) {
 		pack_row(d, row);
 	} else {
 		d->key = xstrdup(row->key);
@@ -1833,7 +1837,7 @@ static int selected_uid(struct imap *m, const char *key, uint32_t *uid, char *er
 	return WARY_OK;
 }
 
-static int link_row_size(void *ctx, uint32_t uid, const struct store_row *row)
+static int link_row_size(void *ctx, uint32_t uid, struct store_row *row)
 {
 	uint64_t *size = ctx;
 
@@ -2173,7 +2177,7 @@ static int im_expunge(struct store *s, char *err, size_t errlen)
 	return maybe_done(rc) && m->ic != NULL ? queue_expunge(m, err, errlen) : rc;
 }
 
-static int copy_msgid(void *ctx, uint32_t uid, const struct store_row *row)
+static int copy_msgid(void *ctx, uint32_t uid, struct store_row *row)
 {
 	char **id = ctx;
 

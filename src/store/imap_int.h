@@ -79,7 +79,8 @@ long icache_count(struct icache *ic, const char *folder);
 struct store_folder *icache_folders(struct icache *ic, size_t *n);
 /* Every row of folder, highest UID first; rows are borrowed for the
  * call.  Return non-zero from cb to stop. */
-typedef int (*icache_row_cb)(void *ctx, uint32_t uid, const struct store_row *row);
+/* row is packed (store_row.packed): cb may take it (move it out, clear it). */
+typedef int (*icache_row_cb)(void *ctx, uint32_t uid, struct store_row *row);
 void icache_scan(struct icache *ic, const char *folder, icache_row_cb cb, void *ctx);
 /* The one row of uid through cb; false when there is none. */
 bool icache_get(struct icache *ic, const char *folder, uint32_t uid, icache_row_cb cb, void *ctx);

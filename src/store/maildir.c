@@ -1733,7 +1733,7 @@ static int search_file(void *ctx, const struct store_row *row, struct buf *out)
 	return rc;
 }
 
-static int search_rows(void *ctx, const struct store_row *rows, size_t n, size_t done,
+static int search_rows(void *ctx, struct store_row *rows, size_t n, size_t done,
                        size_t total)
 {
 	struct md_search *ms = ctx;

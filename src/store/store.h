@@ -36,6 +36,10 @@ struct store_row {
 	char *in_reply_to;
 	char *references;
 	char *content_type;  /* to mark attachments in the index */
+	/* Every string is in one block that key starts (free(key) frees them
+	 * all): a store_row_cb may take such a row by moving it out and
+	 * clearing it, instead of copying it. */
+	bool packed;
 };
 void store_row_clear(struct store_row *r);
 
@@ -49,8 +53,9 @@ void store_folder_clear(struct store_folder *f);
 
 /* Called for every batch of rows while an index is read; `done` and
  * `total` give progress (total may be 0 when unknown).  Rows are
- * borrowed: copy what you keep.  Return non-zero to cancel. */
-typedef int (*store_row_cb)(void *ctx, const struct store_row *rows, size_t n,
+ * borrowed: copy what you keep, or take a packed one (and clear it).
+ * Return non-zero to cancel. */
+typedef int (*store_row_cb)(void *ctx, struct store_row *rows, size_t n,
                             size_t done, size_t total);
 
 struct store;

@@ -34,7 +34,7 @@ static int secret_cb(void *ctx, const char *what, char *buf, size_t len)
 	return WARY_OK;
 }
 
-static int rows_cb(void *ctx, const struct store_row *rows, size_t n, size_t done, size_t total)
+static int rows_cb(void *ctx, struct store_row *rows, size_t n, size_t done, size_t total)
 {
 	size_t *count = ctx;
 

@@ -101,7 +101,7 @@ struct idx {
 	size_t rows, batches, first_batch;
 };
 
-static int rows_cb(void *ctx, const struct store_row *rows, size_t n, size_t done, size_t total)
+static int rows_cb(void *ctx, struct store_row *rows, size_t n, size_t done, size_t total)
 {
 	struct idx *ix = ctx;
 

@@ -42,7 +42,7 @@ static char *dup_or_null(const char *s)
 	return s != NULL ? xstrdup(s) : NULL;
 }
 
-static int rows_cb(void *ctx, const struct store_row *rows, size_t n, size_t done, size_t total)
+static int rows_cb(void *ctx, struct store_row *rows, size_t n, size_t done, size_t total)
 {
 	struct rows *r = ctx;
 

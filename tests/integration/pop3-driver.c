@@ -67,7 +67,7 @@ static int on_progress(void *ctx, size_t done, size_t total, uint64_t bytes, uin
 	return p->cancel_after >= 0 && done >= (size_t)p->cancel_after;
 }
 
-static int count_rows(void *ctx, const struct store_row *rows, size_t n, size_t done,
+static int count_rows(void *ctx, struct store_row *rows, size_t n, size_t done,
                       size_t total)
 {
 	size_t *count = ctx;

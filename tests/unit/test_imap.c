@@ -161,7 +161,7 @@ struct got {
 	size_t n;
 };
 
-static int collect(void *ctx, uint32_t uid, const struct store_row *row)
+static int collect(void *ctx, uint32_t uid, struct store_row *row)
 {
 	struct got *g = ctx;
 

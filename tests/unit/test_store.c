@@ -149,7 +149,7 @@ static char *dup_or_null(const char *s)
 	return s ? xstrdup(s) : NULL;
 }
 
-static int collect(void *ctx, const struct store_row *rows, size_t n, size_t done, size_t total)
+static int collect(void *ctx, struct store_row *rows, size_t n, size_t done, size_t total)
 {
 	struct coll *c = ctx;
 

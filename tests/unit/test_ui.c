@@ -335,10 +335,167 @@ static void test_secret_command(void)
 	T_INT(strlen(buf), sizeof(buf) - 1, "it is cut to the buffer");
 }
 
+
+/* ---- the thread order kept between runs ---- */
+
+#define SAVED_N 400
+
+/* SAVED_N rows: threads of replies (some to messages not in the folder),
+ * equal dates (ties), a duplicate Message-ID, subject-only replies; in
+ * arrival order `rev` reversed or not; row `changed` gets another
+ * subject (SIZE_MAX: none). */
+static void saved_rows(struct index *ix, bool rev, size_t changed)
+{
+	struct store_row rows[SAVED_N];
+
+	for (size_t k = 0; k < SAVED_N; k++) {
+		size_t i = rev ? SAVED_N - 1 - k : k;
+		char key[16], id[32], irt[32], subj[48];
+
+		snprintf(key, sizeof(key), "%zu", i + 1);
+		snprintf(id, sizeof(id), "<m%zu@x>", i % 97 == 5 ? (size_t)5 : i);
+		snprintf(irt, sizeof(irt), "<m%zu@x>", i % 3 == 0 ? i + 1000 : i / 3);
+		snprintf(subj, sizeof(subj), "%sTopic %zu%s", i % 5 == 1 ? "Re: " : "", i % 40,
+		         i == changed ? " (edited)" : "");
+		rows[k] = mkrow(key, (time_t)(1000 + (i / 2) * 10), id, i % 4 == 0 ? NULL : irt, subj,
+		                "a@x.test");
+	}
+	index_take_rows(ix, rows, SAVED_N);
+}
+
+/* The display order as text: "key/depth key/depth ...". */
+static void order_text(struct index *ix, struct buf *out)
+{
+	buf_release(out);
+	for (size_t p = 0; p < index_count(ix); p++)
+		buf_addf(out, "%s/%d ", index_row(ix, p)->key, index_row_depth(ix, p));
+}
+
+/* A fresh index of the rows given the saved text: whether it was used
+ * (nothing new to export afterwards) and the order it shows. */
+static bool try_saved(const char *text, size_t len, bool rev, size_t changed,
+                      enum index_sort sort, struct buf *order)
+{
+	struct index *ix = index_new();
+	struct buf data = BUF_INIT, again = BUF_INIT;
+	bool used;
+
+	index_set_sort(ix, sort);
+	saved_rows(ix, rev, changed);
+	buf_add(&data, text, len);
+	index_use_saved_threads(ix, &data);
+	index_rebuild(ix);
+	used = !index_export_threads(ix, &again);
+	order_text(ix, order);
+	buf_release(&data);
+	buf_release(&again);
+	index_free(&ix);
+	return used;
+}
+
+static void test_saved_threads(void)
+{
+	struct index *ix = index_new();
+	struct buf saved = BUF_INIT, fresh = BUF_INIT, got = BUF_INIT, bad = BUF_INIT, x = BUF_INIT;
+	char *nl;
+
+	saved_rows(ix, false, SIZE_MAX);
+	index_rebuild(ix);
+	T_OK(index_export_threads(ix, &saved), "a fresh threading is exported");
+	T_OK(!index_export_threads(ix, &x), "and only once");
+	order_text(ix, &fresh);
+	T_OK(strncmp(saved.data, "wary-threads 2 ", 15) == 0, "the text starts with its version");
+	index_free(&ix);
+
+	T_OK(try_saved(saved.data, saved.len, false, SIZE_MAX, INDEX_THREADS, &got),
+	     "the same rows in the same order: the saved order is used");
+	T_STR(got.data, fresh.data, "and it is the order threading gives");
+	T_OK(try_saved(saved.data, saved.len, true, SIZE_MAX, INDEX_THREADS, &got),
+	     "the same rows in another order: used, found by key");
+	T_STR(got.data, fresh.data, "found by key: the saved order as it was saved");
+	T_OK(!try_saved(saved.data, saved.len, false, 7, INDEX_THREADS, &got),
+	     "one row's subject changed: not used");
+	T_OK(!try_saved(saved.data, saved.len, false, SIZE_MAX, INDEX_THREADS_REVERSE, &got),
+	     "another sort: not used");
+
+	/* Damage and hostile text: never used, the rows threaded as without it. */
+	{
+		static const char *const hostile[] = {
+			"", "\n", "wary-threads 2\n", "garbage\n0 0 1\n",
+			"wary-threads 1 2 0 0 400 0\n",
+			"wary-threads 2 2 ffffffffffffffffff 0 400 0\n0 0 1\n",
+		};
+
+		for (size_t i = 0; i < ARRAY_SIZE(hostile); i++) {
+			T_OK(!try_saved(hostile[i], strlen(hostile[i]), false, SIZE_MAX, INDEX_THREADS,
+			                &got),
+			     "a malformed header is not used");
+			T_STR(got.data, fresh.data, "and the rows are threaded as usual");
+		}
+	}
+	/* One byte of a line changed: the sum over the lines no longer fits. */
+	buf_release(&bad);
+	buf_add(&bad, saved.data, saved.len);
+	nl = strchr(bad.data, '\n');
+	nl[1] = nl[1] == '0' ? '1' : '0';
+	T_OK(!try_saved(bad.data, bad.len, false, SIZE_MAX, INDEX_THREADS, &got),
+	     "a damaged line: not used");
+	T_STR(got.data, fresh.data, "a damaged line: threaded as usual");
+	/* Cut short, and without its last newline. */
+	T_OK(!try_saved(saved.data, saved.len / 2, false, SIZE_MAX, INDEX_THREADS, &got),
+	     "cut in the middle: not used");
+	T_OK(!try_saved(saved.data, saved.len - 1, false, SIZE_MAX, INDEX_THREADS, &got),
+	     "without its last newline: not used");
+	/* Lines that fit the sum but not the rows: a forged file with a
+	 * correct header for bodies that repeat a row, jump two levels, name
+	 * an unknown key or a row number out of range. */
+	{
+		const char *body_start = strchr(saved.data, '\n') + 1;
+		unsigned sort;
+		unsigned long long set, seq, sum;
+		size_t n;
+
+		T_OK(sscanf(saved.data, "wary-threads 2 %u %llx %llx %zu %llx", &sort, &set, &seq, &n,
+		            &sum) == 5, "the header reads back");
+		static const char *const forged[] = {
+			"0 0 1\n0 0 1\n", "0 0 1\n2 1 2\n", "1 0 1\n", "0 0 nosuchkey\n", "0 999999 1\n",
+			"0 0\n", "x 0 1\n", "0  1\n", "99999999999999999999 0 1\n",
+		};
+		for (size_t i = 0; i < ARRAY_SIZE(forged); i++) {
+			struct buf f = BUF_INIT;
+			struct buf body = BUF_INIT;
+			/* the forged lines first, then the real ones: as many lines as rows */
+			const char *rest = body_start;
+			size_t lines = 0;
+
+			buf_addf(&body, "%s", forged[i]);
+			for (const char *c = forged[i]; *c; c++)
+				lines += *c == '\n';
+			for (size_t skip = 0; skip < lines; skip++)
+				rest = strchr(rest, '\n') + 1;
+			buf_add(&body, rest, (size_t)(saved.data + saved.len - rest));
+			buf_addf(&f, "wary-threads 2 %u %016llx %016llx %zu %016llx\n", sort, set, seq, n,
+			         (unsigned long long)index_saved_sum(body.data, body.len));
+			buf_add(&f, body.data, body.len);
+			T_OK(!try_saved(f.data, f.len, false, SIZE_MAX, INDEX_THREADS, &got),
+			     "a forged body that does not fit the rows: not used");
+			T_STR(got.data, fresh.data, "a forged body: threaded as usual");
+			buf_release(&f);
+			buf_release(&body);
+		}
+	}
+	buf_release(&saved);
+	buf_release(&fresh);
+	buf_release(&got);
+	buf_release(&bad);
+	buf_release(&x);
+}
+
 int main(void)
 {
 	setlocale(LC_ALL, "C.UTF-8");
 	test_index();
+	test_saved_threads();
 	test_textview();
 	test_worker();
 	test_secret_command();
