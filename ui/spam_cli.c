@@ -791,43 +791,39 @@ static void cv_exhaust(struct spam_model *mo, struct cvmsg *m, size_t nm, int f,
 	}
 }
 
-/* SpamBayes' train-to-exhaustion needs errors, and a model classifies
- * its own training messages right (their rare tokens are in it): the
- * messages a model WITHOUT them finds hard (spam under hard_spam, ham at
- * or above hard_ham), by an inner split of the model's own training
- * messages, are trained weight times more. */
-static void cv_heldout_retrain(struct spam_model *mo, struct cvmsg *m, size_t nm, int f, int folds,
+/* The messages an inner split of model f's own training messages finds
+ * hard (spam_hard) count weight times in it: SpamBayes' train to
+ * exhaustion, with the errors of held-out messages, since a model gets its
+ * own training messages right.  Every CV_INNER_FOLDS-th of each class is
+ * an inner fold. */
+#define CV_INNER_FOLDS 5
+static void cv_heldout_retrain(struct spam_model *mo, struct cvmsg *m, size_t nm, int f,
                                const struct spam_params *p, double hard_spam, double hard_ham,
                                int weight)
 {
-	size_t again = 0;
-	bool *hard = xcalloc(nm ? nm : 1, sizeof(*hard));
+	const uint64_t **h = xcalloc(nm ? nm : 1, sizeof(*h));
+	size_t *nh = xcalloc(nm ? nm : 1, sizeof(*nh)), found = 0;
+	bool *sp = xcalloc(nm ? nm : 1, sizeof(*sp)), *hard = xcalloc(nm ? nm : 1, sizeof(*hard));
+	int *fold = xcalloc(nm ? nm : 1, sizeof(*fold));
+	size_t cnt[2] = { 0, 0 };
 
-	for (int g = 0; g < folds; g++) {
-		struct spam_model *inner = NULL;
-
-		if (g == f)
-			continue;
-		spam_model_new(&inner);
-		for (size_t i = 0; i < nm; i++)
-			if (m[i].fold != f && m[i].fold != g)
-				spam_model_add(inner, m[i].h, m[i].n, m[i].spam, 1);
-		for (size_t i = 0; i < nm; i++)
-			if (m[i].fold == g) {
-				double pr = spam_model_prob(inner, m[i].h, m[i].n, p);
-
-				hard[i] = m[i].spam ? pr < hard_spam : pr >= hard_ham;
-			}
-		spam_model_free(&inner);
+	for (size_t i = 0; i < nm; i++) {
+		h[i] = m[i].h;
+		nh[i] = m[i].n;
+		sp[i] = m[i].spam;
+		fold[i] = m[i].fold == f ? -1 : (int)(cnt[m[i].spam]++ % CV_INNER_FOLDS);
 	}
+	found = spam_hard(h, nh, sp, fold, nm, CV_INNER_FOLDS, p, hard_spam, hard_ham, hard);
 	for (size_t i = 0; i < nm; i++)
-		if (hard[i]) {
-			for (int w = 0; w < weight; w++)
+		if (hard[i])
+			for (int w = 1; w < weight; w++)
 				spam_model_add(mo, m[i].h, m[i].n, m[i].spam, 1);
-			again++;
-		}
-	fprintf(stderr, "fold %d: %zu hard messages trained %d more times\n", f, again, weight);
+	fprintf(stderr, "fold %d: %zu hard messages weighted %d\n", f, found, weight);
+	free(h);
+	free(nh);
+	free(sp);
 	free(hard);
+	free(fold);
 }
 
 static void cv_toe(struct spam_model *mo, struct cvmsg *m, size_t nm, int f,
@@ -875,8 +871,8 @@ static int cmd_cv(int argc, char **argv)
 	struct buf data = BUF_INIT;
 	char err[WARY_ERRLEN];
 	bool grid = false, toe = false, heldout = false;
-	int exhaust = 0, weight = 2;
-	double hard_spam = 0.9, hard_ham = 0.1;
+	int exhaust = 0, weight = 3;
+	double hard_spam = 0.95, hard_ham = 0.05;
 
 	if (common_opts(&argc, argv, &c) != 0)
 		return 3;
@@ -963,7 +959,7 @@ static int cmd_cv(int argc, char **argv)
 				if (exhaust > 0)
 					cv_exhaust(models[f], m, nm, f, &c.params, exhaust);
 				if (heldout)
-					cv_heldout_retrain(models[f], m, nm, f, folds, &c.params, hard_spam,
+					cv_heldout_retrain(models[f], m, nm, f, &c.params, hard_spam,
 					                   hard_ham, weight);
 			}
 		}

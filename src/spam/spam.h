@@ -190,6 +190,17 @@ void spam_model_add(struct spam_model *m, const uint64_t *h, size_t n, bool is_s
 double spam_model_prob(const struct spam_model *m, const uint64_t *h, size_t n,
                        const struct spam_params *p);
 
+/* The messages a model trained on the rest finds hard, by a k-fold split
+ * (message i is in fold[i], -1 leaves it out): a spam scoring under
+ * hard_spam, a ham at or above hard_ham.  A model classifies its own
+ * training messages right (their rare tokens are in it): only a held-out
+ * split shows which are hard.  For `wary spam cv --heldout-retrain`, the
+ * measure of training those again (tests/bench/spam/README: measured,
+ * not kept).  hard[] gets the answer; returns the count. */
+size_t spam_hard(const uint64_t *const *h, const size_t *nh, const bool *is_spam, const int *fold,
+                 size_t n, int folds, const struct spam_params *p, double hard_spam,
+                 double hard_ham, bool *hard);
+
 /* The SHA-256 digest (hex, 65 bytes) that dedupes training. */
 void spam_digest(const char *raw, size_t len, char hex[65]);
 

@@ -1162,3 +1162,30 @@ double spam_model_prob(const struct spam_model *m, const uint64_t *h, size_t n,
 	free(f);
 	return prob;
 }
+
+size_t spam_hard(const uint64_t *const *h, const size_t *nh, const bool *is_spam, const int *fold,
+                 size_t n, int folds, const struct spam_params *p, double hard_spam,
+                 double hard_ham, bool *hard)
+{
+	size_t found = 0;
+
+	for (size_t i = 0; i < n; i++)
+		hard[i] = false;
+	for (int g = 0; g < folds; g++) {
+		struct spam_model *m = NULL;
+
+		spam_model_new(&m);
+		for (size_t i = 0; i < n; i++)
+			if (fold[i] >= 0 && fold[i] != g)
+				spam_model_add(m, h[i], nh[i], is_spam[i], 1);
+		for (size_t i = 0; i < n; i++)
+			if (fold[i] == g) {
+				double pr = spam_model_prob(m, h[i], nh[i], p);
+
+				hard[i] = is_spam[i] ? pr < hard_spam : pr >= hard_ham;
+				found += hard[i];
+			}
+		spam_model_free(&m);
+	}
+	return found;
+}

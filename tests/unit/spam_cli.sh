@@ -97,7 +97,7 @@ WARY_SPAM_DB=$tmp/env.db "$WARY" spam train -q --spam "$fx/spam-2.eml"
 nfx=$(ls "$fx"/spam-*.eml "$fx"/ham-*.eml | wc -l)
 "$WARY" spam cv --folds 3 --heldout-retrain --spam "$fx"/spam-*.eml --ham "$fx"/ham-*.eml >"$tmp/out" 2>"$tmp/err"; rc=$?
 [ $rc = 0 ] && [ "$(grep -c '^P [01] 0\.[0-9]' "$tmp/out")" = "$nfx" ] &&
-	[ "$(grep -Ec '^fold [0-2]: [0-9]+ hard messages trained 2 more times' "$tmp/err")" = 3 ] &&
+	[ "$(grep -Ec '^fold [0-2]: [0-9]+ hard messages weighted 3' "$tmp/err")" = 3 ] &&
 	ok "cv --heldout-retrain: a probability per message, a retrain per fold" ||
 	not_ok "cv --heldout-retrain (rc $rc: $(tail -2 "$tmp/err"))"
 "$WARY" spam cv --folds 3 --toe --exhaust 2 --spam "$fx"/spam-*.eml --ham "$fx"/ham-*.eml >"$tmp/out" 2>"$tmp/err"; rc=$?

@@ -780,6 +780,38 @@ static void test_inspect_facts(void)
 	unsetenv("WARY_SPAM_DB");
 }
 
+/* spam_hard: held out by folds, a spam that carries only ham's tokens is
+ * hard, the rest are not; messages of fold -1 neither count nor get
+ * judged. */
+static void test_hard(void)
+{
+	enum { N = 41 };
+	uint64_t spamtok[3] = { 101, 102, 103 }, hamtok[3] = { 201, 202, 203 };
+	const uint64_t *h[N];
+	size_t nh[N];
+	bool is_spam[N], hard[N];
+	int fold[N];
+	struct spam_params p;
+	size_t found;
+
+	spam_params_default(&p);
+	for (int i = 0; i < N; i++) {
+		is_spam[i] = i < 20 || i == 40;
+		/* message 40: labelled spam, every token a ham token */
+		h[i] = (i < 20) ? spamtok : hamtok;
+		nh[i] = 3;
+		fold[i] = i % 5;
+	}
+	fold[39] = -1;
+	found = spam_hard(h, nh, is_spam, fold, N, 5, &p, 0.9, 0.3, hard);
+	T_INT((int)found, 1, "spam_hard: one hard message");
+	T_OK(hard[40], "spam_hard: the spam with ham's tokens is hard");
+	T_OK(!hard[0] && !hard[20] && !hard[39], "spam_hard: clear spam and ham are not, nor a left-out one");
+	/* thresholds past every score: every judged message is hard */
+	found = spam_hard(h, nh, is_spam, fold, N, 5, &p, 1.01, -0.01, hard);
+	T_INT((int)found, N - 1, "spam_hard: thresholds past every score: all but the left-out one");
+}
+
 int main(void)
 {
 	struct buf dir = BUF_INIT;
@@ -789,6 +821,7 @@ int main(void)
 	test_html_tricks();
 	test_message_tokens();
 	test_maths();
+	test_hard();
 	if (fs_private_tmpdir(&dir, err, sizeof(err)) == WARY_OK) {
 		char *cmd;
 
