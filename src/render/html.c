@@ -1388,6 +1388,281 @@ size_t render_html_limit_depth(const char *in, size_t len, struct buf *out)
 	return dropped;
 }
 
+/*
+ * The squeeze: the parser spends most of its time per character, and a
+ * run of whitespace in text costs a token per byte although the renderer
+ * collapses it to one space (emit_text).  Runs are cut to their first byte
+ * before the parse, only where the parser would read them as text in the
+ * data state.  To know where that is, the tokenizer's own states are
+ * followed (HTML5 13.2.5, as gumbo implements them): tags with their
+ * quoted attribute values, comments, bogus comments, doctypes, and the
+ * raw text of style, xmp, iframe, noembed, noframes, title and textarea
+ * up to their exact end tag.  After an element where whitespace counts
+ * (pre, listing, plaintext), whose text is read by other rules (script,
+ * svg, math) or where the tree builder may ignore a raw-text start tag
+ * (select, frameset, template, noscript), the rest is left as it came.
+ */
+static bool is_alpha_ascii(unsigned char c)
+{
+	return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+/* Where a tag ends, from the byte that ended its name: a '>' ends it
+ * outside a quoted value, and a value is quoted only when the quote comes
+ * first after its '=' (before/after attribute name, value states). */
+static size_t sq_tag_end(const char *in, size_t len, size_t i)
+{
+	enum { T_BEFORE, T_NAME, T_AFTER_NAME, T_BEFORE_VALUE, T_DQ, T_SQ, T_UNQ, T_AFTER_QUOTED,
+	       T_SELF } st;
+
+	if (i >= len)
+		return len;
+	if (in[i] == '>')
+		return i + 1;
+	st = in[i] == '/' ? T_SELF : T_BEFORE;
+	for (i++; i < len; i++) {
+		unsigned char ch = (unsigned char)in[i];
+		bool ws = is_space(ch);
+
+		switch (st) {
+		case T_BEFORE:
+			if (ch == '>')
+				return i + 1;
+			if (!ws)
+				st = ch == '/' ? T_SELF : T_NAME;
+			break;
+		case T_NAME:
+			if (ch == '>')
+				return i + 1;
+			if (ws)
+				st = T_AFTER_NAME;
+			else if (ch == '/')
+				st = T_SELF;
+			else if (ch == '=')
+				st = T_BEFORE_VALUE;
+			break;
+		case T_AFTER_NAME:
+			if (ch == '>')
+				return i + 1;
+			if (ch == '/')
+				st = T_SELF;
+			else if (ch == '=')
+				st = T_BEFORE_VALUE;
+			else if (!ws)
+				st = T_NAME;
+			break;
+		case T_BEFORE_VALUE:
+			if (ch == '>')
+				return i + 1;
+			if (ch == '"')
+				st = T_DQ;
+			else if (ch == '\'')
+				st = T_SQ;
+			else if (!ws)
+				st = T_UNQ;
+			break;
+		case T_DQ:
+		case T_SQ: {
+			/* values are the long part of a tag (URLs, styles) */
+			const char *q = memchr(in + i, st == T_DQ ? '"' : '\'', len - i);
+
+			if (q == NULL)
+				return len;
+			i = (size_t)(q - in);
+			st = T_AFTER_QUOTED;
+			break;
+		}
+		case T_UNQ:
+			if (ch == '>')
+				return i + 1;
+			if (ws)
+				st = T_BEFORE;
+			break;
+		case T_AFTER_QUOTED:
+			if (ch == '>')
+				return i + 1;
+			/* anything else is read again as before an attribute name */
+			st = ws ? T_BEFORE : ch == '/' ? T_SELF : T_NAME;
+			break;
+		case T_SELF:
+			if (ch == '>')
+				return i + 1;
+			st = ws ? T_BEFORE : ch == '/' ? T_SELF : T_NAME;
+			break;
+		}
+	}
+	return len;
+}
+
+/* Where a comment ends, from the byte after "<!--" (comment start, start
+ * dash, comment, end dash, end, end bang): "-->", "--!>", or at once for
+ * "<!-->" and "<!--->". */
+static size_t sq_comment_end(const char *in, size_t len, size_t i)
+{
+	enum { C_START, C_START_DASH, C_BODY, C_END_DASH, C_END, C_BANG } st = C_START;
+
+	for (; i < len; i++) {
+		char ch = in[i];
+
+		switch (st) {
+		case C_START:
+		case C_START_DASH:
+			if (ch == '>')
+				return i + 1;
+			st = ch != '-' ? C_BODY : st == C_START ? C_START_DASH : C_END;
+			break;
+		case C_BODY:
+			if (ch == '-')
+				st = C_END_DASH;
+			break;
+		case C_END_DASH:
+			st = ch == '-' ? C_END : C_BODY;
+			break;
+		case C_END:
+			if (ch == '>')
+				return i + 1;
+			if (ch == '!')
+				st = C_BANG;
+			else if (ch != '-')
+				st = C_BODY;
+			break;
+		case C_BANG:
+			if (ch == '>')
+				return i + 1;
+			st = ch == '-' ? C_END_DASH : C_BODY;
+			break;
+		}
+	}
+	return len;
+}
+
+/* The start of the end tag that closes raw text opened by a start tag
+ * named name: "</" name, then whitespace, '/' or '>'; len when none. */
+static size_t sq_raw_end(const char *in, size_t len, size_t i, const char *name, size_t n)
+{
+	while (i < len) {
+		const char *lt = memchr(in + i, '<', len - i);
+		size_t k, e;
+
+		if (lt == NULL)
+			return len;
+		k = (size_t)(lt - in);
+		if (k + 1 < len && in[k + 1] == '/') {
+			for (e = k + 2; e < len && is_alpha_ascii((unsigned char)in[e]); e++)
+				;
+			if (e - k - 2 == n && e < len && str_ncasecmp(in + k + 2, name, n) == 0 &&
+			    (is_space((unsigned char)in[e]) || in[e] == '/' || in[e] == '>'))
+				return k;
+		}
+		i = k + 1;
+	}
+	return len;
+}
+
+size_t render_html_squeeze(const char *in, size_t len, struct buf *out)
+{
+	static const struct tag_name stop[] = {
+		TAG_NAME("pre"), TAG_NAME("listing"), TAG_NAME("plaintext"), TAG_NAME("script"),
+		TAG_NAME("svg"), TAG_NAME("math"), TAG_NAME("select"), TAG_NAME("frameset"),
+		TAG_NAME("template"), TAG_NAME("noscript"),
+	};
+	static const struct tag_name raw[] = {
+		TAG_NAME("style"), TAG_NAME("xmp"), TAG_NAME("iframe"), TAG_NAME("noembed"),
+		TAG_NAME("noframes"), TAG_NAME("title"), TAG_NAME("textarea"),
+	};
+	/* 1: whitespace, 2: '<'; the rest of the text is skipped unread */
+	static const unsigned char cls[256] = {
+		['\t'] = 1, ['\n'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1, ['<'] = 2,
+	};
+	size_t i = 0, copied = 0, removed = 0;
+
+	while (i < len) {
+		unsigned char ch;
+		size_t ns, ne;
+		bool stopped = false;
+
+		while (i < len && cls[(unsigned char)in[i]] == 0)
+			i++;
+		if (i >= len)
+			break;
+		ch = (unsigned char)in[i];
+		if (is_space(ch)) {
+			size_t e = i + 1;
+
+			while (e < len && is_space((unsigned char)in[e]))
+				e++;
+			if (e - i > 1) {
+				buf_add(out, in + copied, i + 1 - copied);
+				copied = e;
+				removed += e - i - 1;
+			}
+			i = e;
+			continue;
+		}
+		if (ch != '<' || i + 1 >= len) {
+			i++;
+			continue;
+		}
+		ch = (unsigned char)in[i + 1];
+		if (ch == '!') {
+			if (i + 3 < len && in[i + 2] == '-' && in[i + 3] == '-') {
+				i = sq_comment_end(in, len, i + 4);
+			} else {
+				/* doctype or bogus comment: to the first '>' */
+				const char *gt = memchr(in + i + 2, '>', len - i - 2);
+
+				i = gt ? (size_t)(gt - in) + 1 : len;
+			}
+			continue;
+		}
+		if (ch == '?') {
+			const char *gt = memchr(in + i + 2, '>', len - i - 2);
+
+			i = gt ? (size_t)(gt - in) + 1 : len;
+			continue;
+		}
+		if (ch == '/') {
+			if (i + 2 < len && is_alpha_ascii((unsigned char)in[i + 2])) {
+				for (ne = i + 3; ne < len && !is_space((unsigned char)in[ne]) && in[ne] != '/' &&
+				                 in[ne] != '>'; ne++)
+					;
+				i = sq_tag_end(in, len, ne);
+			} else if (i + 2 < len && in[i + 2] == '>') {
+				i += 3;
+			} else if (i + 2 < len) {
+				const char *gt = memchr(in + i + 2, '>', len - i - 2);
+
+				i = gt ? (size_t)(gt - in) + 1 : len;
+			} else {
+				i = len;
+			}
+			continue;
+		}
+		if (!is_alpha_ascii(ch)) {
+			i++;
+			continue;
+		}
+		ns = i + 1;
+		for (ne = ns + 1; ne < len && !is_space((unsigned char)in[ne]) && in[ne] != '/' &&
+		                  in[ne] != '>'; ne++)
+			;
+		for (size_t k = 0; k < ARRAY_SIZE(stop) && !stopped; k++)
+			stopped = tag_is(&stop[k], in + ns, ne - ns);
+		if (stopped)
+			break;
+		i = sq_tag_end(in, len, ne);
+		for (size_t k = 0; k < ARRAY_SIZE(raw); k++) {
+			if (tag_is(&raw[k], in + ns, ne - ns)) {
+				i = sq_raw_end(in, len, i, raw[k].s, raw[k].n);
+				break;
+			}
+		}
+	}
+	if (removed > 0)
+		buf_add(out, in + copied, len - copied);
+	return removed;
+}
+
 /* The first <base href> in tree order that is an absolute URL: a mail
  * has no address of its own, so a relative base resolves to nothing. */
 static const char *find_base(const GumboNode *n, int depth)
@@ -1481,7 +1756,7 @@ int render_html_into(struct render_doc *d, const char *html, size_t len, int wid
 	GumboOptions opts = kGumboDefaultOptions;
 	GumboOutput *g = NULL;
 	struct hctx c;
-	struct buf limited = BUF_INIT;
+	struct buf limited = BUF_INIT, squeezed = BUF_INIT;
 	struct arena arena = { NULL };
 	size_t cut = 0, dropped, trackers0 = d->ntrackers, links0 = d->nlinks;
 	bool footnotes = false;
@@ -1493,6 +1768,7 @@ int render_html_into(struct render_doc *d, const char *html, size_t len, int wid
 	c.bol = true;
 	buf_init(&c.out);
 	buf_init(&limited);
+	buf_init(&squeezed);
 	if (len > RENDER_HTML_MAX_BYTES) {
 		cut = len;
 		len = RENDER_HTML_MAX_BYTES;
@@ -1501,6 +1777,10 @@ int render_html_into(struct render_doc *d, const char *html, size_t len, int wid
 	if (dropped > 0) {
 		html = limited.data;
 		len = limited.len;
+	}
+	if (!d->html_exact && render_html_squeeze(html, len, &squeezed) > 0) {
+		html = squeezed.data;
+		len = squeezed.len;
 	}
 	opts.max_errors = 0; /* collecting parse errors costs time we do not spend */
 	opts.allocator = arena_alloc;
@@ -1550,6 +1830,7 @@ int render_html_into(struct render_doc *d, const char *html, size_t len, int wid
 out:
 	arena_release(&arena); /* the whole parse tree */
 	buf_release(&limited);
+	buf_release(&squeezed);
 	buf_release(&c.out);
 	free(c.stack);
 	return rc;

@@ -6,3 +6,7 @@ check_PROGRAMS += tests/unit/test_render
 tests_unit_test_render_SOURCES = tests/unit/test_render.c tests/unit/t.h tests/unit/t_msg.h
 tests_unit_test_render_LDADD = $(TEST_LIBS)
 tests_unit_test_render_CPPFLAGS = $(AM_CPPFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
+check_PROGRAMS += tests/unit/test_render_squeeze
+tests_unit_test_render_squeeze_SOURCES = tests/unit/test_render_squeeze.c tests/unit/t.h tests/unit/t_msg.h
+tests_unit_test_render_squeeze_LDADD = $(TEST_LIBS)
+tests_unit_test_render_squeeze_CPPFLAGS = $(AM_CPPFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'

@@ -447,8 +447,8 @@ static void entity(struct render_doc *d, const struct mail_part *p, const struct
 	attachment_line(d, p);
 }
 
-int render_message(const struct mail_msg *msg, const struct render_opts *opts,
-                   struct render_doc **out, char *err, size_t errlen)
+static int render_message_as(const struct mail_msg *msg, const struct render_opts *opts,
+                             bool exact, struct render_doc **out, char *err, size_t errlen)
 {
 	struct render_opts defaults = { RENDER_HEADERS_WEED, false, 80 };
 	struct render_doc *d;
@@ -458,7 +458,20 @@ int render_message(const struct mail_msg *msg, const struct render_opts *opts,
 	if (opts == NULL)
 		opts = &defaults;
 	d = render_doc_new();
+	d->html_exact = exact;
 	message(d, msg, opts, opts->headers, 0);
 	*out = d;
 	return WARY_OK;
+}
+
+int render_message(const struct mail_msg *msg, const struct render_opts *opts,
+                   struct render_doc **out, char *err, size_t errlen)
+{
+	return render_message_as(msg, opts, false, out, err, errlen);
+}
+
+int render_message_exact(const struct mail_msg *msg, const struct render_opts *opts,
+                         struct render_doc **out, char *err, size_t errlen)
+{
+	return render_message_as(msg, opts, true, out, err, errlen);
 }

@@ -25,6 +25,7 @@ struct render_doc {
 	size_t nrefs, caprefs;
 	char *receipt;      /* who asks for a read receipt; safe */
 	const char *base;   /* <base href> of the HTML part being rendered; borrowed */
+	bool html_exact;    /* HTML to the parser as it came (no squeeze): for tests */
 };
 
 struct render_doc *render_doc_new(void);
@@ -63,5 +64,14 @@ int render_html_into(struct render_doc *d, const char *html, size_t len, int wid
 /* The tags that would nest deeper than RENDER_HTML_MAX_DEPTH dropped
  * (text kept) into out; the count dropped, out untouched when 0. */
 size_t render_html_limit_depth(const char *in, size_t len, struct buf *out);
+/* Runs of whitespace in text that the parser would hand to the renderer
+ * as text (which collapses them) cut to their first byte, into out; the
+ * bytes removed, out untouched when 0.  Tags, comments, raw text and
+ * everything after an element whose whitespace counts are left alone. */
+size_t render_html_squeeze(const char *in, size_t len, struct buf *out);
+/* render_message with every HTML part parsed as it came, for tests that
+ * compare the two. */
+int render_message_exact(const struct mail_msg *msg, const struct render_opts *opts,
+                         struct render_doc **out, char *err, size_t errlen);
 
 #endif

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "base/base.h"
-#include "render/render.h"
+#include "render/render_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -25,6 +25,37 @@ static void check_safe(const char *s)
 		if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
 			abort(); /* bidi isolate */
 	}
+}
+
+/* The whitespace squeeze before the parse must change nothing anyone
+ * sees: the HTML rendered as it came gives the same lines, links and
+ * references. */
+static void check_squeeze_changes_nothing(const char *html, size_t len)
+{
+	struct render_doc *exact = render_doc_new(), *fast = render_doc_new();
+	char err[WARY_ERRLEN];
+
+	exact->html_exact = true;
+	if (render_html_into(exact, html, len, 80, err, sizeof(err)) == WARY_OK &&
+	    render_html_into(fast, html, len, 80, err, sizeof(err)) == WARY_OK) {
+		if (exact->nlines != fast->nlines || exact->nlinks != fast->nlinks ||
+		    exact->nrefs != fast->nrefs || exact->ntrackers != fast->ntrackers ||
+		    exact->hidden != fast->hidden || exact->text.len != fast->text.len ||
+		    memcmp(exact->text.data, fast->text.data, exact->text.len) != 0 ||
+		    memcmp(exact->remote, fast->remote, sizeof(exact->remote)) != 0)
+			abort();
+		for (size_t i = 0; i < exact->nlinks; i++)
+			if (strcmp(exact->links[i].href, fast->links[i].href) != 0 ||
+			    strcmp(exact->links[i].text, fast->links[i].text) != 0 ||
+			    exact->links[i].flags != fast->links[i].flags)
+				abort();
+		for (size_t i = 0; i < exact->nrefs; i++)
+			if (strcmp(exact->refs[i].url, fast->refs[i].url) != 0 ||
+			    exact->refs[i].kind != fast->refs[i].kind)
+				abort();
+	}
+	render_free(&exact);
+	render_free(&fast);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -46,6 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < render_tracker_count(doc); i++)
 		check_safe(render_tracker(doc, i));
 	render_free(&doc);
+	check_squeeze_changes_nothing((const char *)data, size);
 	{
 		/* The browser copy, parsed again as a browser would, references
 		 * nothing remote, whatever the input. */
