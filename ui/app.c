@@ -1159,7 +1159,6 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 		if (r->status == WARY_OK)
 			index_use_saved_threads(a->ix, &r->data);
 		maybe_rebuild(a, true);
-		index_keep_threads(a->ix, a->wk, a->gen, a->folder);
 		/* Listing 100k keys for the spam filter waits until the index is
 		 * on screen (the main loop, after its draw). */
 		a->spam_known_due = true;
@@ -1177,7 +1176,6 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 		if (r->status == WARY_OK) {
 			index_remove_keys(a->ix, r->vanished, r->nvanished);
 			maybe_rebuild(a, true);
-			index_keep_threads(a->ix, a->wk, a->gen, a->folder);
 			if (a->spam_known_due) { /* no draw since the index came: list them now */
 				a->spam_known_due = false;
 				spam_ui_index_loaded(a);
@@ -2263,6 +2261,9 @@ int app_run(struct config *cfg, const char *location, struct worker_account *wa,
 				a.spam_known_due = false;
 				spam_ui_index_loaded(&a);
 			}
+			/* A thread order made afresh is kept once it is on screen. */
+			if (!a.loading)
+				index_keep_threads(a.ix, a.wk, a.gen, a.folder);
 			if (key_ms) {
 				wtrace("key answered in %lld ms%s", last_draw - key_ms,
 				       a.loading ? " (loading)" : "");

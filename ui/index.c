@@ -29,6 +29,29 @@ struct islot {
 	uint32_t row; /* row number + 1; 0 = empty (no folder has 4G rows) */
 };
 
+/* Header values that repeat from row to row (senders, recipients,
+ * content types, subjects of a thread) are kept once: a table of
+ * distinct strings in large chunks.  A row keeps its key and the ids
+ * (Message-ID, In-Reply-To, References: mostly its own) in a block of its
+ * own and points into the pool for the rest, so a 100k folder holds each
+ * sender once, not once a message. */
+struct pslot {
+	uint32_t hash;
+	uint32_t len;
+	const char *s; /* NULL: empty slot */
+};
+
+struct pool {
+	struct pslot *slot;
+	size_t mask, used;
+	char *chunk;   /* the chunk being filled */
+	size_t left;
+	char **chunks; /* every allocation, to free */
+	size_t nchunks, capchunks;
+};
+
+#define POOL_CHUNK (256u * 1024u)
+
 struct index {
 	struct irow *rows;
 	size_t n, cap;
@@ -46,6 +69,7 @@ struct index {
 	 * tried by the next rebuild; and whether the last rebuild threaded
 	 * afresh, so its order is worth keeping (index_export_threads). */
 	struct buf saved;
+	struct pool pool;
 	bool fresh_threads;
 	uint64_t fp_set, fp_seq; /* of the rows that last rebuild threaded */
 };
@@ -77,6 +101,10 @@ void index_clear(struct index *ix)
 	free(ix->tree);
 	free(ix->slots);
 	buf_release(&ix->saved);
+	for (size_t i = 0; i < ix->pool.nchunks; i++)
+		free(ix->pool.chunks[i]);
+	free(ix->pool.chunks);
+	free(ix->pool.slot);
 	enum index_sort sort = ix->sort;
 	memset(ix, 0, sizeof(*ix));
 	ix->sort = sort; /* a new folder starts without a limit */
@@ -152,7 +180,151 @@ static size_t row_of(const struct index *ix, const char *key)
 	return s->row ? s->row - 1 : SIZE_MAX;
 }
 
-static uint64_t row_fp(const struct store_row *r);
+static uint64_t row_fp(const struct store_row *r, const size_t len[4]);
+
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
+
+	while (n >= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 29;
+		s += 8;
+		n -= 8;
+	}
+	w = 0;
+	memcpy(&w, s, n);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 32;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return h;
+}
+
+/* What the fingerprint takes for a pooled string: the hash of its bytes,
+ * kept in the 8 bytes before it, so a row's part needs no pass over its
+ * strings once they are in the pool. */
+static uint64_t pooled_hash(const char *s)
+{
+	uint64_t h;
+
+	if (s == NULL)
+		return 0x6e756c6cull;
+	memcpy(&h, s - 8, 8);
+	return h;
+}
+
+static char *pool_alloc(struct pool *p, size_t n)
+{
+	char *s;
+
+	if (n > POOL_CHUNK / 4 || n > p->left) {
+		size_t size = n > POOL_CHUNK / 4 ? n : POOL_CHUNK;
+
+		if (p->nchunks == p->capchunks) {
+			p->capchunks = p->capchunks ? p->capchunks * 2 : 64;
+			p->chunks = xreallocarray(p->chunks, p->capchunks, sizeof(*p->chunks));
+		}
+		s = xmalloc(size);
+		p->chunks[p->nchunks++] = s;
+		if (size == n) /* a big one of its own; the chunk being filled stays */
+			return s;
+		p->chunk = s;
+		p->left = size;
+	}
+	s = p->chunk;
+	p->chunk += n;
+	p->left -= n;
+	return s;
+}
+
+static void pool_grow(struct pool *p)
+{
+	size_t size = p->slot ? (p->mask + 1) * 2 : 4096;
+	struct pslot *old = p->slot;
+
+	p->slot = xcalloc(size, sizeof(*p->slot));
+	for (size_t i = 0; old != NULL && i <= p->mask; i++) {
+		size_t j;
+
+		if (old[i].s == NULL)
+			continue;
+		for (j = old[i].hash & (size - 1); p->slot[j].s != NULL; j = (j + 1) & (size - 1))
+			;
+		p->slot[j] = old[i];
+	}
+	free(old);
+	p->mask = size - 1;
+}
+
+/* The pool's copy of s (NULL stays NULL). */
+static char *intern(struct pool *p, const char *s)
+{
+	size_t n, i;
+	uint64_t full;
+	uint32_t h;
+	char *c;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s);
+	if (n > UINT32_MAX - 1)
+		n = UINT32_MAX - 1; /* no header value is 4 GB; a bound, not a case */
+	full = hash_bytes(s, n);
+	h = (uint32_t)full;
+	if (p->slot == NULL || p->used >= p->mask / 2)
+		pool_grow(p);
+	for (i = h & p->mask; p->slot[i].s != NULL; i = (i + 1) & p->mask) {
+		const struct pslot *sl = &p->slot[i];
+
+		if (sl->hash == h && sl->len == n && memcmp(sl->s, s, n) == 0)
+			return (char *)sl->s;
+	}
+	c = pool_alloc(p, 8 + n + 1);
+	memcpy(c, &full, 8);
+	c += 8;
+	memcpy(c, s, n);
+	c[n] = '\0';
+	p->slot[i].hash = h;
+	p->slot[i].len = (uint32_t)n;
+	p->slot[i].s = c;
+	p->used++;
+	return c;
+}
+
+/* The row as the index keeps it: key and Message-ID in a block of its
+ * own, the rest from the pool; the worker's block is freed. */
+static struct store_row compact_row(struct pool *p, struct store_row *in, uint64_t *fp)
+{
+	struct store_row r = *in;
+	const char *own[4] = { in->key, in->message_id, in->in_reply_to, in->references };
+	char **to[4] = { &r.key, &r.message_id, &r.in_reply_to, &r.references };
+	size_t len[4], total = 0;
+	char *block;
+
+	for (size_t i = 0; i < 4; i++) {
+		len[i] = own[i] ? strlen(own[i]) : 0;
+		total += own[i] ? len[i] + 1 : 0;
+	}
+	block = xmalloc(total);
+	for (size_t i = 0; i < 4; i++) {
+		*to[i] = NULL;
+		if (own[i] == NULL)
+			continue;
+		memcpy(block, own[i], len[i] + 1);
+		*to[i] = block;
+		block += len[i] + 1;
+	}
+	r.from = intern(p, in->from);
+	r.to = intern(p, in->to);
+	r.subject = intern(p, in->subject);
+	r.content_type = intern(p, in->content_type);
+	r.packed = false; /* its strings are not all in the block */
+	worker_row_free(in);
+	*fp = row_fp(&r, len);
+	return r;
+}
 
 void index_take_rows(struct index *ix, struct store_row *rows, size_t n)
 {
@@ -161,9 +333,11 @@ void index_take_rows(struct index *ix, struct store_row *rows, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		struct islot *s;
 		uint32_t h;
+		uint64_t fp;
 
 		if (rows[i].key == NULL)
 			continue;
+		rows[i] = compact_row(&ix->pool, &rows[i], &fp);
 		h = hash_key(rows[i].key);
 		s = slot_for(ix, rows[i].key, h);
 		if (s->row != 0) {
@@ -174,7 +348,7 @@ void index_take_rows(struct index *ix, struct store_row *rows, size_t n)
 			ix->rows[at].r = rows[i];
 			ix->rows[at].shown = shown;
 			ix->rows[at].hash = h;
-			ix->rows[at].fp = row_fp(&rows[i]);
+			ix->rows[at].fp = fp;
 		} else {
 			if (ix->n == ix->cap) {
 				ix->cap = ix->cap ? ix->cap * 2 : 1024;
@@ -183,7 +357,7 @@ void index_take_rows(struct index *ix, struct store_row *rows, size_t n)
 			memset(&ix->rows[ix->n], 0, sizeof(ix->rows[ix->n]));
 			ix->rows[ix->n].r = rows[i];
 			ix->rows[ix->n].hash = h;
-			ix->rows[ix->n].fp = row_fp(&rows[i]);
+			ix->rows[ix->n].fp = fp;
 			ix->n++;
 			s->hash = h;
 			s->row = (uint32_t)ix->n;
@@ -308,42 +482,20 @@ static uint64_t fold64(uint64_t h)
 	return h;
 }
 
-/* A field into h: its length first, so a NULL, "" and the bytes of two
- * neighbours never hash alike by moving a boundary. */
-static uint64_t hash_field(uint64_t h, const char *s)
-{
-	size_t n;
-	uint64_t w;
-
-	if (s == NULL)
-		return fold64(h ^ 0x6e756c6cull);
-	n = strlen(s);
-	h = fold64(h ^ (uint64_t)n);
-	while (n >= 8) {
-		memcpy(&w, s, 8);
-		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-		h ^= h >> 29;
-		s += 8;
-		n -= 8;
-	}
-	w = 0;
-	memcpy(&w, s, n);
-	return fold64(h ^ w);
-}
-
 /* A row's part of the fingerprint: its key and every field threading
- * reads.  Made as the row arrives, while the worker reads the next ones. */
-static uint64_t row_fp(const struct store_row *r)
+ * reads (the pooled ones by the hash the pool keeps).  Made as the row
+ * arrives, while the worker reads the next ones. */
+static uint64_t row_fp(const struct store_row *r, const size_t len[4])
 {
-	uint64_t h = 0x7761727974687231ull;
+	uint64_t h = 0x7761727974687233ull;
 
-	h = hash_field(h, r->key);
+	h = fold64(h ^ hash_bytes(r->key, len[0]));
 	h = fold64(h ^ (uint64_t)(int64_t)r->date);
-	h = hash_field(h, r->message_id);
-	h = hash_field(h, r->in_reply_to);
-	h = hash_field(h, r->references);
-	h = hash_field(h, r->subject);
-	return fold64(h);
+	h = fold64(h ^ (r->message_id ? hash_bytes(r->message_id, len[1]) : 0x6e756c6cull));
+	h = fold64(h + (r->in_reply_to ? hash_bytes(r->in_reply_to, len[2]) : 0x6e756c6dull));
+	h = fold64(h ^ (r->references ? hash_bytes(r->references, len[3]) : 0x6e756c6eull));
+	h = fold64(h + pooled_hash(r->subject));
+	return h;
 }
 
 /* Of the set of rows whatever order they came in (set), and of the rows
@@ -457,6 +609,20 @@ void index_use_saved_threads(struct index *ix, struct buf *data)
 	buf_init(data);
 }
 
+/* "N " without printf: 100k lines are made between two key presses. */
+static void add_num(struct buf *b, unsigned long long v, char end)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+
+	tmp[--i] = end;
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	buf_add(b, tmp + i, sizeof(tmp) - i);
+}
+
 bool index_export_threads(struct index *ix, struct buf *out)
 {
 	struct buf body = BUF_INIT;
@@ -472,7 +638,10 @@ bool index_export_threads(struct index *ix, struct buf *out)
 			buf_release(&body);
 			return false;
 		}
-		buf_addf(&body, "%d %zu %s\n", ix->depth[p], ix->order[p], k);
+		add_num(&body, (unsigned long long)ix->depth[p], ' ');
+		add_num(&body, ix->order[p], ' ');
+		buf_add(&body, k, strlen(k));
+		buf_add(&body, "\n", 1);
 	}
 	buf_addf(out, SAVED_MAGIC " %u %016llx %016llx %zu %016llx\n", (unsigned)ix->sort,
 	         (unsigned long long)ix->fp_set, (unsigned long long)ix->fp_seq, ix->n,
@@ -496,6 +665,8 @@ void index_keep_threads(struct index *ix, struct worker *wk, unsigned gen, const
 	struct buf b = BUF_INIT;
 	char tag[17];
 
+	if (!ix->fresh_threads)
+		return;
 	index_folder_tag(folder, tag);
 	buf_addf(&b, "%s\n", tag);
 	if (index_export_threads(ix, &b))

@@ -27,6 +27,10 @@ enum store_flag {
 struct store_row {
 	char *key;
 	unsigned flags;      /* enum store_flag */
+	/* Every string is in one block that key starts (free(key) frees them
+	 * all): a store_row_cb may take such a row by moving it out and
+	 * clearing it, instead of copying it.  (Beside flags: no padding.) */
+	bool packed;
 	time_t date;         /* Date header, or delivery time when absent/bad */
 	int64_t size;        /* bytes */
 	char *from;          /* raw header values, NULL when absent */
@@ -36,10 +40,6 @@ struct store_row {
 	char *in_reply_to;
 	char *references;
 	char *content_type;  /* to mark attachments in the index */
-	/* Every string is in one block that key starts (free(key) frees them
-	 * all): a store_row_cb may take such a row by moving it out and
-	 * clearing it, instead of copying it. */
-	bool packed;
 };
 void store_row_clear(struct store_row *r);
 
