@@ -905,6 +905,8 @@ static int cmd_cv(int argc, char **argv)
 		      "       [--toe] [--exhaust PASSES] [--heldout-retrain [--hard-spam P] [--hard-ham P] "
 		      "[--weight W]]\n",
 		      stderr);
+		paths_free(&sp);
+		paths_free(&hp);
 		return 3;
 	}
 	spam_toks_new(&t);
