@@ -11,11 +11,17 @@
  * bounds the per-row tree bits to one word. */
 #define TREE_LEVELS 31
 
-struct irow {
-	struct store_row r;
-	char *from;     /* decoded, safe; NULL until drawn */
+/* What a row shows, decoded and safe: made when it is first drawn (or
+ * searched), so a row never drawn costs one pointer, not three. */
+struct idec {
+	char *from;
 	char *subject;
 	char *base;     /* subject without Re:/Fwd:, for thread subject hiding */
+};
+
+struct irow {
+	struct store_row r;
+	struct idec *dec; /* NULL until drawn */
 	bool shown;     /* inside the limit (when there is one) */
 	uint32_t hash;  /* of r.key, so a rehash reads no key again */
 	uint64_t fp;    /* of the key and what threading reads (row_fp) */
@@ -85,9 +91,12 @@ struct index *index_new(void)
 static void irow_clear(struct irow *r)
 {
 	worker_row_free(&r->r);
-	free(r->from);
-	free(r->subject);
-	free(r->base);
+	if (r->dec != NULL) {
+		free(r->dec->from);
+		free(r->dec->subject);
+		free(r->dec->base);
+		free(r->dec);
+	}
 	memset(r, 0, sizeof(*r));
 }
 
@@ -838,23 +847,28 @@ const char *index_row_from(struct index *ix, size_t pos)
 	if (pos >= ix->norder)
 		return "";
 	r = &ix->rows[ix->order[pos]];
-	if (r->from == NULL)
-		r->from = decode_from(r->r.from);
-	return r->from;
+	if (r->dec == NULL)
+		r->dec = xcalloc(1, sizeof(*r->dec));
+	if (r->dec->from == NULL)
+		r->dec->from = decode_from(r->r.from);
+	return r->dec->from;
 }
 
 static struct irow *subject_row(struct index *ix, size_t pos)
 {
 	struct irow *r = &ix->rows[ix->order[pos]];
 
-	if (r->subject == NULL) {
-		char *d = r->r.subject ? mail_rfc2047_decode(r->r.subject, strlen(r->r.subject)) : NULL;
+	if (r->dec == NULL)
+		r->dec = xcalloc(1, sizeof(*r->dec));
+	if (r->dec->subject == NULL) {
+		struct idec *d = r->dec;
+		char *t = r->r.subject ? mail_rfc2047_decode(r->r.subject, strlen(r->r.subject)) : NULL;
 
-		r->subject = safe_str(d ? d : (r->r.subject ? r->r.subject : ""), SAFE_LINE);
-		free(d);
-		r->base = mail_subject_base(r->subject);
-		if (r->base == NULL)
-			r->base = xstrdup(r->subject);
+		d->subject = safe_str(t ? t : (r->r.subject ? r->r.subject : ""), SAFE_LINE);
+		free(t);
+		d->base = mail_subject_base(d->subject);
+		if (d->base == NULL)
+			d->base = xstrdup(d->subject);
 	}
 	return r;
 }
@@ -871,10 +885,10 @@ const char *index_row_subject(struct index *ix, size_t pos)
 	if (ix->depth[pos] > 0 && pos > 0) {
 		struct irow *prev = subject_row(ix, pos - 1);
 
-		if (strcmp(prev->base, r->base) == 0)
+		if (strcmp(prev->dec->base, r->dec->base) == 0)
 			return "";
 	}
-	return r->subject;
+	return r->dec->subject;
 }
 
 int index_row_depth(const struct index *ix, size_t pos)
@@ -963,7 +977,7 @@ size_t index_search(struct index *ix, size_t from, int dir, const char *pattern)
 		struct irow *r = subject_row(ix, p);
 		const char *f = index_row_from(ix, p);
 
-		if (str_memcasemem(r->subject, strlen(r->subject), pattern) ||
+		if (str_memcasemem(r->dec->subject, strlen(r->dec->subject), pattern) ||
 		    str_memcasemem(f, strlen(f), pattern))
 			return p;
 	}
