@@ -1397,10 +1397,12 @@ size_t render_html_limit_depth(const char *in, size_t len, struct buf *out)
  * followed (HTML5 13.2.5, as gumbo implements them): tags with their
  * quoted attribute values, comments, bogus comments, doctypes, and the
  * raw text of style, xmp, iframe, noembed, noframes, title and textarea
- * up to their exact end tag.  After an element where whitespace counts
- * (pre, listing, plaintext), whose text is read by other rules (script,
- * svg, math) or where the tree builder may ignore a raw-text start tag
- * (select, frameset, template, noscript), the rest is left as it came.
+ * up to their exact end tag, script data to its end tag when no "<!--"
+ * comes before it.  Comments go to the parser empty: no node made from one
+ * is read.  After an element where whitespace counts (pre, listing,
+ * plaintext), whose text is read by other rules (svg, math), or where the
+ * tree builder may ignore a raw-text start tag (select, frameset,
+ * template, noscript), the rest is left as it came.
  */
 static bool is_alpha_ascii(unsigned char c)
 {
@@ -1496,40 +1498,48 @@ static size_t sq_tag_end(const char *in, size_t len, size_t i)
 
 /* Where a comment ends, from the byte after "<!--" (comment start, start
  * dash, comment, end dash, end, end bang): "-->", "--!>", or at once for
- * "<!-->" and "<!--->". */
-static size_t sq_comment_end(const char *in, size_t len, size_t i)
+ * "<!-->" and "<!--->".  *whole: it ended with "-->" or "--!>". */
+static size_t sq_comment_end(const char *in, size_t len, size_t i, bool *whole)
 {
 	enum { C_START, C_START_DASH, C_BODY, C_END_DASH, C_END, C_BANG } st = C_START;
 
+	*whole = false;
 	for (; i < len; i++) {
-		char ch = in[i];
+		const char *dash;
 
 		switch (st) {
 		case C_START:
 		case C_START_DASH:
-			if (ch == '>')
+			if (in[i] == '>')
 				return i + 1;
-			st = ch != '-' ? C_BODY : st == C_START ? C_START_DASH : C_END;
+			st = in[i] != '-' ? C_BODY : st == C_START ? C_START_DASH : C_END;
 			break;
 		case C_BODY:
-			if (ch == '-')
-				st = C_END_DASH;
+			/* only a dash leaves the comment state */
+			if ((dash = memchr(in + i, '-', len - i)) == NULL)
+				return len;
+			i = (size_t)(dash - in);
+			st = C_END_DASH;
 			break;
 		case C_END_DASH:
-			st = ch == '-' ? C_END : C_BODY;
+			st = in[i] == '-' ? C_END : C_BODY;
 			break;
 		case C_END:
-			if (ch == '>')
+			if (in[i] == '>') {
+				*whole = true;
 				return i + 1;
-			if (ch == '!')
+			}
+			if (in[i] == '!')
 				st = C_BANG;
-			else if (ch != '-')
+			else if (in[i] != '-')
 				st = C_BODY;
 			break;
 		case C_BANG:
-			if (ch == '>')
+			if (in[i] == '>') {
+				*whole = true;
 				return i + 1;
-			st = ch == '-' ? C_END_DASH : C_BODY;
+			}
+			st = in[i] == '-' ? C_END_DASH : C_BODY;
 			break;
 		}
 	}
@@ -1562,14 +1572,14 @@ static size_t sq_raw_end(const char *in, size_t len, size_t i, const char *name,
 size_t render_html_squeeze(const char *in, size_t len, struct buf *out)
 {
 	static const struct tag_name stop[] = {
-		TAG_NAME("pre"), TAG_NAME("listing"), TAG_NAME("plaintext"), TAG_NAME("script"),
-		TAG_NAME("svg"), TAG_NAME("math"), TAG_NAME("select"), TAG_NAME("frameset"),
+		TAG_NAME("pre"), TAG_NAME("listing"), TAG_NAME("plaintext"), TAG_NAME("svg"), TAG_NAME("math"), TAG_NAME("select"), TAG_NAME("frameset"),
 		TAG_NAME("template"), TAG_NAME("noscript"),
 	};
 	static const struct tag_name raw[] = {
 		TAG_NAME("style"), TAG_NAME("xmp"), TAG_NAME("iframe"), TAG_NAME("noembed"),
 		TAG_NAME("noframes"), TAG_NAME("title"), TAG_NAME("textarea"),
 	};
+	static const struct tag_name script = TAG_NAME("script");
 	/* 1: whitespace, 2: '<'; the rest of the text is skipped unread */
 	static const unsigned char cls[256] = {
 		['\t'] = 1, ['\n'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1, ['<'] = 2,
@@ -1606,7 +1616,19 @@ size_t render_html_squeeze(const char *in, size_t len, struct buf *out)
 		ch = (unsigned char)in[i + 1];
 		if (ch == '!') {
 			if (i + 3 < len && in[i + 2] == '-' && in[i + 3] == '-') {
-				i = sq_comment_end(in, len, i + 4);
+				bool whole;
+				size_t e = sq_comment_end(in, len, i + 4, &whole);
+
+				/* Nothing reads a comment's text (it makes no node the
+				 * renderer looks at, in any insertion mode), so a whole
+				 * one goes to the parser empty. */
+				if (whole && e - i > 7) {
+					buf_add(out, in + copied, i - copied);
+					buf_add(out, "<!---->", 7);
+					copied = e;
+					removed += e - i - 7;
+				}
+				i = e;
 			} else {
 				/* doctype or bogus comment: to the first '>' */
 				const char *gt = memchr(in + i + 2, '>', len - i - 2);
@@ -1656,6 +1678,15 @@ size_t render_html_squeeze(const char *in, size_t len, struct buf *out)
 				i = sq_raw_end(in, len, i, raw[k].s, raw[k].n);
 				break;
 			}
+		}
+		if (tag_is(&script, in + ns, ne - ns)) {
+			/* Script data ends at its first end tag unless a "<!--"
+			 * comes first (the escaped states); then nothing more. */
+			size_t e = sq_raw_end(in, len, i, "script", 6);
+
+			if (e >= len || str_memcasemem(in + i, e - i, "<!--") != NULL)
+				break;
+			i = e;
 		}
 	}
 	if (removed > 0)

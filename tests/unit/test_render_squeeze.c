@@ -112,8 +112,11 @@ static void test_what_it_cuts(void)
 		{ "<a b=\">   \">  x", "<a b=\">   \"> x", "a '>' inside a quoted value does not end the tag" },
 		{ "<a =\"x  >  y", "<a =\"x  > y", "a quote in an attribute name is no value: the tag ends at '>'" },
 		{ "<a b= = \"c  >  d", "<a b= = \"c  > d", "an unquoted value '=' then a quote in a name" },
-		{ "<!-- a   b -->  c", "<!-- a   b --> c", "comments are left alone" },
-		{ "<!-- a --!>  b  -->", "<!-- a --!> b -->", "--!> ends a comment" },
+		{ "<!-- a   b -->  c", "<!----> c", "a comment goes to the parser empty" },
+		{ "<!-- a --!>  b  -->", "<!----> b -->", "--!> ends a comment" },
+		{ "<!-- a --- b -->  c", "<!----> c", "dashes inside a comment" },
+		{ "<!---->  c", "<!----> c", "an empty comment stays" },
+		{ "<!-- a  b", "", "a comment to the end is left as it came" },
 		{ "<!-->  a  -->", "<!--> a -->", "<!--> is a whole comment" },
 		{ "<!--->  a  -->", "<!---> a -->", "<!---> is a whole comment" },
 		{ "<style>a   b</style>  c", "<style>a   b</style> c", "style is raw text" },
@@ -122,7 +125,12 @@ static void test_what_it_cuts(void)
 		{ "<textarea>\n\n  a</textarea>  b", "<textarea>\n\n  a</textarea> b", "textarea is left alone" },
 		{ "<title>a   b</TITLE >  c", "<title>a   b</TITLE > c", "title, end tag in any case" },
 		{ "x  <pre>a   b</pre>  c", "x <pre>a   b</pre>  c", "nothing after pre" },
-		{ "x  <script>a   b</script>  c", "x <script>a   b</script>  c", "nothing after script" },
+		{ "x  <script>a   b</script>  c", "x <script>a   b</script> c", "script data to its end tag" },
+		{ "x  <script>a</scripts>  </script >  c", "x <script>a</scripts>  </script > c",
+		  "script data to its exact end tag" },
+		{ "x  <script><!--  </script>  c", "x <script><!--  </script>  c",
+		  "nothing after script data with a comment opener" },
+		{ "x  <script>a  b", "x <script>a  b", "script data to the end" },
 		{ "x  <svg>  </svg>  c", "x <svg>  </svg>  c", "nothing after svg" },
 		{ "x  <select><style></select>  c", "x <select><style></select>  c", "nothing after select" },
 		{ "x  <template><col><style>  c", "x <template><col><style>  c", "nothing after template" },
@@ -179,6 +187,12 @@ static void test_hostile_same(void)
 		"<a b=c\"d  >  e  \" f>  g  </a>",
 		"<!DOCTYPE html PUBLIC \"a>  b\">   <p>  c  </p>",
 		"<p>a</p  x='>  '  >   b",
+		"<script>  var a = '</scrip'  </script>   <p>  b  <a href=\"http://p.example/\">  c  </a>",
+		"<script src=\"http://q.example/s.js\">  </script>   <script>  <!--  <script>  </script>  x  </script>   y",
+		"<!-- <a href=\"http://r.example/\"> -->   <a href=\"http://s.example/\">  t  </a>  <!-- x --!>  <img src=\"http://u.example/\">",
+		"<table>  <!--  c  -->  <tr><td>  x  </td></tr>  <!-- d -->  </table>",
+		/* double-escaped script data: the first end tag does not end it */
+		"<script><!--<script></script><i title='</script><a href=\"' >  y  \">link</a>",
 	};
 	int bad = 0, cut = 0;
 
@@ -208,12 +222,12 @@ static void test_random_same(void)
 		"<b>", "</b>", "<br>", "&amp;", "&nbsp;", "<xmp>", "</xmp>", "<iframe>", "</iframe>",
 		"<!DOCTYPE x>", "<?", "<div style=\"color:white\">", "</div>", "www.n.example",
 		"<font color=white>", "</a>", "<base href=\"http://o.example/\">",
-		"<link rel=stylesheet href=", "</select>", "</svg>",
+		"<link rel=stylesheet href=", "</select>", "</svg>", "<script>", "</script>", "</script ",
 	};
 	/* the elements after which nothing is cut, in one document of eight */
 	static const char *const stop[] = {
-		"<pre>", "<select>", "<svg>", "<template>", "<noscript>", "<math>", "<script>",
-		"<listing>", "<plaintext>", "<frameset>",
+		"<pre>", "<select>", "<svg>", "<template>", "<noscript>", "<math>", "<listing>",
+		"<plaintext>", "<frameset>",
 	};
 	unsigned seed = 20261201;
 	int bad = 0, cut = 0;
