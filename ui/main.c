@@ -155,12 +155,8 @@ static int show_one(const char *path, const struct render_opts *opts, struct buf
 		rc = mail_parse(data.data, data.len, &msg, err, errlen);
 	if (rc == WARY_OK)
 		rc = render_message(msg, opts, &doc, err, errlen);
-	if (rc == WARY_OK) {
-		for (size_t l = 0; l < render_line_count(doc); l++) {
-			buf_adds(out, render_line(doc, l, NULL));
-			buf_addch(out, '\n');
-		}
-	}
+	if (rc == WARY_OK)
+		render_text(doc, out);
 	render_free(&doc);
 	mail_free(&msg);
 	buf_release(&data);

@@ -57,6 +57,22 @@ const char *render_line(const struct render_doc *doc, size_t i, enum render_kind
 	return doc->text.data + doc->lines[i].off;
 }
 
+/* The lines lie one after another in text, each ended by its NUL (safe
+ * text has no NUL of its own), so the whole text is the document once
+ * each NUL is a LF. */
+void render_text(const struct render_doc *doc, struct buf *out)
+{
+	size_t start = out->len;
+	char *p, *end;
+
+	if (doc == NULL || doc->nlines == 0)
+		return;
+	buf_add(out, doc->text.data, doc->text.len);
+	end = out->data + out->len;
+	for (p = out->data + start; (p = memchr(p, '\0', (size_t)(end - p))) != NULL; p++)
+		*p = '\n';
+}
+
 static void push_line(struct render_doc *d, enum render_kind kind, size_t off)
 {
 	if (d->nlines == d->caplines) {

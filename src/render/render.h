@@ -40,6 +40,8 @@ void render_free(struct render_doc **doc);
 size_t render_line_count(const struct render_doc *doc);
 /* A safe UTF-8 line without its newline. */
 const char *render_line(const struct render_doc *doc, size_t i, enum render_kind *kind);
+/* Every line, each followed by LF, appended to out (wary show). */
+void render_text(const struct render_doc *doc, struct buf *out);
 
 /* HTML to text alone (used by render_message and by tests). */
 int render_html_to_text(const char *html, size_t len, int width, struct buf *out,

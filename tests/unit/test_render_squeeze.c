@@ -264,7 +264,26 @@ static void test_random_same(void)
 }
 
 /* Every fixture and demo message, both alternatives chosen in turn. */
-static void messages_in(const char *reldir, size_t *n, size_t *bad)
+/* render_text (what wary show prints) is every line and a LF, in order. */
+static bool text_is_lines(const struct render_doc *d)
+{
+	struct buf joined = BUF_INIT, text = BUF_INIT;
+	bool same;
+
+	buf_init(&joined);
+	buf_init(&text);
+	for (size_t l = 0; l < render_line_count(d); l++) {
+		buf_adds(&joined, render_line(d, l, NULL));
+		buf_addch(&joined, '\n');
+	}
+	render_text(d, &text);
+	same = joined.len == text.len && memcmp(joined.data, text.data, text.len) == 0;
+	buf_release(&joined);
+	buf_release(&text);
+	return same;
+}
+
+static void messages_in(const char *reldir, size_t *n, size_t *bad, size_t *bad_text)
 {
 	char dir[1024], rel[1200];
 	DIR *dd;
@@ -302,6 +321,8 @@ static void messages_in(const char *reldir, size_t *n, size_t *bad)
 			if (ma == NULL || mb == NULL || render_message_exact(ma, &o, &a, err, sizeof(err)) != WARY_OK ||
 			    render_message(mb, &o, &b, err, sizeof(err)) != WARY_OK || !docs_same(a, b, rel))
 				(*bad)++;
+			else if (!text_is_lines(b))
+				(*bad_text)++;
 			render_free(&a);
 			render_free(&b);
 			mail_free(&ma);
@@ -319,13 +340,14 @@ static void test_messages_same(void)
 		"tests/fixtures/trace", "tests/fixtures/pgp", "tests/demo/Maildir/cur",
 		"tests/demo/Maildir/new",
 	};
-	size_t n = 0, bad = 0;
+	size_t n = 0, bad = 0, bad_text = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
-		messages_in(dirs[i], &n, &bad);
+		messages_in(dirs[i], &n, &bad, &bad_text);
 	printf("# %zu messages compared\n", n);
 	T_OK(n >= 50, "the fixture and demo messages are there to compare");
 	T_INT(bad, 0, "every fixture and demo message renders the same with and without the squeeze");
+	T_INT(bad_text, 0, "render_text of every fixture and demo message is its lines, each with a LF");
 }
 
 static void test_fixture_html_same(void)
