@@ -1293,6 +1293,20 @@ size_t render_html_limit_depth(const char *in, size_t len, struct buf *out)
 	size_t i = 0, copied = 0, dropped = 0;
 	long depth = 0;
 
+	/* Each level is opened by a '<': with no more of them than the limit,
+	 * nothing can go deeper (most mails), and counting them is cheap. */
+	{
+		const char *p = in, *end = in + len;
+		size_t lts = 0;
+
+		while (lts <= RENDER_HTML_MAX_DEPTH && (p = memchr(p, '<', (size_t)(end - p))) != NULL) {
+			lts++;
+			p++;
+		}
+		if (lts <= RENDER_HTML_MAX_DEPTH)
+			return 0;
+	}
+
 	while (i < len) {
 		const char *lt = memchr(in + i, '<', len - i);
 		size_t s, ns, ne;
