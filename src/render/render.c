@@ -10,6 +10,20 @@
 
 static const char *const weeded[] = { "Date", "From", "To", "Cc", "Reply-To", "Subject" };
 
+/* Which of weeded[] a field name is (from 1), 0 for none: by its first
+ * letter, since a message has dozens of fields to sort out. */
+static unsigned char weed_index(const char *name)
+{
+	static const char first[] = "dftcrs"; /* the first letters of weeded[] */
+	const char *f = memchr(first, name[0] | 0x20, sizeof(first) - 1);
+	size_t w;
+
+	if (name[0] == '\0' || f == NULL)
+		return 0;
+	w = (size_t)(f - first);
+	return str_casecmp(name, weeded[w]) == 0 ? (unsigned char)(w + 1) : 0;
+}
+
 static bool is_address_field(const char *name)
 {
 	static const char *const names[] = {
@@ -106,15 +120,9 @@ static void headers(struct render_doc *d, const struct mail_msg *msg, enum rende
 		for (size_t i = 0; i < n; i++) {
 			const char *name = mail_header_name(msg, i);
 
-			if (name == NULL)
+			if (name == NULL || (which[i] = weed_index(name)) == 0)
 				continue;
-			for (size_t w = 0; w < ARRAY_SIZE(weeded); w++) {
-				if (str_casecmp(name, weeded[w]) == 0) {
-					which[i] = (unsigned char)(w + 1);
-					present |= 1u << w;
-					break;
-				}
-			}
+			present |= 1u << (which[i] - 1);
 		}
 		for (size_t w = 0; w < ARRAY_SIZE(weeded); w++) {
 			if (!(present & (1u << w)))
