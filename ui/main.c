@@ -165,7 +165,10 @@ static int show_one(const char *path, const struct render_opts *opts, struct buf
 
 /* Many files are rendered by a few threads, printed in order: parsing and
  * rendering share nothing between messages, and a window bounds how far
- * the threads run ahead of the printing. */
+ * the threads run ahead of the printing.  The printing thread renders too
+ * whenever the message it prints next is not ready, so there is one
+ * thread per CPU, and a thread is woken only when one waits: the printer
+ * for the message it needs, a renderer for room in the window. */
 #define SHOW_WINDOW 256
 struct show_job {
 	struct buf out;
@@ -177,33 +180,57 @@ struct show_pool {
 	char **paths;
 	struct show_job *jobs;
 	int n, next, printed;
+	int waiting;      /* the job the printer sleeps on, or -1 */
+	int room_waiters; /* renderers asleep on a full window */
 	const struct render_opts *opts;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	pthread_cond_t done, room;
 };
+
+/* Take the next job (lock held), or -1 when none is left or the window is
+ * full (then *full). */
+static int show_take(struct show_pool *p, bool *full)
+{
+	*full = p->next < p->n && p->next >= p->printed + SHOW_WINDOW;
+	if (p->next >= p->n || *full)
+		return -1;
+	return p->next++;
+}
+
+/* Render job i without the lock, then mark it done (lock held again). */
+static void show_run(struct show_pool *p, int i)
+{
+	pthread_mutex_unlock(&p->lock);
+	buf_init(&p->jobs[i].out);
+	p->jobs[i].rc = show_one(p->paths[i], p->opts, &p->jobs[i].out, p->jobs[i].err,
+	                         sizeof(p->jobs[i].err));
+	pthread_mutex_lock(&p->lock);
+	p->jobs[i].done = true;
+	if (p->waiting == i)
+		pthread_cond_signal(&p->done);
+}
 
 static void *show_thread(void *arg)
 {
 	struct show_pool *p = arg;
 
+	pthread_mutex_lock(&p->lock);
 	for (;;) {
-		int i;
+		bool full;
+		int i = show_take(p, &full);
 
-		pthread_mutex_lock(&p->lock);
-		while (p->next < p->n && p->next >= p->printed + SHOW_WINDOW)
-			pthread_cond_wait(&p->cond, &p->lock);
-		i = p->next < p->n ? p->next++ : -1;
-		pthread_mutex_unlock(&p->lock);
-		if (i < 0)
-			return NULL;
-		buf_init(&p->jobs[i].out);
-		p->jobs[i].rc = show_one(p->paths[i], p->opts, &p->jobs[i].out, p->jobs[i].err,
-		                         sizeof(p->jobs[i].err));
-		pthread_mutex_lock(&p->lock);
-		p->jobs[i].done = true;
-		pthread_cond_broadcast(&p->cond);
-		pthread_mutex_unlock(&p->lock);
+		if (i >= 0) {
+			show_run(p, i);
+		} else if (full) {
+			p->room_waiters++;
+			pthread_cond_wait(&p->room, &p->lock);
+			p->room_waiters--;
+		} else {
+			break;
+		}
 	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
 }
 
 static int cmd_show(struct config *cfg, int argc, char **argv)
@@ -229,28 +256,35 @@ static int cmd_show(struct config *cfg, int argc, char **argv)
 	p.paths = argv;
 	p.n = argc;
 	p.opts = &opts;
+	p.waiting = -1;
 	p.jobs = xcalloc((size_t)argc, sizeof(*p.jobs));
 	pthread_mutex_init(&p.lock, NULL);
-	pthread_cond_init(&p.cond, NULL);
+	pthread_cond_init(&p.done, NULL);
+	pthread_cond_init(&p.room, NULL);
 	if (!serial) {
-		if (cpus < 1)
-			cpus = 1;
-		for (; nth < (int)ARRAY_SIZE(th) && nth < cpus; nth++)
+		/* this thread renders too: one fewer to start */
+		for (; nth < (int)ARRAY_SIZE(th) && nth < cpus - 1; nth++)
 			if (pthread_create(&th[nth], NULL, show_thread, &p) != 0)
 				break;
 	}
 	for (int i = 0; i < argc; i++) {
 		struct show_job *j = &p.jobs[i];
 
-		if (nth == 0) {
-			buf_init(&j->out);
-			j->rc = show_one(argv[i], &opts, &j->out, j->err, sizeof(j->err));
-		} else {
-			pthread_mutex_lock(&p.lock);
-			while (!j->done)
-				pthread_cond_wait(&p.cond, &p.lock);
-			pthread_mutex_unlock(&p.lock);
+		/* alone, this takes the jobs in order, so stdin is read in turn */
+		pthread_mutex_lock(&p.lock);
+		while (!j->done) {
+			bool full;
+			int k = show_take(&p, &full);
+
+			if (k >= 0) {
+				show_run(&p, k);
+			} else {
+				p.waiting = i;
+				pthread_cond_wait(&p.done, &p.lock);
+				p.waiting = -1;
+			}
 		}
+		pthread_mutex_unlock(&p.lock);
 		if (j->rc != WARY_OK) {
 			complain(argv[i], j->err);
 			status = 1;
@@ -262,13 +296,15 @@ static int cmd_show(struct config *cfg, int argc, char **argv)
 		buf_release(&j->out);
 		pthread_mutex_lock(&p.lock);
 		p.printed = i + 1;
-		pthread_cond_broadcast(&p.cond);
+		if (p.room_waiters > 0)
+			pthread_cond_broadcast(&p.room);
 		pthread_mutex_unlock(&p.lock);
 	}
 	for (int t = 0; t < nth; t++)
 		pthread_join(th[t], NULL);
 	pthread_mutex_destroy(&p.lock);
-	pthread_cond_destroy(&p.cond);
+	pthread_cond_destroy(&p.done);
+	pthread_cond_destroy(&p.room);
 	free(p.jobs);
 	return status;
 }
