@@ -942,7 +942,8 @@ static void maybe_rebuild(struct app *a, bool force)
 	index_rebuild(a->ix);
 	a->last_rebuild_ms = now_ms();
 	a->rebuild_cost_ms = a->last_rebuild_ms - t;
-	wtrace("rebuild %zu rows %lld ms", index_count(a->ix), a->rebuild_cost_ms);
+	wtrace("rebuild %zu rows %lld ms%s", index_count(a->ix), a->rebuild_cost_ms,
+	       index_used_saved_threads(a->ix) ? " (saved thread order)" : "");
 }
 
 static void start_prompt(struct app *a, enum prompt_kind k, const char *label);

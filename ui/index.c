@@ -77,6 +77,7 @@ struct index {
 	struct buf saved;
 	struct pool pool;
 	bool fresh_threads;
+	bool used_saved;         /* the last rebuild took the saved order */
 	uint64_t fp_set, fp_seq; /* of the rows that last rebuild threaded */
 };
 
@@ -606,9 +607,18 @@ static bool apply_saved(struct index *ix, uint64_t set, uint64_t seq)
 		pos++;
 	}
 	ok = pos == ix->n;
+	/* Found by key: kept again with the order the rows come in now, so
+	 * the next open takes the row numbers as they are. */
+	if (ok && !same_seq)
+		ix->fresh_threads = true;
 out:
 	free(used);
 	return ok;
+}
+
+bool index_used_saved_threads(const struct index *ix)
+{
+	return ix->used_saved;
 }
 
 void index_use_saved_threads(struct index *ix, struct buf *data)
@@ -701,17 +711,19 @@ void index_rebuild(struct index *ix)
 	ix->tree = xreallocarray(ix->tree, n ? n : 1, sizeof(*ix->tree));
 	ix->norder = n;
 	ix->fresh_threads = false;
+	ix->used_saved = false;
 	if (threads && n > 0) {
 		uint64_t set, seq;
 
 		rows_fingerprint(ix, reverse, &set, &seq);
+		ix->fp_set = set;
+		ix->fp_seq = seq;
 		if (apply_saved(ix, set, seq)) {
 			buf_release(&ix->saved);
+			ix->used_saved = true;
 			goto threaded;
 		}
 		buf_release(&ix->saved);
-		ix->fp_set = set;
-		ix->fp_seq = seq;
 		ix->fresh_threads = !ix->limited;
 	}
 	if (threads && n > 0) {

@@ -37,6 +37,8 @@ bool index_dirty(const struct index *ix);
  * exactly (same sort, same fingerprint of every field threading reads,
  * every key once), otherwise the rows are threaded as usual. */
 void index_use_saved_threads(struct index *ix, struct buf *data);
+/* Whether the last rebuild took that saved order (for WARY_TRACE). */
+bool index_used_saved_threads(const struct index *ix);
 /* When the last rebuild threaded afresh (no limit), that order as text
  * into out, once; false when there is nothing new to keep. */
 bool index_export_threads(struct index *ix, struct buf *out);

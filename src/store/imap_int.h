@@ -48,7 +48,7 @@ const char *imap_special_of(const char *attr);
 struct icache;
 /* 3: msg is kept in (folder, uid) order, so a folder's index is read
  * in one walk of the table instead of a seek per row. */
-#define ICACHE_SCHEMA 3
+#define ICACHE_SCHEMA 4
 struct icache_folder {
 	uint32_t uidvalidity;
 	uint64_t modseq;  /* HIGHESTMODSEQ the rows are in sync with, 0 unknown */

@@ -10,6 +10,7 @@
 
 #include "base/base.h"
 #include "store/imap_int.h"
+#include "store/store_int.h"
 #include "store/store.h"
 #include "tests/unit/t.h"
 
@@ -174,6 +175,21 @@ static int collect(void *ctx, uint32_t uid, struct store_row *row)
 	return 0;
 }
 
+/* ctx: the row that was put; checks every value of the one read back. */
+static int collect_row(void *ctx, uint32_t uid, struct store_row *row)
+{
+	const struct store_row *want = ctx;
+	bool same = uid == 7 && row->packed && row->from && strcmp(row->from, want->from) == 0 &&
+	            row->to && row->to[0] == '\0' && row->subject == NULL && row->message_id &&
+	            strcmp(row->message_id, want->message_id) == 0 && row->in_reply_to == NULL &&
+	            row->references && strlen(row->references) == STORE_MAX_VALUE &&
+	            strncmp(row->references, want->references, STORE_MAX_VALUE) == 0 &&
+	            row->content_type && strcmp(row->content_type, "text/plain") == 0;
+
+	T_OK(same, "every value read back: absent stays absent, empty stays empty, long is cut");
+	return 1;
+}
+
 static void put_row(struct icache *ic, const char *folder, uint32_t uid, const char *subject,
                     unsigned flags)
 {
@@ -308,25 +324,106 @@ static void test_cache(const char *dir)
 	     "garbage: rebuilt empty");
 	icache_close(&ic);
 
-	/* A row with a wrong type marks the cache broken instead of
-	 * dropping one message silently. */
-	T_INT(icache_open(path, &ic, err, sizeof(err)), WARY_OK, "open for damage");
-	icache_folder_reset(ic, "INBOX", 5);
-	put_row(ic, "INBOX", 1, "one", 0);
-	icache_close(&ic);
+	/* A cache of schema 3 (the header values in seven text columns) is
+	 * rebuilt, not read as schema 4's blob. */
 	{
 		sqlite3 *db = NULL;
 
+		unlink(path);
 		sqlite3_open(path, &db);
-		sqlite3_exec(db, "UPDATE msg SET subject = x'00ff' WHERE uid = 1", NULL, NULL, NULL);
+		sqlite3_exec(db,
+		             "PRAGMA application_id=1465014601; PRAGMA user_version=3;"
+		             "CREATE TABLE folder (name TEXT PRIMARY KEY NOT NULL, uidvalidity INTEGER"
+		             " NOT NULL, modseq INTEGER NOT NULL, uidnext INTEGER NOT NULL);"
+		             "CREATE TABLE msg (folder TEXT NOT NULL, uid INTEGER NOT NULL, flags INTEGER"
+		             " NOT NULL, date INTEGER NOT NULL, size INTEGER NOT NULL, hfrom TEXT, hto TEXT,"
+		             " subject TEXT, msgid TEXT, irt TEXT, refs TEXT, ctype TEXT,"
+		             " PRIMARY KEY (folder, uid)) WITHOUT ROWID;"
+		             "INSERT INTO folder VALUES ('INBOX', 5, 9, 3);"
+		             "INSERT INTO msg VALUES ('INBOX', 2, 0, 1, 1, 'a', 'b', 'old', '<x@y>', NULL,"
+		             " NULL, NULL);",
+		             NULL, NULL, NULL);
 		sqlite3_close(db);
 	}
-	T_INT(icache_open(path, &ic, err, sizeof(err)), WARY_OK, "open damaged rows");
-	memset(&g, 0, sizeof(g));
-	icache_scan(ic, "INBOX", collect, &g);
-	T_OK(g.n == 0 && icache_broken(ic), "a blob where text belongs: cache broken, row not used");
-	icache_destroy(&ic, path);
-	T_OK(access(path, F_OK) != 0, "destroy removes the file");
+	T_INT(icache_open(path, &ic, err, sizeof(err)), WARY_OK, "schema 3 cache opens");
+	T_OK(!icache_folder_get(ic, "INBOX", &f) && icache_count(ic, "INBOX") == 0,
+	     "schema 3 cache: rebuilt empty, its rows not used");
+	icache_close(&ic);
+
+	/* Values that are absent, empty and long come back as they went in. */
+	T_INT(icache_open(path, &ic, err, sizeof(err)), WARY_OK, "open for the blob round trip");
+	icache_folder_reset(ic, "INBOX", 5);
+	{
+		struct store_row r;
+		struct buf big = BUF_INIT;
+
+		for (int i = 0; i < 70000; i++)
+			buf_add(&big, "r", 1);
+		memset(&r, 0, sizeof(r));
+		r.from = "Ann <a@x.test>";
+		r.to = "";
+		r.subject = NULL;
+		r.message_id = "<id@x>";
+		r.references = big.data;
+		r.content_type = "text/plain";
+		icache_put(ic, "INBOX", 7, &r);
+		T_OK(icache_get(ic, "INBOX", 7, collect_row, &r) && !icache_broken(ic),
+		     "a row with absent, empty and over-long values reads back");
+		buf_release(&big);
+	}
+	icache_close(&ic);
+
+	/* A row whose hdr is not what hdr_pack makes marks the cache broken
+	 * instead of dropping one message silently. */
+	{
+		static const char *const damage[][2] = {
+			{ "'text'", "text where the blob belongs" },
+			{ "x'01'", "a value announced but missing" },
+			{ "x'0161'", "a value without its NUL" },
+			{ "x'01610062'", "bytes after the last value" },
+			{ "x'01610000'", "an extra NUL" },
+			{ "x'80'", "a bit for no field" },
+			{ "x''", "an empty blob" },
+		};
+
+		for (size_t i = 0; i < ARRAY_SIZE(damage); i++) {
+			sqlite3 *db = NULL;
+			char sql[160];
+
+			T_INT(icache_open(path, &ic, err, sizeof(err)), WARY_OK, "open for damage");
+			icache_folder_reset(ic, "INBOX", 5);
+			put_row(ic, "INBOX", 1, "one", 0);
+			icache_close(&ic);
+			sqlite3_open(path, &db);
+			snprintf(sql, sizeof(sql), "UPDATE msg SET hdr = %s WHERE uid = 1", damage[i][0]);
+			T_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, damage[i][1]);
+			sqlite3_close(db);
+			T_INT(icache_open(path, &ic, err, sizeof(err)), WARY_OK, "open damaged rows");
+			memset(&g, 0, sizeof(g));
+			icache_scan(ic, "INBOX", collect, &g);
+			T_OK(g.n == 0 && icache_broken(ic), "damaged hdr: cache broken, row not used");
+			icache_destroy(&ic, path);
+			T_OK(access(path, F_OK) != 0, "destroy removes the file");
+		}
+	}
+	/* The one valid row with no values at all: read, not damage. */
+	{
+		sqlite3 *db = NULL;
+
+		T_INT(icache_open(path, &ic, err, sizeof(err)), WARY_OK, "open for an empty hdr");
+		icache_folder_reset(ic, "INBOX", 5);
+		put_row(ic, "INBOX", 1, "one", 0);
+		icache_close(&ic);
+		sqlite3_open(path, &db);
+		sqlite3_exec(db, "UPDATE msg SET hdr = x'00' WHERE uid = 1", NULL, NULL, NULL);
+		sqlite3_close(db);
+		T_INT(icache_open(path, &ic, err, sizeof(err)), WARY_OK, "open");
+		memset(&g, 0, sizeof(g));
+		icache_scan(ic, "INBOX", collect, &g);
+		T_OK(g.n == 1 && g.subj[0][0] == '\0' && !icache_broken(ic),
+		     "a row without header values reads as one");
+		icache_destroy(&ic, path);
+	}
 
 	/* A database that belongs to something else is left alone. */
 	{

@@ -372,12 +372,13 @@ static void order_text(struct index *ix, struct buf *out)
 }
 
 /* A fresh index of the rows given the saved text: whether it was used
- * (nothing new to export afterwards) and the order it shows. */
-static bool try_saved(const char *text, size_t len, bool rev, size_t changed,
-                      enum index_sort sort, struct buf *order)
+ * and the order it shows; *again (when not NULL) gets what the index
+ * would keep afterwards (empty: nothing new). */
+static bool try_saved_again(const char *text, size_t len, bool rev, size_t changed,
+                            enum index_sort sort, struct buf *order, struct buf *again)
 {
 	struct index *ix = index_new();
-	struct buf data = BUF_INIT, again = BUF_INIT;
+	struct buf data = BUF_INIT, tmp = BUF_INIT;
 	bool used;
 
 	index_set_sort(ix, sort);
@@ -385,12 +386,23 @@ static bool try_saved(const char *text, size_t len, bool rev, size_t changed,
 	buf_add(&data, text, len);
 	index_use_saved_threads(ix, &data);
 	index_rebuild(ix);
-	used = !index_export_threads(ix, &again);
+	used = index_used_saved_threads(ix);
+	if (!index_export_threads(ix, again ? again : &tmp) && again)
+		buf_release(again);
+	/* used and made afresh exclude each other */
+	T_OK(!(used && !rev && (again ? again->len : tmp.len) > 0),
+	     "an order used as saved (same arrival) is not kept again");
 	order_text(ix, order);
 	buf_release(&data);
-	buf_release(&again);
+	buf_release(&tmp);
 	index_free(&ix);
 	return used;
+}
+
+static bool try_saved(const char *text, size_t len, bool rev, size_t changed,
+                      enum index_sort sort, struct buf *order)
+{
+	return try_saved_again(text, len, rev, changed, sort, order, NULL);
 }
 
 static void test_saved_threads(void)
@@ -410,9 +422,19 @@ static void test_saved_threads(void)
 	T_OK(try_saved(saved.data, saved.len, false, SIZE_MAX, INDEX_THREADS, &got),
 	     "the same rows in the same order: the saved order is used");
 	T_STR(got.data, fresh.data, "and it is the order threading gives");
-	T_OK(try_saved(saved.data, saved.len, true, SIZE_MAX, INDEX_THREADS, &got),
-	     "the same rows in another order: used, found by key");
-	T_STR(got.data, fresh.data, "found by key: the saved order as it was saved");
+	{
+		struct buf again = BUF_INIT, got2 = BUF_INIT;
+
+		T_OK(try_saved_again(saved.data, saved.len, true, SIZE_MAX, INDEX_THREADS, &got, &again),
+		     "the same rows in another order: used, found by key");
+		T_STR(got.data, fresh.data, "found by key: the saved order as it was saved");
+		T_OK(again.len > 0, "found by key: kept again for the order the rows come in now");
+		T_OK(try_saved(again.data, again.len, true, SIZE_MAX, INDEX_THREADS, &got2) &&
+		             strcmp(got2.data, fresh.data) == 0,
+		     "kept again: used by row number, the same order");
+		buf_release(&again);
+		buf_release(&got2);
+	}
 	T_OK(!try_saved(saved.data, saved.len, false, 7, INDEX_THREADS, &got),
 	     "one row's subject changed: not used");
 	T_OK(!try_saved(saved.data, saved.len, false, SIZE_MAX, INDEX_THREADS_REVERSE, &got),
