@@ -52,6 +52,14 @@ tests_fuzz_fuzz_keymap_LDADD = $(WARY_FUZZ_LIBS)
 tests_fuzz_fuzz_keymap_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
 endif
 
+# the thread order kept between runs (owned by the index in ui/)
+if FUZZING
+EXTRA_PROGRAMS += tests/fuzz/fuzz_threads
+tests_fuzz_fuzz_threads_SOURCES = tests/fuzz/fuzz_threads.c ui/index.c ui/worker.c
+tests_fuzz_fuzz_threads_LDADD = $(WARY_FUZZ_LIBS)
+tests_fuzz_fuzz_threads_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
+endif
+
 # PGP structure of a message, judged without gpg (owned by src/crypto)
 if FUZZING
 EXTRA_PROGRAMS += tests/fuzz/fuzz_crypto
