@@ -1412,8 +1412,8 @@ size_t render_html_limit_depth(const char *in, size_t len, struct buf *out)
  * quoted attribute values, comments, bogus comments, doctypes, and the
  * raw text of style, xmp, iframe, noembed, noframes, title and textarea
  * up to their exact end tag, script data to its end tag when no "<!--"
- * comes before it.  Comments go to the parser empty: no node made from one
- * is read.  After an element where whitespace counts (pre, listing,
+ * comes before it.  Comments, and the quoted values of attributes nothing
+ * reads, go to the parser empty.  After an element where whitespace counts (pre, listing,
  * plaintext), whose text is read by other rules (svg, math), or where the
  * tree builder may ignore a raw-text start tag (select, frameset,
  * template, noscript), the rest is left as it came.
@@ -1423,13 +1423,47 @@ static bool is_alpha_ascii(unsigned char c)
 	return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
 }
 
+/* The squeeze's output: in[copied..] not yet written out. */
+struct sq {
+	struct buf *out;
+	size_t copied, removed;
+};
+
+/* Drop in[from, to) from the output. */
+static void sq_cut(struct sq *z, const char *in, size_t from, size_t to)
+{
+	buf_add(z->out, in + z->copied, from - z->copied);
+	z->copied = to;
+	z->removed += to - from;
+}
+
+/* Attributes whose value nothing reads: presentation the text does not
+ * show (font faces, alignment, borders, titles, classes) and handlers
+ * that are never run.  The attribute stays, with an empty value. */
+static bool sq_unread_attr(const char *name, size_t n)
+{
+	static const struct tag_name unread[] = {
+		TAG_NAME("face"), TAG_NAME("title"), TAG_NAME("align"), TAG_NAME("valign"),
+		TAG_NAME("class"), TAG_NAME("id"), TAG_NAME("border"), TAG_NAME("cellpadding"),
+		TAG_NAME("cellspacing"), TAG_NAME("target"), TAG_NAME("bordercolor"), TAG_NAME("lang"),
+		TAG_NAME("onmouseover"), TAG_NAME("onmouseout"), TAG_NAME("onclick"),
+	};
+
+	for (size_t k = 0; k < ARRAY_SIZE(unread); k++)
+		if (tag_is(&unread[k], name, n))
+			return true;
+	return false;
+}
+
 /* Where a tag ends, from the byte that ended its name: a '>' ends it
  * outside a quoted value, and a value is quoted only when the quote comes
- * first after its '=' (before/after attribute name, value states). */
-static size_t sq_tag_end(const char *in, size_t len, size_t i)
+ * first after its '=' (before/after attribute name, value states).
+ * Quoted values of unread attributes are cut on the way. */
+static size_t sq_tag_end(const char *in, size_t len, size_t i, struct sq *z)
 {
 	enum { T_BEFORE, T_NAME, T_AFTER_NAME, T_BEFORE_VALUE, T_DQ, T_SQ, T_UNQ, T_AFTER_QUOTED,
 	       T_SELF } st;
+	size_t ns = 0, ne = 0; /* the attribute name last read */
 
 	if (i >= len)
 		return len;
@@ -1444,12 +1478,18 @@ static size_t sq_tag_end(const char *in, size_t len, size_t i)
 		case T_BEFORE:
 			if (ch == '>')
 				return i + 1;
-			if (!ws)
-				st = ch == '/' ? T_SELF : T_NAME;
+			if (!ws && ch == '/') {
+				st = T_SELF;
+			} else if (!ws) {
+				st = T_NAME;
+				ns = i;
+			}
 			break;
 		case T_NAME:
 			if (ch == '>')
 				return i + 1;
+			if (ws || ch == '/' || ch == '=')
+				ne = i;
 			if (ws)
 				st = T_AFTER_NAME;
 			else if (ch == '/')
@@ -1460,12 +1500,14 @@ static size_t sq_tag_end(const char *in, size_t len, size_t i)
 		case T_AFTER_NAME:
 			if (ch == '>')
 				return i + 1;
-			if (ch == '/')
+			if (ch == '/') {
 				st = T_SELF;
-			else if (ch == '=')
+			} else if (ch == '=') {
 				st = T_BEFORE_VALUE;
-			else if (!ws)
+			} else if (!ws) {
 				st = T_NAME;
+				ns = i;
+			}
 			break;
 		case T_BEFORE_VALUE:
 			if (ch == '>')
@@ -1484,6 +1526,8 @@ static size_t sq_tag_end(const char *in, size_t len, size_t i)
 
 			if (q == NULL)
 				return len;
+			if ((size_t)(q - in) > i && sq_unread_attr(in + ns, ne - ns))
+				sq_cut(z, in, i, (size_t)(q - in));
 			i = (size_t)(q - in);
 			st = T_AFTER_QUOTED;
 			break;
@@ -1495,15 +1539,13 @@ static size_t sq_tag_end(const char *in, size_t len, size_t i)
 				st = T_BEFORE;
 			break;
 		case T_AFTER_QUOTED:
+		case T_SELF:
 			if (ch == '>')
 				return i + 1;
 			/* anything else is read again as before an attribute name */
 			st = ws ? T_BEFORE : ch == '/' ? T_SELF : T_NAME;
-			break;
-		case T_SELF:
-			if (ch == '>')
-				return i + 1;
-			st = ws ? T_BEFORE : ch == '/' ? T_SELF : T_NAME;
+			if (st == T_NAME)
+				ns = i;
 			break;
 		}
 	}
@@ -1586,8 +1628,9 @@ static size_t sq_raw_end(const char *in, size_t len, size_t i, const char *name,
 size_t render_html_squeeze(const char *in, size_t len, struct buf *out)
 {
 	static const struct tag_name stop[] = {
-		TAG_NAME("pre"), TAG_NAME("listing"), TAG_NAME("plaintext"), TAG_NAME("svg"), TAG_NAME("math"), TAG_NAME("select"), TAG_NAME("frameset"),
-		TAG_NAME("template"), TAG_NAME("noscript"),
+		TAG_NAME("pre"), TAG_NAME("listing"), TAG_NAME("plaintext"), TAG_NAME("svg"),
+		TAG_NAME("math"), TAG_NAME("select"), TAG_NAME("frameset"), TAG_NAME("template"),
+		TAG_NAME("noscript"),
 	};
 	static const struct tag_name raw[] = {
 		TAG_NAME("style"), TAG_NAME("xmp"), TAG_NAME("iframe"), TAG_NAME("noembed"),
@@ -1598,7 +1641,8 @@ size_t render_html_squeeze(const char *in, size_t len, struct buf *out)
 	static const unsigned char cls[256] = {
 		['\t'] = 1, ['\n'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1, ['<'] = 2,
 	};
-	size_t i = 0, copied = 0, removed = 0;
+	struct sq z = { out, 0, 0 };
+	size_t i = 0;
 
 	while (i < len) {
 		unsigned char ch;
@@ -1615,11 +1659,8 @@ size_t render_html_squeeze(const char *in, size_t len, struct buf *out)
 
 			while (e < len && is_space((unsigned char)in[e]))
 				e++;
-			if (e - i > 1) {
-				buf_add(out, in + copied, i + 1 - copied);
-				copied = e;
-				removed += e - i - 1;
-			}
+			if (e - i > 1)
+				sq_cut(&z, in, i + 1, e);
 			i = e;
 			continue;
 		}
@@ -1637,10 +1678,9 @@ size_t render_html_squeeze(const char *in, size_t len, struct buf *out)
 				 * renderer looks at, in any insertion mode), so a whole
 				 * one goes to the parser empty. */
 				if (whole && e - i > 7) {
-					buf_add(out, in + copied, i - copied);
-					buf_add(out, "<!---->", 7);
-					copied = e;
-					removed += e - i - 7;
+					sq_cut(&z, in, i + 4, e);
+					buf_add(out, "-->", 3);
+					z.removed -= 3;
 				}
 				i = e;
 			} else {
@@ -1662,7 +1702,7 @@ size_t render_html_squeeze(const char *in, size_t len, struct buf *out)
 				for (ne = i + 3; ne < len && !is_space((unsigned char)in[ne]) && in[ne] != '/' &&
 				                 in[ne] != '>'; ne++)
 					;
-				i = sq_tag_end(in, len, ne);
+				i = sq_tag_end(in, len, ne, &z);
 			} else if (i + 2 < len && in[i + 2] == '>') {
 				i += 3;
 			} else if (i + 2 < len) {
@@ -1686,7 +1726,7 @@ size_t render_html_squeeze(const char *in, size_t len, struct buf *out)
 			stopped = tag_is(&stop[k], in + ns, ne - ns);
 		if (stopped)
 			break;
-		i = sq_tag_end(in, len, ne);
+		i = sq_tag_end(in, len, ne, &z);
 		for (size_t k = 0; k < ARRAY_SIZE(raw); k++) {
 			if (tag_is(&raw[k], in + ns, ne - ns)) {
 				i = sq_raw_end(in, len, i, raw[k].s, raw[k].n);
@@ -1703,9 +1743,9 @@ size_t render_html_squeeze(const char *in, size_t len, struct buf *out)
 			i = e;
 		}
 	}
-	if (removed > 0)
-		buf_add(out, in + copied, len - copied);
-	return removed;
+	if (z.removed > 0)
+		buf_add(out, in + z.copied, len - z.copied);
+	return z.removed;
 }
 
 /* The first <base href> in tree order that is an absolute URL: a mail

@@ -107,8 +107,12 @@ static void test_what_it_cuts(void)
 		{ "<p>a  \n\t b</p>", "<p>a b</p>", "a run in text keeps its first byte" },
 		{ "a\r\n\r\nb", "a\rb", "CRLF runs too" },
 		{ "a b c", "", "single spaces: nothing to do" },
-		{ "<a title=\"x   y\"  href='p  q'>t  u</a>", "<a title=\"x   y\"  href='p  q'>t u</a>",
-		  "tags are left alone, quoted values and all" },
+		{ "<a title=\"x   y\"  href='p  q'>t  u</a>", "<a title=\"\"  href='p  q'>t u</a>",
+		  "tags are left alone but for the values of unread attributes" },
+		{ "<font FACE='Arial, Helvetica' color=\"#fff\" class= \"c\" id=x>a", "<font FACE='' color=\"#fff\" class= \"\" id=x>a",
+		  "unread attributes: quoted values only, any case" },
+		{ "<a =face=\"x\" facex=\"y\" href=\"face\">", "",
+		  "only the exact names" },
 		{ "<a b=\">   \">  x", "<a b=\">   \"> x", "a '>' inside a quoted value does not end the tag" },
 		{ "<a =\"x  >  y", "<a =\"x  > y", "a quote in an attribute name is no value: the tag ends at '>'" },
 		{ "<a b= = \"c  >  d", "<a b= = \"c  > d", "an unquoted value '=' then a quote in a name" },
@@ -191,6 +195,9 @@ static void test_hostile_same(void)
 		"<script src=\"http://q.example/s.js\">  </script>   <script>  <!--  <script>  </script>  x  </script>   y",
 		"<!-- <a href=\"http://r.example/\"> -->   <a href=\"http://s.example/\">  t  </a>  <!-- x --!>  <img src=\"http://u.example/\">",
 		"<table>  <!--  c  -->  <tr><td>  x  </td></tr>  <!-- d -->  </table>",
+		"<font face=\"</font><a href='  http://v.example/  '>\">  w  </font>  <a title='<img src=x>' href=\"http://w.example/\">  x </a>",
+		"<table border=\"1\" cellpadding='2'><tr><td align=\"center\" class=\"a  b\">  t  </td></tr></table>",
+		"<a id=\"a\" href=\"http://x.example/\" onclick=\"location='http://y.example/'\" target=\"_blank\">  go  </a>",
 		/* double-escaped script data: the first end tag does not end it */
 		"<script><!--<script></script><i title='</script><a href=\"' >  y  \">link</a>",
 	};
@@ -223,6 +230,7 @@ static void test_random_same(void)
 		"<!DOCTYPE x>", "<?", "<div style=\"color:white\">", "</div>", "www.n.example",
 		"<font color=white>", "</a>", "<base href=\"http://o.example/\">",
 		"<link rel=stylesheet href=", "</select>", "</svg>", "<script>", "</script>", "</script ",
+		"<font face=\"", " title='", " class=", " id=\"x\" ", "<td align=\"",
 	};
 	/* the elements after which nothing is cut, in one document of eight */
 	static const char *const stop[] = {
