@@ -143,6 +143,24 @@ static inline bool is_plain(unsigned char c, bool keep_ws)
 	return (unsigned char)(c - 0x20) < 0x5f || (keep_ws && (c == '\n' || c == '\t'));
 }
 
+/* From i, past every whole eight bytes that are all printable ASCII
+ * (0x20..0x7e): a word holds none below 0x20 and none above 0x7e exactly
+ * when these carry no high bit (the "hasless"/"hasmore" word tests). */
+static inline size_t plain_words(const unsigned char *s, size_t i, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = ones * 0x80;
+
+	while (i + 8 <= len) {
+		uint64_t x;
+
+		memcpy(&x, s + i, 8);
+		if ((((x - ones * 0x20) & ~x) | ((x + ones * (127 - 0x7e)) | x)) & highs)
+			break;
+		i += 8;
+	}
+	return i;
+}
+
 /* Does this valid code point (not ASCII) go out as it came in? */
 static bool passes_unchanged(uint32_t cp, enum safe_mode mode, uint32_t prev)
 {
@@ -170,8 +188,12 @@ void safe_text(struct buf *out, const char *in, size_t len, enum safe_mode mode)
 		if (is_plain(s[i], keep_ws)) {
 			size_t k = i + 1;
 
-			while (k < len && is_plain(s[k], keep_ws))
+			for (;;) {
+				k = plain_words(s, k, len);
+				if (k >= len || !is_plain(s[k], keep_ws))
+					break;
 				k++;
+			}
 			prev = s[k - 1];
 			i = k;
 			continue;

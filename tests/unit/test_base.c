@@ -190,6 +190,39 @@ static void test_safe(void)
 		T_STR(got, cases[i].want, cases[i].what);
 		free(got);
 	}
+	/* The plain runs are skipped eight bytes at a time: every byte that
+	 * needs a replacement is still found at every offset from a word. */
+	{
+		static const struct {
+			char c;
+			enum safe_mode mode;
+			const char *shown;
+		} odd[] = {
+			{ '\x1b', SAFE_LINE, "^[" }, { '\x1f', SAFE_BODY, "^_" }, { '\x7f', SAFE_BODY, "^?" },
+			{ '\x80', SAFE_LINE, "\xef\xbf\xbd" }, { '\xff', SAFE_BODY, "\xef\xbf\xbd" },
+			{ '\n', SAFE_LINE, " " }, { '\n', SAFE_BODY, "\n" }, { '\t', SAFE_BODY, "\t" },
+			{ '\0', SAFE_BODY, "^@" }, { '~', SAFE_LINE, "~" }, { ' ', SAFE_LINE, " " },
+		};
+		int bad = 0;
+
+		for (size_t k = 0; k < ARRAY_SIZE(odd); k++) {
+			for (size_t pos = 0; pos < 27; pos++) {
+				char in[27], want[64];
+				struct buf b = BUF_INIT;
+
+				memset(in, 'a', sizeof(in));
+				in[pos] = odd[k].c;
+				snprintf(want, sizeof(want), "%.*s%s%.*s", (int)pos, in, odd[k].shown,
+				         (int)(sizeof(in) - pos - 1), in + pos + 1);
+				buf_init(&b);
+				safe_text(&b, in, sizeof(in), odd[k].mode);
+				if (strcmp(b.data, want) != 0 && bad++ < 3)
+					printf("#   byte 0x%02x at %zu: \"%s\"\n", (unsigned char)odd[k].c, pos, b.data);
+				buf_release(&b);
+			}
+		}
+		T_INT(bad, 0, "a byte to replace is found at every offset of a long plain run");
+	}
 	T_OK(safe_is_clean("hello", 5), "clean string is clean");
 	T_OK(!safe_is_clean("a\x1b", 2), "escape is not clean");
 	T_OK(safe_is_invisible(0x202e) && safe_is_invisible(0xfeff) && !safe_is_invisible('a'),
