@@ -806,6 +806,8 @@ static void test_url_tools(void)
 		{ "http://b.example/d/", "https://other.example/", "https://other.example/" },
 		{ "http://b.example/d/", "http:x.png", "http://b.example/d/x.png" },
 		{ "http://b.example/d/", " \t x\n.png ", "http://b.example/d/x.png" },
+		{ "http://b.example/d/", "x\r.p\tn\ng", "http://b.example/d/x.png" },
+		{ "http://b.ex\tample/d\n/", "y.png", "http://b.example/d/y.png" },
 		{ "http://b.example/d/", "a\\b.png", "http://b.example/d/a/b.png" },
 		{ NULL, "rel.png", "rel.png" },
 		{ "http://b.example/", "cid:x", "cid:x" },
