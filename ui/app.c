@@ -167,12 +167,16 @@ int app_put(int y, int x, const char *s, size_t len, int cols, int attr)
 {
 	int used = 0;
 	size_t n;
+	struct buf tmp = BUF_INIT;
 
 	if (cols <= 0)
 		return 0;
+	/* every drawn string passes here: the one gate, whatever the caller did */
+	s = text_for_terminal(s, &len, &tmp);
 	n = text_fit(s, len, cols, &used);
 	attrset(attr);
 	mvaddnstr(y, x, s, (int)n);
+	buf_release(&tmp);
 	return used;
 }
 

@@ -64,6 +64,50 @@ size_t text_fit(const char *s, size_t len, int cols, int *used)
 	return i;
 }
 
+const char *text_for_terminal(const char *s, size_t *len, struct buf *tmp)
+{
+	struct buf safe = BUF_INIT;
+	size_t i = 0;
+	int w = 0;
+
+	while (i < *len && (unsigned char)(s[i] - 0x20) < 0x5f)
+		i++;
+	if (i == *len)
+		return s;
+	safe_text(&safe, s, *len, SAFE_BODY);
+	buf_reset(tmp);
+	for (i = 0; i < safe.len;) {
+		uint32_t cp;
+		size_t n = utf8_decode((const unsigned char *)safe.data + i, safe.len - i, &cp);
+
+		if (n == 0) { /* safe_text leaves no invalid UTF-8: never here */
+			i++;
+			continue;
+		}
+		if (cp == '\t') {
+			do
+				buf_addch(tmp, ' ');
+			while (++w % 8 != 0);
+		} else if (cp == '\n') {
+			buf_addch(tmp, ' ');
+			w++;
+		} else {
+			int cw = cp_width(cp);
+
+			if (i == 0 && cp >= 0x300 && wcwidth((wchar_t)cp) == 0) {
+				utf8_encode(tmp, 0x25cc); /* a combining mark's usual base */
+				cw = 1;
+			}
+			buf_add(tmp, safe.data + i, n);
+			w += cw;
+		}
+		i += n;
+	}
+	buf_release(&safe);
+	*len = tmp->len;
+	return tmp->data ? tmp->data : "";
+}
+
 struct textview *textview_new(void)
 {
 	return xcalloc(1, sizeof(struct textview));

@@ -14,6 +14,12 @@ int text_width(const char *s, size_t len);
 /* Bytes of s that fit in cols columns, never splitting a character;
  * *used gets the columns they take. */
 size_t text_fit(const char *s, size_t len, int cols, int *used);
+/* The last gate before curses: s itself when it holds only printable
+ * ASCII, else a copy in *tmp (its data returned, *len updated) made safe
+ * for any terminal whatever the caller forgot: safe_text, TAB expanded to
+ * spaces by the columns text_fit counts, LF as a space, and a leading
+ * combining mark put on U+25CC instead of on whatever is drawn left of it. */
+const char *text_for_terminal(const char *s, size_t *len, struct buf *tmp);
 
 struct textview;
 struct textview *textview_new(void);

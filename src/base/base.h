@@ -113,6 +113,9 @@ char *safe_str(const char *in, enum safe_mode mode);
 bool safe_is_clean(const char *s, size_t len);
 /* Is this code point a bidi control, invisible or a format character? */
 bool safe_is_invisible(uint32_t cp);
+/* Invisible, or any other default-ignorable code point (variation
+ * selectors included): nothing a file name keeps. */
+bool safe_is_ignorable(uint32_t cp);
 /* Decode one UTF-8 code point at s (len bytes available). Returns its
  * length (1..4) and sets *cp, or returns 0 for an invalid sequence. */
 size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);

@@ -195,7 +195,7 @@ char *fs_safe_filename(const char *name)
 		}
 		p += n;
 		len -= n;
-		if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) || safe_is_invisible(cp))
+		if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) || safe_is_ignorable(cp))
 			continue;
 		if (cp == '/' || cp == '\\')
 			cp = '_';

@@ -161,12 +161,72 @@ static inline size_t plain_words(const unsigned char *s, size_t i, size_t len)
 	return i;
 }
 
+/* Variation selectors pick a glyph for the character before them and
+ * draw nothing themselves; a run of them after one letter (VS1..VS256 are
+ * 256 values: a byte each) carries hidden text through a name.  One after
+ * a character it can belong to is ordinary (emoji presentation, CJK
+ * ideographic variants, Mongolian forms); anything else is shown. */
+static bool is_selector(uint32_t cp)
+{
+	return (cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0xe0100 && cp <= 0xe01ef) ||
+	       (cp >= 0x180b && cp <= 0x180d) || cp == 0x180f;
+}
+
+static bool selector_fits(uint32_t cp, uint32_t prev)
+{
+	if (prev <= 0x20 || (prev >= 0x7f && prev < 0xa0) || is_selector(prev) ||
+	    safe_is_invisible(prev) || prev == 0xfffd)
+		return false;
+	if (cp >= 0xe0100)
+		return (prev >= 0x3400 && prev <= 0x9fff) || (prev >= 0xf900 && prev <= 0xfaff) ||
+		       (prev >= 0x20000 && prev <= 0x3ffff);
+	if (cp < 0xfe00)
+		return prev >= 0x1800 && prev <= 0x18af;
+	return true;
+}
+
+/* The rest of Unicode's default-ignorable code points: drawn as nothing
+ * by a terminal that knows them, so nothing a one-line field needs. */
+static bool is_other_ignorable(uint32_t cp)
+{
+	return cp == 0x2065 || (cp >= 0xfff0 && cp <= 0xfff8) || (cp >= 0x1d173 && cp <= 0x1d17a) ||
+	       (cp >= 0xe0080 && cp <= 0xe0fff && !(cp >= 0xe0100 && cp <= 0xe01ef));
+}
+
+bool safe_is_ignorable(uint32_t cp)
+{
+	return safe_is_invisible(cp) || is_selector(cp) || is_other_ignorable(cp);
+}
+
+/* Combining marks of the scripts whose marks stack: a few on one letter
+ * is writing, hundreds is "zalgo" text that a terminal draws over the
+ * lines above and below. */
+static bool is_stacking_mark(uint32_t cp)
+{
+	return (cp >= 0x300 && cp <= 0x36f) || (cp >= 0x483 && cp <= 0x489) ||
+	       (cp >= 0x591 && cp <= 0x5c7) || (cp >= 0x610 && cp <= 0x61a) ||
+	       (cp >= 0x64b && cp <= 0x65f) || (cp >= 0x6d6 && cp <= 0x6ed) ||
+	       (cp >= 0x900 && cp <= 0x903) || (cp >= 0xe31 && cp <= 0xe4e) ||
+	       (cp >= 0xf71 && cp <= 0xf84) || (cp >= 0xf90 && cp <= 0xfbc) ||
+	       (cp >= 0x1ab0 && cp <= 0x1aff) || (cp >= 0x1dc0 && cp <= 0x1dff) ||
+	       (cp >= 0x20d0 && cp <= 0x20ff) || (cp >= 0xfe20 && cp <= 0xfe2f);
+}
+
+/* More marks in a row than any script puts on one letter. */
+#define SAFE_MAX_MARKS 8
+
 /* Does this valid code point (not ASCII) go out as it came in? */
 static bool passes_unchanged(uint32_t cp, enum safe_mode mode, uint32_t prev)
 {
 	if (cp < 0xa0 || cp == 0x2028 || cp == 0x2029 || is_bidi_control(cp))
 		return false;
-	return mode == SAFE_BODY || !safe_is_invisible(cp) || (cp == 0x200d && is_pictograph(prev));
+	if (mode == SAFE_BODY)
+		return true;
+	if (safe_is_invisible(cp))
+		return cp == 0x200d && is_pictograph(prev);
+	if (is_selector(cp))
+		return selector_fits(cp, prev);
+	return !is_other_ignorable(cp);
 }
 
 void safe_text(struct buf *out, const char *in, size_t len, enum safe_mode mode)
@@ -175,6 +235,7 @@ void safe_text(struct buf *out, const char *in, size_t len, enum safe_mode mode)
 	const bool keep_ws = mode != SAFE_LINE; /* TAB and LF stay as they are */
 	size_t i = 0, run = 0;
 	uint32_t prev = 0;
+	unsigned marks = 0; /* stacking marks just before i */
 
 	if (out->data == NULL)
 		buf_init(out);
@@ -196,9 +257,30 @@ void safe_text(struct buf *out, const char *in, size_t len, enum safe_mode mode)
 			}
 			prev = s[k - 1];
 			i = k;
+			marks = 0;
 			continue;
 		}
 		n = s[i] >= 0x80 ? utf8_decode(s + i, len - i, &cp) : 0;
+		if (n > 0 && is_stacking_mark(cp)) {
+			if (++marks > SAFE_MAX_MARKS) {
+				/* the rest of the run becomes one visible count */
+				size_t j = i, count = 0, m;
+				uint32_t c2;
+
+				while (j < len && (m = utf8_decode(s + j, len - j, &c2)) > 0 &&
+				       is_stacking_mark(c2)) {
+					j += m;
+					count++;
+				}
+				buf_add(out, s + run, i - run);
+				buf_addf(out, "<+%zu marks>", count);
+				i = run = j;
+				prev = cp;
+				continue;
+			}
+		} else {
+			marks = 0;
+		}
 		if (n > 0 && passes_unchanged(cp, mode, prev)) {
 			i += n;
 			prev = cp;

@@ -183,6 +183,29 @@ static void test_safe(void)
 		{ "p\xe2\x80\xa8q", SAFE_LINE, "p q", "U+2028 is not a line break in a header" },
 		{ "a\x1b" "b", SAFE_RAW, "a^[b", "raw view shows ESC" },
 		{ "r\r\n", SAFE_RAW, "r\n", "raw view: CRLF as LF" },
+		/* variation selectors: one after a character it can modify is
+		 * writing, a run of them (hidden bytes) is shown */
+		{ "\xe2\x9d\xa4\xef\xb8\x8f", SAFE_LINE, "\xe2\x9d\xa4\xef\xb8\x8f", "emoji with VS16 kept" },
+		{ "1\xef\xb8\x8f\xe2\x83\xa3", SAFE_LINE, "1\xef\xb8\x8f\xe2\x83\xa3", "keycap sequence kept" },
+		{ "a\xef\xb8\x8f\xef\xb8\x80\xf3\xa0\x84\x80", SAFE_LINE, "a\xef\xb8\x8f<U+FE00><U+E0100>",
+		  "a run of variation selectors after a letter shown" },
+		{ "\xe8\x91\x9b\xf3\xa0\x84\x80", SAFE_LINE, "\xe8\x91\x9b\xf3\xa0\x84\x80",
+		  "ideographic variation sequence kept" },
+		{ "x\xf3\xa0\x84\x80", SAFE_LINE, "x<U+E0100>", "ideographic selector after a letter shown" },
+		{ " \xef\xb8\x8f", SAFE_LINE, " <U+FE0F>", "variation selector after a space shown" },
+		{ "a\xe2\x80\x8b\xef\xb8\x8f", SAFE_LINE, "a<U+200B><U+FE0F>", "selector after an invisible shown" },
+		{ "a\xef\xb8\x80\xef\xb8\x81", SAFE_BODY, "a\xef\xb8\x80\xef\xb8\x81", "selectors kept in bodies" },
+		{ "a\xe1\xa0\x8b" "b", SAFE_LINE, "a<U+180B>b", "Mongolian selector after a letter shown" },
+		{ "a\xf0\x9d\x85\xb3\xef\xbf\xb0\xe2\x81\xa5\xf3\xa0\x82\x80", SAFE_LINE,
+		  "a<U+1D173><U+FFF0><U+2065><U+E0080>", "other default-ignorables shown in a header" },
+		/* stacking marks: a few are writing, more are capped visibly */
+		{ "e\xcc\x81\xcc\x82", SAFE_LINE, "e\xcc\x81\xcc\x82", "two marks on a letter kept" },
+		{ "Z\xcc\x81\xcc\x81\xcc\x81\xcc\x81\xcc\x81\xcc\x81\xcc\x81\xcc\x81\xcc\x81\xcc\x81\xcc\x81z",
+		  SAFE_BODY, "Z\xcc\x81\xcc\x81\xcc\x81\xcc\x81\xcc\x81\xcc\x81\xcc\x81\xcc\x81<+3 marks>z",
+		  "marks past eight in a row counted, not drawn" },
+		{ "\xcc\x81\xcc\x81\xcc\x81\xcc\x81\xcc\x81\xcc\x81\xcc\x81\xcc\x81\xcc\x81" "a\xcc\x81", SAFE_LINE,
+		  "\xcc\x81\xcc\x81\xcc\x81\xcc\x81\xcc\x81\xcc\x81\xcc\x81\xcc\x81<+1 marks>" "a\xcc\x81",
+		  "the count starts again after a letter" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		char *got = safe(cases[i].in, cases[i].mode);

@@ -172,6 +172,36 @@ static void test_textview(void)
 		T_INT(n, 6, "text_fit never splits a wide character");
 		T_INT(used, 4, "and reports the columns used");
 	}
+	{
+		/* The gate in front of curses: what a caller forgot to make
+		 * safe is made safe there, and widths stay what text_fit says. */
+		static const struct {
+			const char *in, *want, *what;
+		} g[] = {
+			{ "plain ASCII", "plain ASCII", "printable ASCII passes untouched" },
+			{ "a\x1b]0;t\x07" "b", "a^[]0;t^Gb", "ESC and BEL never reach curses" },
+			{ "x\xc2\x9b" "2J", "x<U+009B>2J", "a C1 CSI is shown" },
+			{ "ab\tc", "ab      c", "TAB becomes spaces to the column text_fit counts" },
+			{ "\xe6\x97\xa5\tz", "\xe6\x97\xa5      z", "TAB after a wide character" },
+			{ "l1\nl2\r\n", "l1 l2 ", "LF never moves the cursor" },
+			{ "\xcc\xb8" "bad", "\xe2\x97\x8c\xcc\xb8" "bad", "a leading mark gets its own base" },
+			{ "e\xcc\x81", "e\xcc\x81", "a mark after its letter is kept" },
+			{ "r\xe2\x80\xaeo", "r<U+202E>o", "a bidi override is shown" },
+			{ "cut\xe6\x97", "cut\xef\xbf\xbd\xef\xbf\xbd", "a UTF-8 sequence cut short is replaced" },
+			{ "p\xe2\x80\xa8q", "p\nq", "U+2028 becomes a line break, then a space" },
+		};
+		for (size_t i = 0; i < ARRAY_SIZE(g); i++) {
+			struct buf tmp = BUF_INIT;
+			size_t n = strlen(g[i].in);
+			const char *out = text_for_terminal(g[i].in, &n, &tmp);
+			const char *want = strcmp(g[i].want, "p\nq") == 0 ? "p q" : g[i].want;
+
+			T_OK(n == strlen(want) && memcmp(out, want, n) == 0, g[i].what);
+			if (i == 0)
+				T_OK(out == g[i].in, "and without a copy");
+			buf_release(&tmp);
+		}
+	}
 	textview_add_text(tv, "one two three four five six\n\nend", 33, RENDER_BODY);
 	T_INT(textview_lines(tv), 3, "text split at LF");
 	textview_layout(tv, 10);
