@@ -15,21 +15,26 @@
 /* "Name <addr>" for a parsed address, as the user would write it. */
 static char *addr_text(const struct mail_addr *a)
 {
+	char *addr = safe_str(a->address, SAFE_LINE);
+
 	if (a->display && a->display[0]) {
 		struct buf b = BUF_INIT;
+		char *name = safe_str(a->display, SAFE_LINE);
 		const char *p;
 
 		buf_init(&b);
 		buf_addch(&b, '"');
-		for (p = a->display; *p; p++) {
+		for (p = name; *p; p++) {
 			if (*p == '"' || *p == '\\')
 				buf_addch(&b, '\\');
-			buf_addch(&b, (unsigned char)*p < 0x20 ? ' ' : *p);
+			buf_addch(&b, *p);
 		}
-		buf_addf(&b, "\" <%s>", a->address);
+		buf_addf(&b, "\" <%s>", addr);
+		free(name);
+		free(addr);
 		return buf_detach(&b, NULL);
 	}
-	return xstrdup(a->address);
+	return addr;
 }
 
 static bool is_mine(const char *addr, const char *const *me, size_t nme)
@@ -111,6 +116,15 @@ static void message_text(const struct mail_msg *m, struct buf *out)
 	if (t == NULL || mail_part_text(t, out, e, sizeof(e)) != WARY_OK) {
 		buf_reset(out);
 		buf_adds(out, "[no text part]\n");
+	} else {
+		/* the draft is printed, edited and sent: the sender's escapes,
+		 * backspaces and bidi overrides are shown, not kept */
+		struct buf safe = BUF_INIT;
+
+		safe_text(&safe, out->data, out->len, SAFE_BODY);
+		buf_reset(out);
+		buf_add(out, safe.data, safe.len);
+		buf_release(&safe);
 	}
 }
 
@@ -133,9 +147,21 @@ static void quote(struct buf *out, const char *text)
 	}
 }
 
+/* A decoded header value made safe for the draft (NULL when absent). */
+static char *safe_header(const struct mail_msg *m, const char *name)
+{
+	char *v = mail_header_decoded(m, name), *s;
+
+	if (v == NULL)
+		return NULL;
+	s = safe_str(v, SAFE_LINE);
+	free(v);
+	return s;
+}
+
 static char *prefixed_subject(const struct mail_msg *m, const char *prefix)
 {
-	char *s = mail_header_decoded(m, "Subject");
+	char *s = safe_header(m, "Subject");
 	char *res;
 	size_t pl = strlen(prefix);
 
@@ -149,6 +175,16 @@ static char *prefixed_subject(const struct mail_msg *m, const char *prefix)
 		res = xasprintf("%s%s", prefix, s);
 	free(s);
 	return res;
+}
+
+/* A msg-id is printable ASCII without spaces (RFC 5322 3.6.4): one with a
+ * CR or a control in it would carry them into the reply's header. */
+static bool msgid_ok(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)p[i] <= 0x20 || (unsigned char)p[i] >= 0x7f)
+			return false;
+	return n > 2;
 }
 
 /* References: the parent's References (the last ones) and its Message-ID. */
@@ -166,6 +202,10 @@ static char *references(const struct mail_msg *m, const char *msgid)
 
 		if (q == NULL)
 			break;
+		if (!msgid_ok(p, (size_t)(q - p + 1))) {
+			p = q + 1;
+			continue;
+		}
 		if (n == MAX_REFERENCES) {
 			memmove(ids, ids + 1, sizeof(ids[0]) * (MAX_REFERENCES - 1));
 			memmove(lens, lens + 1, sizeof(lens[0]) * (MAX_REFERENCES - 1));
@@ -197,7 +237,7 @@ static char *first_msgid(const char *v)
 {
 	const char *p = v ? strchr(v, '<') : NULL, *q = p ? strchr(p, '>') : NULL;
 
-	return q ? xstrndup(p, (size_t)(q - p + 1)) : NULL;
+	return q && msgid_ok(p, (size_t)(q - p + 1)) ? xstrndup(p, (size_t)(q - p + 1)) : NULL;
 }
 
 /* List-Post: <mailto:list@example.org> (RFC 2369); "NO" means none. */
@@ -229,21 +269,23 @@ static char *list_post(const struct mail_msg *m)
 static void attribution(struct buf *out, const char *fmt, const struct mail_msg *m)
 {
 	struct mail_from f;
-	char *date = mail_header_decoded(m, "Date");
+	char *date = safe_header(m, "Date"), *name, *addr;
 	const char *p;
 
 	memset(&f, 0, sizeof(f));
 	mail_from_get(m, &f);
+	name = safe_str(f.display && f.display[0] ? f.display : f.address ? f.address : "someone",
+	                SAFE_LINE);
+	addr = safe_str(f.address ? f.address : "someone", SAFE_LINE);
 	for (p = fmt ? fmt : "On %d, %n wrote:"; *p; p++) {
 		if (*p == '%' && p[1] == 'd') {
 			buf_adds(out, date ? date : "(no date)");
 			p++;
 		} else if (*p == '%' && p[1] == 'n') {
-			buf_adds(out, f.display && f.display[0] ? f.display :
-			              f.address ? f.address : "someone");
+			buf_adds(out, name);
 			p++;
 		} else if (*p == '%' && p[1] == 'a') {
-			buf_adds(out, f.address ? f.address : "someone");
+			buf_adds(out, addr);
 			p++;
 		} else if (*p == '%' && p[1] == '%') {
 			buf_addch(out, '%');
@@ -254,6 +296,8 @@ static void attribution(struct buf *out, const char *fmt, const struct mail_msg 
 	}
 	buf_addch(out, '\n');
 	free(date);
+	free(name);
+	free(addr);
 	mail_from_clear(&f);
 }
 
@@ -336,7 +380,7 @@ int send_forward_draft(const struct mail_msg *m, bool as_attachment, const char 
 	} else {
 		buf_adds(&body, "----- Forwarded message -----\n");
 		for (i = 0; i < ARRAY_SIZE(show); i++) {
-			char *v = mail_header_decoded(m, show[i]);
+			char *v = safe_header(m, show[i]);
 
 			if (v != NULL)
 				buf_addf(&body, "%s: %s\n", show[i], v);

@@ -418,6 +418,36 @@ static void test_reply_forward(void)
 	mail_free(&m);
 	m = NULL;
 	{
+		/* A hostile message replied to: its escapes, CRs and bidi never
+		 * reach the draft (printed, edited, sent) as they came. */
+		static const char evil[] =
+			"From: =?UTF-8?B?G10wO3B3bmVkBw==?= <e@example.test>\r\n"
+			"Subject: x\x1b[2J\xe2\x80\xae\r\n"
+			"Date: Mon, 2 Jan 2023 10:00:00 +0000\x1b[H\r\n"
+			"Message-ID: <a\rBcc: victim@example.test@x>\r\n"
+			"References: <ok@example.test> <b\x1b[2J@x>\r\n"
+			"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+			"hi\x1b]52;c;eA==\x07 \xc2\x9b" "2J\x08\r\n";
+
+		mail_parse(evil, sizeof(evil) - 1, &m, err, sizeof(err));
+		T_INT(send_reply_draft(m, SEND_REPLY_SENDER, NULL, NULL, 0, NULL, &d, err, sizeof(err)),
+		      WARY_OK, "reply to a hostile message: made");
+		T_STR(d.to, "\"^[]0;pwned^G\" <e@example.test>", "its display name made safe in To");
+		T_STR(d.subject, "Re: x^[[2J<U+202E>", "its subject made safe");
+		T_STR(d.in_reply_to, NULL, "a Message-ID with a CR is not copied into In-Reply-To");
+		T_STR(d.references, "<ok@example.test>", "nor a reference with a control");
+		T_STR(d.body, "On Mon, 2 Jan 2023 10:00:00 +0000^[[H, ^[]0;pwned^G wrote:\n"
+		      "> hi^[]52;c;eA==^G <U+009B>2J^H\n", "attribution and quote made safe");
+		send_draft_clear(&d);
+		T_INT(send_forward_draft(m, false, NULL, &d, err, sizeof(err)), WARY_OK,
+		      "forward of a hostile message: made");
+		T_OK(strchr(d.body, '\x1b') == NULL && strstr(d.body, "Subject: x^[[2J<U+202E>\n") != NULL,
+		     "forward: its header block made safe");
+		send_draft_clear(&d);
+		mail_free(&m);
+		m = NULL;
+	}
+	{
 		static const char nolist[] = "From: a@b.test\r\nSubject: x\r\n\r\nbody\r\n";
 
 		mail_parse(nolist, sizeof(nolist) - 1, &m, err, sizeof(err));
