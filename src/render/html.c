@@ -1632,9 +1632,10 @@ size_t render_html_squeeze(const char *in, size_t len, struct buf *out)
 		TAG_NAME("math"), TAG_NAME("select"), TAG_NAME("frameset"), TAG_NAME("template"),
 		TAG_NAME("noscript"),
 	};
+	/* shown: style (its URLs), xmp, textarea; never read: the rest */
 	static const struct tag_name raw[] = {
-		TAG_NAME("style"), TAG_NAME("xmp"), TAG_NAME("iframe"), TAG_NAME("noembed"),
-		TAG_NAME("noframes"), TAG_NAME("title"), TAG_NAME("textarea"),
+		TAG_NAME("style"), TAG_NAME("xmp"), TAG_NAME("textarea"), TAG_NAME("iframe"),
+		TAG_NAME("noembed"), TAG_NAME("noframes"), TAG_NAME("title"),
 	};
 	static const struct tag_name script = TAG_NAME("script");
 	/* 1: whitespace, 2: '<'; the rest of the text is skipped unread */
@@ -1729,17 +1730,26 @@ size_t render_html_squeeze(const char *in, size_t len, struct buf *out)
 		i = sq_tag_end(in, len, ne, &z);
 		for (size_t k = 0; k < ARRAY_SIZE(raw); k++) {
 			if (tag_is(&raw[k], in + ns, ne - ns)) {
-				i = sq_raw_end(in, len, i, raw[k].s, raw[k].n);
+				size_t e = sq_raw_end(in, len, i, raw[k].s, raw[k].n);
+
+				/* title, iframe, noembed and noframes: the walk never
+				 * goes inside, so their text goes to the parser empty */
+				if (k >= 3 && k <= 6 && e < len && e > i)
+					sq_cut(&z, in, i, e);
+				i = e;
 				break;
 			}
 		}
 		if (tag_is(&script, in + ns, ne - ns)) {
 			/* Script data ends at its first end tag unless a "<!--"
-			 * comes first (the escaped states); then nothing more. */
+			 * comes first (the escaped states); then nothing more.
+			 * Its text is never read either. */
 			size_t e = sq_raw_end(in, len, i, "script", 6);
 
 			if (e >= len || str_memcasemem(in + i, e - i, "<!--") != NULL)
 				break;
+			if (e > i)
+				sq_cut(&z, in, i, e);
 			i = e;
 		}
 	}
