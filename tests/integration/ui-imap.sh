@@ -184,7 +184,27 @@ fi
 check "the full index arrives" tm_wait "\[$((total - 2 + 20000)) msgs, " 60
 tm_keys q
 tm_stop
-for f in stderr stderr2 stderr3; do
+
+# With a header cache the thread order is kept beside it: the next open,
+# nothing changed, takes it instead of threading again; a new message
+# makes it thread afresh.
+for run in 1 2 3; do
+	if [ "$run" = 3 ]; then
+		printf 'From: Late <late@example.test>\nSubject: late\nMessage-ID: <late@example.test>\nDate: Tue, 02 Jan 2024 00:00:00 +0000\n\nlate\n' >"$srv/new/late.test"
+		chown 65534:65534 "$srv/new/late.test"
+	fi
+	want=$((total - 2 + 20000 + (run == 3 ? 1 : 0)))
+	tm_start 120 40 "env WARY_TRACE='$tmp/trace-c$run' '$WARY' -o header_cache='$tmp/hc' 2>'$tmp/stderr4'"
+	check "with a header cache, open $run: the full index arrives" tm_wait "\[$want msgs, " 60
+	tm_keys q
+	tm_stop
+done
+check "open 1 (cache filled): the rows are threaded" bash -c "! grep -q 'saved thread order' '$tmp/trace-c1'"
+check "open 2 (nothing changed): the saved thread order is taken" \
+	bash -c "grep -Eq '^[0-9]+ rebuild $((total - 2 + 20000)) rows [0-9]+ ms \(saved thread order\)' '$tmp/trace-c2'"
+check "open 3 (a new message): threaded again, the saved order not taken" \
+	bash -c "grep -Eq '^[0-9]+ rebuild $((total - 2 + 20001)) rows [0-9]+ ms\$' '$tmp/trace-c3'"
+for f in stderr stderr2 stderr3 stderr4; do
 	if [ -s "$tmp/$f" ]; then not_ok "nothing on stderr ($f)"; sed 's/^/#   /' "$tmp/$f" | head; else ok "nothing on stderr ($f)"; fi
 done
 t_done
