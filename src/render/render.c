@@ -337,9 +337,28 @@ static void receipt_request(struct render_doc *d, const struct mail_msg *msg)
 {
 	static const char *const names[] = { "Disposition-Notification-To", "Return-Receipt-To",
 		                             "X-Confirm-Reading-To" };
+	size_t n = mail_header_count(msg), first[ARRAY_SIZE(names)];
 
+	/* the first field of each name, in one pass by first letter */
+	for (size_t k = 0; k < ARRAY_SIZE(names); k++)
+		first[k] = n;
+	for (size_t f = 0; f < n; f++) {
+		const char *name = mail_header_name(msg, f);
+		size_t k;
+
+		if (name == NULL)
+			continue;
+		switch (name[0] | 0x20) {
+		case 'd': k = 0; break;
+		case 'r': k = 1; break;
+		case 'x': k = 2; break;
+		default: continue;
+		}
+		if (first[k] == n && str_casecmp(name, names[k]) == 0)
+			first[k] = f;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(names) && d->receipt == NULL; i++) {
-		const char *v = mail_header_get(msg, names[i]);
+		const char *v = first[i] < n ? mail_header_value(msg, first[i]) : NULL;
 		char *dec;
 
 		if (v == NULL)

@@ -1080,6 +1080,20 @@ static void test_receipt_and_demo(void)
 	T_INT(render_hidden_count(d), 1, "demo shop newsletter: the white 1px text dropped");
 	render_free(&d);
 	mail_free(&m);
+	{
+		/* the names in their order of precedence, not the fields' */
+		static const char raw[] = "x-confirm-reading-to: <c@r.test>\r\nReturn-Receipt-To: <b@r.test>\r\n"
+		                          "Subject: r\r\nDISPOSITION-NOTIFICATION-TO: <a@r.test>\r\n"
+		                          "Disposition-Notification-To: <z@r.test>\r\n\r\nbody\r\n";
+		char err[WARY_ERRLEN];
+
+		m = NULL;
+		T_OK(mail_parse(raw, sizeof(raw) - 1, &m, err, sizeof(err)) == WARY_OK, "receipt: message parses");
+		d = render(m, RENDER_HEADERS_WEED, false);
+		T_STR(render_receipt_request(d), "a@r.test", "receipt: the first Disposition-Notification-To wins");
+		render_free(&d);
+		mail_free(&m);
+	}
 	m = t_demo_msg("1717789452.");
 	d = render(m, RENDER_HEADERS_WEED, true);
 	{
