@@ -14,15 +14,22 @@
 int fs_read_file(const char *path, struct buf *out, size_t max, char *err, size_t errlen)
 {
 	int fd, rc = WARY_OK;
-	char tmp[65536];
+	struct stat st;
 	ssize_t n;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return err_set(err, errlen, errno == ENOENT ? WARY_ENOENT : WARY_EIO,
 		               "%s: %s", path, strerror(errno));
+	/* A regular file is read straight into room for all of it (one read
+	 * and the one that sees its end), not through a copy. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (max == 0 || (unsigned long long)st.st_size <= max))
+		buf_grow(out, (size_t)st.st_size + 1);
 	for (;;) {
-		n = read(fd, tmp, sizeof(tmp));
+		if (out->data == NULL || out->cap - out->len <= 1)
+			buf_grow(out, 65536);
+		n = read(fd, out->data + out->len, out->cap - out->len - 1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -32,10 +39,12 @@ int fs_read_file(const char *path, struct buf *out, size_t max, char *err, size_
 		if (n == 0)
 			break;
 		if (max != 0 && out->len + (size_t)n > max) {
+			out->data[out->len] = '\0';
 			rc = err_set(err, errlen, WARY_ELIMIT, "%s: larger than %zu bytes", path, max);
 			goto out;
 		}
-		buf_add(out, tmp, (size_t)n);
+		out->len += (size_t)n;
+		out->data[out->len] = '\0';
 	}
 out:
 	close(fd);

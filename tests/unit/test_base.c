@@ -319,6 +319,41 @@ static void test_fs(void)
 	buf_reset(&got);
 	T_INT(fs_read_file(path.data, &got, 3, err, sizeof(err)), WARY_ELIMIT, "read limit enforced");
 	buf_reset(&got);
+	{
+		/* read straight into the buffer: a file larger than one read
+		 * chunk, appended after what the buffer holds, and from a pipe */
+		size_t big = 200003;
+		char *data = xmalloc(big);
+		struct buf want = BUF_INIT;
+		FILE *pipe;
+
+		for (size_t i = 0; i < big; i++)
+			data[i] = (char)('a' + i % 23);
+		T_INT(fs_write_atomic(path.data, data, big, 0600, err, sizeof(err)), WARY_OK, "big file written");
+		buf_adds(&got, "head:");
+		T_INT(fs_read_file(path.data, &got, 0, err, sizeof(err)), WARY_OK, "big file read");
+		buf_init(&want);
+		buf_adds(&want, "head:");
+		buf_add(&want, data, big);
+		T_OK(got.len == want.len && memcmp(got.data, want.data, want.len) == 0 && got.data[got.len] == '\0',
+		     "big file read whole after the bytes already there, terminated");
+		buf_reset(&got);
+		T_INT(fs_read_file(path.data, &got, big - 1, err, sizeof(err)), WARY_ELIMIT,
+		      "a file one byte over the limit is refused");
+		buf_reset(&got);
+		if ((pipe = popen("head -c 150000 /dev/zero | tr '\\0' q", "r")) != NULL) {
+			char dev[64];
+
+			snprintf(dev, sizeof(dev), "/dev/fd/%d", fileno(pipe));
+			T_INT(fs_read_file(dev, &got, 0, err, sizeof(err)), WARY_OK, "a pipe is read to its end");
+			T_OK(got.len == 150000 && got.data[0] == 'q' && got.data[149999] == 'q',
+			     "every byte of the pipe");
+			pclose(pipe);
+		}
+		buf_reset(&got);
+		buf_release(&want);
+		free(data);
+	}
 	T_INT(fs_read_file("/nonexistent/x", &got, 0, err, sizeof(err)), WARY_ENOENT, "missing file is ENOENT");
 	T_OK(strstr(err, "/nonexistent/x") != NULL, "error names the file");
 	{
