@@ -91,7 +91,9 @@ struct index *index_new(void)
 
 static void irow_clear(struct irow *r)
 {
-	worker_row_free(&r->r);
+	/* r->r's strings live in the pool's chunks (compact_row), freed with
+	 * the index; a row replaced or removed meanwhile leaves its few bytes
+	 * there until the folder is closed. */
 	if (r->dec != NULL) {
 		free(r->dec->from);
 		free(r->dec->subject);
@@ -303,8 +305,9 @@ static char *intern(struct pool *p, const char *s)
 	return c;
 }
 
-/* The row as the index keeps it: key and Message-ID in a block of its
- * own, the rest from the pool; the worker's block is freed. */
+/* The row as the index keeps it: key and ids in a block of its own (cut
+ * from the pool's chunks too: no allocation of its own), the rest shared
+ * in the pool; the worker's block is freed. */
 static struct store_row compact_row(struct pool *p, struct store_row *in, uint64_t *fp)
 {
 	struct store_row r = *in;
@@ -317,7 +320,7 @@ static struct store_row compact_row(struct pool *p, struct store_row *in, uint64
 		len[i] = own[i] ? strlen(own[i]) : 0;
 		total += own[i] ? len[i] + 1 : 0;
 	}
-	block = xmalloc(total);
+	block = pool_alloc(p, total);
 	for (size_t i = 0; i < 4; i++) {
 		*to[i] = NULL;
 		if (own[i] == NULL)
