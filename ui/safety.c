@@ -116,11 +116,31 @@ out:
 	return status;
 }
 
+/* The private copy is handed to a mailcap command through a shell, maybe
+ * two: its name keeps letters, digits, "._+,-" and every non-ASCII byte
+ * (no shell gives those a meaning), anything else becomes '_', and it
+ * never starts with '-' (an option to the program). */
+static char *inert_name(const char *name)
+{
+	char *s = fs_safe_filename(name);
+
+	for (char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c < 0x80 && !(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') &&
+		    !(c >= '0' && c <= '9') && strchr("._+,-", c) == NULL)
+			*p = '_';
+	}
+	if (s[0] == '-')
+		s[0] = '_';
+	return s;
+}
+
 int safety_private_copy(const char *name, const void *data, size_t len, char **path_out,
                         char *err, size_t errlen)
 {
 	struct buf dir = BUF_INIT;
-	char *safe = fs_safe_filename(name);
+	char *safe = inert_name(name);
 	int rc;
 
 	buf_init(&dir);
@@ -159,26 +179,54 @@ static void add_quoted(struct buf *b, const char *s)
 	buf_addch(b, '\'');
 }
 
+/*
+ * %s becomes the path quoted for where it stands in the template: alone,
+ * inside '...' or inside "..." (a mailcap line may write "less %s" or
+ * sh -c 'view %s'), so the shell reading the command takes it as one
+ * word whatever it holds.  A template that hands the text to a second
+ * shell cannot be quoted for from here: the names we make are inert to
+ * any shell (safety_private_copy) and URLs have their shell characters
+ * percent-encoded (safety_link_answer).
+ */
 static char *expand(const char *tmpl, const char *path)
 {
 	struct buf b = BUF_INIT;
 	bool had = false;
+	char q = 0; /* the quote open at this point of the template */
 
 	buf_init(&b);
 	for (const char *p = tmpl; *p; p++) {
 		if (p[0] == '%' && p[1] == 's') {
-			/* mailcap entries often quote %s themselves */
-			if (b.len > 0 && (b.data[b.len - 1] == '\'' || b.data[b.len - 1] == '"') &&
-			    (p[2] == '\'' || p[2] == '"')) {
-				buf_truncate(&b, b.len - 1);
-				p++;
+			if (q == 0) {
+				add_quoted(&b, path);
+			} else if (q == '\'') {
+				for (const char *c = path; *c; c++) {
+					if (*c == '\'')
+						buf_adds(&b, "'\\''");
+					else
+						buf_addch(&b, *c);
+				}
+			} else {
+				for (const char *c = path; *c; c++) {
+					if (*c == '$' || *c == '`' || *c == '"' || *c == '\\')
+						buf_addch(&b, '\\');
+					buf_addch(&b, *c);
+				}
 			}
-			add_quoted(&b, path);
 			had = true;
 			p++;
-		} else {
-			buf_addch(&b, *p);
+			continue;
 		}
+		if (q == 0 && *p == '\\' && p[1] != '\0') {
+			buf_addch(&b, *p++);
+		} else if (q == '"' && *p == '\\' && p[1] != '\0') {
+			buf_addch(&b, *p++);
+		} else if (q == 0 && (*p == '\'' || *p == '"')) {
+			q = *p;
+		} else if (q != 0 && *p == q) {
+			q = 0;
+		}
+		buf_addch(&b, *p);
 	}
 	if (!had) {
 		buf_addch(&b, ' ');
@@ -271,6 +319,25 @@ char *safety_open_command(const char *type, const char *path)
 	cmd = expand(tmpl, path);
 	free(tmpl);
 	return cmd;
+}
+
+char *safety_url_for_shell(const char *url)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct buf b = BUF_INIT;
+
+	buf_init(&b);
+	for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
+		/* what a shell acts on and a URL never needs raw */
+		if (*p <= 0x20 || *p == 0x7f || strchr("\"'`$\\;|<>(){}!*^", *p) != NULL) {
+			buf_addch(&b, '%');
+			buf_addch(&b, hex[*p >> 4]);
+			buf_addch(&b, hex[*p & 15]);
+		} else {
+			buf_addch(&b, *p);
+		}
+	}
+	return buf_detach(&b, NULL);
 }
 
 int safety_run(const char *cmd)

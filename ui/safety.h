@@ -24,6 +24,11 @@ int safety_write_browser_copy(const struct mail_msg *msg, char **path_out, bool 
  * the type that needs no terminal and does not just print.  %s is the
  * file, quoted here.  NULL when there is none.  Caller frees. */
 char *safety_open_command(const char *type, const char *path);
+/* A URL with the characters a shell acts on percent-encoded (quotes,
+ * $, `, \, ;, |, <, >, parentheses, braces, !, *, ^, space and
+ * controls), for a command line that may pass it through a second shell.
+ * Caller frees. */
+char *safety_url_for_shell(const char *url);
 /* The command with stdin, stdout and stderr left to it; its exit status. */
 int safety_run(const char *cmd);
 /* Data written to a new 0600 file NAME (made safe) in a new private

@@ -489,7 +489,12 @@ void safety_link_answer(struct app *a, int key)
 		app_say(a, false, "Not opened.");
 		return;
 	}
-	cmd = safety_open_command("text/html", s->pending_url);
+	{
+		char *url = safety_url_for_shell(s->pending_url);
+
+		cmd = safety_open_command("text/html", url);
+		free(url);
+	}
 	if (cmd == NULL) {
 		app_say(a, true, "No $BROWSER and no text/html entry in mailcap.");
 		return;

@@ -28,6 +28,24 @@ done
 total=$i
 # a symlink planted in the save folder under a name a part could clean to
 ln -s "$tmp/victim" "$tmp/saved/bashrc"
+# Attachments whose names are shell code, opened through a mailcap line
+# that puts %s bare, inside "..." and inside sh -c '...' (a second shell):
+# each command gets the file, no name runs anything ($HOME is $tmp).
+{
+	printf 'From: Sender <sender@example.net>\nTo: Alex <alex@example.org>\nSubject: mailcap names\n'
+	printf 'Date: Mon, 10 Jun 2024 10:00:00 +0000\nMessage-ID: <mc@example.net>\nMIME-Version: 1.0\n'
+	printf 'Content-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain\n\nsee attached\n'
+	for nm in 'a$(cd;touch pwned1)b.txt' "c'\$(cd;touch pwned2)'d.txt" 'e"$(cd;touch pwned3)"`cd;touch pwned4`f.txt'; do
+		printf -- '--B\nContent-Type: text/plain; charset=us-ascii\nContent-Disposition: attachment; filename="%s"\n\nhello from %s\n' \
+			"$(printf '%s' "$nm" | sed 's/"/\\"/g')" "$nm"
+	done
+	printf -- '--B--\n'
+} >"$md/cur/999.mailcap:2,S"
+total=$((total + 1))
+mkdir -p "$tmp/out"
+printf 'text/plain; cat "%%s" >>%s/out/o1 && sh -c '"'"'cat %%s'"'"' >>%s/out/o2 && cat %%s >>%s/out/o3\n' \
+	"$tmp" "$tmp" "$tmp" >"$tmp/mailcap"
+export MAILCAPS=$tmp/mailcap
 
 W=120 H=40
 tm_start $W $H "'$WARY' -f '$md' 2>'$tmp/stderr'"
@@ -114,6 +132,25 @@ for k in $(seq 1 "$total"); do
 done
 ok "opened $total messages in $views views"
 
+# Open the three shell-named attachments through mailcap.
+tm_keys / "mailcap names" Enter Enter
+tm_wait "^-- wary: mailcap names" 5 >/dev/null
+tm_keys v
+tm_wait "attachments \[" 5 >/dev/null
+for a in 1 2 3; do
+	tm_keys m
+	tm_wait "exited with" 5 >/dev/null || { not_ok "attachment $a opened through mailcap"; tm_screen | tail -2 | sed 's/^/#   | /'; }
+	tm_keys j
+done
+tm_keys q q
+tm_wait "\[$total msgs, " 5 >/dev/null
+ls "$tmp" | grep -q pwned && { not_ok "no attachment name ran a command"; ls "$tmp" | grep pwned | sed 's/^/#   /'; } ||
+	ok "no attachment name ran a command (bare, in \"...\", in sh -c '...')"
+for o in o1 o2 o3; do
+	[ "$(grep -o 'hello from ' "$tmp/out/$o" 2>/dev/null | wc -l)" = 3 ] && ok "mailcap's %s ($o) got each file" ||
+		{ not_ok "mailcap's %s ($o) got each file"; head -5 "$tmp/out/$o" 2>/dev/null | sed 's/^/#   /'; }
+done
+
 # Save every attachment of one message with hostile names.
 tm_keys '=' Enter
 tm_wait "^-- wary: ([^I]|I[^N])" 5 >/dev/null
@@ -135,6 +172,9 @@ for _ in $(seq 100); do tm_alive || break; sleep 0.05; done
 import re, sys
 data = open(sys.argv[1], "rb").read()
 print(len(data))
+# ncurses' own: orig_colors (xterm's oc, OSC 104 ended by BEL), sent when
+# the screen is left for a mailcap command
+data = data.replace(b"\x1b]104\x07", b"")
 bad = {b"\x1b]": "OSC", b"\x1bP": "DCS", b"\x1b_": "APC", b"\x1b^": "PM", b"\x1bX": "SOS",
        b"\x1b[6n": "a cursor position query", b"\x1b[c": "a device attributes query",
        b"\x1b[31;5m": "the payload's SGR", b"PWNED-TITLE\x07": "the title payload ended by BEL",
