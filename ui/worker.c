@@ -30,6 +30,10 @@ struct worker {
 	pthread_cond_t cond;
 	struct wk_req *req_head, *req_tail;
 	struct wk_reply *rep_head, *rep_tail;
+	/* WK_ROWS replies the UI has not taken yet, and the signal that it
+	 * took one (rows_cb waits at ROWS_AHEAD). */
+	size_t rows_queued;
+	pthread_cond_t taken;
 	bool quit;
 	atomic_uint newest_gen; /* highest generation sent by the UI */
 	atomic_bool quitting;
@@ -94,6 +98,8 @@ static void post(struct worker *w, struct wk_reply *r)
 	else
 		w->rep_head = r;
 	w->rep_tail = r;
+	if (r->kind == WK_ROWS)
+		w->rows_queued++;
 	pthread_mutex_unlock(&w->lock);
 	/* A full pipe already wakes the UI; EAGAIN loses nothing. */
 	while (write(w->pipe_wr, &c, 1) < 0 && errno == EINTR)
@@ -146,11 +152,37 @@ struct rows_ctx {
 	const struct wk_req *q;
 };
 
+/* Batches of rows (1000 each from the IMAP cache) read ahead of the UI.
+ * Without a bound a fast cache read runs the whole folder ahead of the
+ * UI's taking, and every row then exists twice for a while: the peak
+ * memory of a 100k open.  A few batches keep both threads busy. */
+#define ROWS_AHEAD 4
+
+static void wait_rows_taken(struct worker *w, unsigned gen)
+{
+	pthread_mutex_lock(&w->lock);
+	while (w->rows_queued >= ROWS_AHEAD && !atomic_load(&w->quitting) &&
+	       atomic_load(&w->newest_gen) == gen) {
+		struct timespec until;
+
+		/* Timed: a UI that moved on (newer generation) sends no signal. */
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 50 * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&w->taken, &w->lock, &until);
+	}
+	pthread_mutex_unlock(&w->lock);
+}
+
 static int rows_cb(void *ctx, struct store_row *rows, size_t n, size_t done, size_t total)
 {
 	struct rows_ctx *c = ctx;
 	struct wk_reply *r;
 
+	wait_rows_taken(c->w, c->q->gen);
 	if (atomic_load(&c->w->quitting) || atomic_load(&c->w->newest_gen) != c->q->gen)
 		return 1; /* the UI moved on: stop reading */
 	r = reply_new(WK_ROWS, c->q);
@@ -689,6 +721,7 @@ int worker_new(const char *cache, struct worker **out, char *err, size_t errlen)
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
 	pthread_cond_init(&w->secret_cond, NULL);
+	pthread_cond_init(&w->taken, NULL);
 	w->cache = cache ? xstrdup(cache) : NULL;
 	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
 		rc = err_set(err, errlen, WARY_EIO, "pipe: %s", strerror(errno));
@@ -735,6 +768,7 @@ void worker_free(struct worker **pw)
 		atomic_store(&w->quitting, true);
 		pthread_cond_signal(&w->cond);
 		pthread_cond_broadcast(&w->secret_cond);
+		pthread_cond_broadcast(&w->taken);
 		pthread_mutex_unlock(&w->lock);
 		wake_worker(w);
 		pthread_join(w->thread, NULL);
@@ -763,6 +797,7 @@ void worker_free(struct worker **pw)
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->cond);
 	pthread_cond_destroy(&w->secret_cond);
+	pthread_cond_destroy(&w->taken);
 	explicit_bzero(w->secret, sizeof(w->secret));
 	free(w->cache);
 	free(w);
@@ -825,6 +860,10 @@ struct wk_reply *worker_take(struct worker *w)
 		if (w->rep_head == NULL)
 			w->rep_tail = NULL;
 		r->next = NULL;
+		if (r->kind == WK_ROWS && w->rows_queued > 0) {
+			w->rows_queued--;
+			pthread_cond_signal(&w->taken);
+		}
 	} else {
 		/* Empty queue: the pipe bytes are stale wake-ups. */
 		while (read(w->pipe_rd, drain, sizeof(drain)) > 0)
