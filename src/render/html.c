@@ -1412,8 +1412,9 @@ size_t render_html_limit_depth(const char *in, size_t len, struct buf *out)
  * quoted attribute values, comments, bogus comments, doctypes, and the
  * raw text of style, xmp, iframe, noembed, noframes, title and textarea
  * up to their exact end tag, script data to its end tag when no "<!--"
- * comes before it.  Comments, and the quoted values of attributes nothing
- * reads, go to the parser empty.  After an element where whitespace counts (pre, listing,
+ * comes before it.  Comments, the text of elements the walk never enters
+ * and the quoted values of attributes nothing reads go to the parser
+ * empty.  After an element where whitespace counts (pre, listing,
  * plaintext), whose text is read by other rules (svg, math), or where the
  * tree builder may ignore a raw-text start tag (select, frameset,
  * template, noscript), the rest is left as it came.
@@ -1632,7 +1633,9 @@ size_t render_html_squeeze(const char *in, size_t len, struct buf *out)
 		TAG_NAME("math"), TAG_NAME("select"), TAG_NAME("frameset"), TAG_NAME("template"),
 		TAG_NAME("noscript"),
 	};
-	/* shown: style (its URLs), xmp, textarea; never read: the rest */
+	/* the first RAW_READ are read (style for its URLs, xmp and textarea
+	 * shown); the walk never enters the rest */
+	enum { RAW_READ = 3 };
 	static const struct tag_name raw[] = {
 		TAG_NAME("style"), TAG_NAME("xmp"), TAG_NAME("textarea"), TAG_NAME("iframe"),
 		TAG_NAME("noembed"), TAG_NAME("noframes"), TAG_NAME("title"),
@@ -1732,9 +1735,7 @@ size_t render_html_squeeze(const char *in, size_t len, struct buf *out)
 			if (tag_is(&raw[k], in + ns, ne - ns)) {
 				size_t e = sq_raw_end(in, len, i, raw[k].s, raw[k].n);
 
-				/* title, iframe, noembed and noframes: the walk never
-				 * goes inside, so their text goes to the parser empty */
-				if (k >= 3 && k <= 6 && e < len && e > i)
+				if (k >= RAW_READ && e < len && e > i)
 					sq_cut(&z, in, i, e);
 				i = e;
 				break;
