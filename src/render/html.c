@@ -1651,7 +1651,7 @@ size_t render_html_squeeze(const char *in, size_t len, struct buf *out)
 	while (i < len) {
 		unsigned char ch;
 		size_t ns, ne;
-		bool stopped = false;
+		bool stopped = false, special;
 
 		while (i < len && cls[(unsigned char)in[i]] == 0)
 			i++;
@@ -1726,12 +1726,15 @@ size_t render_html_squeeze(const char *in, size_t len, struct buf *out)
 		for (ne = ns + 1; ne < len && !is_space((unsigned char)in[ne]) && in[ne] != '/' &&
 		                  in[ne] != '>'; ne++)
 			;
-		for (size_t k = 0; k < ARRAY_SIZE(stop) && !stopped; k++)
+		/* every name below has 3 letters or more and starts with one of
+		 * these: most tags (a, p, td, br, div, font...) are ruled out */
+		special = ne - ns >= 3 && strchr("filmnpstx", in[ns] | 0x20) != NULL;
+		for (size_t k = 0; special && k < ARRAY_SIZE(stop) && !stopped; k++)
 			stopped = tag_is(&stop[k], in + ns, ne - ns);
 		if (stopped)
 			break;
 		i = sq_tag_end(in, len, ne, &z);
-		for (size_t k = 0; k < ARRAY_SIZE(raw); k++) {
+		for (size_t k = 0; special && k < ARRAY_SIZE(raw); k++) {
 			if (tag_is(&raw[k], in + ns, ne - ns)) {
 				size_t e = sq_raw_end(in, len, i, raw[k].s, raw[k].n);
 
@@ -1741,7 +1744,7 @@ size_t render_html_squeeze(const char *in, size_t len, struct buf *out)
 				break;
 			}
 		}
-		if (tag_is(&script, in + ns, ne - ns)) {
+		if (special && tag_is(&script, in + ns, ne - ns)) {
 			/* Script data ends at its first end tag unless a "<!--"
 			 * comes first (the escaped states); then nothing more.
 			 * Its text is never read either. */
