@@ -15,9 +15,28 @@ int err_set(char *err, size_t errlen, int code, const char *fmt, ...)
 	va_list ap;
 
 	if (err != NULL && errlen > 0) {
+		size_t i;
+
 		va_start(ap, fmt);
 		vsnprintf(err, errlen, fmt, ap);
 		va_end(ap);
+		/* Errors quote servers, file names and message bytes and are
+		 * printed and drawn everywhere: made safe here, once, so no
+		 * caller can print a server's escape sequence (design 4.3). */
+		for (i = 0; err[i] != '\0' && (unsigned char)(err[i] - 0x20) < 0x5f; i++)
+			;
+		if (err[i] != '\0') {
+			struct buf b = BUF_INIT;
+			size_t n;
+
+			safe_text(&b, err, strlen(err), SAFE_LINE);
+			n = b.len < errlen ? b.len : errlen - 1;
+			while (n > 0 && n < b.len && ((unsigned char)b.data[n] & 0xc0) == 0x80)
+				n--; /* not inside a UTF-8 sequence */
+			memcpy(err, b.data, n);
+			err[n] = '\0';
+			buf_release(&b);
+		}
 	}
 	return code;
 }

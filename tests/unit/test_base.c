@@ -149,6 +149,26 @@ static void test_str(void)
 	test_memcasemem_against_naive();
 }
 
+/* Every error text is made safe where it is made: a server's reply or a
+ * file name quoted in it cannot drive the terminal of whoever prints it. */
+static void test_err_safe(void)
+{
+	char err[32], small[12];
+
+	T_INT(err_set(err, sizeof(err), WARY_ENET, "server said: %s", "no\x1b]0;x\x07"), WARY_ENET,
+	      "err_set returns its code");
+	T_STR(err, "server said: no^[]0;x^G", "err_set shows an ESC and BEL it quotes");
+	err_set(err, sizeof(err), WARY_ERR, "%s", "a\r\nb\xc2\x9b\xe2\x80\xae");
+	T_STR(err, "a b<U+009B><U+202E>", "and CR LF, C1 and bidi");
+	err_set(small, sizeof(small), WARY_ERR, "%s", "\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5");
+	T_STR(small, "\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5", "cut to the buffer on a character boundary");
+	err_set(small, sizeof(small), WARY_ERR, "%s", "\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b");
+	T_OK(strchr(small, 0x1b) == NULL && strlen(small) == sizeof(small) - 1,
+	     "escapes longer than the buffer: cut to it, no ESC");
+	err_set(err, sizeof(err), WARY_ERR, "plain %d", 7);
+	T_STR(err, "plain 7", "plain text untouched");
+}
+
 static void test_safe(void)
 {
 	struct {
@@ -479,6 +499,7 @@ int main(void)
 {
 	test_buf();
 	test_str();
+	test_err_safe();
 	test_safe();
 	test_fs();
 	test_safe_names();
