@@ -427,24 +427,36 @@ int send_add_signature(struct send_draft *d, const char *path, char *err, size_t
 
 /* ------------------------------------------------------- editor file */
 
+/* "Name: value\n" with the value kept on its line: a CR or LF in it
+ * (a subject decoded from a message) would start a header line of its
+ * own in the file read back, an Attach: naming a local file or a Bcc. */
+static void add_field(struct buf *out, const char *name, const char *v)
+{
+	if (name != NULL)
+		buf_addf(out, "%s: ", name);
+	for (; v && *v; v++)
+		buf_addch(out, *v == '\n' || *v == '\r' ? ' ' : *v);
+	buf_addch(out, '\n');
+}
+
 void send_draft_to_edit(const struct send_draft *d, bool headers, struct buf *out)
 {
 	size_t i;
 
 	if (headers) {
-		buf_addf(out, "From: %s\n", d->from ? d->from : "");
-		buf_addf(out, "To: %s\n", d->to ? d->to : "");
-		buf_addf(out, "Cc: %s\n", d->cc ? d->cc : "");
-		buf_addf(out, "Bcc: %s\n", d->bcc ? d->bcc : "");
-		buf_addf(out, "Subject: %s\n", d->subject ? d->subject : "");
+		add_field(out, "From", d->from);
+		add_field(out, "To", d->to);
+		add_field(out, "Cc", d->cc);
+		add_field(out, "Bcc", d->bcc);
+		add_field(out, "Subject", d->subject);
 		if (d->reply_to)
-			buf_addf(out, "Reply-To: %s\n", d->reply_to);
+			add_field(out, "Reply-To", d->reply_to);
 		if (d->in_reply_to)
-			buf_addf(out, "In-Reply-To: %s\n", d->in_reply_to);
+			add_field(out, "In-Reply-To", d->in_reply_to);
 		if (d->references)
-			buf_addf(out, "References: %s\n", d->references);
+			add_field(out, "References", d->references);
 		for (i = 0; i < d->nextra; i++)
-			buf_addf(out, "%s\n", d->extra[i]);
+			add_field(out, NULL, d->extra[i]);
 		for (i = 0; i < d->natt; i++)
 			if (d->att[i].path)
 				buf_addf(out, "%s: %s\n", d->att[i].inline_msg ? "Attach-Message" : "Attach",

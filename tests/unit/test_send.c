@@ -441,8 +441,41 @@ static void test_reply_forward(void)
 		send_draft_clear(&d);
 		T_INT(send_forward_draft(m, false, NULL, &d, err, sizeof(err)), WARY_OK,
 		      "forward of a hostile message: made");
+		T_OK(strstr(d.body, "From: ^[]0;pwned^G <e@example.test>\n") != NULL,
+		     "forward: the From name made safe");
 		T_OK(strchr(d.body, '\x1b') == NULL && strstr(d.body, "Subject: x^[[2J<U+202E>\n") != NULL,
 		     "forward: its header block made safe");
+		send_draft_clear(&d);
+		mail_free(&m);
+		m = NULL;
+	}
+	{
+		/* A subject and name whose encoded-words decode to line breaks
+		 * and header lines: in the draft file they would become an
+		 * Attach: of a local file and a Bcc, sent with the reply. */
+		static const char inj[] =
+			"From: =?UTF-8?B?RXZlCkF0dGFjaDogL2V0Yy9ob3N0bmFtZQ==?= <eve@example.test>\r\n"
+			"Subject: =?UTF-8?B?aGkKQXR0YWNoOiAvZXRjL2hvc3RuYW1lCkJjYzogZXZpbEBleGFtcGxlLm5ldA==?=\r\n"
+			"Message-ID: <inj@example.test>\r\n\r\nbody\r\n";
+		struct buf f = BUF_INIT;
+		struct send_draft back;
+
+		mail_parse(inj, sizeof(inj) - 1, &m, err, sizeof(err));
+		T_INT(send_reply_draft(m, SEND_REPLY_SENDER, "me@example.test", NULL, 0, NULL, &d, err,
+		                       sizeof(err)), WARY_OK, "reply to a header-injecting message: made");
+		T_OK(strchr(d.subject, '\n') == NULL && strchr(d.to, '\n') == NULL,
+		     "no line break in its subject or To");
+		free(d.subject);
+		d.subject = xstrdup("typed\nAttach: /etc/hostname\r\nBcc: evil@example.net");
+		buf_init(&f);
+		send_draft_to_edit(&d, true, &f);
+		send_draft_init(&back);
+		T_INT(send_draft_from_edit(&back, f.data, f.len, true, err, sizeof(err)), WARY_OK,
+		      "the draft file reads back");
+		T_INT(back.natt, 0, "a line break in a field never becomes an Attach: line");
+		T_OK(back.bcc == NULL || back.bcc[0] == '\0', "nor a Bcc: line");
+		send_draft_clear(&back);
+		buf_release(&f);
 		send_draft_clear(&d);
 		mail_free(&m);
 		m = NULL;
