@@ -259,6 +259,13 @@ static char *list_post(const struct mail_msg *m)
 	for (i = 0; a[i]; i++)
 		if ((unsigned char)a[i] <= 0x20 || a[i] == ',' || a[i] == '<' || a[i] == '"')
 			a[i] = '\0';
+	/* a mailto: URL is ASCII (RFC 6068): C1 controls or bytes that are
+	 * not UTF-8 would go into the draft's To as they came */
+	for (i = 0; a[i]; i++)
+		if ((unsigned char)a[i] >= 0x7f) {
+			free(a);
+			return NULL;
+		}
 	if (strchr(a, '@') == NULL) {
 		free(a);
 		return NULL;

@@ -45,7 +45,8 @@ FIELDS = ["From-name", "From-local", "To", "Cc", "Reply-To", "Sender", "Subject"
           "Message-ID", "In-Reply-To", "References", "List-Id", "List-Unsubscribe",
           "Organization", "User-Agent", "X-Mailer", "Return-Path", "Received",
           "Authentication-Results", "DKIM-Signature", "Disposition-Notification-To",
-          "Keywords", "Comments", "X-Evil"]
+          "Keywords", "Comments", "X-Evil", "ARC-Seal", "ARC-Message-Signature",
+          "ARC-Authentication-Results", "List-Post", "Resent-From", "Autocrypt"]
 
 
 def b_word(t, cs="UTF-8"):
@@ -90,6 +91,17 @@ def field_line(field, v):
     if field == "Authentication-Results":
         return (b"Authentication-Results: " + v + b"; dkim=pass header.d=" + v +
                 b" reason=\"" + v.replace(b'"', b"'") + b"\"; spf=fail smtp.mailfrom=" + v + b"\n")
+    if field == "ARC-Seal":
+        return b"ARC-Seal: i=1; a=rsa-sha256; cv=" + v + b"; d=" + v + b"; s=" + v + b"; b=AAAA\n"
+    if field == "ARC-Message-Signature":
+        return (b"ARC-Message-Signature: i=1; a=rsa-sha256; d=" + v + b"; s=" + v +
+                b"; h=from; bh=AAAA; b=AAAA\n")
+    if field == "ARC-Authentication-Results":
+        return b"ARC-Authentication-Results: i=1; " + v + b"; dkim=pass header.d=" + v + b"\n"
+    if field == "List-Post":
+        return b"List-Post: <mailto:" + v + b"@lists.example>\n"
+    if field == "Autocrypt":
+        return b"Autocrypt: addr=" + v + b"@example.net; prefer-encrypt=" + v + b"; keydata=AAAA\n"
     if field == "DKIM-Signature":
         return (b"DKIM-Signature: v=1; a=rsa-sha256; d=" + v + b"; s=" + v +
                 b"; h=from:subject; bh=AAAA; b=AAAA; z=" + v + b"\n")

@@ -473,6 +473,16 @@ static void test_reply_forward(void)
 		T_INT(send_draft_from_edit(&back, f.data, f.len, true, err, sizeof(err)), WARY_OK,
 		      "the draft file reads back");
 		T_INT(back.natt, 0, "a line break in a field never becomes an Attach: line");
+		send_draft_clear(&back);
+		mail_free(&m);
+		{
+			static const char lp[] = "From: a@b.test\r\nList-Post: <mailto:l\xc2\x9b" "2J\xff@x.test>\r\n\r\nb\r\n";
+
+			mail_parse(lp, sizeof(lp) - 1, &m, err, sizeof(err));
+			send_draft_init(&back);
+			T_INT(send_reply_draft(m, SEND_REPLY_LIST, NULL, NULL, 0, NULL, &back, err, sizeof(err)),
+			      WARY_ENOENT, "a List-Post address with C1 or non-ASCII bytes is not used");
+		}
 		T_OK(back.bcc == NULL || back.bcc[0] == '\0', "nor a Bcc: line");
 		send_draft_clear(&back);
 		buf_release(&f);
