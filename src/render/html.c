@@ -1413,7 +1413,8 @@ size_t render_html_limit_depth(const char *in, size_t len, struct buf *out)
  * raw text of style, xmp, iframe, noembed, noframes, title and textarea
  * up to their exact end tag, script data to its end tag when no "<!--"
  * comes before it.  Comments, the text of elements the walk never enters
- * and the quoted values of attributes nothing reads go to the parser
+ * and the quoted values of attributes nothing reads (but on formatting
+ * elements, whose attributes the parser compares) go to the parser
  * empty.  After an element where whitespace counts (pre, listing,
  * plaintext), whose text is read by other rules (svg, math), or where the
  * tree builder may ignore a raw-text start tag (select, frameset,
@@ -1456,11 +1457,28 @@ static bool sq_unread_attr(const char *name, size_t n)
 	return false;
 }
 
+/* The formatting elements: the parser compares their attributes, values
+ * and all, to keep at most three equal ones open (the Noah's Ark clause),
+ * so their attributes must reach it as they came. */
+static bool sq_formatting(const char *name, size_t n)
+{
+	static const struct tag_name fmt[] = {
+		TAG_NAME("a"), TAG_NAME("b"), TAG_NAME("big"), TAG_NAME("code"), TAG_NAME("em"),
+		TAG_NAME("font"), TAG_NAME("i"), TAG_NAME("nobr"), TAG_NAME("s"), TAG_NAME("small"),
+		TAG_NAME("strike"), TAG_NAME("strong"), TAG_NAME("tt"), TAG_NAME("u"),
+	};
+
+	for (size_t k = 0; k < ARRAY_SIZE(fmt); k++)
+		if (tag_is(&fmt[k], name, n))
+			return true;
+	return false;
+}
+
 /* Where a tag ends, from the byte that ended its name: a '>' ends it
  * outside a quoted value, and a value is quoted only when the quote comes
  * first after its '=' (before/after attribute name, value states).
- * Quoted values of unread attributes are cut on the way. */
-static size_t sq_tag_end(const char *in, size_t len, size_t i, struct sq *z)
+ * With cut_attrs, quoted values of unread attributes are cut on the way. */
+static size_t sq_tag_end(const char *in, size_t len, size_t i, struct sq *z, bool cut_attrs)
 {
 	enum { T_BEFORE, T_NAME, T_AFTER_NAME, T_BEFORE_VALUE, T_DQ, T_SQ, T_UNQ, T_AFTER_QUOTED,
 	       T_SELF } st;
@@ -1527,7 +1545,7 @@ static size_t sq_tag_end(const char *in, size_t len, size_t i, struct sq *z)
 
 			if (q == NULL)
 				return len;
-			if ((size_t)(q - in) > i && sq_unread_attr(in + ns, ne - ns))
+			if (cut_attrs && (size_t)(q - in) > i && sq_unread_attr(in + ns, ne - ns))
 				sq_cut(z, in, i, (size_t)(q - in));
 			i = (size_t)(q - in);
 			st = T_AFTER_QUOTED;
@@ -1706,7 +1724,7 @@ size_t render_html_squeeze(const char *in, size_t len, struct buf *out)
 				for (ne = i + 3; ne < len && !is_space((unsigned char)in[ne]) && in[ne] != '/' &&
 				                 in[ne] != '>'; ne++)
 					;
-				i = sq_tag_end(in, len, ne, &z);
+				i = sq_tag_end(in, len, ne, &z, true); /* an end tag's are dropped */
 			} else if (i + 2 < len && in[i + 2] == '>') {
 				i += 3;
 			} else if (i + 2 < len) {
@@ -1733,7 +1751,7 @@ size_t render_html_squeeze(const char *in, size_t len, struct buf *out)
 			stopped = tag_is(&stop[k], in + ns, ne - ns);
 		if (stopped)
 			break;
-		i = sq_tag_end(in, len, ne, &z);
+		i = sq_tag_end(in, len, ne, &z, !sq_formatting(in + ns, ne - ns));
 		for (size_t k = 0; special && k < ARRAY_SIZE(raw); k++) {
 			if (tag_is(&raw[k], in + ns, ne - ns)) {
 				size_t e = sq_raw_end(in, len, i, raw[k].s, raw[k].n);

@@ -107,10 +107,14 @@ static void test_what_it_cuts(void)
 		{ "<p>a  \n\t b</p>", "<p>a b</p>", "a run in text keeps its first byte" },
 		{ "a\r\n\r\nb", "a\rb", "CRLF runs too" },
 		{ "a b c", "", "single spaces: nothing to do" },
-		{ "<a title=\"x   y\"  href='p  q'>t  u</a>", "<a title=\"\"  href='p  q'>t u</a>",
-		  "tags are left alone but for the values of unread attributes" },
-		{ "<font FACE='Arial, Helvetica' color=\"#fff\" class= \"c\" id=x>a", "<font FACE='' color=\"#fff\" class= \"\" id=x>a",
+		{ "<a title=\"x   y\"  href='p  q'>t  u</a>", "<a title=\"x   y\"  href='p  q'>t u</a>",
+		  "a formatting element's attributes are left alone" },
+		{ "<font face=\"x\">a  b", "<font face=\"x\">a b", "font keeps its face (the parser compares it)" },
+		{ "<td title=\"x   y\"  style='p  q'>t  u</td>", "<td title=\"\"  style='p  q'>t u</td>",
+		  "other tags are left alone but for the values of unread attributes" },
+		{ "<TD FACE='Arial, Helvetica' color=\"#fff\" class= \"c\" id=x>a", "<TD FACE='' color=\"#fff\" class= \"\" id=x>a",
 		  "unread attributes: quoted values only, any case" },
+		{ "</p class=\"x\">  a", "</p class=\"\"> a", "an end tag's attributes" },
 		{ "<a =face=\"x\" facex=\"y\" href=\"face\">", "",
 		  "only the exact names" },
 		{ "<a b=\">   \">  x", "<a b=\">   \"> x", "a '>' inside a quoted value does not end the tag" },
@@ -199,6 +203,18 @@ static void test_hostile_same(void)
 		"<font face=\"</font><a href='  http://v.example/  '>\">  w  </font>  <a title='<img src=x>' href=\"http://w.example/\">  x </a>",
 		"<table border=\"1\" cellpadding='2'><tr><td align=\"center\" class=\"a  b\">  t  </td></tr></table>",
 		"<a id=\"a\" href=\"http://x.example/\" onclick=\"location='http://y.example/'\" target=\"_blank\">  go  </a>",
+		/* formatting elements that differ only in an unread attribute:
+		 * the parser keeps at most three equal ones open (Noah's Ark),
+		 * so emptying the attribute would change the tree */
+		"<p><font face=a color=white><font face=b color=white><font face=c color=white>"
+		"<font face=d color=white>x</p><p>y</font></font></font></font>z</p>",
+		"<p><font face=\"a\" color=\"white\"><font face=\"b\" color=\"white\"><font face=\"c\" color=\"white\">"
+		"<font face=\"d\" color=\"white\"><b>x</p>  y  </font></font></font>  z  </font>  w  </b>  v",
+		"<a href=\"http://z.example/\" target=\"1\"><a href=\"http://z.example/\" target=\"2\">"
+		"<b><a href=\"http://z.example/\" target=\"3\"><a href=\"http://z.example/\" target=\"4\">"
+		"<p>  t  </b>  u  </a>  v  </p>  w",
+		"<table><tr><td><font class=\"a\" color=white><font class=\"b\" color=white><font class=\"c\" color=white>"
+		"<font class=\"d\" color=white></td></tr></table>  x  <p>  y  </p>",
 		/* double-escaped script data: the first end tag does not end it */
 		"<script><!--<script></script><i title='</script><a href=\"' >  y  \">link</a>",
 	};
@@ -232,6 +248,8 @@ static void test_random_same(void)
 		"<font color=white>", "</a>", "<base href=\"http://o.example/\">",
 		"<link rel=stylesheet href=", "</select>", "</svg>", "<script>", "</script>", "</script ",
 		"<font face=\"", " title='", " class=", " id=\"x\" ", "<td align=\"",
+		"<font face=\"a\" color=white>", "<font face=\"b\" color=white>", "</font>",
+		"<b class=\"x\">", "<b class=\"y\">", "<a href=\"http://z.example/\" target=\"t\">",
 	};
 	/* the elements after which nothing is cut, in one document of eight */
 	static const char *const stop[] = {
