@@ -204,7 +204,9 @@ char *fs_safe_filename(const char *name)
 		}
 		p += n;
 		len -= n;
-		if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) || safe_is_ignorable(cp))
+		/* U+2028/2029 are line breaks to a terminal listing the folder */
+		if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) || cp == 0x2028 ||
+		    cp == 0x2029 || safe_is_ignorable(cp))
 			continue;
 		if (cp == '/' || cp == '\\')
 			cp = '_';

@@ -21,7 +21,8 @@ export XDG_CONFIG_HOME=$tmp/config XDG_CACHE_HOME=$tmp/cache XDG_DATA_HOME=$tmp/
 md=$tmp/Maildir
 mkdir -p "$md/cur" "$md/new" "$md/tmp" "$tmp/saved"
 i=0
-for f in "$tmp"/gen/Subject.*.raw.eml "$tmp"/gen/From-name.*.raw.eml "$tmp"/gen/Subject.*.b.eml; do
+for f in "$tmp"/gen/Subject.*.raw.eml "$tmp"/gen/From-name.*.raw.eml "$tmp"/gen/Subject.*.b.eml \
+	"$tmp"/gen/All.*.raw.eml; do
 	i=$((i + 1))
 	cp "$f" "$md/cur/$(printf '%03d' $i).hostile:2,S"
 done
@@ -83,7 +84,7 @@ h = int(sys.argv[2])
 bad = []
 body = rows[1:h - 2]
 for r in body:
-    if not re.match(r"^ +[0-9]+ +2024-06-10   ", r):
+    if not re.match(r"^ +[0-9]+ +[0-9]{4}-[0-9]{2}-[0-9]{2}   ", r):
         bad.append("not an index row: %r" % r[:60])
         continue
     m = re.search(r"  plain\s*$", r)

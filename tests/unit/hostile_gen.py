@@ -165,10 +165,26 @@ def part_tree(pname, text):
     return out + b"--" + b + b"--\n"
 
 
+def all_fields(v, pname, text):
+    """One message with the payload in every field at once (the pager's
+    full header view draws them all)."""
+    head = [b"To: Alex <alex@example.org>\n"]
+    for field in FIELDS:
+        if field != "From-local":
+            head.append(field_line(field, v))
+    head.append(b"MIME-Version: 1.0\n")
+    return b"".join(head) + part_tree(pname, text)
+
+
 def main():
     d = sys.argv[1]
     os.makedirs(d, exist_ok=True)
     n = 0
+    for pname, text in PAYLOADS.items():
+        for ename, v in encodings(text):
+            with open(os.path.join(d, "All.%s.%s.eml" % (pname, ename)), "wb") as f:
+                f.write(all_fields(v, pname, text))
+            n += 1
     for field in FIELDS:
         for pname, text in PAYLOADS.items():
             for ename, v in encodings(text):

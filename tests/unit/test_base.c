@@ -428,6 +428,8 @@ static void test_safe_names(void)
 	name_is("payslip-june-\xe2\x80\xae" "fdp.exe", "payslip-june-fdp.exe",
 	        "a bidi override is removed, so the real extension shows");
 	name_is("zero\xe2\x80\x8bwidth.txt", "zerowidth.txt", "invisible code points removed");
+	name_is("a\xe2\x80\xa8" "b\xe2\x80\xa9" "c.txt", "abc.txt", "no U+2028/2029 line breaks");
+	name_is("v\xef\xb8\x80\xf3\xa0\x84\x80" "s.txt", "vs.txt", "no variation selectors");
 	name_is("\xff\xfe.txt", "\xef\xbf\xbd\xef\xbf\xbd.txt", "invalid UTF-8 becomes U+FFFD");
 	name_is("", "attachment", "an empty name gets a placeholder");
 	name_is(NULL, "attachment", "no name at all too");
