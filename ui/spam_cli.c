@@ -1018,8 +1018,12 @@ static int cmd_cv(int argc, char **argv)
 					}
 		if (!grid) {
 			/* the probabilities, for a threshold study */
-			for (size_t q = 0; q < nm; q++)
-				printf("P %d %.17g %s\n", m[q].spam, m[q].prob, m[q].path);
+			for (size_t q = 0; q < nm; q++) {
+				char *sp = safe_str(m[q].path, SAFE_LINE); /* a file name */
+
+				printf("P %d %.17g %s\n", m[q].spam, m[q].prob, sp);
+				free(sp);
+			}
 		}
 		for (int f = 0; f < folds; f++)
 			spam_model_free(&models[f]);
