@@ -174,8 +174,10 @@ static bool is_selector(uint32_t cp)
 
 static bool selector_fits(uint32_t cp, uint32_t prev)
 {
+	/* not after what is shown as white space or replaced: a second pass
+	 * would see that instead (U+2028/2029 become a space or a LF) */
 	if (prev <= 0x20 || (prev >= 0x7f && prev < 0xa0) || is_selector(prev) ||
-	    safe_is_invisible(prev) || prev == 0xfffd)
+	    safe_is_invisible(prev) || prev == 0xfffd || prev == 0x2028 || prev == 0x2029)
 		return false;
 	if (cp >= 0xe0100)
 		return (prev >= 0x3400 && prev <= 0x9fff) || (prev >= 0xf900 && prev <= 0xfaff) ||

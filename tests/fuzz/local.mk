@@ -116,3 +116,11 @@ tests_fuzz_fuzz_spam_SOURCES = tests/fuzz/fuzz_spam.c
 tests_fuzz_fuzz_spam_LDADD = $(WARY_FUZZ_LIBS)
 tests_fuzz_fuzz_spam_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
 endif
+
+# safe text and error texts, the gates before a terminal (owned by src/base)
+if FUZZING
+EXTRA_PROGRAMS += tests/fuzz/fuzz_safe
+tests_fuzz_fuzz_safe_SOURCES = tests/fuzz/fuzz_safe.c
+tests_fuzz_fuzz_safe_LDADD = $(WARY_FUZZ_LIBS)
+tests_fuzz_fuzz_safe_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
+endif

@@ -214,6 +214,7 @@ static void test_safe(void)
 		{ "x\xf3\xa0\x84\x80", SAFE_LINE, "x<U+E0100>", "ideographic selector after a letter shown" },
 		{ " \xef\xb8\x8f", SAFE_LINE, " <U+FE0F>", "variation selector after a space shown" },
 		{ "a\xe2\x80\x8b\xef\xb8\x8f", SAFE_LINE, "a<U+200B><U+FE0F>", "selector after an invisible shown" },
+		{ "a\xe2\x80\xa8\xef\xb8\x8f", SAFE_LINE, "a <U+FE0F>", "selector after a line separator shown" },
 		{ "a\xef\xb8\x80\xef\xb8\x81", SAFE_BODY, "a\xef\xb8\x80\xef\xb8\x81", "selectors kept in bodies" },
 		{ "a\xe1\xa0\x8b" "b", SAFE_LINE, "a<U+180B>b", "Mongolian selector after a letter shown" },
 		{ "a\xf0\x9d\x85\xb3\xef\xbf\xb0\xe2\x81\xa5\xf3\xa0\x82\x80", SAFE_LINE,
