@@ -1545,8 +1545,14 @@ static size_t sq_tag_end(const char *in, size_t len, size_t i, struct sq *z, boo
 
 			if (q == NULL)
 				return len;
-			if (cut_attrs && (size_t)(q - in) > i && sq_unread_attr(in + ns, ne - ns))
-				sq_cut(z, in, i, (size_t)(q - in));
+			/* after white space the whole attribute goes (what follows
+			 * starts a name either way); else just its value */
+			if (cut_attrs && sq_unread_attr(in + ns, ne - ns)) {
+				if (ns > 0 && is_space((unsigned char)in[ns - 1]) && ns >= z->copied)
+					sq_cut(z, in, ns, (size_t)(q - in) + 1);
+				else if ((size_t)(q - in) > i)
+					sq_cut(z, in, i, (size_t)(q - in));
+			}
 			i = (size_t)(q - in);
 			st = T_AFTER_QUOTED;
 			break;
