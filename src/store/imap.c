@@ -1372,6 +1372,19 @@ static int folders_cached(struct imap *m, struct store_folder **out, size_t *n, 
 	return WARY_OK;
 }
 
+/* libetpan sends a mailbox name as a quoted string, CR and LF as they
+ * are: a name from LIST holding them (a literal; a shared folder another
+ * user made) would be the rest of our command and then commands of its
+ * own (6 STATUS "x<CR><LF>Z1 DELETE Trash<CR><LF>...).  Such a folder is
+ * left out; modified UTF-7 names are ASCII and unaffected. */
+static bool imap_name_sendable(const char *name)
+{
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
 static int im_list_folders(struct store *s, struct store_folder **out, size_t *n, char *err,
                            size_t errlen)
 {
@@ -1401,7 +1414,7 @@ static int im_list_folders(struct store *s, struct store_folder **out, size_t *n
 		struct buf name = BUF_INIT;
 		struct store_folder *f;
 
-		if (mb->mb_name == NULL)
+		if (mb->mb_name == NULL || !imap_name_sendable(mb->mb_name))
 			continue;
 		if (mb->mb_flag != NULL) {
 			if (mb->mb_flag->mbf_type == MAILIMAP_MBX_LIST_FLAGS_SFLAG &&
