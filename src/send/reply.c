@@ -679,15 +679,17 @@ void send_book_add_seen(struct send_book *b, const char *raw)
 		for (j = 0; j < b->n; j++)
 			if (b->v[j].alias == NULL && str_casecmp(b->v[j].address, l.v[i].address) == 0)
 				break;
+		/* a folder's senders become completions, drawn and put into a
+		 * draft's To: their names and addresses made safe first */
 		if (j < b->n) {
 			b->v[j].seen++;
 			if (b->v[j].display == NULL && l.v[i].display)
-				b->v[j].display = xstrdup(l.v[i].display);
+				b->v[j].display = safe_str(l.v[i].display, SAFE_LINE);
 			continue;
 		}
 		x = book_push(b);
-		x->address = xstrdup(l.v[i].address);
-		x->display = l.v[i].display ? xstrdup(l.v[i].display) : NULL;
+		x->address = safe_str(l.v[i].address, SAFE_LINE);
+		x->display = l.v[i].display ? safe_str(l.v[i].display, SAFE_LINE) : NULL;
 		x->seen = 1;
 	}
 	mail_addr_list_clear(&l);

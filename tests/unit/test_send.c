@@ -571,6 +571,11 @@ static void test_book(void)
 	n = send_book_complete(b, "Té", &v, 10);
 	T_OK(n == 1 && strstr(v[0], "Téo") != NULL, "book: decoded display names");
 	send_strv_free(v, n);
+	send_book_add_seen(b, "=?UTF-8?B?WmVsZGEbXTA7eAcgwpvigK4=?= <zelda@example.test>");
+	n = send_book_complete(b, "zel", &v, 10);
+	T_OK(n == 1 && strchr(v[0], 0x1b) == NULL && strstr(v[0], "Zelda^[]0;x^G <U+009B><U+202E>") != NULL,
+	     "book: a sender's name with escapes is completed made safe");
+	send_strv_free(v, n);
 	send_book_free(&b);
 	unlink(path);
 }
