@@ -94,7 +94,8 @@ const char *text_for_terminal(const char *s, size_t *len, struct buf *tmp)
 		} else {
 			int cw = cp_width(cp);
 
-			if (i == 0 && cp >= 0x300 && wcwidth((wchar_t)cp) == 0) {
+			/* a mark, not a format character (a BOM opening a part) */
+			if (i == 0 && cp >= 0x300 && wcwidth((wchar_t)cp) == 0 && !safe_is_ignorable(cp)) {
 				utf8_encode(tmp, 0x25cc); /* a combining mark's usual base */
 				cw = 1;
 			}

@@ -186,6 +186,7 @@ static void test_textview(void)
 			{ "l1\nl2\r\n", "l1 l2 ", "LF never moves the cursor" },
 			{ "\xcc\xb8" "bad", "\xe2\x97\x8c\xcc\xb8" "bad", "a leading mark gets its own base" },
 			{ "e\xcc\x81", "e\xcc\x81", "a mark after its letter is kept" },
+			{ "\xef\xbb\xbfHi", "\xef\xbb\xbfHi", "a BOM opening a line gets no base" },
 			{ "r\xe2\x80\xaeo", "r<U+202E>o", "a bidi override is shown" },
 			{ "cut\xe6\x97", "cut\xef\xbf\xbd\xef\xbf\xbd", "a UTF-8 sequence cut short is replaced" },
 			{ "p\xe2\x80\xa8q", "p\nq", "U+2028 becomes a line break, then a space" },
