@@ -171,6 +171,9 @@ int app_put(int y, int x, const char *s, size_t len, int cols, int attr)
 
 	if (cols <= 0)
 		return 0;
+	/* no text needs 64 bytes a column: a huge field costs a screenful */
+	if (len > (size_t)cols * 64 + 64)
+		len = (size_t)cols * 64 + 64;
 	/* every drawn string passes here: the one gate, whatever the caller did */
 	s = text_for_terminal(s, &len, &tmp);
 	n = text_fit(s, len, cols, &used);
