@@ -81,9 +81,39 @@ static size_t css_remote(const char *css)
 	return n;
 }
 
+/* Controls a terminal acts on (C0 but TAB and LF, DEL, C1, bidi
+ * embeddings, overrides and isolates, U+2028/2029): the copy is also
+ * printed by `wary browser-copy`, so they are written as references (CSS
+ * escapes in style text), which a browser reads as the same text.
+ * Returns the bytes of s it stands for, 0 when s[0] is none of them. */
+static size_t put_control(struct buf *o, const char *s, bool css)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint32_t cp = u[0];
+	size_t n = 1;
+
+	if (u[0] >= 0x80) {
+		n = utf8_decode(u, strnlen(s, 4), &cp);
+		if (n == 0)
+			return 0;
+	}
+	if (!((cp < 0x20 && cp != '\t' && cp != '\n') || (cp >= 0x7f && cp <= 0x9f) ||
+	      (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 ||
+	      cp == 0x2029))
+		return 0;
+	buf_addf(o, css ? "\\%x " : "&#x%x;", (unsigned)cp);
+	return n;
+}
+
 static void esc(struct buf *o, const char *s, bool attr)
 {
 	for (; *s; s++) {
+		size_t n = put_control(o, s, false);
+
+		if (n > 0) {
+			s += n - 1;
+			continue;
+		}
 		switch (*s) {
 		case '&': buf_adds(o, "&amp;"); break;
 		case '<': buf_adds(o, "&lt;"); break;
@@ -248,9 +278,17 @@ static void write_node(struct bctx *b, const GumboNode *n, int depth, bool raw)
 
 	switch (n->type) {
 	case GUMBO_NODE_TEXT: case GUMBO_NODE_WHITESPACE: case GUMBO_NODE_CDATA:
-		if (raw)
-			buf_adds(b->out, n->v.text.text); /* style text, checked by the caller */
-		else
+		if (raw) {
+			/* style text, checked by the caller */
+			for (const char *t = n->v.text.text; *t; t++) {
+				size_t k = put_control(b->out, t, true);
+
+				if (k > 0)
+					t += k - 1;
+				else
+					buf_addch(b->out, *t);
+			}
+		} else
 			esc(b->out, n->v.text.text, false);
 		return;
 	case GUMBO_NODE_ELEMENT: case GUMBO_NODE_TEMPLATE:

@@ -3,8 +3,8 @@
 # controls, bidi, line separators, invisibles, tag characters, variation
 # selectors, mark floods, wide and very long text, invalid UTF-8) in every
 # header field and part name, raw and encoded.  The raw bytes of stdout
-# and stderr of show, inspect (text and JSON), spam classify --explain and
-# compose are scanned (tests/unit/hostile_scan.py): nothing a terminal
+# and stderr of show, inspect (text and JSON), spam classify --explain,
+# browser-copy and compose are scanned (tests/unit/hostile_scan.py): nothing a terminal
 # acts on, and in one-line fields no invisible code point.
 . "$(dirname "$0")/../lib.sh"
 PY=/usr/bin/python3
@@ -109,6 +109,14 @@ grep -E '^'"$tmp"'/m/(Subject|From-name|X-Evil)\.' "$tmp/all" >"$tmp/cls"
 xargs "$WARY" spam classify --explain <"$tmp/cls" >"$tmp/explain" 2>"$tmp/err"
 grep -aq 'spam [0-9]* ham [0-9]*' "$tmp/explain" && ok "spam classify --explain lists clues" || not_ok "spam classify --explain lists clues"
 scanned "spam classify --explain" "$tmp/explain" --lines
+
+# wary browser-copy prints the HTML a browser is given.
+: >"$tmp/bcopy"
+for f in "$tmp"/m/All.*.raw.eml "$tmp"/m/All.*.q.eml; do
+	"$WARY" browser-copy "$f" >>"$tmp/bcopy" 2>>"$tmp/err"
+done
+grep -aq 'Content-Security-Policy' "$tmp/bcopy" && ok "browser-copy wrote the copies" || not_ok "browser-copy wrote the copies"
+scanned "browser-copy" "$tmp/bcopy"
 
 # A reply and a forward quote the hostile headers and body into a draft.
 : >"$tmp/drafts"

@@ -966,6 +966,31 @@ static void test_browser_copy(void)
 	T_OK(all_csp, "browser copy: the CSP is the first thing in <head>");
 	T_OK(all_text, "browser copy: the text is kept");
 	{
+		/* wary browser-copy prints the copy: what a terminal acts on is
+		 * written as references (CSS escapes in style text) */
+		const char *h = "<title>t&#x1b;]0;x&#7;</title><style>p{content:'\x1b[2J\xe2\x80\xae'}</style>"
+		                "<p title=\"a&#x202e;b\">c&#x9b;2J&#x2028;d&#13;e\tf</p>";
+		struct buf out = BUF_INIT;
+		size_t removed = 0;
+		bool clean = true;
+
+		buf_init(&out);
+		T_INT(render_html_browser_copy(h, strlen(h), false, &out, &removed, err, sizeof(err)), WARY_OK,
+		      "browser copy of controls");
+		for (size_t i = 0; i < out.len; i++)
+			if (((unsigned char)out.data[i] < 0x20 && out.data[i] != '\n' && out.data[i] != '\t') ||
+			    out.data[i] == 0x7f || ((unsigned char)out.data[i] == 0xc2 && i + 1 < out.len &&
+			                             (unsigned char)out.data[i + 1] < 0xa0) ||
+			    strncmp(out.data + i, "\xe2\x80\xae", 3) == 0 || strncmp(out.data + i, "\xe2\x80\xa8", 3) == 0)
+				clean = false;
+		T_OK(clean, "browser copy: no control byte, C1, RLO or U+2028 in what it writes");
+		T_OK(strstr(out.data, "t&#x1b;]0;x&#x7;</title>") && strstr(out.data, "title=\"a&#x202e;b\"") &&
+		     strstr(out.data, "c\xe2\x80\xba" "2J&#x2028;d&#xd;e\tf") &&
+		     strstr(out.data, "[2J\\202e '"),
+		     "browser copy: they are written as references (CSS escapes in style), TAB kept");
+		buf_release(&out);
+	}
+	{
 		const char *h = "<p onclick=\"x()\" style=\"color:red\">a &lt;b&gt; &amp; \"q\"</p>"
 		                "<a href=\"javascript:alert(1)\">j</a><a href=\"https://ok.example/\">ok</a>"
 		                "<img src=\"cid:logo\"><img src=\"data:image/png;base64,AA==\">"
