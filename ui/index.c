@@ -196,22 +196,7 @@ static uint64_t row_fp(const struct store_row *r, const size_t len[4]);
 
 static uint64_t hash_bytes(const char *s, size_t n)
 {
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
-
-	while (n >= 8) {
-		memcpy(&w, s, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdull;
-		h ^= h >> 29;
-		s += 8;
-		n -= 8;
-	}
-	w = 0;
-	memcpy(&w, s, n);
-	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 32;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	return h;
+	return str_hash64(s, n, 0);
 }
 
 /* What the fingerprint takes for a pooled string: the hash of its bytes,
@@ -528,18 +513,7 @@ static void rows_fingerprint(const struct index *ix, bool reverse, uint64_t *set
 
 uint64_t index_saved_sum(const char *s, size_t n)
 {
-	uint64_t h = 0x7761727974687232ull, w;
-
-	while (n >= 8) {
-		memcpy(&w, s, 8);
-		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-		h ^= h >> 29;
-		s += 8;
-		n -= 8;
-	}
-	w = 0;
-	memcpy(&w, s, n);
-	return fold64(h ^ w ^ n);
+	return fold64(str_hash64(s, n, 0x7761727974687232ull));
 }
 
 static bool parse_num(char **sp, unsigned long long max, unsigned long long *out)

@@ -84,6 +84,9 @@ char *str_trim(char *s);
 char *str_lower(char *s);
 /* Case-insensitive search of needle in [h, h+hlen). */
 const char *str_memcasemem(const char *h, size_t hlen, const char *needle);
+/* A fast 64-bit hash of n bytes for hash tables and fingerprints (not
+ * for anything an attacker must not collide: it is not keyed). */
+uint64_t str_hash64(const void *p, size_t n, uint64_t seed);
 
 /*
  * Safe text.  Every string that came from a message or the network goes

@@ -39,25 +39,10 @@ struct threader {
 	struct table t;
 };
 
-/* Eight bytes a step (FNV's byte steps were a sixth of threading's
- * time); ids differ mostly at their ends, and every byte reaches the
- * result through the multiply and the final fold. */
+/* Eight bytes a step (FNV's byte steps were a sixth of threading's time). */
 static uint32_t hash_id(const char *s, size_t n)
 {
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
-
-	while (n >= 8) {
-		memcpy(&w, s, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdull;
-		h ^= h >> 29;
-		s += 8;
-		n -= 8;
-	}
-	w = 0;
-	memcpy(&w, s, n);
-	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 32;
-	return (uint32_t)h;
+	return (uint32_t)str_hash64(s, n, 0);
 }
 
 /* Double the id table: References can name many more ids than there
