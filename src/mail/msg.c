@@ -288,6 +288,12 @@ static void part_read_headers(struct mail_part *p, const char *default_type)
 	} else {
 		p->type = xstrdup(default_type);
 	}
+	/* Said while the part is parsed, not when someone first opens the
+	 * inner message: a render that printed the warnings before reaching
+	 * the part would otherwise miss it, and the next one show it. */
+	if (p->depth + 1 > MAIL_MAX_DEPTH &&
+	    (strcmp(p->type, "message/rfc822") == 0 || strcmp(p->type, "message/global") == 0))
+		mail_warn(p->msg, "message/rfc822 nested deeper than %d; not parsed", MAIL_MAX_DEPTH);
 	if (cd != NULL) {
 		mail_params_parse(cd, &p->disp, &p->dparams, &p->ndparams);
 		if (p->disp[0] == '\0') {
@@ -739,10 +745,8 @@ const struct mail_msg *mail_part_message(const struct mail_part *cp)
 	if (p->sub_tried)
 		return p->sub;
 	p->sub_tried = true;
-	if (p->depth + 1 > MAIL_MAX_DEPTH) {
-		mail_warn(p->msg, "message/rfc822 nested deeper than %d; not parsed", MAIL_MAX_DEPTH);
-		return NULL;
-	}
+	if (p->depth + 1 > MAIL_MAX_DEPTH)
+		return NULL; /* warned when the part was parsed */
 	if (p->encoding != NULL &&
 	    (strcmp(p->encoding, "base64") == 0 || strcmp(p->encoding, "quoted-printable") == 0)) {
 		(void)mail_part_decode(p, &dec, NULL, 0);
