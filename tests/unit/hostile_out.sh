@@ -100,8 +100,8 @@ docs=$(head -1 "$tmp/jfound")
 	{ not_ok "inspect --json: decoded strings hold controls"; tail -n +2 "$tmp/jfound" | sed 's/^/#   /'; }
 
 # The spam filter quotes message tokens in --explain.
-grep -E '\.(raw|b)\.eml$' "$tmp/all" | awk 'NR % 2' >"$tmp/spam"
-grep -E '\.(q|latin1)\.eml$' "$tmp/all" | awk 'NR % 2' >"$tmp/ham"
+grep -E '\.(raw|b)\.eml$' "$tmp/all" | awk 'NR % 4 == 1' >"$tmp/spam"
+grep -E '\.(q|latin1)\.eml$' "$tmp/all" | awk 'NR % 4 == 1' >"$tmp/ham"
 xargs "$WARY" spam train --spam <"$tmp/spam" >/dev/null 2>&1 &&
 	xargs "$WARY" spam train --ham <"$tmp/ham" >/dev/null 2>&1 && ok "spam trained on hostile messages" ||
 	not_ok "spam trained on hostile messages"
