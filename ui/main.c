@@ -15,70 +15,12 @@
 #include "render/render.h"
 #include "ui/compose.h"
 #include "ui/app.h"
+#include "ui/cli.h"
 #include "ui/keymap.h"
 #include "ui/pgp.h"
 #include "ui/safety.h"
 #include "ui/spam_cli.h"
 #include "ui/theme.h"
-
-static void usage(FILE *f)
-{
-	fputs("usage: wary [-F CONFIG] [-o NAME=VALUE]... [-f MAILDIR | -a ACCOUNT]\n"
-	      "       wary inspect [--json] FILE...   what wary sees in a message ('-' reads stdin)\n"
-	      "       wary show FILE...               print messages as the pager shows them\n"
-	      "       wary fetch [-a ACCOUNT]         download a POP3 account's new mail\n"
-	      "       wary send [-a ACCOUNT] [--force] FILE   send a draft (headers, empty line, text)\n"
-	      "       wary outbox list|flush|retry    what waits to be sent; send it\n"
-	      "       wary compose --reply|--group|--list|--forward|--forward-attach MSG   a draft\n"
-	      "       wary hashcash mint ADDR BITS | check [--bits N] MSG   hashcash stamps\n"
-	      "       wary spam train|untrain|classify|stats|prune|rules ...   the spam filter\n"
-	      "       wary remote list|allow ADDR|revoke ADDR   senders whose remote content a browser copy keeps\n"
-	      "       wary browser-copy FILE          the HTML a browser is given, remote references removed\n"
-	      "       wary pgp import FILE... | show FPR | keys ADDRESS   OpenPGP keys (GNUPGHOME)\n"
-	      "       wary check-config               validate the config, show every setting\n"
-	      "       wary --version | --help\n"
-	      "Options go before or after the command.  -o overrides one setting for this\n"
-	      "run (account.NAME.SETTING=VALUE for an account).  See wary(1), wary.conf(5).\n",
-	      f);
-}
-
-/* A UTF-8 locale, or the terminal cannot show what wary decodes: take the
- * user's, else C.UTF-8. */
-static void setup_locale(void)
-{
-	if (setlocale(LC_ALL, "") == NULL || strcmp(nl_langinfo(CODESET), "UTF-8") != 0)
-		setlocale(LC_ALL, "C.UTF-8");
-}
-
-static int read_message(const char *path, struct buf *out, char *err, size_t errlen)
-{
-	if (strcmp(path, "-") == 0) {
-		char chunk[65536];
-		size_t n;
-
-		while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
-			if (out->len + n > MAIL_MAX_SIZE)
-				return err_set(err, errlen, WARY_ELIMIT, "stdin: message over %u bytes",
-				               MAIL_MAX_SIZE);
-			buf_add(out, chunk, n);
-		}
-		if (ferror(stdin))
-			return err_set(err, errlen, WARY_EIO, "stdin: read error");
-		return WARY_OK;
-	}
-	return fs_read_file(path, out, MAIL_MAX_SIZE, err, errlen);
-}
-
-/* Print an error that may quote a file name or message bytes. */
-static void complain(const char *what, const char *err)
-{
-	char *s = safe_str(err, SAFE_LINE);
-	char *w = safe_str(what, SAFE_LINE);
-
-	fprintf(stderr, "wary: %s: %s\n", w, s);
-	free(s);
-	free(w);
-}
 
 static int cmd_inspect(const struct config *cfg, const char *account, int argc, char **argv)
 {
@@ -101,13 +43,13 @@ static int cmd_inspect(const struct config *cfg, const char *account, int argc, 
 	}
 	/* One analysis context (libmagic's database loaded once) for all files. */
 	if (inspect_new(&in, err, sizeof(err)) != WARY_OK) {
-		complain("inspect", err);
+		cli_complain("inspect", err);
 		return 1;
 	}
 	/* the sender verdict believes only the user's own server; DNS only
 	 * when dns_server says which resolver (auth_setup.h) */
 	if (auth_setup_new(cfg, account, &as, err, sizeof(err)) != WARY_OK) {
-		complain("dns_server", err);
+		cli_complain("dns_server", err);
 		inspect_free(&in);
 		return 1;
 	}
@@ -120,7 +62,7 @@ static int cmd_inspect(const struct config *cfg, const char *account, int argc, 
 			continue;
 		buf_reset(&data);
 		buf_reset(&out);
-		rc = read_message(argv[i], &data, err, sizeof(err));
+		rc = cli_read_message(argv[i], &data, err, sizeof(err));
 		if (rc == WARY_OK)
 			rc = mail_parse(data.data, data.len, &msg, err, sizeof(err));
 		if (rc == WARY_OK)
@@ -128,7 +70,7 @@ static int cmd_inspect(const struct config *cfg, const char *account, int argc, 
 			          : inspect_report_text(in, msg, &out, err, sizeof(err));
 		mail_free(&msg);
 		if (rc != WARY_OK) {
-			complain(argv[i], err);
+			cli_complain(argv[i], err);
 			status = 1;
 			continue;
 		}
@@ -138,174 +80,6 @@ static int cmd_inspect(const struct config *cfg, const char *account, int argc, 
 	auth_setup_free(&as);
 	buf_release(&data);
 	buf_release(&out);
-	return status;
-}
-
-/* One message rendered as the pager shows it, into out. */
-static int show_one(const char *path, const struct render_opts *opts, struct buf *out,
-                    char *err, size_t errlen)
-{
-	struct buf data = BUF_INIT;
-	struct mail_msg *msg = NULL;
-	struct render_doc *doc = NULL;
-	int rc;
-
-	rc = read_message(path, &data, err, errlen);
-	if (rc == WARY_OK)
-		rc = mail_parse(data.data, data.len, &msg, err, errlen);
-	if (rc == WARY_OK)
-		rc = render_message(msg, opts, &doc, err, errlen);
-	if (rc == WARY_OK)
-		render_text(doc, out);
-	render_free(&doc);
-	mail_free(&msg);
-	buf_release(&data);
-	return rc;
-}
-
-/* Many files are rendered by a few threads, printed in order: parsing and
- * rendering share nothing between messages, and a window bounds how far
- * the threads run ahead of the printing.  The printing thread renders too
- * whenever the message it prints next is not ready, so there is one
- * thread per CPU, and a thread is woken only when one waits: the printer
- * for the message it needs, a renderer for room in the window. */
-#define SHOW_WINDOW 256
-struct show_job {
-	struct buf out;
-	char err[WARY_ERRLEN];
-	int rc;
-	bool done;
-};
-struct show_pool {
-	char **paths;
-	struct show_job *jobs;
-	int n, next, printed;
-	int waiting;      /* the job the printer sleeps on, or -1 */
-	int room_waiters; /* renderers asleep on a full window */
-	const struct render_opts *opts;
-	pthread_mutex_t lock;
-	pthread_cond_t done, room;
-};
-
-/* Take the next job (lock held), or -1 when none is left or the window is
- * full (then *full). */
-static int show_take(struct show_pool *p, bool *full)
-{
-	*full = p->next < p->n && p->next >= p->printed + SHOW_WINDOW;
-	if (p->next >= p->n || *full)
-		return -1;
-	return p->next++;
-}
-
-/* Render job i without the lock, then mark it done (lock held again). */
-static void show_run(struct show_pool *p, int i)
-{
-	pthread_mutex_unlock(&p->lock);
-	buf_init(&p->jobs[i].out);
-	p->jobs[i].rc = show_one(p->paths[i], p->opts, &p->jobs[i].out, p->jobs[i].err,
-	                         sizeof(p->jobs[i].err));
-	pthread_mutex_lock(&p->lock);
-	p->jobs[i].done = true;
-	if (p->waiting == i)
-		pthread_cond_signal(&p->done);
-}
-
-static void *show_thread(void *arg)
-{
-	struct show_pool *p = arg;
-
-	pthread_mutex_lock(&p->lock);
-	for (;;) {
-		bool full;
-		int i = show_take(p, &full);
-
-		if (i >= 0) {
-			show_run(p, i);
-		} else if (full) {
-			p->room_waiters++;
-			pthread_cond_wait(&p->room, &p->lock);
-			p->room_waiters--;
-		} else {
-			break;
-		}
-	}
-	pthread_mutex_unlock(&p->lock);
-	return NULL;
-}
-
-static int cmd_show(struct config *cfg, int argc, char **argv)
-{
-	struct render_opts opts = { RENDER_HEADERS_WEED, config_get_bool(cfg, "prefer_html"),
-	                            (int)config_get_int(cfg, "wrap") };
-	struct show_pool p;
-	pthread_t th[8];
-	int nth = 0, status = 0;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	bool serial = argc < 8;
-
-	if (config_get(cfg, "pager_headers") && strcmp(config_get(cfg, "pager_headers"), "all") == 0)
-		opts.headers = RENDER_HEADERS_ALL;
-	if (argc == 0) {
-		fputs("usage: wary show FILE...\n", stderr);
-		return 2;
-	}
-	for (int i = 0; i < argc; i++)
-		if (strcmp(argv[i], "-") == 0)
-			serial = true; /* stdin is read once, in order */
-	memset(&p, 0, sizeof(p));
-	p.paths = argv;
-	p.n = argc;
-	p.opts = &opts;
-	p.waiting = -1;
-	p.jobs = xcalloc((size_t)argc, sizeof(*p.jobs));
-	pthread_mutex_init(&p.lock, NULL);
-	pthread_cond_init(&p.done, NULL);
-	pthread_cond_init(&p.room, NULL);
-	if (!serial) {
-		/* this thread renders too: one fewer to start */
-		for (; nth < (int)ARRAY_SIZE(th) && nth < cpus - 1; nth++)
-			if (pthread_create(&th[nth], NULL, show_thread, &p) != 0)
-				break;
-	}
-	for (int i = 0; i < argc; i++) {
-		struct show_job *j = &p.jobs[i];
-
-		/* alone, this takes the jobs in order, so stdin is read in turn */
-		pthread_mutex_lock(&p.lock);
-		while (!j->done) {
-			bool full;
-			int k = show_take(&p, &full);
-
-			if (k >= 0) {
-				show_run(&p, k);
-			} else {
-				p.waiting = i;
-				pthread_cond_wait(&p.done, &p.lock);
-				p.waiting = -1;
-			}
-		}
-		pthread_mutex_unlock(&p.lock);
-		if (j->rc != WARY_OK) {
-			complain(argv[i], j->err);
-			status = 1;
-		} else {
-			if (i > 0)
-				fputc('\n', stdout);
-			fwrite(j->out.data, 1, j->out.len, stdout);
-		}
-		buf_release(&j->out);
-		pthread_mutex_lock(&p.lock);
-		p.printed = i + 1;
-		if (p.room_waiters > 0)
-			pthread_cond_broadcast(&p.room);
-		pthread_mutex_unlock(&p.lock);
-	}
-	for (int t = 0; t < nth; t++)
-		pthread_join(th[t], NULL);
-	pthread_mutex_destroy(&p.lock);
-	pthread_cond_destroy(&p.done);
-	pthread_cond_destroy(&p.room);
-	free(p.jobs);
 	return status;
 }
 
@@ -398,7 +172,7 @@ static int cli_secret_cb(void *ctx, const char *what, char *buf, size_t len)
 	if (cmd && *cmd) {
 		rc = worker_run_secret_command(cmd, buf, len, err, sizeof(err));
 		if (rc != WARY_OK)
-			complain("password_command", err);
+			cli_complain("password_command", err);
 		return rc;
 	}
 	tty = fopen("/dev/tty", "r+e");
@@ -444,7 +218,7 @@ static int cmd_fetch(const struct config *cfg, const char *want)
 		return 1;
 	}
 	if (account_from_config(cfg, name, &wa, err, sizeof(err)) != WARY_OK) {
-		complain("fetch", err);
+		cli_complain("fetch", err);
 		return 1;
 	}
 	wa.acct.secret = cli_secret_cb;
@@ -458,7 +232,7 @@ static int cmd_fetch(const struct config *cfg, const char *want)
 		printf("%s\n", rep.notices[i]);
 	store_pop3_report_clear(&rep);
 	if (rc != WARY_OK) {
-		complain("fetch", err);
+		cli_complain("fetch", err);
 		return 1;
 	}
 	return 0;
@@ -495,85 +269,24 @@ static int check_ui_files(const struct config *cfg, struct buf *report)
 int main(int argc, char **argv)
 {
 	struct config *cfg = config_new();
-	const char *cfg_path = NULL, *folder = NULL, *cmd = NULL, *account = NULL;
-	char **rest = xcalloc((size_t)argc + 1, sizeof(char *));
-	char *def_path = NULL;
-	int nrest = 0, status = 2;
+	struct cli c;
+	const char *folder, *cmd, *account;
+	char **rest;
+	int nrest, status;
 	char err[WARY_ERRLEN] = "";
-	char **overrides = xcalloc((size_t)argc + 1, sizeof(char *));
-	int noverrides = 0;
 
-	setup_locale();
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			usage(stdout);
-			status = 0;
-			goto out;
-		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--version") == 0) {
-			printf("wary %s\n", PACKAGE_VERSION);
-			status = 0;
-			goto out;
-		} else if (strcmp(a, "-o") == 0 || strcmp(a, "-F") == 0 || strcmp(a, "-f") == 0 ||
-		           strcmp(a, "-a") == 0) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "wary: %s needs a value\n", a);
-				usage(stderr);
-				goto out;
-			}
-			if (a[1] == 'o')
-				overrides[noverrides++] = argv[++i];
-			else if (a[1] == 'F')
-				cfg_path = argv[++i];
-			else if (a[1] == 'a')
-				account = argv[++i];
-			else
-				folder = argv[++i];
-		} else if (strncmp(a, "-o", 2) == 0 && a[2]) {
-			overrides[noverrides++] = argv[i] + 2;
-		} else if (cmd == NULL && a[0] != '-') {
-			cmd = a;
-		} else if (cmd != NULL) {
-			rest[nrest++] = argv[i];
-		} else {
-			fprintf(stderr, "wary: unknown option %s\n", a);
-			usage(stderr);
-			goto out;
-		}
-	}
-
-	if (cfg_path == NULL)
-		cfg_path = def_path = config_default_path();
-	if (cfg_path) {
-		int rc = config_load_file(cfg, cfg_path, err, sizeof(err));
-
-		if (rc != WARY_OK && !(rc == WARY_ENOENT && def_path)) {
-			complain("config", err);
-			if (!(cmd && strcmp(cmd, "check-config") == 0)) {
-				status = 1;
-				goto out;
-			}
-		}
-	}
-	{
-		/* Certificates trusted by an earlier explicit choice. */
-		char *tp = config_trust_default_path();
-
-		if (tp && config_load_trust(cfg, tp, err, sizeof(err)) != WARY_OK &&
-		    access(tp, F_OK) == 0)
-			complain("trusted certificates", err);
-		free(tp);
-	}
-	for (int i = 0; i < noverrides; i++) {
-		if (config_override(cfg, overrides[i], err, sizeof(err)) != WARY_OK) {
-			complain("-o", err);
-			if (!(cmd && strcmp(cmd, "check-config") == 0)) {
-				status = 2;
-				goto out;
-			}
-		}
-	}
+	cli_setup_locale();
+	status = cli_parse(argc, argv, true, &c);
+	if (status < 0)
+		status = cli_config(&c, cfg);
+	if (status >= 0)
+		goto out;
+	status = 2;
+	folder = c.folder;
+	cmd = c.cmd;
+	account = c.account;
+	rest = c.rest;
+	nrest = c.nrest;
 
 	if (cmd == NULL) {
 		struct worker_account wa;
@@ -582,7 +295,7 @@ int main(int argc, char **argv)
 		                         : default_location(cfg, account, &wa, &wa_used, err, sizeof(err));
 
 		if (loc == NULL) {
-			complain("open", err);
+			cli_complain("open", err);
 			status = 1;
 			goto out;
 		}
@@ -590,7 +303,7 @@ int main(int argc, char **argv)
 			char msg[WARY_ERRLEN];
 
 			snprintf(msg, sizeof(msg), "%s: %s", loc, strerror(errno));
-			complain("open", msg);
+			cli_complain("open", msg);
 			status = 1;
 			goto out;
 		}
@@ -602,7 +315,7 @@ int main(int argc, char **argv)
 		}
 		status = app_run(cfg, wa_used ? NULL : loc, wa_used ? &wa : NULL, err, sizeof(err));
 		if (status != 0)
-			complain("open", err);
+			cli_complain("open", err);
 	} else if (strcmp(cmd, "inspect") == 0) {
 		status = cmd_inspect(cfg, account, nrest, rest);
 	} else if (strcmp(cmd, "remote") == 0) {
@@ -619,7 +332,7 @@ int main(int argc, char **argv)
 	} else if (strcmp(cmd, "pgp") == 0) {
 		status = pgp_cli(nrest, rest);
 	} else if (strcmp(cmd, "show") == 0) {
-		status = cmd_show(cfg, nrest, rest);
+		status = cli_show(cfg, nrest, rest);
 	} else if (strcmp(cmd, "check-config") == 0) {
 		struct buf report = BUF_INIT;
 
@@ -633,12 +346,10 @@ int main(int argc, char **argv)
 
 		fprintf(stderr, "wary: unknown command %s\n", s);
 		free(s);
-		usage(stderr);
+		cli_usage(stderr);
 	}
 out:
 	config_free(&cfg);
-	free(def_path);
-	free(rest);
-	free(overrides);
+	cli_release(&c);
 	return status;
 }

@@ -350,6 +350,10 @@ def private_copy(exe, work):
     dst = os.path.join(work, "bin", os.path.basename(exe))
     os.makedirs(os.path.dirname(dst), exist_ok=True)
     shutil.copy2(exe, dst)
+    # wary runs wary-client, found beside it, for everything but show
+    client = os.path.join(os.path.dirname(exe), "wary-client")
+    if os.path.exists(client):
+        shutil.copy2(client, os.path.join(os.path.dirname(dst), "wary-client"))
     with open(dst, "rb") as f:
         WARY_ID["sha256"] = hashlib.sha256(f.read()).hexdigest()[:16]
     WARY_ID["mtime"] = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(os.path.getmtime(exe)))
