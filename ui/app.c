@@ -2142,6 +2142,14 @@ int app_run(struct config *cfg, const char *location, struct worker_account *wa,
 	}
 	a.sig_rd = fds[0];
 	a.sig_wr = fds[1];
+	/* The connection starts first: what follows (GPGME's set-up runs gpg
+	 * and gpgconf, 30-40 ms) then overlaps the TLS handshake and login. */
+	if (wa) {
+		worker_set_account(a.wk, wa);
+		worker_send(a.wk, WK_OPEN_ACCOUNT, 1, NULL, 0, 0);
+	} else {
+		worker_send(a.wk, WK_OPEN, 1, location, 0, 0);
+	}
 	a.pgp = pgp_ui_new(a.sig_wr);
 	a.verdict = verdict_ui_new(cfg, wa ? wa->acct.name : NULL, a.sig_wr);
 	spam_ui_start(&a);
@@ -2162,12 +2170,6 @@ int app_run(struct config *cfg, const char *location, struct worker_account *wa,
 	a.wa = wa;
 	compose_init(&a);
 
-	if (wa) {
-		worker_set_account(a.wk, wa);
-		worker_send(a.wk, WK_OPEN_ACCOUNT, 1, NULL, 0, 0);
-	} else {
-		worker_send(a.wk, WK_OPEN, 1, location, 0, 0);
-	}
 	a.gen = 0;
 	start_folder(&a, "INBOX");
 

@@ -319,7 +319,8 @@ static struct store_row compact_row(struct pool *p, struct store_row *in, uint64
 	r.subject = intern(p, in->subject);
 	r.content_type = intern(p, in->content_type);
 	r.packed = false; /* its strings are not all in the block */
-	worker_row_free(in);
+	if (in->packed)
+		worker_row_free(in);
 	*fp = row_fp(&r, len);
 	return r;
 }

@@ -16,10 +16,11 @@ struct index;
 struct index *index_new(void);
 void index_free(struct index **ix);
 void index_clear(struct index *ix);
-/* Take the rows, packed as the worker sends them (worker_row_pack): each
- * is kept as its key and ids in a block of its own and the values that
- * repeat (from, to, subject, content type) in the index's pool, valid
- * until index_clear; the worker's blocks are freed, the array cleared.
+/* Take the rows: each is kept as its key and ids in a block of its own
+ * and the values that repeat (from, to, subject, content type) in the
+ * index's pool, valid until index_clear.  A packed row's block
+ * (worker_row_pack) is freed; an unpacked row's strings are only read
+ * (a WK_ROWS reply's arena, freed with the reply).  The array is cleared.
  * A key already present replaces its row (a flag change seen by check). */
 void index_take_rows(struct index *ix, struct store_row *rows, size_t n);
 void index_remove_keys(struct index *ix, char *const *keys, size_t n);

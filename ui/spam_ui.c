@@ -16,8 +16,13 @@ struct spam_ui {
 	/* UI thread */
 	struct mark *marks;
 	size_t nmarks, cap;       /* open addressing, cap a power of two */
-	char **known;             /* keys present when the index was complete */
-	size_t nknown, kcap;
+	/* The keys present when the index was complete, as sorted 64-bit
+	 * hashes: 800 KB and one sort of integers for 100k rows, where copies
+	 * of the keys cost 100k allocations and a sort of strings.  A new key
+	 * whose hash meets an old one's (odds 2^-64 a pair) is not classified
+	 * on arrival, no more. */
+	uint64_t *known;
+	size_t nknown;
 	bool have_known;
 	char *line_key;           /* the message the score line is about */
 	char line[400];
@@ -332,11 +337,9 @@ void spam_ui_start(struct app *a)
 
 static void known_clear(struct spam_ui *u)
 {
-	for (size_t i = 0; i < u->nknown; i++)
-		free(u->known[i]);
 	free(u->known);
 	u->known = NULL;
-	u->nknown = u->kcap = 0;
+	u->nknown = 0;
 	u->have_known = false;
 }
 
@@ -502,18 +505,16 @@ bool spam_ui_reply(struct app *a, struct wk_reply *r)
 	return false;
 }
 
-static void known_add(struct spam_ui *u, const char *key)
+static uint64_t key_hash(const char *key)
 {
-	if (u->nknown == u->kcap) {
-		u->kcap = u->kcap ? u->kcap * 2 : 1024;
-		u->known = xreallocarray(u->known, u->kcap, sizeof(*u->known));
-	}
-	u->known[u->nknown++] = xstrdup(key);
+	return str_hash64(key, strlen(key), 0);
 }
 
-static int cmp_key(const void *x, const void *y)
+static int cmp_hash(const void *x, const void *y)
 {
-	return strcmp(*(char *const *)x, *(char *const *)y);
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return (a > b) - (a < b);
 }
 
 void spam_ui_index_loaded(struct app *a)
@@ -525,14 +526,15 @@ void spam_ui_index_loaded(struct app *a)
 		return;
 	known_clear(u);
 	n = index_count(a->ix);
+	u->known = xreallocarray(NULL, n ? n : 1, sizeof(*u->known));
 	for (size_t i = 0; i < n; i++) {
 		const struct store_row *row = index_row(a->ix, i);
 
 		if (row)
-			known_add(u, row->key);
+			u->known[u->nknown++] = key_hash(row->key);
 	}
 	if (u->nknown > 0)
-		qsort(u->known, u->nknown, sizeof(*u->known), cmp_key);
+		qsort(u->known, u->nknown, sizeof(*u->known), cmp_hash);
 	u->have_known = true;
 }
 
@@ -549,12 +551,12 @@ void spam_ui_check_done(struct app *a)
 	n = index_count(a->ix);
 	for (size_t i = 0; i < n; i++) {
 		const struct store_row *row = index_row(a->ix, i);
-		const char *k;
+		uint64_t k;
 
 		if (row == NULL)
 			continue;
-		k = row->key;
-		if (u->nknown > 0 && bsearch(&k, u->known, u->nknown, sizeof(*u->known), cmp_key))
+		k = key_hash(row->key);
+		if (u->nknown > 0 && bsearch(&k, u->known, u->nknown, sizeof(*u->known), cmp_hash))
 			continue;
 		/* arrived since: classify once, unread mail only */
 		if (!(row->flags & STORE_SEEN)) {

@@ -51,7 +51,8 @@ struct wk_reply {
 	int status;                 /* WARY_OK or an error code */
 	char err[WARY_ERRLEN];
 	char *arg;                  /* the request's key or folder */
-	struct store_row *rows;     /* WK_ROWS: packed copies (worker_row_pack) */
+	struct store_row *rows;     /* WK_ROWS: copies whose strings are in arena */
+	char *arena;
 	size_t nrows, done, total;
 	struct buf data;            /* WK_FETCH: message bytes; WK_OPEN_ACCOUNT refused
 	                             * with WARY_ECERT: the certificate, see probe_cert */
