@@ -92,6 +92,14 @@ void inspect_verdict_text(const struct auth_verdict *v, struct buf *out);
  * without a trained store only the score.  Plain ASCII. */
 int inspect_spam_line(struct inspect *in, const struct mail_msg *msg, struct buf *out,
                       char *err, size_t errlen);
+/* The hybrid score of msg for a Bayes probability found elsewhere (< 0:
+ * none) and what this context's analyses find: render's links, remote
+ * references and hidden text, the attachments, the sender verdict (no
+ * DNS unless inspect_set_auth gave a resolver), a hashcash stamp.  `wary
+ * spam classify` decides an unsure Bayes verdict by it. */
+struct spam_score;
+int inspect_spam_score(struct inspect *in, const struct mail_msg *msg, double bayes,
+                       struct spam_score *out, char *err, size_t errlen);
 
 /*
  * The Received chain's options (trusted_hosts, dnsbl_zones, the clock) and

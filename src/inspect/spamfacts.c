@@ -161,24 +161,11 @@ static enum spam_tri hashcash_fact(const struct mail_msg *msg)
 	return r == SEND_HC_VALID ? SPAM_YES : SPAM_NO;
 }
 
-void inspect_spam_facts(struct inspect_sstate **ss, const struct mail_msg *msg,
-                        const struct render_doc *doc, const struct auth_verdict *verdict,
-                        int lying, int exec, int dnsbl, struct spam_facts *f,
-                        struct spam_result *bayes)
+/* Every fact but the Bayes probability. */
+static void analysis_facts(const struct mail_msg *msg, const struct render_doc *doc,
+                           const struct auth_verdict *verdict, int lying, int exec, int dnsbl,
+                           struct spam_facts *f)
 {
-	struct spam_db *db = user_db(ss);
-
-	spam_facts_init(f);
-	memset(bayes, 0, sizeof(*bayes));
-	bayes->prob = -1;
-	if (db) {
-		char err[WARY_ERRLEN];
-
-		if (spam_db_classify(db, msg, 0, bayes, err, sizeof(err)) == WARY_OK)
-			f->bayes = bayes->prob;
-		else
-			bayes->prob = -1;
-	}
 	if (doc) {
 		int deceptive = 0;
 
@@ -197,6 +184,27 @@ void inspect_spam_facts(struct inspect_sstate **ss, const struct mail_msg *msg,
 	f->hashcash = hashcash_fact(msg);
 	if (dnsbl >= 0)
 		f->dnsbl = dnsbl ? SPAM_YES : SPAM_NO;
+}
+
+void inspect_spam_facts(struct inspect_sstate **ss, const struct mail_msg *msg,
+                        const struct render_doc *doc, const struct auth_verdict *verdict,
+                        int lying, int exec, int dnsbl, struct spam_facts *f,
+                        struct spam_result *bayes)
+{
+	struct spam_db *db = user_db(ss);
+
+	spam_facts_init(f);
+	memset(bayes, 0, sizeof(*bayes));
+	bayes->prob = -1;
+	if (db) {
+		char err[WARY_ERRLEN];
+
+		if (spam_db_classify(db, msg, 0, bayes, err, sizeof(err)) == WARY_OK)
+			f->bayes = bayes->prob;
+		else
+			bayes->prob = -1;
+	}
+	analysis_facts(msg, doc, verdict, lying, exec, dnsbl, f);
 }
 
 void inspect_spam_json(struct inspect_sstate **ss, const struct mail_msg *msg,
@@ -248,46 +256,87 @@ void inspect_spam_text(struct inspect_sstate **ss, const struct mail_msg *msg,
 	spam_result_clear(&r);
 }
 
-int inspect_spam_line(struct inspect *in, const struct mail_msg *msg, struct buf *out, char *err,
-                      size_t errlen)
+/* What render, the attachments and the verdict say, for the score. */
+static int message_facts(struct inspect *in, const struct mail_msg *msg, struct render_doc **doc,
+                         struct auth_verdict **vout, int *lying, int *exec, char *err,
+                         size_t errlen)
 {
 	struct render_opts o = { RENDER_HEADERS_NONE, true, 80 };
-	struct render_doc *doc = NULL;
 	struct inspect_attachment *atts = NULL;
 	struct auth_verdict *v = xcalloc(1, sizeof(*v));
 	size_t na = 0;
-	int lying = 0, exec = 0, rc;
-	struct spam_facts f;
-	struct spam_result r;
-	struct spam_score s;
+	int rc;
 
-	rc = render_message(msg, &o, &doc, err, errlen);
-	if (rc != WARY_OK)
-		goto out;
+	*lying = *exec = 0;
+	*vout = NULL;
+	rc = render_message(msg, &o, doc, err, errlen);
+	if (rc != WARY_OK) {
+		free(v);
+		return rc;
+	}
 	if (inspect_attachments(in, msg, &atts, &na, err, errlen) == WARY_OK)
 		for (size_t i = 0; i < na; i++) {
 			if (atts[i].flags & (INSPECT_ATT_TYPE_MISMATCH | INSPECT_ATT_DOUBLE_EXT))
-				lying++;
+				(*lying)++;
 			if (atts[i].flags & INSPECT_ATT_EXECUTABLE)
-				exec++;
+				(*exec)++;
 		}
+	inspect_attachments_free(&atts, na);
 	if (inspect_verdict(in, msg, v, err, errlen) != WARY_OK) {
 		auth_verdict_clear(v);
 		free(v);
 		v = NULL;
 	}
+	*vout = v;
+	return WARY_OK;
+}
+
+int inspect_spam_score(struct inspect *in, const struct mail_msg *msg, double bayes,
+                       struct spam_score *out, char *err, size_t errlen)
+{
+	struct render_doc *doc = NULL;
+	struct auth_verdict *v = NULL;
+	int lying, exec, rc;
+	struct spam_facts f;
+
+	rc = message_facts(in, msg, &doc, &v, &lying, &exec, err, errlen);
+	if (rc != WARY_OK)
+		return rc;
+	spam_facts_init(&f);
+	f.bayes = bayes;
+	analysis_facts(msg, doc, v, lying, exec, -1, &f);
+	spam_score_compute(&f, out);
+	if (v) {
+		auth_verdict_clear(v);
+		free(v);
+	}
+	render_free(&doc);
+	return WARY_OK;
+}
+
+int inspect_spam_line(struct inspect *in, const struct mail_msg *msg, struct buf *out, char *err,
+                      size_t errlen)
+{
+	struct render_doc *doc = NULL;
+	struct auth_verdict *v = NULL;
+	int lying, exec, rc;
+	struct spam_facts f;
+	struct spam_result r;
+	struct spam_score s;
+
+	rc = message_facts(in, msg, &doc, &v, &lying, &exec, err, errlen);
+	if (rc != WARY_OK)
+		return rc;
 	inspect_spam_facts(inspect_sstate_of(in), msg, doc, v, lying, exec, -1, &f, &r);
 	spam_score_compute(&f, &s);
 	if (r.prob >= 0)
 		buf_addf(out, "%s %.2f, ", spam_class_name(r.cls), r.prob);
 	spam_score_format(&s, out);
 	spam_result_clear(&r);
-out:
 	if (v) {
 		auth_verdict_clear(v);
 		free(v);
 	}
-	inspect_attachments_free(&atts, na);
 	render_free(&doc);
-	return rc;
+	return WARY_OK;
 }

@@ -105,4 +105,27 @@ nfx=$(ls "$fx"/spam-*.eml "$fx"/ham-*.eml | wc -l)
 	ok "cv --toe: trains on errors, from an empty model" || not_ok "cv --toe (rc $rc: $(tail -2 "$tmp/err"))"
 "$WARY" spam cv --heldout-retrain --weight 0 --spam "$fx"/spam-*.eml --ham "$fx"/ham-*.eml >/dev/null 2>&1; rc=$?
 [ $rc = 3 ] && ok "cv --weight 0 is refused, exit 3" || not_ok "cv --weight 0 (rc $rc)"
+# An unsure Bayes verdict is decided by the hybrid score of what the
+# message shows: nothing known (0.5, BAYES_45) and a program attached is
+# 1.5 + 3.0 + 0.1 (no DKIM), under 5, still unsure; the same program
+# named invoice.pdf.exe adds LYING_ATTACHMENT 2.5 and makes spam.
+att_msg() {
+	printf 'From: q@zz.invalid\nSubject: qqqq\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n'
+	printf -- '--b\nContent-Type: text/plain\n\nzzzyx wvvut\n--b\nContent-Type: application/octet-stream\n'
+	printf 'Content-Disposition: attachment; filename="%s"\nContent-Transfer-Encoding: base64\n\n' "$1"
+	printf 'TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACAAAAA\n--b--\n'
+}
+att_msg invoice.exe >"$tmp/exe.eml"
+att_msg invoice.pdf.exe >"$tmp/dblext.eml"
+"$WARY" spam classify --db "$db" --explain "$tmp/exe.eml" >"$tmp/out"; rc=$?
+[ $rc = 2 ] && grep -q "^unsure 0.5" "$tmp/out" && grep -q "bayes unsure, score=4.6, required 5: BAYES_45 1.50, .*EXECUTABLE_ATTACHMENT 3.00" "$tmp/out" &&
+	ok "unsure, a program attached: score 4.6, still unsure, exit 2" ||
+	not_ok "unsure with a program (rc $rc: $(cat "$tmp/out"))"
+"$WARY" spam classify --db "$db" --explain "$tmp/dblext.eml" >"$tmp/out"; rc=$?
+[ $rc = 0 ] && grep -q "^spam 0.5" "$tmp/out" && grep -q "bayes unsure, score=7.1, .*LYING_ATTACHMENT 2.50" "$tmp/out" &&
+	ok "unsure, invoice.pdf.exe attached: score 7.1, spam by the score, exit 0" ||
+	not_ok "unsure with a double extension (rc $rc: $(cat "$tmp/out"))"
+"$WARY" spam classify --db "$db" "$tmp/dblext.eml" "$tmp/ham.eml" "$tmp/exe.eml" >"$tmp/out"; rc=$?
+[ $rc = 2 ] && [ "$(cut -d' ' -f1 "$tmp/out" | tr '\n' ' ')" = "spam ham unsure " ] &&
+	ok "many files: the score decides each unsure one, in order" || not_ok "many files with scores (rc $rc: $(cat "$tmp/out"))"
 t_done

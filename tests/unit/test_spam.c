@@ -689,6 +689,29 @@ static void test_score(void)
 	f.bayes = 0.5;
 	spam_score_compute(&f, &s);
 	T_OK(fabs(s.total - (1.5 - 2.0)) < 1e-9, "a valid hashcash stamp lowers the score");
+	/* the top of the unsure band with a deceptive link and no DKIM
+	 * reaches the required score; lower in the band it does not */
+	spam_facts_init(&f);
+	f.dkim = SPAM_AUTH_NONE;
+	f.deceptive_links = 1;
+	f.bayes = 0.52;
+	spam_score_compute(&f, &s);
+	buf_reset(&b);
+	spam_score_format(&s, &b);
+	T_STR(b.data, "score=5.1, required 5: BAYES_51 3.00, DKIM_NONE 0.10, DECEPTIVE_LINK 2.00",
+	      "Bayes 0.52 and a deceptive link: BAYES_51, spam by the score");
+	T_OK(spam_score_is_spam(&s), "... spam");
+	f.bayes = 0.509;
+	spam_score_compute(&f, &s);
+	T_OK(!spam_score_is_spam(&s) && strcmp(s.hits[0].name, "BAYES_45") == 0,
+	     "Bayes 0.509 and a deceptive link: BAYES_45, not spam");
+	f.bayes = 0.54;
+	f.deceptive_links = 0;
+	f.trackers = 1;
+	f.hidden_text = 1;
+	spam_score_compute(&f, &s);
+	T_OK(!spam_score_is_spam(&s) && fabs(s.total - 4.6) < 1e-9,
+	     "Bayes 0.54 with a tracker and hidden text but no deceptive link: 4.6, not spam");
 	{
 		/* every rule in the table is documented in wary(1) with its points */
 		struct buf man = BUF_INIT;
