@@ -256,6 +256,46 @@ static void progress_tick(struct progress *p, size_t done)
 	fflush(stderr);
 }
 
+/*
+ * An unsure Bayes verdict is decided by the hybrid score of what the
+ * message itself shows (render's deceptive links, remote references and
+ * hidden text, the attachments, the From, a hashcash stamp; no DNS): at
+ * the required score it is spam (tests/bench/spam/README: measured on
+ * the training split).  Only unsure messages are rendered, so the cost is
+ * theirs.  *in is the caller's context (one a thread), made when first
+ * needed; score_out (may be NULL) gets the line for --explain.
+ */
+static enum spam_class decide_unsure(struct inspect **in, const struct mail_msg *m, double prob,
+                                     struct buf *score_out)
+{
+	struct spam_score sc;
+	char err[WARY_ERRLEN];
+	enum spam_class cls = SPAM_UNSURE;
+
+	if (*in == NULL && inspect_new(in, err, sizeof(err)) != WARY_OK)
+		return cls;
+	if (inspect_spam_score(*in, m, prob, &sc, err, sizeof(err)) == WARY_OK) {
+		if (spam_score_is_spam(&sc))
+			cls = SPAM_SPAM;
+		if (score_out)
+			spam_score_format(&sc, score_out);
+	}
+	return cls;
+}
+
+static enum spam_class decide_unsure_raw(struct inspect **in, const struct buf *raw, double prob,
+                                         struct buf *score_out)
+{
+	struct mail_msg *m = NULL;
+	char err[WARY_ERRLEN];
+	enum spam_class cls = SPAM_UNSURE;
+
+	if (mail_parse(raw->data, raw->len, &m, err, sizeof(err)) == WARY_OK)
+		cls = decide_unsure(in, m, prob, score_out);
+	mail_free(&m);
+	return cls;
+}
+
 /* Classifying many files: parse and tokenize on every core, look up and
  * print in order on this thread. */
 struct job {
@@ -276,8 +316,12 @@ struct job {
 		bool classified;
 		struct spam_result res;
 		struct buf raw;      /* kept for training (keep_raw) */
+		bool decided;        /* an unsure one decided by the score here */
+		enum spam_class cls;
+		struct buf score;    /* its line, for --explain */
 	} *slots;
 	bool keep_raw;
+	bool decide;       /* classify: an unsure verdict goes to the score */
 	pthread_cond_t cv;
 	size_t window;   /* slots ahead of the consumer */
 	size_t consumed; /* guarded by mu */
@@ -288,6 +332,7 @@ static void *worker(void *arg)
 	struct job *j = arg;
 	struct buf data = BUF_INIT;
 	struct spam_tok_opts o = { j->bigrams, j->keep_text };
+	struct inspect *in = NULL;
 
 	buf_init(&data);
 	for (;;) {
@@ -315,7 +360,6 @@ static void *worker(void *arg)
 		}
 		if (rc == WARY_OK)
 			rc = spam_tokenize(m, &o, s->toks, s->err, sizeof(s->err));
-		mail_free(&m);
 		{
 			bool par;
 
@@ -329,7 +373,14 @@ static void *worker(void *arg)
 				rc = spam_db_classify_toks(j->db, s->toks, j->nclues, &s->res, s->err,
 				                           sizeof(s->err));
 			s->classified = par && rc == WARY_OK;
+			s->decided = false;
+			if (s->classified && j->decide && s->res.cls == SPAM_UNSURE) {
+				buf_reset(&s->score);
+				s->cls = decide_unsure(&in, m, s->res.prob, j->nclues ? &s->score : NULL);
+				s->decided = true;
+			}
 		}
+		mail_free(&m);
 		pthread_mutex_lock(&j->mu);
 		s->rc = rc;
 		s->ready = true;
@@ -337,6 +388,7 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&j->mu);
 	}
 	buf_release(&data);
+	inspect_free(&in);
 	return NULL;
 }
 
@@ -513,36 +565,6 @@ out:
 	return status;
 }
 
-/*
- * An unsure Bayes verdict is decided by the hybrid score of what the
- * message itself shows (render's deceptive links, remote references and
- * hidden text, the attachments, the From, a hashcash stamp; no DNS): at
- * the required score it is spam (tests/bench/spam/README: measured on
- * the training split).  Only unsure messages are rendered, so the cost is
- * theirs.  *score_out gets the line for --explain.
- */
-static enum spam_class decide_unsure(struct inspect **in, const struct buf *raw, double prob,
-                                     struct buf *score_out)
-{
-	struct mail_msg *m = NULL;
-	struct spam_score sc;
-	char err[WARY_ERRLEN];
-	enum spam_class cls = SPAM_UNSURE;
-
-	if (*in == NULL && inspect_new(in, err, sizeof(err)) != WARY_OK)
-		return cls;
-	if (mail_parse(raw->data, raw->len, &m, err, sizeof(err)) != WARY_OK)
-		return cls;
-	if (inspect_spam_score(*in, m, prob, &sc, err, sizeof(err)) == WARY_OK) {
-		if (spam_score_is_spam(&sc))
-			cls = SPAM_SPAM;
-		if (score_out)
-			spam_score_format(&sc, score_out);
-	}
-	mail_free(&m);
-	return cls;
-}
-
 static void print_result(const char *path, const struct spam_result *r, enum spam_class cls,
                          const struct buf *score, bool explain, bool many)
 {
@@ -600,12 +622,15 @@ static int cmd_classify(int argc, char **argv)
 	j.keep_text = c.explain;
 	j.db = db;
 	j.nclues = c.explain ? 12 : 0;
-	j.keep_raw = true; /* an unsure message is parsed again for its score */
+	/* a few files are classified here: an unsure one is parsed again */
+	j.keep_raw = true;
+	j.decide = true;
 	j.window = 64;
 	j.slots = xcalloc(j.window, sizeof(*j.slots));
 	for (size_t i = 0; i < j.window; i++) {
 		spam_toks_new(&j.slots[i].toks);
 		buf_init(&j.slots[i].raw);
+		buf_init(&j.slots[i].score);
 	}
 	pthread_mutex_init(&j.mu, NULL);
 	pthread_cond_init(&j.cv, NULL);
@@ -653,9 +678,13 @@ static int cmd_classify(int argc, char **argv)
 				enum spam_class cls = s->res.cls;
 
 				buf_reset(&score);
-				if (cls == SPAM_UNSURE)
-					cls = decide_unsure(&in, &s->raw, s->res.prob, c.explain ? &score : NULL);
-				print_result(ps.v[i], &s->res, cls, &score, c.explain, ps.n > 1);
+				if (s->decided)
+					cls = s->cls;
+				else if (cls == SPAM_UNSURE)
+					cls = decide_unsure_raw(&in, &s->raw, s->res.prob,
+					                        c.explain ? &score : NULL);
+				print_result(ps.v[i], &s->res, cls, s->decided ? &s->score : &score,
+				             c.explain, ps.n > 1);
 				last = cls == SPAM_SPAM ? 0 : cls == SPAM_HAM ? 1 : 2;
 				spam_result_clear(&s->res);
 			}
@@ -672,6 +701,7 @@ static int cmd_classify(int argc, char **argv)
 	for (size_t i = 0; i < j.window; i++) {
 		spam_toks_free(&j.slots[i].toks);
 		buf_release(&j.slots[i].raw);
+		buf_release(&j.slots[i].score);
 	}
 	free(j.slots);
 	pthread_mutex_destroy(&j.mu);

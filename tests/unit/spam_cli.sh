@@ -128,4 +128,14 @@ att_msg invoice.pdf.exe >"$tmp/dblext.eml"
 "$WARY" spam classify --db "$db" "$tmp/dblext.eml" "$tmp/ham.eml" "$tmp/exe.eml" >"$tmp/out"; rc=$?
 [ $rc = 2 ] && [ "$(cut -d' ' -f1 "$tmp/out" | tr '\n' ' ')" = "spam ham unsure " ] &&
 	ok "many files: the score decides each unsure one, in order" || not_ok "many files with scores (rc $rc: $(cat "$tmp/out"))"
+# over 16 files the threads classify from the table in memory and decide
+# the unsure ones there
+for i in $(seq 1 18); do cp "$tmp/ham.eml" "$tmp/many-$i.eml"; done
+"$WARY" spam classify --db "$db" --explain "$tmp/dblext.eml" "$tmp/exe.eml" "$tmp"/many-*.eml >"$tmp/out"; rc=$?
+[ $rc = 1 ] && [ "$(grep -Ec '^(spam|ham|unsure) ' "$tmp/out")" = 20 ] &&
+	[ "$(grep -E '^(spam|ham|unsure) ' "$tmp/out" | cut -d' ' -f1 | sort | uniq -c | tr -s ' ' | tr '\n' ',')" = " 18 ham, 1 spam, 1 unsure," ] &&
+	grep -A1 "^spam .*dblext.eml" "$tmp/out" | grep -q "bayes unsure, score=7.1" &&
+	grep -A1 "^unsure .*exe.eml" "$tmp/out" | grep -q "bayes unsure, score=4.6" &&
+	ok "20 files on threads: the unsure ones decided by their scores, shown by --explain" ||
+	not_ok "20 files on threads (rc $rc: $(head -5 "$tmp/out"))"
 t_done
