@@ -17,7 +17,8 @@
  * with CONDSTORE alone the changed flags and a UID SEARCH when the count
  * does not add up; with neither the flags of every message.  New messages
  * get full rows.  A cold open fetches the newest screenful first, by
- * sequence number, then the rest streamed in pieces of COLD_CHUNK.
+ * sequence number, then the rest in one command.  The index FETCH is
+ * sent and read here, its responses parsed by imap_fetch.c (fetch_rows).
  *
  * A connection that fails (read or write error, BYE, timeout) is freed at
  * once and m->im is NULL until a later call connects again (reconnect):
@@ -48,7 +49,11 @@
 #define FIRST_SCREEN 200
 #define BATCH 1000
 /* Messages per FETCH of a cold index after the first screen. */
-#define COLD_CHUNK 10000
+/* What an index row is made of (fetch_rows). */
+#define ROW_ITEMS "UID FLAGS ENVELOPE RFC822.SIZE INTERNALDATE BODY.PEEK[HEADER.FIELDS (REFERENCES CONTENT-TYPE)]"
+/* One FETCH response read whole: a header block of STORE_MAX_HEADER,
+ * an ENVELOPE, and room to spare. */
+#define MAX_RESPONSE (4u * 1024 * 1024)
 /* A command line we build stays well under what servers accept (Dovecot
  * takes 64 KB); longer UID sets are sent in pieces. */
 #define MAX_SET_LEN 8000
@@ -1514,19 +1519,246 @@ out:
 
 /* ---- index ---- */
 
-/* Full rows for a UID range or a set, streamed to f. */
+/* One response of the command in flight, into resp: its lines joined,
+ * each literal kept inline after its {n} CRLF, without the final CRLF
+ * (a bare LF ends a line too).  MAILIMAP_ERROR_STREAM when the
+ * connection fails, MAILIMAP_ERROR_PARSE when the response passes
+ * MAX_RESPONSE. */
+static int read_one(struct imap *m, MMAPString *line, struct buf *resp)
+{
+	mailstream *s = m->im->imap_stream;
+
+	resp->len = 0;
+	for (;;) {
+		size_t len, lit = 0, i;
+		bool has_lit = false;
+
+		if (mailstream_read_line(s, line) == NULL)
+			return MAILIMAP_ERROR_STREAM;
+		len = line->len;
+		if (len == 0 || line->str[len - 1] != '\n')
+			return MAILIMAP_ERROR_STREAM; /* the connection ended mid-line */
+		len--;
+		if (len > 0 && line->str[len - 1] == '\r')
+			len--;
+		/* ... {n} at the end: a literal follows */
+		if (len > 2 && line->str[len - 1] == '}') {
+			i = len - 1;
+			while (i > 0 && line->str[i - 1] >= '0' && line->str[i - 1] <= '9')
+				i--;
+			if (i > 0 && line->str[i - 1] == '{' && i < len - 1 && len - 1 - i <= 10) {
+				unsigned long long v = strtoull(line->str + i, NULL, 10);
+
+				if (v > MAX_RESPONSE)
+					return MAILIMAP_ERROR_PARSE;
+				lit = (size_t)v;
+				has_lit = true;
+			}
+		}
+		if (resp->len + len + 2 + lit > MAX_RESPONSE)
+			return MAILIMAP_ERROR_PARSE;
+		buf_add(resp, line->str, len);
+		if (!has_lit)
+			return MAILIMAP_NO_ERROR;
+		buf_add(resp, "\r\n", 2);
+		buf_grow(resp, lit);
+		for (size_t got = 0; got < lit;) {
+			ssize_t n = mailstream_read(s, resp->data + resp->len, lit - got);
+
+			if (n <= 0)
+				return MAILIMAP_ERROR_STREAM;
+			resp->len += (size_t)n;
+			got += (size_t)n;
+		}
+		resp->data[resp->len] = '\0';
+	}
+}
+
+/* The UIDs of a VANISHED set that the cache holds: dropped from it and
+ * listed for the next check (as news() does for libetpan's). */
+static void vanished_set(struct imap *m, const char *set, size_t len)
+{
+	const char *p = set, *end = set + len;
+
+	while (p < end && m->sel != NULL && m->ic != NULL) {
+		unsigned long long a = 0, b;
+		uint32_t *uids;
+		size_t n;
+
+		if (*p == '*') {
+			a = UINT32_MAX;
+			p++;
+		} else {
+			for (; p < end && *p >= '0' && *p <= '9'; p++)
+				a = a * 10 + (unsigned)(*p - '0') > UINT32_MAX ? UINT32_MAX : a * 10 + (unsigned)(*p - '0');
+		}
+		b = a;
+		if (p < end && *p == ':') {
+			p++;
+			b = 0;
+			if (p < end && *p == '*') {
+				b = UINT32_MAX;
+				p++;
+			}
+			for (; p < end && *p >= '0' && *p <= '9'; p++)
+				b = b * 10 + (unsigned)(*p - '0') > UINT32_MAX ? UINT32_MAX : b * 10 + (unsigned)(*p - '0');
+		}
+		if (p < end)
+			p++; /* the comma */
+		if (a > b) {
+			unsigned long long t = a;
+
+			a = b;
+			b = t;
+		}
+		/* walk the UIDs we hold, never the range */
+		uids = icache_uids_between(m->ic, m->sel, (uint32_t)a, (uint32_t)b, &n);
+		for (size_t i = 0; i < n; i++) {
+			icache_delete(m->ic, m->sel, uids[i]);
+			m->st.vanished++;
+			fx_push(&m->gone_pending, &m->ngone_pending, &m->capgone_pending, uids[i]);
+		}
+		free(uids);
+	}
+}
+
+/* A row from a parsed FETCH response that carried an ENVELOPE. */
+static void row_from_fetch(const struct imap_fetch *x, struct store_row *row)
+{
+	struct buf b = BUF_INIT;
+	bool date_ok = false;
+
+	memset(row, 0, sizeof(*row));
+	row->flags = x->flags;
+	row->size = x->size;
+	if (x->env_date != NULL)
+		date_ok = hdr_parse_date(x->env_date, &row->date);
+	if (!date_ok)
+		row->date = x->has_internal ? x->internal : 0;
+	row->subject = capped(x->env_subject);
+	row->message_id = capped(x->env_message_id);
+	row->in_reply_to = capped(x->env_in_reply_to);
+	buf_init(&b);
+	imap_addrs_format(&b, x, x->from, x->nfrom);
+	row->from = b.len ? buf_detach(&b, NULL) : NULL;
+	buf_release(&b);
+	buf_init(&b);
+	imap_addrs_format(&b, x, x->to, x->nto);
+	row->to = b.len ? buf_detach(&b, NULL) : NULL;
+	buf_release(&b);
+	if (x->has_body) {
+		struct store_row h;
+
+		memset(&h, 0, sizeof(h));
+		hdr_parse_block(x->body, x->body_len > STORE_MAX_HEADER ? STORE_MAX_HEADER : x->body_len, &h);
+		row->references = h.references;
+		row->content_type = h.content_type;
+		h.references = h.content_type = NULL;
+		store_row_clear(&h);
+	}
+}
+
+static void take_fetch_row(struct imap *m, struct fetch *f, const struct imap_fetch *x)
+{
+	struct store_row row;
+	unsigned old;
+
+	if (x->uid == 0)
+		return; /* unsolicited FETCH by sequence number: the next sync sees it */
+	if (!x->has_env) {
+		/* another client's flag change, announced meanwhile */
+		if (x->has_flags && m->sel != NULL && m->ic != NULL &&
+		    icache_flags(m->ic, m->sel, x->uid, &old) && old != x->flags) {
+			m->st.fetch_flags++;
+			icache_set_flags(m->ic, m->sel, x->uid, x->flags);
+			fx_push(&m->pending, &m->npending, &m->cappending, x->uid);
+		}
+		return;
+	}
+	m->st.fetch_rows++;
+	row_from_fetch(x, &row);
+	row.key = xasprintf("%u", x->uid);
+	icache_put(m->ic, m->sel, x->uid, &row);
+	if (f->lowest == 0 || x->uid < f->lowest)
+		f->lowest = x->uid;
+	if (f->n == BATCH || (f->packed && f->n > 0))
+		deliver(m, f);
+	if (f->batch == NULL)
+		f->batch = xcalloc(BATCH, sizeof(*f->batch));
+	f->packed = false;
+	f->batch[f->n++] = row;
+	f->done++;
+}
+
+/*
+ * Full rows for a UID range or a set, streamed to f.  The responses are
+ * read and parsed here (imap_fetch.c), not by libetpan, which spent most
+ * of a cold open's CPU on them and kept a command's whole response text
+ * in memory.  The command goes out with libetpan's tag and its answer is
+ * read to the end of the tagged line, so the session stays in step for
+ * libetpan's next command.
+ */
 static int fetch_rows(struct imap *m, struct fetch *f, bool by_uid, const char *set)
 {
-	struct fetch *saved = m->fx;
+	struct buf line = BUF_INIT, resp = BUF_INIT;
+	struct imap_fetch x;
+	MMAPString *ms = NULL;
+	char tag[16];
+	size_t taglen;
 	int r;
 
 	f->mode = FM_ROWS;
-	m->fx = f;
-	r = cmd(m, "%sFETCH %s (UID FLAGS ENVELOPE RFC822.SIZE INTERNALDATE"
-	           " BODY.PEEK[HEADER.FIELDS (REFERENCES CONTENT-TYPE)])",
-	        by_uid ? "UID " : "", set);
+	memset(&x, 0, sizeof(x));
+	buf_init(&line);
+	buf_init(&resp);
+	buf_addf(&line, "%sFETCH %s (" ROW_ITEMS ")", by_uid ? "UID " : "", set);
+	m->st.commands++;
+	r = mailimap_send_current_tag(m->im);
+	/* (it counts the tag up first, then sends it) */
+	snprintf(tag, sizeof(tag), "%d ", m->im->imap_tag);
+	taglen = strlen(tag);
+	if (r == MAILIMAP_NO_ERROR)
+		r = send_line(m, line.data, line.len, false);
+	ms = mmap_string_new("");
+	if (ms == NULL)
+		r = MAILIMAP_ERROR_MEMORY;
+	while (r == MAILIMAP_NO_ERROR) {
+		r = read_one(m, ms, &resp);
+		if (r != MAILIMAP_NO_ERROR)
+			break;
+		if (resp.len >= taglen && memcmp(resp.data, tag, taglen) == 0) {
+			const char *cond = resp.data + taglen;
+
+			if (str_ncasecmp(cond, "OK", 2) != 0) {
+				/* NO or BAD: its text, for fail()'s message */
+				free(m->im->imap_response);
+				m->im->imap_response = xstrdup(cond);
+				r = MAILIMAP_ERROR_EXTENSION;
+			}
+			break;
+		}
+		if (imap_fetch_parse(resp.data, resp.len, &x) != WARY_OK) {
+			r = MAILIMAP_ERROR_PARSE;
+			break;
+		}
+		switch (x.kind) {
+		case IMAP_RESP_FETCH: take_fetch_row(m, f, &x); break;
+		case IMAP_RESP_EXISTS:
+			if (m->im->imap_selection_info != NULL)
+				m->im->imap_selection_info->sel_exists = x.seq;
+			break;
+		case IMAP_RESP_EXPUNGE: m->expunge_seen = true; break;
+		case IMAP_RESP_VANISHED: vanished_set(m, x.set, x.set_len); break;
+		case IMAP_RESP_BYE: r = MAILIMAP_ERROR_FATAL; break;
+		case IMAP_RESP_OTHER: break;
+		}
+	}
 	deliver(m, f);
-	m->fx = saved;
+	if (ms != NULL)
+		mmap_string_free(ms);
+	imap_fetch_release(&x);
+	buf_release(&resp);
+	buf_release(&line);
 	return r;
 }
 
@@ -1700,21 +1932,13 @@ static int cold_index(struct imap *m, store_row_cb cb, void *ctx)
 		r = fetch_rows(m, &f, false, set);
 		if (r != MAILIMAP_NO_ERROR || f.cancelled || first == 1 || f.lowest <= 1)
 			goto out;
-		/* The rest in pieces, newest first: libetpan keeps the text of a
-		 * whole response in its buffer even when the handler has taken
-		 * every message (about 480 bytes each), so one command for 100k
-		 * messages would hold 48 MB.  By sequence number downwards a
-		 * message expunged meanwhile moves a later one down, never up:
-		 * none is skipped (one may come twice, which is harmless). */
-		for (uint32_t hi = first - 1; r == MAILIMAP_NO_ERROR && !f.cancelled;) {
-			uint32_t lo = hi > COLD_CHUNK ? hi - COLD_CHUNK + 1 : 1;
-
-			snprintf(set, sizeof(set), "%u:%u", lo, hi);
-			r = fetch_rows(m, &f, false, set);
-			if (lo == 1)
-				break;
-			hi = lo - 1;
-		}
+		/* The rest in one command: fetch_rows reads the responses one at
+		 * a time, so its size does not matter (libetpan's parser kept a
+		 * command's whole response, and the index was fetched in
+		 * pieces, a round trip each).  A message expunged meanwhile
+		 * moves a later one down, never up: none is skipped. */
+		snprintf(set, sizeof(set), "1:%u", first - 1);
+		r = fetch_rows(m, &f, false, set);
 	}
 out:
 	fx_clear(&f);

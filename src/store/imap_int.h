@@ -39,6 +39,46 @@ bool imap_mutf7_decode(const char *in, struct buf *out);
  * or NULL when it is none of ours. */
 const char *imap_special_of(const char *attr);
 
+/* ---- index FETCH responses (imap_fetch.c) ---- */
+
+/* An address of an ENVELOPE list; NULL for NIL. */
+struct imap_addr {
+	char *name, *mailbox, *host;
+};
+#define IMAP_MAX_ADDRS 4096
+enum imap_resp { IMAP_RESP_OTHER, IMAP_RESP_FETCH, IMAP_RESP_EXISTS, IMAP_RESP_EXPUNGE,
+                 IMAP_RESP_VANISHED, IMAP_RESP_BYE };
+/* One untagged response.  Its strings point into the text it was parsed
+ * from (NUL-ended there), valid while that text is. */
+struct imap_fetch {
+	enum imap_resp kind;
+	uint32_t seq;        /* EXISTS, EXPUNGE, FETCH: the number */
+	uint32_t uid;        /* FETCH: 0 when it had no UID */
+	bool has_flags, has_env, has_internal, has_body;
+	unsigned flags;      /* enum store_flag */
+	uint64_t modseq;
+	int64_t size;
+	time_t internal;
+	char *env_date, *env_subject, *env_in_reply_to, *env_message_id;
+	size_t from, nfrom, to, nto; /* ranges of addrs */
+	char *body;          /* BODY[...] text, body_len bytes */
+	size_t body_len;
+	const char *set;     /* VANISHED: the UID set, set_len bytes */
+	size_t set_len;
+	struct imap_addr *addrs;
+	size_t naddrs, capaddrs;
+};
+/* resp[0..len) is one untagged response as read from the wire, "* ..."
+ * without its final CRLF, literals inline ({n} CRLF and n bytes); it is
+ * rewritten in place.  WARY_OK (kind OTHER for responses the index does
+ * not use) or WARY_EPARSE. */
+int imap_fetch_parse(char *resp, size_t len, struct imap_fetch *out);
+void imap_fetch_reset(struct imap_fetch *out);
+void imap_fetch_release(struct imap_fetch *out);
+/* The addresses first..first+n of x as they would stand in a header
+ * (groups kept), appended up to about STORE_MAX_VALUE bytes. */
+void imap_addrs_format(struct buf *b, const struct imap_fetch *x, size_t first, size_t n);
+
 /* ---- the cache ----
  * One SQLite file per account: a row per folder (UIDVALIDITY,
  * HIGHESTMODSEQ, UIDNEXT) and a row per message (UID, flags, the index

@@ -2,7 +2,7 @@ noinst_LIBRARIES += src/store/libwary_store.a
 src_store_libwary_store_a_SOURCES = src/store/store.h src/store/store_int.h \
 	src/store/store.c src/store/maildir.c src/store/hdr.c src/store/cache.c \
 	src/store/pop3_int.h src/store/pop3_uidl.c src/store/pop3.c \
-	src/store/imap_int.h src/store/imap.c src/store/imap_util.c src/store/imap_cache.c \
+	src/store/imap_int.h src/store/imap.c src/store/imap_util.c src/store/imap_cache.c src/store/imap_fetch.c \
 	src/store/store_conn.c \
 	src/store/store_db.c \
 	src/store/imap_body.c src/store/part.c
@@ -27,6 +27,9 @@ tests_integration_imap_driver_LDADD = $(TEST_LIBS)
 EXTRA_PROGRAMS += tests/integration/body-driver
 tests_integration_body_driver_SOURCES = tests/integration/body-driver.c
 tests_integration_body_driver_LDADD = $(TEST_LIBS)
+check_PROGRAMS += tests/unit/test_imap_fetch
+tests_unit_test_imap_fetch_SOURCES = tests/unit/test_imap_fetch.c tests/unit/t.h
+tests_unit_test_imap_fetch_LDADD = $(TEST_LIBS)
 check_PROGRAMS += tests/unit/test_imap_body
 tests_unit_test_imap_body_SOURCES = tests/unit/test_imap_body.c tests/unit/t.h
 tests_unit_test_imap_body_LDADD = $(TEST_LIBS)

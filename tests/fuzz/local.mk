@@ -124,3 +124,11 @@ tests_fuzz_fuzz_safe_SOURCES = tests/fuzz/fuzz_safe.c
 tests_fuzz_fuzz_safe_LDADD = $(WARY_FUZZ_LIBS)
 tests_fuzz_fuzz_safe_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
 endif
+
+# the index FETCH responses (owned by src/store)
+if FUZZING
+EXTRA_PROGRAMS += tests/fuzz/fuzz_imap_fetch
+tests_fuzz_fuzz_imap_fetch_SOURCES = tests/fuzz/fuzz_imap_fetch.c
+tests_fuzz_fuzz_imap_fetch_LDADD = $(WARY_FUZZ_LIBS)
+tests_fuzz_fuzz_imap_fetch_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
+endif
