@@ -315,7 +315,7 @@ struct job {
 		bool ready;
 		bool classified;
 		struct spam_result res;
-		struct buf raw;      /* kept for training (keep_raw) */
+		struct buf raw;      /* kept for training, or an unsure one (keep_raw) */
 		bool decided;        /* an unsure one decided by the score here */
 		enum spam_class cls;
 		struct buf score;    /* its line, for --explain */
