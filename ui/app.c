@@ -897,6 +897,11 @@ static bool is_pop3(const struct app *a)
 	return a->wa && a->wa->acct.kind && strcmp(a->wa->acct.kind, "pop3") == 0;
 }
 
+static bool is_imap(const struct app *a)
+{
+	return a->wa && a->wa->acct.kind && strcmp(a->wa->acct.kind, "imap") == 0;
+}
+
 static long long next_check(const struct app *a)
 {
 	return a->check_every_ms > 0 ? now_ms() + a->check_every_ms : LLONG_MAX;
@@ -1178,6 +1183,12 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 			app_say(a, true, "%s", r->err);
 		if (!a->open_failed)
 			worker_send(a->wk, WK_FOLDERS, a->gen, NULL, 0, 0);
+		/* A check at once: it also brings what a cold open left for
+		 * later (References, Content-Type: the store's second pass). */
+		if (!a->open_failed && r->status == WARY_OK && is_imap(a) && !a->check_running) {
+			a->check_running = true;
+			worker_send(a->wk, WK_CHECK, a->gen, NULL, 0, 0);
+		}
 		break;
 	case WK_CHECK:
 		a->check_running = false;

@@ -27,7 +27,10 @@ struct icache {
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS folder ("
 	" name TEXT PRIMARY KEY NOT NULL, uidvalidity INTEGER NOT NULL,"
-	" modseq INTEGER NOT NULL, uidnext INTEGER NOT NULL);"
+	" modseq INTEGER NOT NULL, uidnext INTEGER NOT NULL,"
+	/* rows with a UID up to this still lack References, Content-Type
+	 * and a date from INTERNALDATE (a cold open's first pass; schema 5) */
+	" detail_hi INTEGER NOT NULL DEFAULT 0);"
 	/* hdr: the seven header values of a row in one blob (hdr_pack): a
 	 * 100k-row read takes one column a row, not seven (schema 4). */
 	"CREATE TABLE IF NOT EXISTS msg ("
@@ -52,7 +55,7 @@ static void note(struct icache *ic, int rc)
 }
 
 static const char *const probes[] = {
-	"SELECT name, uidvalidity, modseq, uidnext FROM folder LIMIT 1",
+	"SELECT name, uidvalidity, modseq, uidnext, detail_hi FROM folder LIMIT 1",
 	"SELECT folder, uid, flags, date, size, hdr FROM msg LIMIT 1",
 	"SELECT id, op, folder, uidvalidity, uid, fset, fclear, target, uids, msgid, data,"
 	" attempted FROM outbox LIMIT 1",
@@ -167,7 +170,7 @@ bool icache_folder_get(struct icache *ic, const char *folder, struct icache_fold
 	rc = sqlite3_prepare_v2(ic->db,
 	                        "SELECT f.uidvalidity, f.modseq, f.uidnext,"
 	                        " (SELECT max(uid) FROM msg WHERE folder = ?1),"
-	                        " (SELECT count(*) FROM msg WHERE folder = ?1)"
+	                        " (SELECT count(*) FROM msg WHERE folder = ?1), f.detail_hi"
 	                        " FROM folder f WHERE f.name = ?1", -1, &st, NULL);
 	if (rc != SQLITE_OK) {
 		note(ic, rc);
@@ -178,10 +181,10 @@ bool icache_folder_get(struct icache *ic, const char *folder, struct icache_fold
 	if (rc == SQLITE_ROW) {
 		int64_t v = store_db_col_int(st, 0, &bad), m = store_db_col_int(st, 1, &bad), n = store_db_col_int(st, 2, &bad);
 		int64_t mx = sqlite3_column_type(st, 3) == SQLITE_NULL ? 0 : store_db_col_int(st, 3, &bad);
-		int64_t c = store_db_col_int(st, 4, &bad);
+		int64_t c = store_db_col_int(st, 4, &bad), d = store_db_col_int(st, 5, &bad);
 
 		if (v <= 0 || v > UINT32_MAX || m < 0 || n < 0 || n > UINT32_MAX || mx < 0 ||
-		    mx > UINT32_MAX || c < 0)
+		    mx > UINT32_MAX || c < 0 || d < 0 || d > UINT32_MAX)
 			bad = true;
 		if (!bad) {
 			out->uidvalidity = (uint32_t)v;
@@ -189,6 +192,7 @@ bool icache_folder_get(struct icache *ic, const char *folder, struct icache_fold
 			out->uidnext = (uint32_t)n;
 			out->maxuid = (uint32_t)mx;
 			out->count = (long)c;
+			out->detail_hi = (uint32_t)d;
 			found = true;
 		} else {
 			ic->broken = true; /* a row we did not write this way */
@@ -225,6 +229,24 @@ void icache_folder_reset(struct icache *ic, const char *folder, uint32_t uidvali
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, uidvalidity);
+		rc = sqlite3_step(st);
+	}
+	if (rc != SQLITE_DONE)
+		note(ic, rc);
+	sqlite3_finalize(st);
+}
+
+void icache_folder_set_detail(struct icache *ic, const char *folder, uint32_t hi)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (ic->broken)
+		return;
+	rc = sqlite3_prepare_v2(ic->db, "UPDATE folder SET detail_hi = ?2 WHERE name = ?1", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, hi);
 		rc = sqlite3_step(st);
 	}
 	if (rc != SQLITE_DONE)

@@ -88,13 +88,16 @@ void imap_addrs_format(struct buf *b, const struct imap_fetch *x, size_t first, 
 struct icache;
 /* 3: msg is kept in (folder, uid) order, so a folder's index is read
  * in one walk of the table instead of a seek per row. */
-#define ICACHE_SCHEMA 4
+/* 5: a folder's detail_hi (rows still waiting for their second pass). */
+#define ICACHE_SCHEMA 5
 struct icache_folder {
 	uint32_t uidvalidity;
 	uint64_t modseq;  /* HIGHESTMODSEQ the rows are in sync with, 0 unknown */
 	uint32_t uidnext;
 	uint32_t maxuid;  /* highest UID stored, 0 when no row */
 	long count;       /* rows stored */
+	uint32_t detail_hi; /* rows up to this UID lack References, Content-Type
+	                     * and the INTERNALDATE fallback date; 0: none */
 };
 int icache_open(const char *path, struct icache **out, char *err, size_t errlen);
 void icache_close(struct icache **ic);
@@ -105,6 +108,7 @@ bool icache_broken(const struct icache *ic);
 bool icache_folder_get(struct icache *ic, const char *folder, struct icache_folder *out);
 /* Start the folder over under a new UIDVALIDITY: every row dropped. */
 void icache_folder_reset(struct icache *ic, const char *folder, uint32_t uidvalidity);
+void icache_folder_set_detail(struct icache *ic, const char *folder, uint32_t hi);
 void icache_folder_set_sync(struct icache *ic, const char *folder, uint64_t modseq,
                             uint32_t uidnext);
 void icache_put(struct icache *ic, const char *folder, uint32_t uid, const struct store_row *row);
@@ -171,6 +175,7 @@ struct store_imap_stats {
 	uint64_t bytes_in;       /* bytes received from the server since open */
 	uint64_t fetch_rows;     /* FETCH responses that carried index fields */
 	uint64_t fetch_flags;    /* FETCH responses with flags only */
+	uint64_t fetch_details;  /* rows completed by their second pass (details) */
 	uint64_t vanished;       /* UIDs reported gone (VANISHED or missing) */
 	uint64_t cache_rows;     /* rows of the last index served from the cache */
 	unsigned cache_rebuilds; /* cache file or folder started over */

@@ -10,6 +10,7 @@
  *
  * The password (or token) comes from $IMAP_DRIVER_SECRET, never argv.
  * OPs: folders | select F | index | index-quiet | fetch KEY | flags KEY +SF -T |
+ *      index-refs, check-refs (index, check: rows as "ref KEY DATE REFERENCES CONTENT-TYPE") |
  *      expunge | copy KEY F | move KEY F | append F FILE FLAGS | check | stats |
  *      sh CMD (run a command between two ops: the second client's turn) |
  *      state (the connection as store_connection_state tells it) |
@@ -125,6 +126,25 @@ static int rows_cb(void *ctx, struct store_row *rows, size_t n, size_t done, siz
 	return 0;
 }
 
+/* index-refs: what threading and the attachment mark read */
+static int refs_cb(void *ctx, struct store_row *rows, size_t n, size_t done, size_t total)
+{
+	size_t *count = ctx;
+
+	(void)done;
+	(void)total;
+	for (size_t i = 0; i < n; i++) {
+		char *refs = safe_str(rows[i].references ? rows[i].references : "", SAFE_LINE);
+		char *ct = safe_str(rows[i].content_type ? rows[i].content_type : "", SAFE_LINE);
+
+		printf("ref %s\t%lld\t%s\t%s\n", rows[i].key, (long long)rows[i].date, refs, ct);
+		free(refs);
+		free(ct);
+	}
+	*count += n;
+	return 0;
+}
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -173,12 +193,13 @@ static void print_stats(struct store *s)
 
 	store_imap_stats(s, &st);
 	getrusage(RUSAGE_SELF, &ru);
-	printf("stats bytes_in=%llu fetch_rows=%llu fetch_flags=%llu vanished=%llu cache_rows=%llu"
+	printf("stats bytes_in=%llu fetch_rows=%llu fetch_flags=%llu fetch_details=%llu vanished=%llu cache_rows=%llu"
 	       " rebuilds=%u commands=%u qresync=%d condstore=%d auth=%s maxrss_kb=%ld"
 	       " idle=%d drops=%u reconnects=%u attempts=%u replayed=%u replay_skipped=%u"
 	       " replay_refused=%u queued=%u idles=%u noops=%u probe_timeouts=%u keepalive_idle_s=%u\n",
 	       (unsigned long long)st.bytes_in, (unsigned long long)st.fetch_rows,
-	       (unsigned long long)st.fetch_flags, (unsigned long long)st.vanished,
+	       (unsigned long long)st.fetch_flags, (unsigned long long)st.fetch_details,
+	       (unsigned long long)st.vanished,
 	       (unsigned long long)st.cache_rows, st.cache_rebuilds, st.commands, st.qresync,
 	       st.condstore, st.auth, ru.ru_maxrss, st.idle, st.drops, st.reconnects, st.attempts,
 	       st.replayed, st.replay_skipped, st.replay_refused, st.queued, st.idles, st.noops,
@@ -208,6 +229,22 @@ static int run_op(struct store *s, char **a, int n, char *err, size_t errlen)
 
 		printf("index rows=%zu batches=%zu first_batch=%zu\n", ix.rows, ix.batches,
 		       ix.first_batch);
+		return rc;
+	}
+	if (strcmp(op, "index-refs") == 0 && n == 1) {
+		size_t count = 0;
+		int rc = store_index(s, refs_cb, &count, err, errlen);
+
+		printf("index rows=%zu\n", count);
+		return rc;
+	}
+	if (strcmp(op, "check-refs") == 0 && n == 1) {
+		char **gone = NULL;
+		size_t ngone = 0, count = 0;
+		int rc = store_check_changes(s, refs_cb, &count, &gone, &ngone, err, errlen);
+
+		printf("check rows=%zu vanished=%zu\n", count, ngone);
+		store_keys_free(gone, ngone);
 		return rc;
 	}
 	if (strcmp(op, "fetch") == 0 && n == 2) {

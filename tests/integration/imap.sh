@@ -159,7 +159,9 @@ check "From rebuilt from the ENVELOPE with its display name quoted" grep -q $'\t
 
 # ---- warm cache: QRESYNC ----
 C=$WORK/cache
-drv --cache "$C" select "$P-A" , index-quiet , stats >"$WORK/c1" 2>&1
+# (the check completes the rows the cold open left to a second pass:
+# imap-details.sh; the later checks here then count only what changed)
+drv --cache "$C" select "$P-A" , index-quiet , check , stats >"$WORK/c1" 2>&1
 check "cold index with a cache writes the cache file" bash -c "ls '$C'/imap-*.db >/dev/null 2>&1"
 drv --cache "$C" select "$P-A" , index , stats >"$WORK/c2" 2>&1
 check "warm open, nothing changed: the same index" same_state "$P-A" "$WORK/c2"
