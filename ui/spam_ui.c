@@ -29,6 +29,7 @@ struct spam_ui {
 	/* worker thread only */
 	struct spam_db *db;
 	bool db_tried;
+	struct inspect *in;       /* the score of an unsure arrival */
 };
 
 static size_t hash_str(const char *s)
@@ -210,6 +211,20 @@ out:
 	return rc;
 }
 
+/* As `wary spam classify`: an unsure verdict is decided by the hybrid
+ * score of what the message itself shows (no DNS). */
+static enum spam_class unsure_by_score(struct spam_ui *u, const struct mail_msg *m, double prob)
+{
+	struct spam_score sc;
+	char err[WARY_ERRLEN];
+
+	if (u->in == NULL && inspect_new(&u->in, err, sizeof(err)) != WARY_OK)
+		return SPAM_UNSURE;
+	if (inspect_spam_score(u->in, m, prob, &sc, err, sizeof(err)) != WARY_OK)
+		return SPAM_UNSURE;
+	return spam_score_is_spam(&sc) ? SPAM_SPAM : SPAM_UNSURE;
+}
+
 /* "s\tKEY\nKEY...": classify new mail; set: move spam to Junk. */
 static int serve_scan(struct spam_ui *u, struct store *s, const char *keys, bool move,
                       struct buf *out, char *err, size_t errlen)
@@ -242,6 +257,8 @@ static int serve_scan(struct spam_ui *u, struct store *s, const char *keys, bool
 		    spam_db_classify(db, m, 0, &r, e2, sizeof(e2)) == WARY_OK) {
 			bool moved = false;
 
+			if (r.cls == SPAM_UNSURE)
+				r.cls = unsure_by_score(u, m, r.prob);
 			if (r.cls == SPAM_SPAM && move) {
 				if (junk == NULL)
 					junk = junk_folder(s, &in_junk);
@@ -355,6 +372,7 @@ void spam_ui_free(struct app *a)
 	known_clear(u);
 	free(u->line_key);
 	spam_db_free(&u->db);
+	inspect_free(&u->in);
 	free(u);
 	a->spam = NULL;
 }
