@@ -1192,6 +1192,7 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 		break;
 	case WK_CHECK:
 		a->check_running = false;
+		wtrace("check done");
 		if (r->status == WARY_OK) {
 			index_remove_keys(a->ix, r->vanished, r->nvanished);
 			maybe_rebuild(a, true);

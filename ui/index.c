@@ -19,12 +19,13 @@ struct idec {
 	char *base;     /* subject without Re:/Fwd:, for thread subject hiding */
 };
 
+/* 96 bytes a row: at 100k rows every field here is 100 KB of the
+ * index's memory, so what can be made again cheaply is (a key's hash,
+ * the fingerprint of the saved thread order) and what is one bit sits
+ * in an array of its own (shown). */
 struct irow {
 	struct store_row r;
 	struct idec *dec; /* NULL until drawn */
-	bool shown;     /* inside the limit (when there is one) */
-	uint32_t hash;  /* of r.key, so a rehash reads no key again */
-	uint64_t fp;    /* of the key and what threading reads (row_fp) */
 };
 
 /* A slot keeps the key's hash beside the row number: a probe compares
@@ -61,6 +62,7 @@ struct pool {
 struct index {
 	struct irow *rows;
 	size_t n, cap;
+	unsigned char *shown; /* by row: inside the limit (when there is one) */
 	size_t *order;     /* display position -> row */
 	int *depth;        /* by display position */
 	uint32_t *tree;    /* by position: bit 0 = a later sibling, bit L = a line at level L */
@@ -108,6 +110,7 @@ void index_clear(struct index *ix)
 	for (size_t i = 0; i < ix->n; i++)
 		irow_clear(&ix->rows[i]);
 	free(ix->rows);
+	free(ix->shown);
 	free(ix->order);
 	free(ix->depth);
 	free(ix->tree);
@@ -165,19 +168,28 @@ static struct islot *free_slot(const struct index *ix, uint32_t h)
 	return &ix->slots[i];
 }
 
+/* Filled to at most 4/5: 100k rows take 131072 slots (1 MB), where half
+ * full took twice that; a probe compares hashes in the table, so the
+ * longer runs stay cheap. */
+static bool slots_full(const struct index *ix, size_t rows)
+{
+	return rows * 5 > ix->nslots * 4;
+}
+
 static void rehash(struct index *ix, size_t want)
 {
 	size_t n = 64;
 
-	while (n < want * 2)
+	while (want * 5 > n * 4)
 		n *= 2;
 	free(ix->slots);
 	ix->slots = xcalloc(n, sizeof(*ix->slots));
 	ix->nslots = n;
 	for (size_t i = 0; i < ix->n; i++) {
-		struct islot *s = free_slot(ix, ix->rows[i].hash); /* keys are unique */
+		uint32_t h = hash_key(ix->rows[i].r.key);
+		struct islot *s = free_slot(ix, h); /* keys are unique */
 
-		s->hash = ix->rows[i].hash;
+		s->hash = h;
 		s->row = (uint32_t)(i + 1);
 	}
 }
@@ -191,8 +203,6 @@ static size_t row_of(const struct index *ix, const char *key)
 	s = slot_for(ix, key, hash_key(key));
 	return s->row ? s->row - 1 : SIZE_MAX;
 }
-
-static uint64_t row_fp(const struct store_row *r, const size_t len[4]);
 
 static uint64_t hash_bytes(const char *s, size_t n)
 {
@@ -292,24 +302,36 @@ static char *intern(struct pool *p, const char *s)
 
 /* The row as the index keeps it: key and ids in a block of its own (cut
  * from the pool's chunks too: no allocation of its own), the rest shared
- * in the pool; the worker's block is freed. */
-static struct store_row compact_row(struct pool *p, struct store_row *in, uint64_t *fp)
+ * in the pool; the worker's block is freed.  A row that replaces `old`
+ * (a flag change, the store's second pass adding References) keeps the
+ * old row's ids where they are the same and cuts only the new ones: the
+ * pool frees nothing before the folder closes, so a copy of 100k blocks
+ * would stay there as waste. */
+static struct store_row compact_row(struct pool *p, struct store_row *in, const struct store_row *old)
 {
 	struct store_row r = *in;
 	const char *own[4] = { in->key, in->message_id, in->in_reply_to, in->references };
+	const char *had[4] = { old ? old->key : NULL, old ? old->message_id : NULL,
+	                       old ? old->in_reply_to : NULL, old ? old->references : NULL };
 	char **to[4] = { &r.key, &r.message_id, &r.in_reply_to, &r.references };
 	size_t len[4], total = 0;
+	bool keep[4];
 	char *block;
 
 	for (size_t i = 0; i < 4; i++) {
 		len[i] = own[i] ? strlen(own[i]) : 0;
-		total += own[i] ? len[i] + 1 : 0;
+		keep[i] = own[i] != NULL && had[i] != NULL && strcmp(own[i], had[i]) == 0;
+		total += own[i] && !keep[i] ? len[i] + 1 : 0;
 	}
-	block = pool_alloc(p, total);
+	block = total ? pool_alloc(p, total) : NULL;
 	for (size_t i = 0; i < 4; i++) {
 		*to[i] = NULL;
 		if (own[i] == NULL)
 			continue;
+		if (keep[i]) {
+			*to[i] = (char *)had[i];
+			continue;
+		}
 		memcpy(block, own[i], len[i] + 1);
 		*to[i] = block;
 		block += len[i] + 1;
@@ -321,42 +343,37 @@ static struct store_row compact_row(struct pool *p, struct store_row *in, uint64
 	r.packed = false; /* its strings are not all in the block */
 	if (in->packed)
 		worker_row_free(in);
-	*fp = row_fp(&r, len);
 	return r;
 }
 
 void index_take_rows(struct index *ix, struct store_row *rows, size_t n)
 {
-	if (ix->n + n > ix->nslots / 2)
+	if (slots_full(ix, ix->n + n))
 		rehash(ix, ix->n + n);
 	for (size_t i = 0; i < n; i++) {
 		struct islot *s;
 		uint32_t h;
-		uint64_t fp;
 
 		if (rows[i].key == NULL)
 			continue;
-		rows[i] = compact_row(&ix->pool, &rows[i], &fp);
 		h = hash_key(rows[i].key);
 		s = slot_for(ix, rows[i].key, h);
+		rows[i] = compact_row(&ix->pool, &rows[i], s->row ? &ix->rows[s->row - 1].r : NULL);
 		if (s->row != 0) {
 			size_t at = s->row - 1;
-			bool shown = ix->rows[at].shown; /* a flag change keeps its place in a limit */
 
+			/* (a flag change keeps its place in a limit: shown stays) */
 			irow_clear(&ix->rows[at]);
 			ix->rows[at].r = rows[i];
-			ix->rows[at].shown = shown;
-			ix->rows[at].hash = h;
-			ix->rows[at].fp = fp;
 		} else {
 			if (ix->n == ix->cap) {
 				ix->cap = ix->cap ? ix->cap * 2 : 1024;
 				ix->rows = xreallocarray(ix->rows, ix->cap, sizeof(*ix->rows));
+				ix->shown = xrealloc(ix->shown, ix->cap);
 			}
 			memset(&ix->rows[ix->n], 0, sizeof(ix->rows[ix->n]));
 			ix->rows[ix->n].r = rows[i];
-			ix->rows[ix->n].hash = h;
-			ix->rows[ix->n].fp = fp;
+			ix->shown[ix->n] = 0;
 			ix->n++;
 			s->hash = h;
 			s->row = (uint32_t)ix->n;
@@ -386,6 +403,7 @@ void index_remove_keys(struct index *ix, char *const *keys, size_t n)
 			irow_clear(&ix->rows[i]);
 			continue;
 		}
+		ix->shown[j] = ix->shown[i];
 		ix->rows[j++] = ix->rows[i];
 	}
 	ix->n = j;
@@ -481,18 +499,24 @@ static uint64_t fold64(uint64_t h)
 	return h;
 }
 
+static uint64_t str_fp(const char *s, uint64_t none)
+{
+	return s ? hash_bytes(s, strlen(s)) : none;
+}
+
 /* A row's part of the fingerprint: its key and every field threading
- * reads (the pooled ones by the hash the pool keeps).  Made as the row
- * arrives, while the worker reads the next ones. */
-static uint64_t row_fp(const struct store_row *r, const size_t len[4])
+ * reads (the pooled ones by the hash the pool keeps).  Made at each
+ * rebuild (about 10 MB hashed at 100k rows, a few ms) rather than kept:
+ * 8 bytes a row. */
+static uint64_t row_fp(const struct store_row *r)
 {
 	uint64_t h = 0x7761727974687233ull;
 
-	h = fold64(h ^ hash_bytes(r->key, len[0]));
+	h = fold64(h ^ str_fp(r->key, 0));
 	h = fold64(h ^ (uint64_t)(int64_t)r->date);
-	h = fold64(h ^ (r->message_id ? hash_bytes(r->message_id, len[1]) : 0x6e756c6cull));
-	h = fold64(h + (r->in_reply_to ? hash_bytes(r->in_reply_to, len[2]) : 0x6e756c6dull));
-	h = fold64(h ^ (r->references ? hash_bytes(r->references, len[3]) : 0x6e756c6eull));
+	h = fold64(h ^ str_fp(r->message_id, 0x6e756c6cull));
+	h = fold64(h + str_fp(r->in_reply_to, 0x6e756c6dull));
+	h = fold64(h ^ str_fp(r->references, 0x6e756c6eull));
 	h = fold64(h + pooled_hash(r->subject));
 	return h;
 }
@@ -505,8 +529,10 @@ static void rows_fingerprint(const struct index *ix, bool reverse, uint64_t *set
 	uint64_t sum = 0, o = 0;
 
 	for (size_t i = 0; i < ix->n; i++) {
-		sum += ix->rows[i].fp;
-		o = (o + ix->rows[i].fp) * 0x9e3779b97f4a7c15ull;
+		uint64_t fp = row_fp(&ix->rows[i].r);
+
+		sum += fp;
+		o = (o + fp) * 0x9e3779b97f4a7c15ull;
 	}
 	*set = fold64(sum ^ ((uint64_t)ix->n << 1) ^ (reverse ? 1 : 0));
 	*seq = fold64(o ^ *set);
@@ -577,7 +603,7 @@ static bool apply_saved(struct index *ix, uint64_t set, uint64_t seq)
 		/* The rows came in the same order: the number is the row.  Else
 		 * the same rows in another order: found by key. */
 		at = same_seq ? (size_t)row : row_of(ix, p);
-		if (at >= ix->n || used[at] || (same_seq && ix->rows[at].hash != hash_key(p)))
+		if (at >= ix->n || used[at] || (same_seq && strcmp(ix->rows[at].r.key, p) != 0))
 			goto out;
 		used[at] = 1;
 		ix->order[pos] = at;
@@ -749,7 +775,7 @@ threaded:
 		size_t j = 0;
 
 		for (size_t p = 0; p < n; p++) {
-			if (!ix->rows[ix->order[p]].shown)
+			if (!ix->shown[ix->order[p]])
 				continue;
 			ix->order[j] = ix->order[p];
 			ix->depth[j] = ix->depth[p];
@@ -904,13 +930,13 @@ void index_row_tree(const struct index *ix, size_t pos, struct buf *out)
 void index_set_limit(struct index *ix, char *const *keys, size_t n)
 {
 	ix->limited = keys != NULL;
-	for (size_t i = 0; i < ix->n; i++)
-		ix->rows[i].shown = !ix->limited;
+	if (ix->n > 0)
+		memset(ix->shown, !ix->limited, ix->n);
 	for (size_t i = 0; keys && i < n; i++) {
 		size_t at = row_of(ix, keys[i]);
 
 		if (at != SIZE_MAX)
-			ix->rows[at].shown = true;
+			ix->shown[at] = 1;
 	}
 	ix->dirty = true;
 }

@@ -162,9 +162,11 @@ class Run:
     seq = 0
 
 
-def tui_run(tm, work, argv, env, first_seen, full_seen, timeout, quit_keys="q"):
+def tui_run(tm, work, argv, env, first_seen, full_seen, timeout, quit_keys="q", linger=None):
     """Start ARGV in a fresh 120x40 pane and time, from the exec, the first
-    capture on which FIRST_SEEN and FULL_SEEN hold.  Returns a dict."""
+    capture on which FIRST_SEEN and FULL_SEEN hold.  Returns a dict.
+    LINGER: after the full index (and its figures), wait up to TIMEOUT
+    until linger() is true before quitting."""
     Run.seq += 1
     name = "run%d" % Run.seq
     fifo = os.path.join(work, name + ".go")
@@ -228,6 +230,9 @@ def tui_run(tm, work, argv, env, first_seen, full_seen, timeout, quit_keys="q"):
             time.sleep(POLL_S)
         rss = vm_hwm_kb(pid)
         cpu = cpu_s(pid)
+        if linger is not None:
+            while not linger() and time.perf_counter() - t0 < timeout:
+                time.sleep(POLL_S)
         tq = time.perf_counter()
         tm.cmd("send-keys -t %s %s" % (name, quit_keys))
         # A client that writes its cache on quit must finish before the
