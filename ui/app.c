@@ -2154,24 +2154,18 @@ int app_run(struct config *cfg, const char *location, struct worker_account *wa,
 	}
 	a.sig_rd = fds[0];
 	a.sig_wr = fds[1];
-	/* The connection starts first: what follows (GPGME's set-up runs gpg
-	 * and gpgconf, 30-40 ms) then overlaps the TLS handshake and login. */
+	/* The connection and the first folder's index are asked for first:
+	 * what follows (GPGME's set-up runs gpg and gpgconf, 30-40 ms) then
+	 * overlaps the TLS handshake, the login and the first rows. */
 	if (wa) {
 		worker_set_account(a.wk, wa);
 		worker_send(a.wk, WK_OPEN_ACCOUNT, 1, NULL, 0, 0);
 	} else {
 		worker_send(a.wk, WK_OPEN, 1, location, 0, 0);
 	}
-	a.pgp = pgp_ui_new(a.sig_wr);
-	a.verdict = verdict_ui_new(cfg, wa ? wa->acct.name : NULL, a.sig_wr);
-	spam_ui_start(&a);
 	a.ix = index_new();
 	if (index_sort_parse(config_get(cfg, "sort"), &sort) == WARY_OK)
 		index_set_sort(a.ix, sort);
-	a.pager = textview_new();
-	a.raw = textview_new();
-	a.help = textview_new();
-	a.browser = textview_new();
 	{
 		long every = wa ? config_account_get_int(cfg, wa->acct.name, "fetch_interval")
 		                : config_get_int(cfg, "fetch_interval");
@@ -2180,10 +2174,16 @@ int app_run(struct config *cfg, const char *location, struct worker_account *wa,
 	}
 	a.location = xstrdup(location ? location : (wa && wa->acct.host ? wa->acct.host : ""));
 	a.wa = wa;
-	compose_init(&a);
-
 	a.gen = 0;
 	start_folder(&a, "INBOX");
+	a.pgp = pgp_ui_new(a.sig_wr);
+	a.verdict = verdict_ui_new(cfg, wa ? wa->acct.name : NULL, a.sig_wr);
+	spam_ui_start(&a);
+	a.pager = textview_new();
+	a.raw = textview_new();
+	a.help = textview_new();
+	a.browser = textview_new();
+	compose_init(&a);
 
 	/* The screen. */
 	if (getenv("ESCDELAY") == NULL)

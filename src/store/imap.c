@@ -50,7 +50,6 @@
 
 #define FIRST_SCREEN 200
 #define BATCH 1000
-/* Messages per FETCH of a cold index after the first screen. */
 /* What an index row is made of (fetch_rows): in full, or in two passes
  * for the bulk of a cold open.  The first is what the server keeps ready
  * (Dovecot answers it from its index cache); the second is the rest,
@@ -110,6 +109,10 @@ struct fetch {
 	bool packed;         /* the rows of batch are one block each (pack_row) */
 	uint32_t lowest;     /* lowest UID seen */
 	uint32_t highest;    /* highest UID seen */
+	/* FM_ROWS with hold: rows kept for the cache until hold_put() */
+	bool hold;
+	struct store_row *held;
+	size_t nheld, capheld;
 	/* FM_FLAGS: UIDs seen, UIDs new to the cache, rows whose flags changed */
 	uint32_t *seen, *fresh, *changed;
 	size_t nseen, nfresh, nchanged, capseen, capfresh, capchanged;
@@ -234,6 +237,9 @@ static void fx_clear(struct fetch *f)
 {
 	for (size_t i = 0; i < f->n; i++)
 		batch_row_clear(f, &f->batch[i]);
+	for (size_t i = 0; i < f->nheld; i++)
+		free(f->held[i].key); /* packed */
+	free(f->held);
 	free(f->batch);
 	free(f->seen);
 	free(f->fresh);
@@ -766,6 +772,31 @@ static void on_log(mailimap *session, int type, const char *str, size_t size, vo
 		m->st.bytes_in += size;
 }
 
+/* The UIDs from a to b (either way round) that the cache holds, dropped
+ * from it and added to gone when it is not NULL.  A range may be as wide
+ * as the server likes, so the UIDs we hold are walked, never the range. */
+static void vanish_range(struct imap *m, uint32_t a, uint32_t b, uint32_t **gone, size_t *ngone,
+                         size_t *capgone)
+{
+	uint32_t *uids;
+	size_t n;
+
+	if (a > b) {
+		uint32_t t = a;
+
+		a = b;
+		b = t;
+	}
+	uids = icache_uids_between(m->ic, m->sel, a, b, &n);
+	for (size_t i = 0; i < n; i++) {
+		icache_delete(m->ic, m->sel, uids[i]);
+		m->st.vanished++;
+		if (gone != NULL)
+			fx_push(gone, ngone, capgone, uids[i]);
+	}
+	free(uids);
+}
+
 /* UIDs the server said are gone (VANISHED, also unsolicited), dropped
  * from the cache; their keys are added to gone when it is not NULL. */
 static void take_vanished(struct imap *m, uint32_t **gone, size_t *ngone, size_t *capgone)
@@ -787,30 +818,9 @@ static void take_vanished(struct imap *m, uint32_t **gone, size_t *ngone, size_t
 		for (clistiter *s = clist_begin(v->qr_known_uids->set_list); s != NULL;
 		     s = clist_next(s)) {
 			const struct mailimap_set_item *it = clist_content(s);
-			uint32_t a = it->set_first, b = it->set_last;
-			uint32_t *uids;
-			size_t n;
-
-			/* 0 is "*"; a range may be as wide as the server likes,
-			 * so walk the UIDs we hold, never the range. */
-			if (a == 0)
-				a = UINT32_MAX;
-			if (b == 0)
-				b = UINT32_MAX;
-			if (a > b) {
-				uint32_t t = a;
-
-				a = b;
-				b = t;
-			}
-			uids = icache_uids_between(m->ic, m->sel, a, b, &n);
-			for (size_t i = 0; i < n; i++) {
-				icache_delete(m->ic, m->sel, uids[i]);
-				m->st.vanished++;
-				if (gone != NULL)
-					fx_push(gone, ngone, capgone, uids[i]);
-			}
-			free(uids);
+			/* 0 is "*" */
+			vanish_range(m, it->set_first ? it->set_first : UINT32_MAX,
+			             it->set_last ? it->set_last : UINT32_MAX, gone, ngone, capgone);
 		}
 	}
 }
@@ -1528,12 +1538,13 @@ out:
 
 /* ---- index ---- */
 
-/* One response of the command in flight, into resp: its lines joined,
- * each literal kept inline after its {n} CRLF, without the final CRLF
- * (a bare LF ends a line too).  MAILIMAP_ERROR_STREAM when the
- * connection fails, MAILIMAP_ERROR_PARSE when the response passes
- * MAX_RESPONSE. */
-static int read_one(struct imap *m, MMAPString *line, struct buf *resp)
+/* One response of the command in flight, *text (*len bytes, NUL after
+ * them): its lines joined, each literal kept inline after its {n} CRLF,
+ * without the final CRLF (a bare LF ends a line too).  A response of one
+ * line (most) is left where it was read, in line; one with literals is
+ * put together in resp.  MAILIMAP_ERROR_STREAM when the connection
+ * fails, MAILIMAP_ERROR_PARSE when the response passes MAX_RESPONSE. */
+static int read_one(struct imap *m, MMAPString *line, struct buf *resp, char **text, size_t *tlen)
 {
 	mailstream *s = m->im->imap_stream;
 
@@ -1566,9 +1577,18 @@ static int read_one(struct imap *m, MMAPString *line, struct buf *resp)
 		}
 		if (resp->len + len + 2 + lit > MAX_RESPONSE)
 			return MAILIMAP_ERROR_PARSE;
-		buf_add(resp, line->str, len);
-		if (!has_lit)
+		if (!has_lit && resp->len == 0) {
+			line->str[len] = '\0';
+			*text = line->str;
+			*tlen = len;
 			return MAILIMAP_NO_ERROR;
+		}
+		buf_add(resp, line->str, len);
+		if (!has_lit) {
+			*text = resp->data;
+			*tlen = resp->len;
+			return MAILIMAP_NO_ERROR;
+		}
 		buf_add(resp, "\r\n", 2);
 		buf_grow(resp, lit);
 		for (size_t got = 0; got < lit;) {
@@ -1583,51 +1603,39 @@ static int read_one(struct imap *m, MMAPString *line, struct buf *resp)
 	}
 }
 
+/* One end of a range of a sequence set: a number (a larger one is
+ * taken as the largest UID) or "*". */
+static uint32_t set_end(const char **p, const char *end)
+{
+	uint64_t v = 0;
+
+	if (*p < end && **p == '*') {
+		(*p)++;
+		return UINT32_MAX;
+	}
+	for (; *p < end && **p >= '0' && **p <= '9'; (*p)++)
+		if ((v = v * 10 + (uint64_t)(**p - '0')) > UINT32_MAX)
+			v = UINT32_MAX;
+	return (uint32_t)v;
+}
+
 /* The UIDs of a VANISHED set that the cache holds: dropped from it and
- * listed for the next check (as news() does for libetpan's). */
+ * listed for the next check (as news() does for libetpan's).  The set
+ * was checked by imap_fetch_parse: digits, ':', ',' and '*' only. */
 static void vanished_set(struct imap *m, const char *set, size_t len)
 {
 	const char *p = set, *end = set + len;
 
 	while (p < end && m->sel != NULL && m->ic != NULL) {
-		unsigned long long a = 0, b;
-		uint32_t *uids;
-		size_t n;
+		uint32_t a = set_end(&p, end), b = a;
 
-		if (*p == '*') {
-			a = UINT32_MAX;
-			p++;
-		} else {
-			for (; p < end && *p >= '0' && *p <= '9'; p++)
-				a = a * 10 + (unsigned)(*p - '0') > UINT32_MAX ? UINT32_MAX : a * 10 + (unsigned)(*p - '0');
-		}
-		b = a;
 		if (p < end && *p == ':') {
 			p++;
-			b = 0;
-			if (p < end && *p == '*') {
-				b = UINT32_MAX;
-				p++;
-			}
-			for (; p < end && *p >= '0' && *p <= '9'; p++)
-				b = b * 10 + (unsigned)(*p - '0') > UINT32_MAX ? UINT32_MAX : b * 10 + (unsigned)(*p - '0');
+			b = set_end(&p, end);
 		}
 		if (p < end)
 			p++; /* the comma */
-		if (a > b) {
-			unsigned long long t = a;
-
-			a = b;
-			b = t;
-		}
-		/* walk the UIDs we hold, never the range */
-		uids = icache_uids_between(m->ic, m->sel, (uint32_t)a, (uint32_t)b, &n);
-		for (size_t i = 0; i < n; i++) {
-			icache_delete(m->ic, m->sel, uids[i]);
-			m->st.vanished++;
-			fx_push(&m->gone_pending, &m->ngone_pending, &m->capgone_pending, uids[i]);
-		}
-		free(uids);
+		vanish_range(m, a, b, &m->gone_pending, &m->ngone_pending, &m->capgone_pending);
 	}
 }
 
@@ -1670,7 +1678,15 @@ static void row_from_fetch(const struct imap_fetch *x, struct store_row *row)
 /* A row into the cache and the batch for f->cb. */
 static void batch_row(struct imap *m, struct fetch *f, uint32_t uid, struct store_row *row)
 {
-	icache_put(m->ic, m->sel, uid, row);
+	if (f->hold) {
+		if (f->nheld == f->capheld) {
+			f->capheld = f->capheld ? f->capheld * 2 : 64;
+			f->held = xreallocarray(f->held, f->capheld, sizeof(*f->held));
+		}
+		pack_row(&f->held[f->nheld++], row);
+	} else {
+		icache_put(m->ic, m->sel, uid, row);
+	}
 	if (f->lowest == 0 || uid < f->lowest)
 		f->lowest = uid;
 	if (uid > f->highest)
@@ -1757,6 +1773,20 @@ static void take_fetch_row(struct imap *m, struct fetch *f, const struct imap_fe
 	batch_row(m, f, x->uid, &row);
 }
 
+/* The rows held back (f->hold) into the cache now. */
+static void hold_put(struct imap *m, struct fetch *f)
+{
+	for (size_t i = 0; i < f->nheld; i++) {
+		uint32_t uid;
+
+		if (imap_key_to_uid(f->held[i].key, &uid))
+			icache_put(m->ic, m->sel, uid, &f->held[i]);
+		free(f->held[i].key);
+	}
+	f->nheld = 0;
+	f->hold = false;
+}
+
 /*
  * Full rows for a UID range or a set, streamed to f.  The responses are
  * read and parsed here (imap_fetch.c), not by libetpan, which spent most
@@ -1791,11 +1821,14 @@ static int fetch_rows(struct imap *m, struct fetch *f, bool by_uid, const char *
 	if (ms == NULL)
 		r = MAILIMAP_ERROR_MEMORY;
 	while (r == MAILIMAP_NO_ERROR) {
-		r = read_one(m, ms, &resp);
+		char *text;
+		size_t tlen;
+
+		r = read_one(m, ms, &resp, &text, &tlen);
 		if (r != MAILIMAP_NO_ERROR)
 			break;
-		if (resp.len >= taglen && memcmp(resp.data, tag, taglen) == 0) {
-			const char *cond = resp.data + taglen;
+		if (tlen >= taglen && memcmp(text, tag, taglen) == 0) {
+			const char *cond = text + taglen;
 
 			if (str_ncasecmp(cond, "OK", 2) != 0) {
 				/* NO or BAD: its text, for fail()'s message */
@@ -1805,7 +1838,7 @@ static int fetch_rows(struct imap *m, struct fetch *f, bool by_uid, const char *
 			}
 			break;
 		}
-		if (imap_fetch_parse(resp.data, resp.len, &x) != WARY_OK) {
+		if (imap_fetch_parse(text, tlen, &x) != WARY_OK) {
 			r = MAILIMAP_ERROR_PARSE;
 			break;
 		}
@@ -1996,10 +2029,21 @@ static int cold_index(struct imap *m, store_row_cb cb, void *ctx)
 		char set[32];
 		uint32_t first = m->exists > FIRST_SCREEN ? m->exists - FIRST_SCREEN + 1 : 1;
 
+		/* A folder of one screen comes whole; past that the screen too
+		 * comes from envelopes alone (with the header fields Dovecot
+		 * opened its 200 files before the bulk could start: a tenth of
+		 * a second), and the second pass starts with it. */
+		bool two = first > 1;
+
 		snprintf(set, sizeof(set), "%u:%u", first, m->exists);
-		r = fetch_rows(m, &f, false, set, FM_ROWS, ROW_ITEMS);
-		if (r != MAILIMAP_NO_ERROR || f.cancelled || first == 1 || f.lowest <= 1)
-			goto out;
+		f.highest = 0;
+		/* The screen's rows have the highest UIDs: written to the cache
+		 * after the rest, every row is added at the end of SQLite's
+		 * tree, not in its middle (a split each page). */
+		f.hold = two;
+		r = fetch_rows(m, &f, false, set, FM_ROWS, two ? ROW_ITEMS_FIRST : ROW_ITEMS);
+		if (r != MAILIMAP_NO_ERROR || f.cancelled || !two || f.lowest <= 1)
+			goto done;
 		/* The rest in one command: fetch_rows reads the responses one at
 		 * a time, so its size does not matter (libetpan's parser kept a
 		 * command's whole response, and the index was fetched in
@@ -2012,9 +2056,12 @@ static int cold_index(struct imap *m, store_row_cb cb, void *ctx)
 		 * too made Dovecot read every message file: 1.5 times as long
 		 * for 100k.  The check after the index fetches them. */
 		snprintf(set, sizeof(set), "1:%u", first - 1);
-		f.highest = 0;
+		f.hold = false;
 		r = fetch_rows(m, &f, false, set, FM_ROWS, ROW_ITEMS_FIRST);
-		if (r == MAILIMAP_NO_ERROR && f.highest > 0)
+done:
+		hold_put(m, &f);
+		/* (even cut short: what came is in the cache, and wants it) */
+		if (two && f.highest > 0)
 			icache_folder_set_detail(m->ic, m->sel, f.highest);
 	}
 out:

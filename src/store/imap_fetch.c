@@ -48,12 +48,18 @@ static bool eat(struct cur *c, char ch)
 	return true;
 }
 
-/* Case-insensitive keyword followed by a delimiter (or the end). */
-static bool word(struct cur *c, const char *w)
+/* Case-insensitive keyword (n bytes, upper case) followed by a delimiter
+ * (or the end).  The first byte is compared by hand: most calls are NIL
+ * tests on a quote or a parenthesis. */
+#define word(c, w) word_n((c), (w), sizeof(w) - 1)
+static bool word_n(struct cur *c, const char *w, size_t n)
 {
-	size_t n = strlen(w);
+	char first;
 
-	if ((size_t)(c->end - c->p) < n || strncasecmp(c->p, w, n) != 0)
+	if ((size_t)(c->end - c->p) < n)
+		return false;
+	first = *c->p >= 'a' && *c->p <= 'z' ? (char)(*c->p - 'a' + 'A') : *c->p;
+	if (first != w[0] || strncasecmp(c->p + 1, w + 1, n - 1) != 0)
 		return false;
 	if (c->p + n < c->end && (isalnum((unsigned char)c->p[n]) || c->p[n] == '.'))
 		return false;
@@ -67,9 +73,11 @@ static bool number(struct cur *c, uint64_t max, uint64_t *v)
 	char *s = c->p;
 
 	while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
-		n = n * 10 + (uint64_t)(*c->p - '0');
-		if (n > max)
+		uint64_t d = (uint64_t)(*c->p - '0');
+
+		if (n > (max - d) / 10) /* n * 10 + d > max, asked without overflowing */
 			return false;
+		n = n * 10 + d;
 		c->p++;
 	}
 	*v = n;
@@ -109,8 +117,19 @@ static bool nstring(struct cur *c, char **s, size_t *len)
 	if (word(c, "NIL"))
 		return true;
 	if (eat(c, '"')) {
-		char *w = c->p, *start = c->p;
+		char *w, *start = c->p, *q = c->p;
 
+		/* most strings have no escape: found whole, ended in place */
+		while (q < c->end && *q != '"' && *q != '\\' && *q != '\r' && *q != '\n')
+			q++;
+		if (q < c->end && *q == '"') {
+			*q = '\0';
+			c->p = q + 1;
+			*s = start;
+			*len = (size_t)(q - start);
+			return true;
+		}
+		w = c->p = q;
 		for (;;) {
 			if (c->p >= c->end || *c->p == '\r' || *c->p == '\n')
 				return false;
@@ -360,7 +379,7 @@ static bool msg_att(struct cur *c)
 			if (!eat(c, ' ') || !flags(c))
 				return false;
 		} else if (word(c, "RFC822.SIZE")) {
-			if (!eat(c, ' ') || !number(c, INT64_MAX / 10, &v))
+			if (!eat(c, ' ') || !number(c, INT64_MAX, &v))
 				return false;
 			o->size = (int64_t)v;
 		} else if (word(c, "INTERNALDATE")) {
@@ -370,7 +389,7 @@ static bool msg_att(struct cur *c)
 			if (!eat(c, ' ') || !envelope(c))
 				return false;
 		} else if (word(c, "MODSEQ")) {
-			if (!eat(c, ' ') || !eat(c, '(') || !number(c, UINT64_MAX / 10, &v) || !eat(c, ')'))
+			if (!eat(c, ' ') || !eat(c, '(') || !number(c, INT64_MAX, &v) || !eat(c, ')'))
 				return false;
 			o->modseq = v;
 		} else if ((size_t)(c->end - c->p) >= 5 && strncasecmp(c->p, "BODY[", 5) == 0) {

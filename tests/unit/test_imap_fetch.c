@@ -157,6 +157,10 @@ static void test_other(void)
 	free(keep);
 	T_INT(parse("* 4 RECENT", &x, &keep), WARY_OK, "RECENT");
 	free(keep);
+	T_INT(parse("* 4 FETCH (UID 9 MODSEQ (9223372036854775807) RFC822.SIZE 9223372036854775807)", &x, &keep),
+	      WARY_OK, "the largest MODSEQ (2^63 - 1) and size");
+	T_OK(x.modseq == 9223372036854775807ull && x.size == INT64_MAX, "are read exactly");
+	free(keep);
 	T_INT(parse("* 9 FETCH (FLAGS (\\Deleted))", &x, &keep), WARY_OK, "a FETCH without UID");
 	T_OK(x.uid == 0 && x.has_flags && x.flags == STORE_DELETED && !x.has_env,
 	     "flags, no UID (the caller ignores it)");
@@ -207,6 +211,7 @@ static void test_bad(void)
 		"* 1 FETCH (X-UNKNOWN)",
 		"* 1 FETCH (MODSEQ 5)",
 		"* 1 FETCH (MODSEQ (99999999999999999999999))",
+		"* 1 FETCH (MODSEQ (18446744073709551619))",  /* 2^64 + 3: must not wrap */
 		"* 1 FROB",
 		"* 99999999999 EXISTS",
 		"* VANISHED",
