@@ -1,5 +1,6 @@
 /* The folder index model: rows, a key table, sorting and JWZ threading
  * (from mail/), and lazily decoded display strings. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -731,28 +732,19 @@ void index_rebuild(struct index *ix)
 		ix->fresh_threads = !ix->limited;
 	}
 	if (threads && n > 0) {
-		struct mail_thread_in *in = xcalloc(n, sizeof(*in));
-		struct mail_thread_out *out = xcalloc(n, sizeof(*out));
+		/* threaded where the rows are: a copy of their fields and of the
+		 * result was 5.6 MB more at the peak of a 100k cold open */
+		const struct mail_thread_view v = {
+			ix->rows, sizeof(*ix->rows), offsetof(struct irow, r.message_id),
+			offsetof(struct irow, r.in_reply_to), offsetof(struct irow, r.references),
+			offsetof(struct irow, r.subject), offsetof(struct irow, r.date),
+		};
 		char err[WARY_ERRLEN];
 
-		for (size_t i = 0; i < n; i++) {
-			in[i].message_id = ix->rows[i].r.message_id;
-			in[i].in_reply_to = ix->rows[i].r.in_reply_to;
-			in[i].references = ix->rows[i].r.references;
-			in[i].subject = ix->rows[i].r.subject;
-			in[i].date = ix->rows[i].r.date;
-		}
-		if (mail_thread(in, n, reverse, out, err, sizeof(err)) == WARY_OK) {
-			for (size_t i = 0; i < n; i++) {
-				ix->order[i] = out[i].index;
-				ix->depth[i] = out[i].depth;
-			}
-		} else {
+		if (mail_thread_view(&v, n, reverse, ix->order, ix->depth, err, sizeof(err)) != WARY_OK) {
 			threads = false; /* fall back to date order, never to nothing */
 			ix->fresh_threads = false;
 		}
-		free(in);
-		free(out);
 	}
 	if (!threads) {
 		for (size_t i = 0; i < n; i++) {

@@ -172,6 +172,18 @@ struct mail_thread_out {
  * parents (dummy containers are not emitted).  O(n log n). */
 int mail_thread(const struct mail_thread_in *in, size_t n, bool reverse,
                 struct mail_thread_out *out, char *err, size_t errlen);
+/* The same over messages kept in the caller's own array: message i's
+ * fields are at base + i * stride + each offset (const char * fields,
+ * may be NULL, and a time_t), so that 100k rows are threaded without a
+ * copy of their pointers; order and depth (n entries) get what out's
+ * index and depth would. */
+struct mail_thread_view {
+	const void *base;
+	size_t stride;
+	size_t message_id, in_reply_to, references, subject, date; /* offsets */
+};
+int mail_thread_view(const struct mail_thread_view *v, size_t n, bool reverse, size_t *order,
+                     int *depth, char *err, size_t errlen);
 /* Subject with Re:/Fwd:/[list] prefixes removed, for threading. */
 char *mail_subject_base(const char *subject);
 

@@ -115,8 +115,8 @@ int icache_open(const char *path, struct icache **out, char *err, size_t errlen)
 	int rc;
 
 	*out = NULL;
-	/* ":memory:" when no cache is configured: the same tables, for this
-	 * connection only. */
+	/* "" (a private temporary file) or ":memory:" when no cache is
+	 * configured: the same tables, for this connection only. */
 	rc = store_db_open(path, &spec, ic, &ic->db, NULL, err, errlen);
 	if (rc != WARY_OK) {
 		close_db(ic);

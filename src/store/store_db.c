@@ -168,7 +168,9 @@ int store_db_open(const char *path, const struct store_db_spec *spec, void *ctx,
 	*out = NULL;
 	if (fresh != NULL)
 		*fresh = false;
-	if (strcmp(path, ":memory:") == 0) {
+	/* "": SQLite's private temporary file, unlinked as soon as it is
+	 * made and gone with the connection; only its page cache is memory. */
+	if (strcmp(path, ":memory:") == 0 || path[0] == '\0') {
 		if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK ||
 		    ready(db, spec, true, ctx) != SQLITE_OK) {
 			rc = err_set(err, errlen, WARY_ENOMEM, "cannot create the %s in memory",
