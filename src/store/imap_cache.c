@@ -19,7 +19,7 @@
 
 struct icache {
 	sqlite3 *db;
-	sqlite3_stmt *put, *flags, *del, *getflags;
+	sqlite3_stmt *put, *flags, *del, *getflags, *get1;
 	bool broken;
 	bool in_txn;
 };
@@ -80,6 +80,10 @@ static int prepare(void *ctx, sqlite3 *db)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(db, "SELECT flags FROM msg WHERE folder = ?1 AND uid = ?2", -1,
 		                        &ic->getflags, NULL);
+	/* one row by UID: the second pass of a cold open reads 100k so */
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "SELECT uid, flags, date, size, hdr FROM msg"
+		                        " WHERE folder = ?1 AND uid = ?2", -1, &ic->get1, NULL);
 	return rc;
 }
 
@@ -105,7 +109,7 @@ static const struct store_db_spec spec = {
 
 static void close_db(struct icache *ic)
 {
-	ic->put = ic->flags = ic->del = ic->getflags = NULL; /* finalized with the connection */
+	ic->put = ic->flags = ic->del = ic->getflags = ic->get1 = NULL; /* finalized with the connection */
 	store_db_close(&ic->db);
 }
 
@@ -473,13 +477,13 @@ static size_t scan(struct icache *ic, const char *folder, uint32_t only, icache_
 
 	if (ic->broken)
 		return 0;
-	rc = sqlite3_prepare_v2(ic->db,
-	                        only != 0
-	                                ? "SELECT uid, flags, date, size, hdr FROM msg"
-	                                  " WHERE folder = ?1 AND uid = ?2"
-	                                : "SELECT uid, flags, date, size, hdr FROM msg"
-	                                  " WHERE folder = ?1 ORDER BY uid DESC",
-	                        -1, &st, NULL);
+	if (only != 0) {
+		st = ic->get1;
+		rc = st != NULL ? SQLITE_OK : SQLITE_MISUSE;
+	} else {
+		rc = sqlite3_prepare_v2(ic->db, "SELECT uid, flags, date, size, hdr FROM msg"
+		                        " WHERE folder = ?1 ORDER BY uid DESC", -1, &st, NULL);
+	}
 	if (rc != SQLITE_OK) {
 		note(ic, rc);
 		return 0;
@@ -549,7 +553,10 @@ static size_t scan(struct icache *ic, const char *folder, uint32_t only, icache_
 	}
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		note(ic, rc);
-	sqlite3_finalize(st);
+	if (st == ic->get1)
+		sqlite3_reset(st); /* kept for the next */
+	else
+		sqlite3_finalize(st);
 	return seen;
 }
 
