@@ -194,7 +194,7 @@ struct rows_ctx {
  * Without a bound a fast cache read runs the whole folder ahead of the
  * UI's taking, and every row then exists twice for a while: the peak
  * memory of a 100k open.  A few batches keep both threads busy. */
-#define ROWS_AHEAD 2
+#define ROWS_AHEAD 4
 
 static void wait_rows_taken(struct worker *w, unsigned gen)
 {

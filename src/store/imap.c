@@ -2142,10 +2142,15 @@ static int im_index(struct store *s, store_row_cb cb, void *ctx, char *err, size
 		/* f.fresh rows went into the cache; every row now comes from it,
 		 * newest first. */
 		maxmodseq = f.maxmodseq;
-		fx_clear(&f);
+		{
+			/* for the progress only: no count of the rows again */
+			long total = cf.count + (long)f.nfresh - (long)gone.n;
+
+			fx_clear(&f);
+			f.total = total > 0 ? (size_t)total : 0;
+		}
 		f.cb = cb;
 		f.cbctx = ctx;
-		f.total = (size_t)icache_count(m->ic, m->sel);
 		sc.f = &f;
 		sc.m = m;
 		icache_commit(m->ic);

@@ -37,8 +37,9 @@ static const char schema_sql[] =
 	" folder TEXT NOT NULL, uid INTEGER NOT NULL, flags INTEGER NOT NULL,"
 	" date INTEGER NOT NULL, size INTEGER NOT NULL, hdr BLOB NOT NULL,"
 	" PRIMARY KEY (folder, uid)) WITHOUT ROWID;"
-	/* (folder, uid) only: what count(*) walks, instead of every row's text */
-	"CREATE INDEX IF NOT EXISTS msg_folder ON msg (folder);"
+	/* No index beside the key: a second tree to write doubled what a
+	 * cold open's 100k rows cost SQLite, for a count(*) that the key
+	 * answers too (about 10 ms at 100k, read when a folder opens). */
 	/* Not a cache: actions that still have to reach the server. */
 	"CREATE TABLE IF NOT EXISTS outbox ("
 	" id INTEGER PRIMARY KEY AUTOINCREMENT, op INTEGER NOT NULL, folder TEXT NOT NULL,"
