@@ -109,47 +109,6 @@ static void post(struct worker *w, struct wk_reply *r)
 		;
 }
 
-void worker_row_pack(struct store_row *dst, const struct store_row *src)
-{
-	const char *f[8] = { src->key, src->from, src->to, src->subject, src->message_id,
-	                     src->in_reply_to, src->references, src->content_type };
-	char **d[8] = { &dst->key, &dst->from, &dst->to, &dst->subject, &dst->message_id,
-	                &dst->in_reply_to, &dst->references, &dst->content_type };
-	size_t len[8], total = 0;
-	char *block, *p;
-
-	/* One allocation per row instead of eight: a 100k folder crosses
-	 * threads as 100k blocks. */
-	for (size_t i = 0; i < 8; i++) {
-		len[i] = f[i] ? strlen(f[i]) + 1 : 0;
-		total += len[i];
-	}
-	block = p = xmalloc(total ? total : 1);
-	memset(dst, 0, sizeof(*dst));
-	dst->packed = true;
-	for (size_t i = 0; i < 8; i++) {
-		if (f[i] == NULL)
-			continue;
-		memcpy(p, f[i], len[i]);
-		*d[i] = p;
-		p += len[i];
-	}
-	if (dst->key == NULL) { /* a row always has a key; keep the block owned */
-		free(block);
-		memset(dst, 0, sizeof(*dst));
-		return;
-	}
-	dst->flags = src->flags;
-	dst->date = src->date;
-	dst->size = src->size;
-}
-
-void worker_row_free(struct store_row *r)
-{
-	free(r->key);
-	memset(r, 0, sizeof(*r));
-}
-
 static size_t row_bytes(const struct store_row *r)
 {
 	const char *f[8] = { r->key, r->from, r->to, r->subject, r->message_id,
@@ -183,6 +142,27 @@ static void row_into(struct store_row *dst, const struct store_row *src, char **
 	dst->flags = src->flags;
 	dst->date = src->date;
 	dst->size = src->size;
+}
+
+void worker_row_pack(struct store_row *dst, const struct store_row *src)
+{
+	/* One allocation per row instead of eight. */
+	size_t total = row_bytes(src);
+	char *block = xmalloc(total ? total : 1), *p = block;
+
+	if (src->key == NULL) { /* a row always has a key; keep the block owned */
+		free(block);
+		memset(dst, 0, sizeof(*dst));
+		return;
+	}
+	row_into(dst, src, &p);
+	dst->packed = true;
+}
+
+void worker_row_free(struct store_row *r)
+{
+	free(r->key);
+	memset(r, 0, sizeof(*r));
 }
 
 struct rows_ctx {

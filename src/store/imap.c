@@ -1706,22 +1706,34 @@ static void batch_row(struct imap *m, struct fetch *f, uint32_t uid, struct stor
 	f->done++;
 }
 
+/* A copy of src with every string its own (store_row_clear frees it). */
+static void copy_row(struct store_row *d, const struct store_row *src)
+{
+	memset(d, 0, sizeof(*d));
+	d->key = xstrdup(src->key);
+	d->flags = src->flags;
+	d->date = src->date;
+	d->size = src->size;
+	d->from = src->from ? xstrdup(src->from) : NULL;
+	d->to = src->to ? xstrdup(src->to) : NULL;
+	d->subject = src->subject ? xstrdup(src->subject) : NULL;
+	d->message_id = src->message_id ? xstrdup(src->message_id) : NULL;
+	d->in_reply_to = src->in_reply_to ? xstrdup(src->in_reply_to) : NULL;
+	d->references = src->references ? xstrdup(src->references) : NULL;
+	d->content_type = src->content_type ? xstrdup(src->content_type) : NULL;
+}
+
+/* The cached row, copied out; its References and Content-Type are left
+ * out, since the second pass brings them. */
 static int take_cached(void *ctx, uint32_t uid, struct store_row *row)
 {
 	struct store_row *out = ctx;
 
 	(void)uid;
-	if (row->packed) { /* one block: copied out, so that each string is its own */
-		out->key = xstrdup(row->key);
-		out->from = row->from ? xstrdup(row->from) : NULL;
-		out->to = row->to ? xstrdup(row->to) : NULL;
-		out->subject = row->subject ? xstrdup(row->subject) : NULL;
-		out->message_id = row->message_id ? xstrdup(row->message_id) : NULL;
-		out->in_reply_to = row->in_reply_to ? xstrdup(row->in_reply_to) : NULL;
-		out->flags = row->flags;
-		out->date = row->date;
-		out->size = row->size;
-	}
+	copy_row(out, row);
+	free(out->references);
+	free(out->content_type);
+	out->references = out->content_type = NULL;
 	return 1;
 }
 
@@ -2000,17 +2012,7 @@ static int scan_row(void *ctx, uint32_t uid, struct store_row *row)
 	} else if (f->packed) {
 		pack_row(d, row);
 	} else {
-		d->key = xstrdup(row->key);
-		d->flags = row->flags;
-		d->date = row->date;
-		d->size = row->size;
-		d->from = row->from ? xstrdup(row->from) : NULL;
-		d->to = row->to ? xstrdup(row->to) : NULL;
-		d->subject = row->subject ? xstrdup(row->subject) : NULL;
-		d->message_id = row->message_id ? xstrdup(row->message_id) : NULL;
-		d->in_reply_to = row->in_reply_to ? xstrdup(row->in_reply_to) : NULL;
-		d->references = row->references ? xstrdup(row->references) : NULL;
-		d->content_type = row->content_type ? xstrdup(row->content_type) : NULL;
+		copy_row(d, row);
 	}
 	f->done++;
 	sc->m->st.cache_rows++;
