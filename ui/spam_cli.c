@@ -158,6 +158,8 @@ static int set_param(struct spam_params *p, const char *kv)
 		return -1;
 	if (strcmp(name, "s") == 0 && v > 0)
 		p->s = v;
+	else if (strcmp(name, "s_once") == 0 && v >= 0)
+		p->s_once = v;
 	else if (strcmp(name, "x") == 0 && v > 0 && v < 1)
 		p->x = v;
 	else if (strcmp(name, "min_dev") == 0 && v >= 0 && v < 0.5)
@@ -743,7 +745,7 @@ static int cmd_stats(int argc, char **argv)
 
 		spam_db_token(db, argv[i], &s, &h, err, sizeof(err));
 		printf("token %s: spam %u ham %u f %.4f\n", t, s, h,
-		       spam_robinson_f(h, s, st.nham, st.nspam, c.params.s, c.params.x));
+		       spam_token_f(h, s, st.nham, st.nspam, &c.params));
 		free(t);
 	}
 	spam_db_free(&db);

@@ -37,6 +37,15 @@ void spam_params_default(struct spam_params *p)
 	 * 0.99971 and 95.5% of spam above the highest ham against 95.3%,
 	 * the highest ham again at 0.527. */
 	p->s = 0.1;
+	/* A token seen in one training message is the most common kind and
+	 * the least certain; with the strength 0.17 for it (f = 0.924 instead
+	 * of 0.955 at s 0.1, still past min_dev) the same cross-validation
+	 * put 1434 of 1517 spam at the cut-off with no ham against 1427
+	 * (0.16 to 0.19 the same; 0.12 1428, 0.14 1431; from 0.2 on, such
+	 * tokens fall under min_dev: 93.6%), and 95.8% above the highest
+	 * ham against 95.5%.  A second strength for tokens seen twice (0.2
+	 * to 0.5) brought 1 or 2 ham over the cut-off. */
+	p->s_once = 0.17;
 	p->x = 0.5;
 	p->min_dev = 0.42;
 	p->max_tokens = 30;
@@ -72,6 +81,14 @@ double spam_robinson_f(uint32_t good, uint32_t bad, uint32_t nham, uint32_t nspa
 		gs = 1;
 	p = bs / (bs + gs);
 	return (s * x + n * p) / (s + n);
+}
+
+double spam_token_f(uint32_t good, uint32_t bad, uint32_t nham, uint32_t nspam,
+                    const struct spam_params *p)
+{
+	double s = (uint64_t)good + bad == 1 && p->s_once > 0 ? p->s_once : p->s;
+
+	return spam_robinson_f(good, bad, nham, nspam, s, p->x);
 }
 
 double spam_chi2q(double x2, unsigned v)

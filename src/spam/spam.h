@@ -67,6 +67,7 @@ const char *spam_class_name(enum spam_class c); /* "ham", "unsure", "spam" */
  */
 struct spam_params {
 	double s;           /* Robinson's strength of the prior */
+	double s_once;      /* the same for a token seen in one message (0: s) */
 	double x;           /* Robinson's prior probability of an unseen token */
 	double min_dev;     /* tokens with |f - 0.5| below this are ignored */
 	size_t max_tokens;  /* at most this many most extreme tokens (0: all) */
@@ -81,6 +82,9 @@ void spam_params_default(struct spam_params *p);
  * of nham and nspam trained. */
 double spam_robinson_f(uint32_t good, uint32_t bad, uint32_t nham, uint32_t nspam,
                        double s, double x);
+/* f(w) with p's strengths: s_once for a token seen in one message. */
+double spam_token_f(uint32_t good, uint32_t bad, uint32_t nham, uint32_t nspam,
+                    const struct spam_params *p);
 /* The chi-square survival function Q(x2, v) for even v (v = 2n). */
 double spam_chi2q(double x2, unsigned v);
 /* Fisher's combining of n probabilities: (1 + S - H) / 2 with

@@ -989,7 +989,7 @@ int spam_db_classify_toks(struct spam_db *d, const struct spam_toks *t, size_t n
 		lookup(d, t->order[i], &s, &h);
 		if (s == 0 && h == 0)
 			continue;
-		fw = spam_robinson_f(h, s, nh, ns, p->s, p->x);
+		fw = spam_token_f(h, s, nh, ns, p);
 		if (fabs(fw - 0.5) < p->min_dev)
 			continue;
 		v[k].f = fw;
@@ -1153,8 +1153,8 @@ double spam_model_prob(const struct spam_model *m, const uint64_t *h, size_t n,
 
 		if (!cmap_get(&m->m, h[i], &s, &g) || (s <= 0 && g <= 0))
 			continue;
-		fw = spam_robinson_f((uint32_t)(g > 0 ? g : 0), (uint32_t)(s > 0 ? s : 0), m->nham,
-		                     m->nspam, p->s, p->x);
+		fw = spam_token_f((uint32_t)(g > 0 ? g : 0), (uint32_t)(s > 0 ? s : 0), m->nham,
+		                  m->nspam, p);
 		f[k++] = fw;
 	}
 	k = spam_select(f, k, p);

@@ -319,6 +319,23 @@ static void test_maths(void)
 	T_OK(near(spam_robinson_f(0, 1, 1, 1, 0.1, 0.5), (0.05 + 1.0) / 1.1),
 	     "f(w) of a token seen once in spam");
 	T_OK(near(spam_robinson_f(0, 0, 10, 10, 0.1, 0.3), 0.3), "an unseen token gets x");
+	/* a token seen in one message has the strength s_once, others s */
+	spam_params_default(&p);
+	p.s = 0.1;
+	p.s_once = 0.17;
+	p.x = 0.5;
+	T_OK(near(spam_token_f(0, 1, 10, 5, &p), (0.17 * 0.5 + 1.0) / 1.17),
+	     "f(w) of a token seen once uses s_once");
+	T_OK(near(spam_token_f(1, 0, 10, 5, &p), (0.17 * 0.5 + 0.0) / 1.17),
+	     "... in ham as well");
+	T_OK(near(spam_token_f(0, 2, 10, 5, &p), (0.1 * 0.5 + 2.0) / 2.1),
+	     "f(w) of a token seen twice uses s");
+	T_OK(near(spam_token_f(1, 1, 10, 10, &p), 0.5), "... seen once each way: 0.5");
+	p.s_once = 0;
+	T_OK(near(spam_token_f(0, 1, 1, 1, &p), (0.05 + 1.0) / 1.1), "s_once 0 falls back to s");
+	spam_params_default(&p);
+	T_OK(fabs(spam_token_f(0, 1, 100, 100, &p) - 0.5) >= p.min_dev,
+	     "by default a token seen once still passes min_dev");
 	/* Fisher of {0.9, 0.8}: S = 1 - 0.02 (1 + ln 50), H = 1 - 0.72 (1 + ln(1/0.72)) */
 	{
 		double S = 1 - 0.02 * (1 + log(50.0)), H = 1 - 0.72 * (1 + log(1 / 0.72));
