@@ -944,6 +944,96 @@ static void cv_toe(struct spam_model *mo, struct cvmsg *m, size_t nm, int f,
 	}
 }
 
+/* The second model in the cross-validation: for every fold a logistic
+ * model of the other folds scores the fold's messages (lr); what counts is
+ * the unsure band of the Bayes probability (prob, at p's cut-offs): how
+ * many of its spam score above its highest ham. */
+static void cv_lr(struct cvmsg *m, size_t nm, int folds, const struct spam_params *p,
+                  const struct spam_lr_params *lp, bool list)
+{
+	const uint64_t **h = xcalloc(nm ? nm : 1, sizeof(*h));
+	size_t *nh = xcalloc(nm ? nm : 1, sizeof(*nh));
+	bool *sp = xcalloc(nm ? nm : 1, sizeof(*sp)), *use = xcalloc(nm ? nm : 1, sizeof(*use));
+	double *lr = xcalloc(nm ? nm : 1, sizeof(*lr)), maxham = -1, keep;
+	size_t bs = 0, bh = 0, above = 0, caught = 0, nsp = 0, fp = 0, atcut = 0;
+	char err[WARY_ERRLEN];
+
+	for (size_t i = 0; i < nm; i++) {
+		h[i] = m[i].h;
+		nh[i] = m[i].n;
+		sp[i] = m[i].spam;
+	}
+	for (int f = 0; f < folds; f++) {
+		struct spam_lr *mo = NULL;
+
+		for (size_t i = 0; i < nm; i++)
+			use[i] = m[i].fold != f;
+		spam_lr_new(&mo);
+		if (spam_lr_train(mo, h, nh, sp, use, nm, lp, err, sizeof(err)) != WARY_OK)
+			complain("logistic model", err);
+		for (size_t i = 0; i < nm; i++)
+			if (m[i].fold == f)
+				lr[i] = spam_lr_prob(mo, m[i].h, m[i].n);
+		spam_lr_free(&mo);
+	}
+	for (size_t i = 0; i < nm; i++) {
+		enum spam_class cl = spam_classify_prob(m[i].prob, p);
+
+		nsp += m[i].spam;
+		if (cl == SPAM_SPAM) {
+			caught += m[i].spam;
+			fp += !m[i].spam;
+		}
+		if (cl != SPAM_UNSURE)
+			continue;
+		if (m[i].spam)
+			bs++;
+		else {
+			bh++;
+			if (lr[i] > maxham)
+				maxham = lr[i];
+		}
+	}
+	for (size_t i = 0; i < nm; i++)
+		if (spam_classify_prob(m[i].prob, p) == SPAM_UNSURE) {
+			if (m[i].spam && lr[i] > maxham)
+				above++;
+			if (lr[i] >= lp->cutoff) {
+				atcut += m[i].spam;
+				fp += !m[i].spam;
+			}
+		}
+	/* the AUC of the second model over every message */
+	for (size_t i = 0; i < nm; i++) {
+		keep = m[i].prob;
+		m[i].prob = lr[i];
+		lr[i] = keep;
+	}
+	printf("LR lambda %g epochs %d eta %g: auc %.6f  band %zu spam %zu ham, highest band ham "
+	       "%.4f, band spam above it %zu: %zu of %zu (%.2f%%); at cutoff %.3f %zu spam, fp %zu "
+	       "(%zu of %zu, %.2f%%)\n",
+	       lp->lambda, lp->epochs, lp->eta0, auc(m, nm), bs, bh, maxham, above, caught + above,
+	       nsp, nsp ? 100.0 * (double)(caught + above) / (double)nsp : 0, lp->cutoff, atcut, fp,
+	       caught + atcut, nsp, nsp ? 100.0 * (double)(caught + atcut) / (double)nsp : 0);
+	for (size_t i = 0; i < nm; i++) {
+		keep = m[i].prob;
+		m[i].prob = lr[i];
+		lr[i] = keep;
+		if (list && spam_classify_prob(m[i].prob, p) == SPAM_UNSURE) {
+			char *sf = safe_str(m[i].path, SAFE_LINE);
+
+			printf("B %d %.4f %.4f %s\n", m[i].spam, m[i].prob, lr[i], sf);
+			free(sf);
+		}
+	}
+	fflush(stdout);
+	free(h);
+	free(nh);
+	free(sp);
+	free(use);
+	free(lr);
+}
+
 static int cmd_cv(int argc, char **argv)
 {
 	struct common c = { 0 };
@@ -954,15 +1044,31 @@ static int cmd_cv(int argc, char **argv)
 	struct spam_toks *t = NULL;
 	struct buf data = BUF_INIT;
 	char err[WARY_ERRLEN];
-	bool grid = false, toe = false, heldout = false;
+	bool grid = false, toe = false, heldout = false, lr = false, lr_grid = false, lr_list = false;
+	struct spam_lr_params lp;
 	int exhaust = 0, weight = 3;
 	double hard_spam = 0.95, hard_ham = 0.05;
 
 	if (common_opts(&argc, argv, &c) != 0)
 		return 3;
+	spam_lr_params_default(&lp);
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--spam") == 0)
 			mode = 1;
+		else if (strcmp(argv[i], "--lr") == 0)
+			lr = true;
+		else if (strcmp(argv[i], "--lr-grid") == 0)
+			lr = lr_grid = true;
+		else if (strcmp(argv[i], "--lr-list") == 0)
+			lr = lr_list = true;
+		else if (strcmp(argv[i], "--lr-lambda") == 0 && i + 1 < argc)
+			lp.lambda = atof(argv[++i]);
+		else if (strcmp(argv[i], "--lr-epochs") == 0 && i + 1 < argc)
+			lp.epochs = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--lr-eta") == 0 && i + 1 < argc)
+			lp.eta0 = atof(argv[++i]);
+		else if (strcmp(argv[i], "--lr-cutoff") == 0 && i + 1 < argc)
+			lp.cutoff = atof(argv[++i]);
 		else if (strcmp(argv[i], "--exhaust") == 0 && i + 1 < argc)
 			exhaust = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--toe") == 0)
@@ -987,7 +1093,9 @@ static int cmd_cv(int argc, char **argv)
 	if (sp.n == 0 || hp.n == 0 || folds < 2 || weight < 1 || weight > 100) {
 		fputs("usage: wary spam cv --spam FILE|DIR... --ham FILE|DIR... [--folds K] [--grid]\n"
 		      "       [--toe] [--exhaust PASSES] [--heldout-retrain [--hard-spam P] [--hard-ham P] "
-		      "[--weight W]]\n",
+		      "[--weight W]]\n"
+		      "       [--lr|--lr-grid|--lr-list [--lr-lambda L] [--lr-epochs N] [--lr-eta E] "
+		      "[--lr-cutoff P]]\n",
 		      stderr);
 		paths_free(&sp);
 		paths_free(&hp);
@@ -1100,7 +1208,26 @@ static int cmd_cv(int argc, char **argv)
 						       fn5, maxham, minspam, nsp ? (double)above / (double)nsp : 0);
 						fflush(stdout);
 					}
-		if (!grid) {
+		if (lr && !grid) {
+			static const double lams[] = { 1e-3, 1e-4, 1e-5, 1e-6 };
+			static const int eps[] = { 5, 10, 20 };
+			static const double etas[] = { 0.1, 0.5, 2.0 };
+
+			if (!lr_grid)
+				cv_lr(m, nm, folds, &p, &lp, lr_list);
+			else
+				for (size_t a = 0; a < ARRAY_SIZE(lams); a++)
+					for (size_t b = 0; b < ARRAY_SIZE(eps); b++)
+						for (size_t d = 0; d < ARRAY_SIZE(etas); d++) {
+							struct spam_lr_params g = lp;
+
+							g.lambda = lams[a];
+							g.epochs = eps[b];
+							g.eta0 = etas[d];
+							cv_lr(m, nm, folds, &p, &g, false);
+						}
+		}
+		if (!grid && !lr) {
 			/* the probabilities, for a threshold study */
 			for (size_t q = 0; q < nm; q++) {
 				char *sp = safe_str(m[q].path, SAFE_LINE); /* a file name */
@@ -1149,6 +1276,7 @@ int spam_cli(int argc, char **argv)
 	      "       wary spam rules\n"
 	      "       wary spam cv --spam DIR... --ham DIR... [--folds K] [--grid] [--toe]\n"
 	      "            [--exhaust N] [--heldout-retrain [--hard-spam P] [--hard-ham P] [--weight W]]\n"
+	      "            [--lr|--lr-grid|--lr-list ...]\n"
 	      "options: --db PATH, --set NAME=VALUE, -q\n",
 	      stderr);
 	return 3;

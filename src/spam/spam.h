@@ -205,6 +205,30 @@ size_t spam_hard(const uint64_t *const *h, const size_t *nh, const bool *is_spam
                  size_t n, int folds, const struct spam_params *p, double hard_spam,
                  double hard_ham, bool *hard);
 
+/* ---- second model for the unsure band ------------------------------ */
+
+/* Logistic regression over the same tokens (lr.c): binary presence, each
+ * message a vector of unit length, L2 penalty lambda, SGD with Bottou's
+ * rate eta0 / (1 + eta0 lambda t) for epochs passes in a fixed order. */
+struct spam_lr_params {
+	double lambda;
+	int epochs;
+	double eta0;
+	double cutoff;  /* an unsure message at or above: spam */
+};
+void spam_lr_params_default(struct spam_lr_params *p);
+struct spam_lr;
+int spam_lr_new(struct spam_lr **out);
+void spam_lr_free(struct spam_lr **m);
+/* Fit on messages i with use[i] (use may be NULL: all); replaces what
+ * the model held. */
+int spam_lr_train(struct spam_lr *m, const uint64_t *const *h, const size_t *nh,
+                  const bool *is_spam, const bool *use, size_t n,
+                  const struct spam_lr_params *p, char *err, size_t errlen);
+/* The model's probability of spam for a message's tokens. */
+double spam_lr_prob(const struct spam_lr *m, const uint64_t *h, size_t n);
+size_t spam_lr_count(const struct spam_lr *m);
+
 /* The SHA-256 digest (hex, 65 bytes) that dedupes training. */
 void spam_digest(const char *raw, size_t len, char hex[65]);
 

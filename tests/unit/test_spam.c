@@ -852,6 +852,61 @@ static void test_hard(void)
 	T_INT((int)found, N - 1, "spam_hard: thresholds past every score: all but the left-out one");
 }
 
+/* The logistic model of `wary spam cv --lr` (measured, not kept). */
+static void test_lr(void)
+{
+	enum { N = 40 };
+	/* spam: S and N; ham: H, half of them with N too */
+	uint64_t st[2] = { 11, 99 }, ht[2] = { 22, 99 }, h1[1] = { 22 };
+	uint64_t qs[1] = { 11 }, qh[1] = { 22 }, qn[1] = { 99 }, qu[1] = { 12345 }, qsu[2] = { 11, 12345 };
+	const uint64_t *h[N];
+	size_t nh[N];
+	bool is_spam[N], use[N];
+	struct spam_lr_params lp;
+	struct spam_lr *a = NULL, *b = NULL;
+	char err[WARY_ERRLEN];
+	double ps, pn;
+
+	for (int i = 0; i < N; i++) {
+		is_spam[i] = i < N / 2;
+		h[i] = is_spam[i] ? st : (i % 2 ? ht : h1);
+		nh[i] = is_spam[i] || i % 2 ? 2 : 1;
+		use[i] = true;
+	}
+	spam_lr_params_default(&lp);
+	spam_lr_new(&a);
+	spam_lr_new(&b);
+	T_INT(spam_lr_train(a, h, nh, is_spam, NULL, N, &lp, err, sizeof(err)), WARY_OK, "lr: fit");
+	T_INT((int)spam_lr_count(a), 3, "lr: a weight for each of the 3 tokens");
+	ps = spam_lr_prob(a, qs, 1);
+	pn = spam_lr_prob(a, qn, 1);
+	T_OK(ps > 0.9 && spam_lr_prob(a, qh, 1) < 0.1, "lr: the class tokens decide");
+	T_OK(spam_lr_prob(a, st, 2) > 0.5 && spam_lr_prob(a, ht, 2) < 0.5,
+	     "lr: the training messages are classed right");
+	T_OK(pn < ps, "lr: a token both classes carry weighs less than the one that tells them apart");
+	/* an unknown token adds no weight, but the vector stays of unit length */
+	T_OK(fabs(spam_lr_prob(a, qu, 1) - spam_lr_prob(a, NULL, 0)) < 1e-12,
+	     "lr: an unknown token scores as no token");
+	T_OK(spam_lr_prob(a, qsu, 2) < ps && spam_lr_prob(a, qsu, 2) > 0.5,
+	     "lr: an unknown token dilutes a known one");
+	T_INT(spam_lr_train(b, h, nh, is_spam, use, N, &lp, err, sizeof(err)), WARY_OK, "lr: fit again");
+	T_OK(spam_lr_prob(a, st, 2) == spam_lr_prob(b, st, 2) && spam_lr_prob(a, qn, 1) == spam_lr_prob(b, qn, 1),
+	     "lr: the same messages give the same weights (fixed order)");
+	/* leaving out every spam: S is never seen */
+	for (int i = 0; i < N / 2; i++)
+		use[i] = false;
+	T_INT(spam_lr_train(b, h, nh, is_spam, use, N, &lp, err, sizeof(err)), WARY_OK, "lr: fit on ham only");
+	T_OK(spam_lr_prob(b, qs, 1) == spam_lr_prob(b, NULL, 0) && spam_lr_prob(b, qh, 1) < 0.5,
+	     "lr: messages left out are not learnt");
+	lp.epochs = 0;
+	T_OK(spam_lr_train(b, h, nh, is_spam, NULL, N, &lp, err, sizeof(err)) != WARY_OK && err[0],
+	     "lr: bad parameters refused");
+	spam_lr_free(&a);
+	spam_lr_free(&b);
+	T_OK(a == NULL, "lr: free clears the pointer");
+	spam_lr_free(&a);
+}
+
 int main(void)
 {
 	struct buf dir = BUF_INIT;
@@ -862,6 +917,7 @@ int main(void)
 	test_message_tokens();
 	test_maths();
 	test_hard();
+	test_lr();
 	if (fs_private_tmpdir(&dir, err, sizeof(err)) == WARY_OK) {
 		char *cmd;
 
