@@ -12,7 +12,7 @@
 #include "net/net_int.h"
 
 #define NET_DEFAULT_TIMEOUT_S 30
-#define NET_STREAM_BUFFER 8192
+#define NET_STREAM_BUFFER 65536
 
 enum net_proto { NET_IMAP, NET_POP3, NET_SMTP };
 

@@ -22,6 +22,10 @@
 
 #include "net/net_int.h"
 
+/* One read of a socket may fill this much of OpenSSL's buffer: a few
+ * records of Dovecot's, and more than libetpan asks for at once. */
+#define TLS_READ_BUFFER (64 * 1024)
+
 struct net_conn {
 	int fd;
 	SSL *ssl;              /* NULL while plaintext */
@@ -466,7 +470,11 @@ size_t net_low_pending(mailstream_low *low)
 	if (c->ssl == NULL)
 		return 0;
 	n = SSL_pending(c->ssl);
-	return n > 0 ? (size_t)n : 0;
+	if (n > 0)
+		return (size_t)n;
+	/* Read-ahead keeps raw bytes of records not yet decrypted, which
+	 * SSL_pending does not count and poll() would never see again. */
+	return SSL_has_pending(c->ssl) ? 1 : 0;
 }
 
 int net_low_idle_fd(mailstream_low *low)
@@ -828,6 +836,13 @@ int net_low_tls_new(int fd, const struct net_tls_params *p, mailstream_low **out
 		rc = err_set(err, errlen, WARY_ERR, "TLS: cannot set up the connection");
 		goto out;
 	}
+	/* Without read-ahead OpenSSL reads a record's 5-byte header and then
+	 * its body, two system calls per record: a 100k-message FETCH from
+	 * Dovecot (records of about 2 KB) took 48,000 reads.  With it one read
+	 * takes what the socket holds, up to the buffer's size; what it holds
+	 * beyond the record is seen by SSL_has_pending (net_low_pending). */
+	SSL_set_read_ahead(c->ssl, 1);
+	SSL_set_default_read_buffer_len(c->ssl, TLS_READ_BUFFER);
 	SSL_set_app_data(c->ssl, &v);
 	if (host_is_ip(p->host)) {
 		/* No SNI for an address (RFC 6066); verify the address itself. */

@@ -117,6 +117,7 @@ struct fetch {
 	uint32_t *seen, *fresh, *changed;
 	size_t nseen, nfresh, nchanged, capseen, capfresh, capchanged;
 	uint64_t maxmodseq;
+	struct buf tmp;      /* scratch for row_from_fetch */
 	/* FM_BODY */
 	uint32_t want;
 	struct buf *body;
@@ -193,34 +194,50 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A row's fields in one block that its key starts, copied from src:
- * a 100k-row index read from the cache makes 100k allocations, not 800k. */
-static void pack_row(struct store_row *dst, const struct store_row *src)
+/* The strings of a row, in the order of struct store_row: key, from, to,
+ * subject, message_id, in_reply_to, references, content_type. */
+#define ROW_STRINGS 8
+
+/* dst's strings in one block that its key starts, copied from f (NULL:
+ * absent) with len[i] bytes of each and a NUL: a 100k-row index makes
+ * 100k allocations, not 800k.  dst's other fields are left to the
+ * caller. */
+static void pack_fields(struct store_row *dst, const char *const f[ROW_STRINGS],
+                        const size_t len[ROW_STRINGS])
 {
-	const char *f[8] = { src->key, src->from, src->to, src->subject, src->message_id,
-	                     src->in_reply_to, src->references, src->content_type };
-	char **d[8] = { &dst->key, &dst->from, &dst->to, &dst->subject, &dst->message_id,
-	                &dst->in_reply_to, &dst->references, &dst->content_type };
-	size_t len[8], total = 0;
+	char **d[ROW_STRINGS] = { &dst->key, &dst->from, &dst->to, &dst->subject, &dst->message_id,
+	                          &dst->in_reply_to, &dst->references, &dst->content_type };
+	size_t total = 0;
 	char *p;
 
-	memset(dst, 0, sizeof(*dst));
-	for (size_t i = 0; i < 8; i++) {
-		len[i] = f[i] != NULL ? strlen(f[i]) + 1 : 0;
-		total += len[i];
-	}
+	for (size_t i = 0; i < ROW_STRINGS; i++)
+		total += f[i] != NULL ? len[i] + 1 : 0;
 	p = xmalloc(total);
-	for (size_t i = 0; i < 8; i++) {
+	for (size_t i = 0; i < ROW_STRINGS; i++) {
+		*d[i] = NULL;
 		if (f[i] == NULL)
 			continue;
 		memcpy(p, f[i], len[i]);
+		p[len[i]] = '\0';
 		*d[i] = p;
-		p += len[i];
+		p += len[i] + 1;
 	}
+	dst->packed = true;
+}
+
+static void pack_row(struct store_row *dst, const struct store_row *src)
+{
+	const char *f[ROW_STRINGS] = { src->key, src->from, src->to, src->subject, src->message_id,
+	                               src->in_reply_to, src->references, src->content_type };
+	size_t len[ROW_STRINGS];
+
+	memset(dst, 0, sizeof(*dst));
+	for (size_t i = 0; i < ROW_STRINGS; i++)
+		len[i] = f[i] != NULL ? strlen(f[i]) : 0;
+	pack_fields(dst, f, len);
 	dst->flags = src->flags;
 	dst->date = src->date;
 	dst->size = src->size;
-	dst->packed = true;
 }
 
 static void batch_row_clear(const struct fetch *f, struct store_row *r)
@@ -244,6 +261,7 @@ static void fx_clear(struct fetch *f)
 	free(f->seen);
 	free(f->fresh);
 	free(f->changed);
+	buf_release(&f->tmp);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -1645,39 +1663,54 @@ static void vanished_set(struct imap *m, const char *set, size_t len)
 }
 
 /* A row from a parsed FETCH response that carried an ENVELOPE. */
-static void row_from_fetch(const struct imap_fetch *x, struct store_row *row)
+static size_t capped_len(const char *s)
 {
-	struct buf b = BUF_INIT;
+	return s != NULL ? strnlen(s, STORE_MAX_VALUE) : 0;
+}
+
+/* A packed row (pack_fields) from one FETCH response: its strings are
+ * copied once, into the block, with nothing else allocated but what the
+ * header fields of a second pass need; tmp is scratch space. */
+static void row_from_fetch(const struct imap_fetch *x, struct buf *tmp, struct store_row *row)
+{
+	const char *f[ROW_STRINGS];
+	size_t len[ROW_STRINGS], nfrom;
+	struct store_row h;
+	char key[16];
 	bool date_ok = false;
 
 	memset(row, 0, sizeof(*row));
+	memset(&h, 0, sizeof(h));
 	row->flags = x->flags;
 	row->size = x->size;
 	if (x->env_date != NULL)
 		date_ok = hdr_parse_date(x->env_date, &row->date);
 	if (!date_ok)
 		row->date = x->has_internal ? x->internal : 0;
-	row->subject = capped(x->env_subject);
-	row->message_id = capped(x->env_message_id);
-	row->in_reply_to = capped(x->env_in_reply_to);
-	buf_init(&b);
-	imap_addrs_format(&b, x, x->from, x->nfrom);
-	row->from = b.len ? buf_detach(&b, NULL) : NULL;
-	buf_release(&b);
-	buf_init(&b);
-	imap_addrs_format(&b, x, x->to, x->nto);
-	row->to = b.len ? buf_detach(&b, NULL) : NULL;
-	buf_release(&b);
-	if (x->has_body) {
-		struct store_row h;
-
-		memset(&h, 0, sizeof(h));
+	if (x->has_body)
 		hdr_parse_block(x->body, x->body_len > STORE_MAX_HEADER ? STORE_MAX_HEADER : x->body_len, &h);
-		row->references = h.references;
-		row->content_type = h.content_type;
-		h.references = h.content_type = NULL;
-		store_row_clear(&h);
-	}
+	/* From and To side by side in tmp, each formatted once */
+	buf_reset(tmp);
+	imap_addrs_format(tmp, x, x->from, x->nfrom);
+	nfrom = tmp->len;
+	imap_addrs_format(tmp, x, x->to, x->nto);
+	len[0] = (size_t)snprintf(key, sizeof(key), "%u", x->uid);
+	f[0] = key;
+	f[1] = nfrom ? tmp->data : NULL;
+	len[1] = nfrom;
+	f[2] = tmp->len > nfrom ? tmp->data + nfrom : NULL;
+	len[2] = tmp->len - nfrom;
+	f[3] = x->env_subject;
+	f[4] = x->env_message_id;
+	f[5] = x->env_in_reply_to;
+	for (int i = 3; i <= 5; i++)
+		len[i] = capped_len(f[i]);
+	f[6] = h.references;
+	len[6] = h.references ? strlen(h.references) : 0;
+	f[7] = h.content_type;
+	len[7] = h.content_type ? strlen(h.content_type) : 0;
+	pack_fields(row, f, len);
+	store_row_clear(&h);
 }
 
 /* A row into the cache and the batch for f->cb. */
@@ -1696,11 +1729,12 @@ static void batch_row(struct imap *m, struct fetch *f, uint32_t uid, struct stor
 		f->lowest = uid;
 	if (uid > f->highest)
 		f->highest = uid;
-	if (f->n == BATCH || (f->packed && f->n > 0))
+	/* one batch holds packed rows or rows of separate strings, not both */
+	if (f->n == BATCH || (f->n > 0 && f->packed != row->packed))
 		deliver(m, f);
 	if (f->batch == NULL)
 		f->batch = xcalloc(BATCH, sizeof(*f->batch));
-	f->packed = false;
+	f->packed = row->packed;
 	f->batch[f->n++] = *row;
 	memset(row, 0, sizeof(*row));
 	f->done++;
@@ -1785,8 +1819,7 @@ static void take_fetch_row(struct imap *m, struct fetch *f, const struct imap_fe
 		return;
 	}
 	m->st.fetch_rows++;
-	row_from_fetch(x, &row);
-	row.key = xasprintf("%u", x->uid);
+	row_from_fetch(x, &f->tmp, &row);
 	batch_row(m, f, x->uid, &row);
 }
 

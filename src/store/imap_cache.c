@@ -19,24 +19,30 @@
 
 struct icache {
 	sqlite3 *db;
-	sqlite3_stmt *put, *flags, *del, *getflags, *get1;
+	sqlite3_stmt *put, *flags, *del, *getflags, *get1, *fid;
 	bool broken;
 	bool in_txn;
+	/* the folder last looked up, and its id (0: no such folder yet) */
+	char *fid_name;
+	int64_t fid_id;
 };
 
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS folder ("
-	" name TEXT PRIMARY KEY NOT NULL, uidvalidity INTEGER NOT NULL,"
+	" id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, uidvalidity INTEGER NOT NULL,"
 	" modseq INTEGER NOT NULL, uidnext INTEGER NOT NULL,"
 	/* rows with a UID up to this still lack References, Content-Type
 	 * and a date from INTERNALDATE (a cold open's first pass; schema 5) */
 	" detail_hi INTEGER NOT NULL DEFAULT 0);"
 	/* hdr: the seven header values of a row in one blob (hdr_pack): a
-	 * 100k-row read takes one column a row, not seven (schema 4). */
+	 * 100k-row read takes one column a row, not seven (schema 4).
+	 * k: the folder's id << 32 | the UID, the table's rowid (schema 6).
+	 * A key of (folder name, UID) made SQLite compare the name on every
+	 * step down its tree and store it in every row: a cold open's 100k
+	 * inserts took twice as long. */
 	"CREATE TABLE IF NOT EXISTS msg ("
-	" folder TEXT NOT NULL, uid INTEGER NOT NULL, flags INTEGER NOT NULL,"
-	" date INTEGER NOT NULL, size INTEGER NOT NULL, hdr BLOB NOT NULL,"
-	" PRIMARY KEY (folder, uid)) WITHOUT ROWID;"
+	" k INTEGER PRIMARY KEY, flags INTEGER NOT NULL,"
+	" date INTEGER NOT NULL, size INTEGER NOT NULL, hdr BLOB NOT NULL);"
 	/* No index beside the key: a second tree to write doubled what a
 	 * cold open's 100k rows cost SQLite, for a count(*) that the key
 	 * answers too (about 10 ms at 100k, read when a folder opens). */
@@ -56,8 +62,8 @@ static void note(struct icache *ic, int rc)
 }
 
 static const char *const probes[] = {
-	"SELECT name, uidvalidity, modseq, uidnext, detail_hi FROM folder LIMIT 1",
-	"SELECT folder, uid, flags, date, size, hdr FROM msg LIMIT 1",
+	"SELECT id, name, uidvalidity, modseq, uidnext, detail_hi FROM folder LIMIT 1",
+	"SELECT k, flags, date, size, hdr FROM msg LIMIT 1",
 	"SELECT id, op, folder, uidvalidity, uid, fset, fclear, target, uids, msgid, data,"
 	" attempted FROM outbox LIMIT 1",
 	NULL,
@@ -69,22 +75,23 @@ static int prepare(void *ctx, sqlite3 *db)
 	int rc;
 
 	rc = sqlite3_prepare_v2(db,
-	                        "INSERT OR REPLACE INTO msg (folder, uid, flags, date, size, hdr)"
-	                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	                        "INSERT OR REPLACE INTO msg (k, flags, date, size, hdr)"
+	                        " VALUES (?1, ?2, ?3, ?4, ?5)",
 	                        -1, &ic->put, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, "UPDATE msg SET flags = ?3 WHERE folder = ?1 AND uid = ?2",
-		                        -1, &ic->flags, NULL);
+		rc = sqlite3_prepare_v2(db, "UPDATE msg SET flags = ?2 WHERE k = ?1", -1, &ic->flags,
+		                        NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, "DELETE FROM msg WHERE folder = ?1 AND uid = ?2", -1,
-		                        &ic->del, NULL);
+		rc = sqlite3_prepare_v2(db, "DELETE FROM msg WHERE k = ?1", -1, &ic->del, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, "SELECT flags FROM msg WHERE folder = ?1 AND uid = ?2", -1,
-		                        &ic->getflags, NULL);
+		rc = sqlite3_prepare_v2(db, "SELECT flags FROM msg WHERE k = ?1", -1, &ic->getflags,
+		                        NULL);
 	/* one row by UID: the second pass of a cold open reads 100k so */
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, "SELECT uid, flags, date, size, hdr FROM msg"
-		                        " WHERE folder = ?1 AND uid = ?2", -1, &ic->get1, NULL);
+		rc = sqlite3_prepare_v2(db, "SELECT k, flags, date, size, hdr FROM msg WHERE k = ?1", -1,
+		                        &ic->get1, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "SELECT id FROM folder WHERE name = ?1", -1, &ic->fid, NULL);
 	return rc;
 }
 
@@ -110,8 +117,54 @@ static const struct store_db_spec spec = {
 
 static void close_db(struct icache *ic)
 {
-	ic->put = ic->flags = ic->del = ic->getflags = ic->get1 = NULL; /* finalized with the connection */
+	/* finalized with the connection */
+	ic->put = ic->flags = ic->del = ic->getflags = ic->get1 = ic->fid = NULL;
 	store_db_close(&ic->db);
+	free(ic->fid_name);
+	ic->fid_name = NULL;
+	ic->fid_id = 0;
+}
+
+/* The id of folder's row, 0 when it has none: a folder without a row has
+ * no messages either (icache_folder_reset makes the row first).  The last
+ * answer is kept, since nearly every call names the selected folder. */
+static int64_t folder_id(struct icache *ic, const char *folder)
+{
+	sqlite3_stmt *st = ic->fid;
+	int64_t id = 0;
+	int rc;
+
+	if (ic->fid_name != NULL && strcmp(ic->fid_name, folder) == 0)
+		return ic->fid_id;
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		bool bad = false;
+
+		id = store_db_col_int(st, 0, &bad);
+		/* the id is the top half of a row's key */
+		if (bad || id <= 0 || id > INT32_MAX) {
+			ic->broken = true;
+			id = 0;
+		}
+	} else if (rc != SQLITE_DONE) {
+		note(ic, rc);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (id != 0) {
+		free(ic->fid_name);
+		ic->fid_name = xstrdup(folder);
+		ic->fid_id = id;
+	}
+	return id;
+}
+
+static int64_t row_key(int64_t fid, uint32_t uid)
+{
+	return (int64_t)((uint64_t)fid << 32 | uid);
 }
 
 int icache_open(const char *path, struct icache **out, char *err, size_t errlen)
@@ -175,9 +228,11 @@ bool icache_folder_get(struct icache *ic, const char *folder, struct icache_fold
 		return false;
 	rc = sqlite3_prepare_v2(ic->db,
 	                        "SELECT f.uidvalidity, f.modseq, f.uidnext,"
-	                        " (SELECT max(uid) FROM msg WHERE folder = ?1),"
-	                        " (SELECT count(*) FROM msg WHERE folder = ?1), f.detail_hi"
-	                        " FROM folder f WHERE f.name = ?1", -1, &st, NULL);
+	                        " (SELECT max(k) & 4294967295 FROM msg"
+	                        "  WHERE k BETWEEN f.id << 32 AND (f.id << 32) + 4294967295),"
+	                        " (SELECT count(*) FROM msg"
+	                        "  WHERE k BETWEEN f.id << 32 AND (f.id << 32) + 4294967295),"
+	                        " f.detail_hi, f.id FROM folder f WHERE f.name = ?1", -1, &st, NULL);
 	if (rc != SQLITE_OK) {
 		note(ic, rc);
 		return false;
@@ -188,9 +243,10 @@ bool icache_folder_get(struct icache *ic, const char *folder, struct icache_fold
 		int64_t v = store_db_col_int(st, 0, &bad), m = store_db_col_int(st, 1, &bad), n = store_db_col_int(st, 2, &bad);
 		int64_t mx = sqlite3_column_type(st, 3) == SQLITE_NULL ? 0 : store_db_col_int(st, 3, &bad);
 		int64_t c = store_db_col_int(st, 4, &bad), d = store_db_col_int(st, 5, &bad);
+		int64_t id = store_db_col_int(st, 6, &bad);
 
 		if (v <= 0 || v > UINT32_MAX || m < 0 || n < 0 || n > UINT32_MAX || mx < 0 ||
-		    mx > UINT32_MAX || c < 0 || d < 0 || d > UINT32_MAX)
+		    mx > UINT32_MAX || c < 0 || d < 0 || d > UINT32_MAX || id <= 0 || id > INT32_MAX)
 			bad = true;
 		if (!bad) {
 			out->uidvalidity = (uint32_t)v;
@@ -213,25 +269,33 @@ bool icache_folder_get(struct icache *ic, const char *folder, struct icache_fold
 void icache_folder_reset(struct icache *ic, const char *folder, uint32_t uidvalidity)
 {
 	sqlite3_stmt *st = NULL;
+	int64_t fid;
 	int rc;
 
 	if (ic->broken)
 		return;
-	rc = sqlite3_prepare_v2(ic->db, "DELETE FROM msg WHERE folder = ?1", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
+	fid = folder_id(ic, folder);
+	rc = fid == 0 ? SQLITE_OK /* no row for the folder: no messages */
+	              : sqlite3_prepare_v2(ic->db, "DELETE FROM msg WHERE k BETWEEN ?1 AND ?2", -1,
+	                                   &st, NULL);
+	if (st != NULL) {
+		sqlite3_bind_int64(st, 1, row_key(fid, 0));
+		sqlite3_bind_int64(st, 2, row_key(fid, UINT32_MAX));
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(ic->db);
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if (rc != SQLITE_DONE) {
+	if (rc != SQLITE_OK) {
 		note(ic, rc);
 		return;
 	}
 	imap_body_forget_folder(ic, folder); /* the UIDs name other messages now */
+	/* The folder keeps its id: the keys of its rows are made from it. */
 	rc = sqlite3_prepare_v2(ic->db,
-	                        "INSERT OR REPLACE INTO folder (name, uidvalidity, modseq, uidnext)"
-	                        " VALUES (?1, ?2, 0, 0)", -1, &st, NULL);
+	                        "INSERT INTO folder (name, uidvalidity, modseq, uidnext)"
+	                        " VALUES (?1, ?2, 0, 0) ON CONFLICT (name) DO UPDATE SET"
+	                        " uidvalidity = excluded.uidvalidity, modseq = 0, uidnext = 0,"
+	                        " detail_hi = 0", -1, &st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, uidvalidity);
@@ -318,8 +382,9 @@ void icache_put(struct icache *ic, const char *folder, uint32_t uid, const struc
 	const char *v[HDR_FIELDS];
 	struct buf hdr = BUF_INIT;
 	unsigned char mask = 0;
+	int64_t fid;
 
-	if (ic->broken)
+	if (ic->broken || (fid = folder_id(ic, folder)) == 0)
 		return;
 	hdr_values(row, v);
 	buf_add(&hdr, "", 1); /* the mask, set below */
@@ -336,32 +401,34 @@ void icache_put(struct icache *ic, const char *folder, uint32_t uid, const struc
 		mask |= (unsigned char)(1u << i);
 	}
 	hdr.data[0] = (char)mask;
-	sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, uid);
-	sqlite3_bind_int64(st, 3, row->flags);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)row->date);
-	sqlite3_bind_int64(st, 5, row->size);
-	sqlite3_bind_blob(st, 6, hdr.data, (int)hdr.len, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 1, row_key(fid, uid));
+	sqlite3_bind_int64(st, 2, row->flags);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)row->date);
+	sqlite3_bind_int64(st, 4, row->size);
+	/* hdr lives until step_reset has cleared the bindings */
+	sqlite3_bind_blob(st, 5, hdr.data, (int)hdr.len, SQLITE_STATIC);
 	step_reset(ic, st);
 	buf_release(&hdr);
 }
 
 void icache_set_flags(struct icache *ic, const char *folder, uint32_t uid, unsigned flags)
 {
-	if (ic->broken)
+	int64_t fid;
+
+	if (ic->broken || (fid = folder_id(ic, folder)) == 0)
 		return;
-	sqlite3_bind_text(ic->flags, 1, folder, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(ic->flags, 2, uid);
-	sqlite3_bind_int64(ic->flags, 3, flags);
+	sqlite3_bind_int64(ic->flags, 1, row_key(fid, uid));
+	sqlite3_bind_int64(ic->flags, 2, flags);
 	step_reset(ic, ic->flags);
 }
 
 void icache_delete(struct icache *ic, const char *folder, uint32_t uid)
 {
-	if (ic->broken)
+	int64_t fid;
+
+	if (ic->broken || (fid = folder_id(ic, folder)) == 0)
 		return;
-	sqlite3_bind_text(ic->del, 1, folder, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(ic->del, 2, uid);
+	sqlite3_bind_int64(ic->del, 1, row_key(fid, uid));
 	step_reset(ic, ic->del);
 }
 
@@ -369,12 +436,12 @@ bool icache_flags(struct icache *ic, const char *folder, uint32_t uid, unsigned 
 {
 	sqlite3_stmt *st = ic->getflags;
 	bool found = false;
+	int64_t fid;
 	int rc;
 
-	if (ic->broken)
+	if (ic->broken || (fid = folder_id(ic, folder)) == 0)
 		return false;
-	sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, uid);
+	sqlite3_bind_int64(st, 1, row_key(fid, uid));
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		bool bad = false;
@@ -398,13 +465,18 @@ long icache_count(struct icache *ic, const char *folder)
 {
 	sqlite3_stmt *st = NULL;
 	long n = -1;
+	int64_t fid;
 	int rc;
 
 	if (ic->broken)
 		return -1;
-	rc = sqlite3_prepare_v2(ic->db, "SELECT count(*) FROM msg WHERE folder = ?1", -1, &st, NULL);
+	if ((fid = folder_id(ic, folder)) == 0)
+		return ic->broken ? -1 : 0;
+	rc = sqlite3_prepare_v2(ic->db, "SELECT count(*) FROM msg WHERE k BETWEEN ?1 AND ?2", -1,
+	                        &st, NULL);
 	if (rc == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 1, row_key(fid, 0));
+		sqlite3_bind_int64(st, 2, row_key(fid, UINT32_MAX));
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW)
 			n = (long)sqlite3_column_int64(st, 0);
@@ -426,9 +498,11 @@ struct store_folder *icache_folders(struct icache *ic, size_t *n)
 	if (ic->broken)
 		return NULL;
 	rc = sqlite3_prepare_v2(ic->db,
-	                        "SELECT f.name, (SELECT count(*) FROM msg m WHERE m.folder = f.name),"
-	                        " (SELECT count(*) FROM msg m WHERE m.folder = f.name"
-	                        " AND (m.flags & ?1) = 0) FROM folder f ORDER BY f.name",
+	                        "SELECT f.name, (SELECT count(*) FROM msg m"
+	                        "  WHERE m.k BETWEEN f.id << 32 AND (f.id << 32) + 4294967295),"
+	                        " (SELECT count(*) FROM msg m"
+	                        "  WHERE m.k BETWEEN f.id << 32 AND (f.id << 32) + 4294967295"
+	                        "  AND (m.flags & ?1) = 0) FROM folder f ORDER BY f.name",
 	                        -1, &st, NULL);
 	if (rc != SQLITE_OK) {
 		note(ic, rc);
@@ -474,28 +548,33 @@ static size_t scan(struct icache *ic, const char *folder, uint32_t only, icache_
 {
 	sqlite3_stmt *st = NULL;
 	size_t seen = 0;
+	int64_t fid;
 	int rc;
 
-	if (ic->broken)
+	if (ic->broken || (fid = folder_id(ic, folder)) == 0)
 		return 0;
 	if (only != 0) {
 		st = ic->get1;
 		rc = st != NULL ? SQLITE_OK : SQLITE_MISUSE;
 	} else {
-		rc = sqlite3_prepare_v2(ic->db, "SELECT uid, flags, date, size, hdr FROM msg"
-		                        " WHERE folder = ?1 ORDER BY uid DESC", -1, &st, NULL);
+		rc = sqlite3_prepare_v2(ic->db, "SELECT k, flags, date, size, hdr FROM msg"
+		                        " WHERE k BETWEEN ?1 AND ?2 ORDER BY k DESC", -1, &st, NULL);
 	}
 	if (rc != SQLITE_OK) {
 		note(ic, rc);
 		return 0;
 	}
-	sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
-	if (only != 0)
-		sqlite3_bind_int64(st, 2, only);
+	if (only != 0) {
+		sqlite3_bind_int64(st, 1, row_key(fid, only));
+	} else {
+		sqlite3_bind_int64(st, 1, row_key(fid, 0));
+		sqlite3_bind_int64(st, 2, row_key(fid, UINT32_MAX));
+	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_row row;
 		bool bad = false;
-		int64_t uid = store_db_col_int(st, 0, &bad), flags = store_db_col_int(st, 1, &bad);
+		int64_t k = store_db_col_int(st, 0, &bad), flags = store_db_col_int(st, 1, &bad);
+		int64_t uid = k - row_key(fid, 0);
 		char **dst[HDR_FIELDS] = { &row.from, &row.to, &row.subject, &row.message_id,
 		                           &row.in_reply_to, &row.references, &row.content_type };
 		const unsigned char *hdr = NULL;
@@ -579,7 +658,7 @@ uint32_t *icache_uids(struct icache *ic, const char *folder, size_t *n)
 /* The UIDs a prepared, bound statement selects, in order; a value that is
  * not a UID marks the cache broken (it is rebuilt, never trusted).  The
  * statement is finalized here. */
-static uint32_t *collect_uids(struct icache *ic, sqlite3_stmt *st, size_t *n)
+static uint32_t *collect_uids(struct icache *ic, sqlite3_stmt *st, int64_t fid, size_t *n)
 {
 	uint32_t *v = NULL;
 	size_t cap = 0;
@@ -587,7 +666,7 @@ static uint32_t *collect_uids(struct icache *ic, sqlite3_stmt *st, size_t *n)
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		bool bad = false;
-		int64_t uid = store_db_col_int(st, 0, &bad);
+		int64_t uid = store_db_col_int(st, 0, &bad) - row_key(fid, 0);
 
 		if (bad || uid <= 0 || uid > UINT32_MAX) {
 			ic->broken = true;
@@ -609,22 +688,21 @@ uint32_t *icache_uids_between(struct icache *ic, const char *folder, uint32_t fi
                               uint32_t last, size_t *n)
 {
 	sqlite3_stmt *st = NULL;
+	int64_t fid;
 	int rc;
 
 	*n = 0;
-	if (ic->broken)
+	if (ic->broken || (fid = folder_id(ic, folder)) == 0)
 		return NULL;
-	rc = sqlite3_prepare_v2(ic->db,
-	                        "SELECT uid FROM msg WHERE folder = ?1 AND uid BETWEEN ?2 AND ?3"
-	                        " ORDER BY uid", -1, &st, NULL);
+	rc = sqlite3_prepare_v2(ic->db, "SELECT k FROM msg WHERE k BETWEEN ?1 AND ?2 ORDER BY k", -1,
+	                        &st, NULL);
 	if (rc != SQLITE_OK) {
 		note(ic, rc);
 		return NULL;
 	}
-	sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, first);
-	sqlite3_bind_int64(st, 3, last);
-	return collect_uids(ic, st, n);
+	sqlite3_bind_int64(st, 1, row_key(fid, first));
+	sqlite3_bind_int64(st, 2, row_key(fid, last));
+	return collect_uids(ic, st, fid, n);
 }
 
 int icache_begin(struct icache *ic)
@@ -640,21 +718,23 @@ int icache_commit(struct icache *ic)
 uint32_t *icache_uids_with(struct icache *ic, const char *folder, unsigned flag, size_t *n)
 {
 	sqlite3_stmt *st = NULL;
+	int64_t fid;
 	int rc;
 
 	*n = 0;
-	if (ic->broken)
+	if (ic->broken || (fid = folder_id(ic, folder)) == 0)
 		return NULL;
 	rc = sqlite3_prepare_v2(ic->db,
-	                        "SELECT uid FROM msg WHERE folder = ?1 AND (flags & ?2) = ?2"
-	                        " ORDER BY uid", -1, &st, NULL);
+	                        "SELECT k FROM msg WHERE k BETWEEN ?1 AND ?2 AND (flags & ?3) = ?3"
+	                        " ORDER BY k", -1, &st, NULL);
 	if (rc != SQLITE_OK) {
 		note(ic, rc);
 		return NULL;
 	}
-	sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, flag);
-	return collect_uids(ic, st, n);
+	sqlite3_bind_int64(st, 1, row_key(fid, 0));
+	sqlite3_bind_int64(st, 2, row_key(fid, UINT32_MAX));
+	sqlite3_bind_int64(st, 3, flag);
+	return collect_uids(ic, st, fid, n);
 }
 
 /* ---- the outbox ---- */

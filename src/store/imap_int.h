@@ -89,7 +89,8 @@ struct icache;
 /* 3: msg is kept in (folder, uid) order, so a folder's index is read
  * in one walk of the table instead of a seek per row. */
 /* 5: a folder's detail_hi (rows still waiting for their second pass). */
-#define ICACHE_SCHEMA 5
+/* 6: msg keyed by an integer (folder id << 32 | UID), not (name, UID). */
+#define ICACHE_SCHEMA 6
 struct icache_folder {
 	uint32_t uidvalidity;
 	uint64_t modseq;  /* HIGHESTMODSEQ the rows are in sync with, 0 unknown */

@@ -23,6 +23,11 @@ void store_row_clear(struct store_row *r)
 {
 	if (r == NULL)
 		return;
+	if (r->packed) {
+		free(r->key); /* the block of every string */
+		memset(r, 0, sizeof(*r));
+		return;
+	}
 	free(r->key);
 	free(r->from);
 	free(r->to);

@@ -222,7 +222,12 @@ static void test_cache(const char *dir)
 	put_row(ic, "INBOX", 3, "three", STORE_SEEN);
 	put_row(ic, "INBOX", 10, "ten", 0);
 	put_row(ic, "INBOX", 7, "seven", STORE_FLAGGED);
+	icache_folder_reset(ic, "Other", 5);
 	put_row(ic, "Other", 5, "other", 0);
+	/* the highest UID there is: the top of the folder's key range */
+	put_row(ic, "Other", UINT32_MAX, "last", 0);
+	/* no folder row: no row either (the key is made from the folder's id) */
+	put_row(ic, "Nowhere", 5, "lost", 0);
 	icache_folder_set_sync(ic, "INBOX", 1234, 11);
 	T_INT(icache_commit(ic), WARY_OK, "commit");
 	T_OK(icache_folder_get(ic, "INBOX", &f), "folder known");
@@ -262,8 +267,20 @@ static void test_cache(const char *dir)
 	T_OK(icache_folder_get(ic, "INBOX", &f) && f.count == 0 && f.uidvalidity == 78 &&
 	             f.modseq == 0,
 	     "UIDVALIDITY change drops the rows and the modseq");
-	T_OK(icache_folder_get(ic, "Other", &f) == false, "other folder had no folder row");
-	T_INT(icache_count(ic, "Other"), 1, "other folder's rows untouched");
+	T_OK(icache_folder_get(ic, "Other", &f) && f.uidvalidity == 5 && f.count == 2 &&
+	             f.maxuid == UINT32_MAX,
+	     "other folder's rows untouched, its highest UID read back");
+	T_INT(icache_count(ic, "Nowhere"), 0, "a row for a folder without its row was not kept");
+	memset(&g, 0, sizeof(g));
+	T_OK(icache_get(ic, "Other", UINT32_MAX, collect, &g) && g.n == 1 &&
+	             strcmp(g.subj[0], "last") == 0,
+	     "the row of UID 2^32-1 by its UID");
+	uids = icache_uids_between(ic, "Other", 6, UINT32_MAX, &n);
+	T_OK(n == 1 && uids[0] == UINT32_MAX, "a range up to 2^32-1 ends in its folder");
+	free(uids);
+	uids = icache_uids(ic, "INBOX", &n);
+	T_OK(n == 0, "the INBOX's range holds none of the other folder's rows");
+	free(uids);
 	icache_close(&ic);
 
 	/* Another schema version: rebuilt, not trusted. */
@@ -395,7 +412,8 @@ static void test_cache(const char *dir)
 			put_row(ic, "INBOX", 1, "one", 0);
 			icache_close(&ic);
 			sqlite3_open(path, &db);
-			snprintf(sql, sizeof(sql), "UPDATE msg SET hdr = %s WHERE uid = 1", damage[i][0]);
+			snprintf(sql, sizeof(sql), "UPDATE msg SET hdr = %s WHERE (k & 4294967295) = 1",
+			         damage[i][0]);
 			T_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, damage[i][1]);
 			sqlite3_close(db);
 			T_INT(icache_open(path, &ic, err, sizeof(err)), WARY_OK, "open damaged rows");
@@ -415,7 +433,8 @@ static void test_cache(const char *dir)
 		put_row(ic, "INBOX", 1, "one", 0);
 		icache_close(&ic);
 		sqlite3_open(path, &db);
-		sqlite3_exec(db, "UPDATE msg SET hdr = x'00' WHERE uid = 1", NULL, NULL, NULL);
+		sqlite3_exec(db, "UPDATE msg SET hdr = x'00' WHERE (k & 4294967295) = 1", NULL, NULL,
+		             NULL);
 		sqlite3_close(db);
 		T_INT(icache_open(path, &ic, err, sizeof(err)), WARY_OK, "open");
 		memset(&g, 0, sizeof(g));
