@@ -22,8 +22,7 @@
 
 #include "net/net_int.h"
 
-/* One read of a socket may fill this much of OpenSSL's buffer: a few
- * records of Dovecot's, and more than libetpan asks for at once. */
+/* What one read of the socket may take: many of Dovecot's records. */
 #define TLS_READ_BUFFER (64 * 1024)
 
 struct net_conn {
@@ -198,6 +197,31 @@ static int conn_ssl_retry(struct net_conn *c, int r, long long deadline, const c
 	return -1;
 }
 
+/* After one record: the records already read from the socket too (an
+ * SSL_read gives one record's bytes at most), so libetpan's buffer fills
+ * with a read instead of a record's couple of KB. */
+static ssize_t more_records(struct net_conn *c, char *buf, int room)
+{
+	BIO *rb = SSL_get_rbio(c->ssl);
+	ssize_t got = 0;
+
+	while (room > 0 && (SSL_pending(c->ssl) > 0 || BIO_ctrl_pending(rb) > 0)) {
+		int r;
+
+		ERR_clear_error();
+		r = SSL_read(c->ssl, buf + got, room);
+		if (r <= 0) {
+			/* a record not whole yet, or an alert: the next read
+			 * sees it again */
+			ERR_clear_error();
+			break;
+		}
+		got += r;
+		room -= r;
+	}
+	return got;
+}
+
 static ssize_t drv_read(mailstream_low *s, void *buf, size_t count)
 {
 	struct net_conn *c = s->data;
@@ -215,7 +239,7 @@ static ssize_t drv_read(mailstream_low *s, void *buf, size_t count)
 			ERR_clear_error();
 			r = SSL_read(c->ssl, buf, n);
 			if (r > 0)
-				return r;
+				return r + more_records(c, (char *)buf + r, n - (int)r);
 			w = conn_ssl_retry(c, (int)r, deadline, "read");
 			if (w <= 0)
 				return w < 0 ? -1 : 0;
@@ -472,9 +496,11 @@ size_t net_low_pending(mailstream_low *low)
 	n = SSL_pending(c->ssl);
 	if (n > 0)
 		return (size_t)n;
-	/* Read-ahead keeps raw bytes of records not yet decrypted, which
-	 * SSL_pending does not count and poll() would never see again. */
-	return SSL_has_pending(c->ssl) ? 1 : 0;
+	/* bytes of records not yet decrypted, in OpenSSL or in our buffer
+	 * below it (set_bios) */
+	if (SSL_has_pending(c->ssl))
+		return 1;
+	return BIO_ctrl_pending(SSL_get_rbio(c->ssl));
 }
 
 int net_low_idle_fd(mailstream_low *low)
@@ -810,6 +836,33 @@ out:
 	return ctx;
 }
 
+/*
+ * OpenSSL reads a record's 5-byte header and then its body, two system
+ * calls per record: a 100k-message FETCH from Dovecot (records of about
+ * 2 KB) took 48,000 reads.  Its read-ahead takes what the socket holds in
+ * one read but moves what is left of its buffer to the front before each
+ * record, so a 64 KB buffer copied 14 times what arrived.  A buffering
+ * BIO below the TLS layer reads up to 64 KB at once and hands out records
+ * without moving anything; writes go straight to the socket, since a
+ * write buffer would hold a command until flushed.  What it holds is
+ * pending data (net_low_pending), which poll() would never see again.
+ */
+static int set_bios(SSL *ssl, int fd)
+{
+	BIO *sock = BIO_new_socket(fd, BIO_NOCLOSE), *buffer = BIO_new(BIO_f_buffer());
+
+	if (sock == NULL || buffer == NULL || BIO_set_read_buffer_size(buffer, TLS_READ_BUFFER) != 1 ||
+	    BIO_up_ref(sock) != 1) {
+		BIO_free(sock);
+		BIO_free(buffer);
+		return 0;
+	}
+	/* ssl owns both chains now: the buffer and one reference to sock
+	 * for reading, the other reference for writing */
+	SSL_set_bio(ssl, BIO_push(buffer, sock), sock);
+	return 1;
+}
+
 int net_low_tls_new(int fd, const struct net_tls_params *p, mailstream_low **out,
                     struct net_cert *cert, char *err, size_t errlen)
 {
@@ -832,17 +885,10 @@ int net_low_tls_new(int fd, const struct net_tls_params *p, mailstream_low **out
 		goto out;
 	}
 	c->ssl = SSL_new(ctx);
-	if (c->ssl == NULL || SSL_set_fd(c->ssl, fd) != 1) {
+	if (c->ssl == NULL || set_bios(c->ssl, fd) != 1) {
 		rc = err_set(err, errlen, WARY_ERR, "TLS: cannot set up the connection");
 		goto out;
 	}
-	/* Without read-ahead OpenSSL reads a record's 5-byte header and then
-	 * its body, two system calls per record: a 100k-message FETCH from
-	 * Dovecot (records of about 2 KB) took 48,000 reads.  With it one read
-	 * takes what the socket holds, up to the buffer's size; what it holds
-	 * beyond the record is seen by SSL_has_pending (net_low_pending). */
-	SSL_set_read_ahead(c->ssl, 1);
-	SSL_set_default_read_buffer_len(c->ssl, TLS_READ_BUFFER);
 	SSL_set_app_data(c->ssl, &v);
 	if (host_is_ip(p->host)) {
 		/* No SNI for an address (RFC 6066); verify the address itself. */

@@ -1561,36 +1561,124 @@ out:
 
 /* ---- index ---- */
 
-/* One response of the command in flight, *text (*len bytes, NUL after
- * them): its lines joined, each literal kept inline after its {n} CRLF,
- * without the final CRLF (a bare LF ends a line too).  A response of one
- * line (most) is left where it was read, in line; one with literals is
- * put together in resp.  MAILIMAP_ERROR_STREAM when the connection
- * fails, MAILIMAP_ERROR_PARSE when the response passes MAX_RESPONSE. */
-static int read_one(struct imap *m, MMAPString *line, struct buf *resp, char **text, size_t *tlen)
-{
-	mailstream *s = m->im->imap_stream;
+/*
+ * Responses read straight from libetpan's stream buffer.  libetpan looks
+ * for a line's end one byte at a time and, for every line it hands out,
+ * moves what is left of its buffer to the front.  Here the end is found
+ * with memchr, a line wholly in the buffer is given out where it lies
+ * (the parser works in place), and the buffer's consumed front (off) is
+ * dropped once, when the buffer is empty or the reading ends
+ * (reader_done), so libetpan finds the stream as it expects it.
+ */
+struct reader {
+	mailstream *s;
+	size_t off;          /* bytes of s->read_buffer already taken */
+	struct buf line;     /* a line that crossed the buffer's end */
+};
 
+/* Bytes the buffer holds beyond off, reading more when it holds none;
+ * 0 at the end of the stream or on an error. */
+static size_t reader_fill(struct reader *rd)
+{
+	mailstream *s = rd->s;
+
+	if (rd->off < s->read_buffer_len)
+		return s->read_buffer_len - rd->off;
+	s->read_buffer_len = 0;
+	rd->off = 0;
+	if (mailstream_feed_read_buffer(s) <= 0)
+		return 0;
+	return s->read_buffer_len;
+}
+
+static void reader_done(struct reader *rd)
+{
+	mailstream *s = rd->s;
+
+	if (rd->off > 0 && rd->off <= s->read_buffer_len) {
+		memmove(s->read_buffer, s->read_buffer + rd->off, s->read_buffer_len - rd->off);
+		s->read_buffer_len -= rd->off;
+	}
+	rd->off = 0;
+	buf_release(&rd->line);
+}
+
+/* One line with its LF (a bare LF ends a line too): *p and *len, valid
+ * until the next call.  MAILIMAP_ERROR_STREAM when the stream ends or
+ * fails before an LF, MAILIMAP_ERROR_PARSE when the line passes max. */
+static int reader_line(struct reader *rd, size_t max, char **p, size_t *len)
+{
+	rd->line.len = 0;
+	for (;;) {
+		size_t n = reader_fill(rd), k;
+		char *at = rd->s->read_buffer + rd->off, *lf;
+
+		if (n == 0)
+			return MAILIMAP_ERROR_STREAM;
+		lf = memchr(at, '\n', n);
+		k = lf != NULL ? (size_t)(lf - at) + 1 : n;
+		if (rd->line.len + k > max)
+			return MAILIMAP_ERROR_PARSE;
+		rd->off += k;
+		if (lf != NULL && rd->line.len == 0) {
+			*p = at;
+			*len = k;
+			return MAILIMAP_NO_ERROR;
+		}
+		buf_add(&rd->line, at, k);
+		if (lf != NULL) {
+			*p = rd->line.data;
+			*len = rd->line.len;
+			return MAILIMAP_NO_ERROR;
+		}
+	}
+}
+
+/* n bytes of a literal onto b; false if the stream ended first. */
+static bool reader_bytes(struct reader *rd, size_t n, struct buf *b)
+{
+	while (n > 0) {
+		size_t have = reader_fill(rd), k = have < n ? have : n;
+
+		if (have == 0)
+			return false;
+		buf_add(b, rd->s->read_buffer + rd->off, k);
+		rd->off += k;
+		n -= k;
+	}
+	return true;
+}
+
+/*
+ * One response of the command in flight, *text (*tlen bytes, NUL after
+ * them), valid until the next call: its lines joined, each literal kept
+ * inline after its {n} CRLF, without the final CRLF.  A response of one
+ * line (most) is given where it lies in the stream's buffer; one with
+ * literals is put together in resp.  MAILIMAP_ERROR_STREAM when the
+ * connection fails, MAILIMAP_ERROR_PARSE when the response passes
+ * MAX_RESPONSE.
+ */
+static int read_one(struct reader *rd, struct buf *resp, char **text, size_t *tlen)
+{
 	resp->len = 0;
 	for (;;) {
 		size_t len, lit = 0, i;
 		bool has_lit = false;
+		char *str;
+		int r = reader_line(rd, MAX_RESPONSE - resp->len, &str, &len);
 
-		if (mailstream_read_line(s, line) == NULL)
-			return MAILIMAP_ERROR_STREAM;
-		len = line->len;
-		if (len == 0 || line->str[len - 1] != '\n')
-			return MAILIMAP_ERROR_STREAM; /* the connection ended mid-line */
-		len--;
-		if (len > 0 && line->str[len - 1] == '\r')
+		if (r != MAILIMAP_NO_ERROR)
+			return r;
+		len--; /* the LF */
+		if (len > 0 && str[len - 1] == '\r')
 			len--;
 		/* ... {n} at the end: a literal follows */
-		if (len > 2 && line->str[len - 1] == '}') {
+		if (len > 2 && str[len - 1] == '}') {
 			i = len - 1;
-			while (i > 0 && line->str[i - 1] >= '0' && line->str[i - 1] <= '9')
+			while (i > 0 && str[i - 1] >= '0' && str[i - 1] <= '9')
 				i--;
-			if (i > 0 && line->str[i - 1] == '{' && i < len - 1 && len - 1 - i <= 10) {
-				unsigned long long v = strtoull(line->str + i, NULL, 10);
+			if (i > 0 && str[i - 1] == '{' && i < len - 1 && len - 1 - i <= 10) {
+				unsigned long long v = strtoull(str + i, NULL, 10);
 
 				if (v > MAX_RESPONSE)
 					return MAILIMAP_ERROR_PARSE;
@@ -1601,28 +1689,20 @@ static int read_one(struct imap *m, MMAPString *line, struct buf *resp, char **t
 		if (resp->len + len + 2 + lit > MAX_RESPONSE)
 			return MAILIMAP_ERROR_PARSE;
 		if (!has_lit && resp->len == 0) {
-			line->str[len] = '\0';
-			*text = line->str;
+			str[len] = '\0';
+			*text = str;
 			*tlen = len;
 			return MAILIMAP_NO_ERROR;
 		}
-		buf_add(resp, line->str, len);
+		buf_add(resp, str, len);
 		if (!has_lit) {
 			*text = resp->data;
 			*tlen = resp->len;
 			return MAILIMAP_NO_ERROR;
 		}
 		buf_add(resp, "\r\n", 2);
-		buf_grow(resp, lit);
-		for (size_t got = 0; got < lit;) {
-			ssize_t n = mailstream_read(s, resp->data + resp->len, lit - got);
-
-			if (n <= 0)
-				return MAILIMAP_ERROR_STREAM;
-			resp->len += (size_t)n;
-			got += (size_t)n;
-		}
-		resp->data[resp->len] = '\0';
+		if (!reader_bytes(rd, lit, resp))
+			return MAILIMAP_ERROR_STREAM;
 	}
 }
 
@@ -1850,7 +1930,7 @@ static int fetch_rows(struct imap *m, struct fetch *f, bool by_uid, const char *
 {
 	struct buf line = BUF_INIT, resp = BUF_INIT;
 	struct imap_fetch x;
-	MMAPString *ms = NULL;
+	struct reader rd = { m->im->imap_stream, 0, BUF_INIT };
 	char tag[16];
 	size_t taglen;
 	int r;
@@ -1867,14 +1947,12 @@ static int fetch_rows(struct imap *m, struct fetch *f, bool by_uid, const char *
 	taglen = strlen(tag);
 	if (r == MAILIMAP_NO_ERROR)
 		r = send_line(m, line.data, line.len, false);
-	ms = mmap_string_new("");
-	if (ms == NULL)
-		r = MAILIMAP_ERROR_MEMORY;
+	buf_init(&rd.line);
 	while (r == MAILIMAP_NO_ERROR) {
 		char *text;
 		size_t tlen;
 
-		r = read_one(m, ms, &resp, &text, &tlen);
+		r = read_one(&rd, &resp, &text, &tlen);
 		if (r != MAILIMAP_NO_ERROR)
 			break;
 		if (tlen >= taglen && memcmp(text, tag, taglen) == 0) {
@@ -1904,9 +1982,8 @@ static int fetch_rows(struct imap *m, struct fetch *f, bool by_uid, const char *
 		case IMAP_RESP_OTHER: break;
 		}
 	}
+	reader_done(&rd);
 	deliver(m, f);
-	if (ms != NULL)
-		mmap_string_free(ms);
 	imap_fetch_release(&x);
 	buf_release(&resp);
 	buf_release(&line);
