@@ -103,6 +103,9 @@ struct fetch {
 	store_row_cb cb;
 	void *cbctx;
 	struct store_row *batch;
+	/* batch_uid[i]: the UID of batch[i] when the row is still to go into
+	 * the cache (deliver writes them, 32 to a statement), else 0 */
+	uint32_t *batch_uid;
 	size_t n;
 	size_t done, total;
 	bool cancelled;
@@ -250,6 +253,18 @@ static void batch_row_clear(const struct fetch *f, struct store_row *r)
 	}
 }
 
+/* The next slot of f's batch, which the caller fills; uid != 0: the row
+ * is still to be written to the cache (cache_pending). */
+static struct store_row *batch_slot(struct fetch *f, uint32_t uid)
+{
+	if (f->batch == NULL) {
+		f->batch = xcalloc(BATCH, sizeof(*f->batch));
+		f->batch_uid = xcalloc(BATCH, sizeof(*f->batch_uid));
+	}
+	f->batch_uid[f->n] = uid;
+	return &f->batch[f->n++];
+}
+
 static void fx_clear(struct fetch *f)
 {
 	for (size_t i = 0; i < f->n; i++)
@@ -258,6 +273,7 @@ static void fx_clear(struct fetch *f)
 		free(f->held[i].key); /* packed */
 	free(f->held);
 	free(f->batch);
+	free(f->batch_uid);
 	free(f->seen);
 	free(f->fresh);
 	free(f->changed);
@@ -674,10 +690,33 @@ static bool row_of(const struct mailimap_msg_att *att, struct store_row *row, ui
 	return *uid != 0;
 }
 
+/* The rows of the batch still to be written, into the cache: before the
+ * callback sees them, and before anything else reads or changes the
+ * cache while they wait. */
+static void cache_pending(struct imap *m, struct fetch *f)
+{
+	size_t i = 0;
+
+	while (i < f->n) {
+		size_t j = i;
+
+		if (f->batch_uid[i] == 0) {
+			i++;
+			continue;
+		}
+		while (j < f->n && f->batch_uid[j] != 0)
+			j++;
+		icache_put_rows(m->ic, m->sel, f->batch_uid + i, f->batch + i, j - i);
+		memset(f->batch_uid + i, 0, (j - i) * sizeof(*f->batch_uid));
+		i = j;
+	}
+}
+
 static void deliver(struct imap *m, struct fetch *f)
 {
 	if (f->n == 0)
 		return;
+	cache_pending(m, f);
 	if (!f->cancelled && f->cb != NULL &&
 	    f->cb(f->cbctx, f->batch, f->n, f->done, f->total) != 0)
 		f->cancelled = true;
@@ -752,10 +791,8 @@ static void on_msg_att(struct mailimap_msg_att *att, void *ctx)
 			f->lowest = uid;
 		if (f->n == BATCH || (f->packed && f->n > 0))
 			deliver(m, f);
-		if (f->batch == NULL)
-			f->batch = xcalloc(BATCH, sizeof(*f->batch));
 		f->packed = false;
-		f->batch[f->n++] = row;
+		*batch_slot(f, 0) = row;
 		f->done++;
 		return;
 	} else if (has_flags) {
@@ -1793,7 +1830,8 @@ static void row_from_fetch(const struct imap_fetch *x, struct buf *tmp, struct s
 	store_row_clear(&h);
 }
 
-/* A row into the cache and the batch for f->cb. */
+/* A row into the batch for f->cb, and so (deliver) into the cache; one
+ * held back (f->hold) goes into the cache later, with hold_put(). */
 static void batch_row(struct imap *m, struct fetch *f, uint32_t uid, struct store_row *row)
 {
 	if (f->hold) {
@@ -1802,8 +1840,6 @@ static void batch_row(struct imap *m, struct fetch *f, uint32_t uid, struct stor
 			f->held = xreallocarray(f->held, f->capheld, sizeof(*f->held));
 		}
 		pack_row(&f->held[f->nheld++], row);
-	} else {
-		icache_put(m->ic, m->sel, uid, row);
 	}
 	if (f->lowest == 0 || uid < f->lowest)
 		f->lowest = uid;
@@ -1812,10 +1848,8 @@ static void batch_row(struct imap *m, struct fetch *f, uint32_t uid, struct stor
 	/* one batch holds packed rows or rows of separate strings, not both */
 	if (f->n == BATCH || (f->n > 0 && f->packed != row->packed))
 		deliver(m, f);
-	if (f->batch == NULL)
-		f->batch = xcalloc(BATCH, sizeof(*f->batch));
 	f->packed = row->packed;
-	f->batch[f->n++] = *row;
+	*batch_slot(f, f->hold ? 0 : uid) = *row;
 	memset(row, 0, sizeof(*row));
 	f->done++;
 }
@@ -1889,7 +1923,10 @@ static void take_fetch_row(struct imap *m, struct fetch *f, const struct imap_fe
 		return;
 	}
 	if (!x->has_env) {
-		/* another client's flag change, announced meanwhile */
+		/* another client's flag change, announced meanwhile: on a row
+		 * that may still wait in the batch */
+		if (x->has_flags && m->ic != NULL)
+			cache_pending(m, f);
 		if (x->has_flags && m->sel != NULL && m->ic != NULL &&
 		    icache_flags(m->ic, m->sel, x->uid, &old) && old != x->flags) {
 			m->st.fetch_flags++;
@@ -1977,7 +2014,10 @@ static int fetch_rows(struct imap *m, struct fetch *f, bool by_uid, const char *
 				m->im->imap_selection_info->sel_exists = x.seq;
 			break;
 		case IMAP_RESP_EXPUNGE: m->expunge_seen = true; break;
-		case IMAP_RESP_VANISHED: vanished_set(m, x.set, x.set_len); break;
+		case IMAP_RESP_VANISHED:
+			cache_pending(m, f); /* a vanished row must not come back after */
+			vanished_set(m, x.set, x.set_len);
+			break;
 		case IMAP_RESP_BYE: r = MAILIMAP_ERROR_FATAL; break;
 		case IMAP_RESP_OTHER: break;
 		}
@@ -2110,12 +2150,10 @@ static int scan_row(void *ctx, uint32_t uid, struct store_row *row)
 		deliver(sc->m, f);
 	if (f->cancelled)
 		return 1;
-	if (f->batch == NULL)
-		f->batch = xcalloc(BATCH, sizeof(*f->batch));
 	/* A batch holds rows of one kind: flushed by deliver before. */
 	if (f->n == 0)
 		f->packed = true;
-	d = &f->batch[f->n++];
+	d = batch_slot(f, 0); /* read from the cache: not written again */
 	if (f->packed && row->packed) { /* the cache's block: taken, not copied */
 		*d = *row;
 		memset(row, 0, sizeof(*row));

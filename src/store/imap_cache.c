@@ -19,12 +19,13 @@
 
 struct icache {
 	sqlite3 *db;
-	sqlite3_stmt *put, *flags, *del, *getflags, *get1, *fid;
+	sqlite3_stmt *put, *put_many, *flags, *del, *getflags, *get1, *fid;
 	bool broken;
 	bool in_txn;
 	/* the folder last looked up, and its id (0: no such folder yet) */
 	char *fid_name;
 	int64_t fid_id;
+	struct buf hdr;        /* icache_put's blob, kept for the next row */
 };
 
 static const char schema_sql[] =
@@ -69,9 +70,15 @@ static const char *const probes[] = {
 	NULL,
 };
 
+/* Rows a statement of icache_put_rows writes: SQLite's work for a
+ * statement (its transaction check, cursor, halt, reset) is shared by
+ * this many rows instead of paid by each. */
+#define PUT_MANY 32
+
 static int prepare(void *ctx, sqlite3 *db)
 {
 	struct icache *ic = ctx;
+	struct buf sql = BUF_INIT;
 	int rc;
 
 	rc = sqlite3_prepare_v2(db,
@@ -92,6 +99,14 @@ static int prepare(void *ctx, sqlite3 *db)
 		                        &ic->get1, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(db, "SELECT id FROM folder WHERE name = ?1", -1, &ic->fid, NULL);
+	if (rc == SQLITE_OK) {
+		buf_init(&sql);
+		buf_adds(&sql, "INSERT OR REPLACE INTO msg (k, flags, date, size, hdr) VALUES ");
+		for (int i = 0; i < PUT_MANY; i++)
+			buf_adds(&sql, i ? ", (?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?)");
+		rc = sqlite3_prepare_v2(db, sql.data, (int)sql.len, &ic->put_many, NULL);
+		buf_release(&sql);
+	}
 	return rc;
 }
 
@@ -118,11 +133,12 @@ static const struct store_db_spec spec = {
 static void close_db(struct icache *ic)
 {
 	/* finalized with the connection */
-	ic->put = ic->flags = ic->del = ic->getflags = ic->get1 = ic->fid = NULL;
+	ic->put = ic->put_many = ic->flags = ic->del = ic->getflags = ic->get1 = ic->fid = NULL;
 	store_db_close(&ic->db);
 	free(ic->fid_name);
 	ic->fid_name = NULL;
 	ic->fid_id = 0;
+	buf_release(&ic->hdr);
 }
 
 /* The id of folder's row, 0 when it has none: a folder without a row has
@@ -376,18 +392,15 @@ static void hdr_values(const struct store_row *row, const char *v[HDR_FIELDS])
 	v[6] = row->content_type;
 }
 
-void icache_put(struct icache *ic, const char *folder, uint32_t uid, const struct store_row *row)
+/* Append row's hdr blob to b; returns its length. */
+static size_t hdr_pack(const struct store_row *row, struct buf *b)
 {
-	sqlite3_stmt *st = ic->put;
 	const char *v[HDR_FIELDS];
-	struct buf hdr = BUF_INIT;
+	size_t start = b->len;
 	unsigned char mask = 0;
-	int64_t fid;
 
-	if (ic->broken || (fid = folder_id(ic, folder)) == 0)
-		return;
 	hdr_values(row, v);
-	buf_add(&hdr, "", 1); /* the mask, set below */
+	buf_add(b, "", 1); /* the mask, set below */
 	for (int i = 0; i < HDR_FIELDS; i++) {
 		size_t n;
 
@@ -396,19 +409,65 @@ void icache_put(struct icache *ic, const char *folder, uint32_t uid, const struc
 		/* What a read would refuse is not written: longer than a value
 		 * may be, it is cut (the index shows a header line, not all). */
 		n = strnlen(v[i], STORE_MAX_VALUE);
-		buf_add(&hdr, v[i], n);
-		buf_add(&hdr, "", 1);
+		buf_add(b, v[i], n);
+		buf_add(b, "", 1);
 		mask |= (unsigned char)(1u << i);
 	}
-	hdr.data[0] = (char)mask;
-	sqlite3_bind_int64(st, 1, row_key(fid, uid));
-	sqlite3_bind_int64(st, 2, row->flags);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)row->date);
-	sqlite3_bind_int64(st, 4, row->size);
-	/* hdr lives until step_reset has cleared the bindings */
-	sqlite3_bind_blob(st, 5, hdr.data, (int)hdr.len, SQLITE_STATIC);
-	step_reset(ic, st);
-	buf_release(&hdr);
+	b->data[start] = (char)mask;
+	return b->len - start;
+}
+
+/* A row's five values to ?first.. of st; its blob must outlive the step. */
+static void bind_row(sqlite3_stmt *st, int first, int64_t k, const struct store_row *row,
+                     const char *blob, size_t len)
+{
+	sqlite3_bind_int64(st, first, k);
+	sqlite3_bind_int64(st, first + 1, row->flags);
+	sqlite3_bind_int64(st, first + 2, (sqlite3_int64)row->date);
+	sqlite3_bind_int64(st, first + 3, row->size);
+	sqlite3_bind_blob(st, first + 4, blob, (int)len, SQLITE_STATIC);
+}
+
+void icache_put(struct icache *ic, const char *folder, uint32_t uid, const struct store_row *row)
+{
+	size_t len;
+	int64_t fid;
+
+	if (ic->broken || (fid = folder_id(ic, folder)) == 0)
+		return;
+	buf_reset(&ic->hdr);
+	len = hdr_pack(row, &ic->hdr);
+	/* the blob lives until step_reset has cleared the bindings */
+	bind_row(ic->put, 1, row_key(fid, uid), row, ic->hdr.data, len);
+	step_reset(ic, ic->put);
+}
+
+void icache_put_rows(struct icache *ic, const char *folder, const uint32_t *uids,
+                     const struct store_row *rows, size_t n)
+{
+	size_t i = 0;
+	int64_t fid;
+
+	if (ic->broken || (fid = folder_id(ic, folder)) == 0)
+		return;
+	/* Rows of one statement in the order given: a UID twice is written
+	 * as its last row, as separate statements would. */
+	for (; n - i >= PUT_MANY && ic->put_many != NULL && !ic->broken; i += PUT_MANY) {
+		size_t off[PUT_MANY], len[PUT_MANY];
+
+		buf_reset(&ic->hdr);
+		for (size_t j = 0; j < PUT_MANY; j++) {
+			off[j] = ic->hdr.len;
+			len[j] = hdr_pack(&rows[i + j], &ic->hdr);
+		}
+		/* bound once every blob is in place: the buffer moved as it grew */
+		for (size_t j = 0; j < PUT_MANY; j++)
+			bind_row(ic->put_many, (int)j * 5 + 1, row_key(fid, uids[i + j]), &rows[i + j],
+			         ic->hdr.data + off[j], len[j]);
+		step_reset(ic, ic->put_many);
+	}
+	for (; i < n; i++)
+		icache_put(ic, folder, uids[i], &rows[i]);
 }
 
 void icache_set_flags(struct icache *ic, const char *folder, uint32_t uid, unsigned flags)

@@ -113,6 +113,10 @@ void icache_folder_set_detail(struct icache *ic, const char *folder, uint32_t hi
 void icache_folder_set_sync(struct icache *ic, const char *folder, uint64_t modseq,
                             uint32_t uidnext);
 void icache_put(struct icache *ic, const char *folder, uint32_t uid, const struct store_row *row);
+/* n rows at once (uids[i] is rows[i]'s UID): what a cold open writes, a
+ * batch at a time. */
+void icache_put_rows(struct icache *ic, const char *folder, const uint32_t *uids,
+                     const struct store_row *rows, size_t n);
 void icache_set_flags(struct icache *ic, const char *folder, uint32_t uid, unsigned flags);
 void icache_delete(struct icache *ic, const char *folder, uint32_t uid);
 /* The flags stored for uid; false when the cache has no such row. */

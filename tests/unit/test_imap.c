@@ -386,6 +386,36 @@ static void test_cache(const char *dir)
 		icache_put(ic, "INBOX", 7, &r);
 		T_OK(icache_get(ic, "INBOX", 7, collect_row, &r) && !icache_broken(ic),
 		     "a row with absent, empty and over-long values reads back");
+		/* many at once: two statements of 32 rows and 7 one by one,
+		 * the over-long row among them, UID 40 twice (the later row
+		 * wins, as with separate statements) */
+		{
+			struct store_row rows[71];
+			uint32_t u[71];
+			char subj[71][16];
+			bool all = true;
+
+			for (int i = 0; i < 71; i++) {
+				memset(&rows[i], 0, sizeof(rows[i]));
+				u[i] = i == 70 ? 40 : (uint32_t)(i + 10);
+				snprintf(subj[i], sizeof(subj[i]), "s%d", i);
+				rows[i].subject = subj[i];
+				rows[i].flags = (unsigned)i & STORE_SEEN;
+				rows[i].date = 1700000000 + i;
+				rows[i].size = i;
+			}
+			rows[33].references = big.data;
+			icache_put_rows(ic, "INBOX", u, rows, 71);
+			T_INT(icache_count(ic, "INBOX"), 71, "70 UIDs put at once, and the row before");
+			for (int i = 0; i < 70; i++) {
+				memset(&g, 0, sizeof(g));
+				if (!icache_get(ic, "INBOX", u[i], collect, &g) || g.n != 1 ||
+				    strcmp(g.subj[0], u[i] == 40 ? "s70" : subj[i]) != 0 ||
+				    g.flags[0] != rows[i == 30 ? 70 : i].flags)
+					all = false;
+			}
+			T_OK(all && !icache_broken(ic), "each row put at once reads back as it went in");
+		}
 		buf_release(&big);
 	}
 	icache_close(&ic);
