@@ -700,7 +700,8 @@ static void draw(struct app *a)
 		break;
 	case V_PGP:
 		draw_textview(a, a->help, "PGP -- what was checked, and the signer's key");
-		break;	case V_COMPOSE:
+		break;
+	case V_COMPOSE:
 		compose_draw(a);
 		break;
 	}
@@ -921,6 +922,7 @@ static void start_folder(struct app *a, const char *folder)
 	a->keyed_while_loading = false;
 	a->traced_first = a->traced_full = false;
 	a->spam_known_due = false;
+	a->index_followups_due = a->index_check_due = false;
 	a->load_done = a->load_total = 0;
 	a->index_top = 0;
 	if (a->gen > 1)
@@ -1181,14 +1183,12 @@ static void handle_reply(struct app *a, struct wk_reply *r)
 		/* After a failed open, that failure is the message to keep. */
 		if (r->status != WARY_OK && !a->open_failed)
 			app_say(a, true, "%s", r->err);
-		if (!a->open_failed)
-			worker_send(a->wk, WK_FOLDERS, a->gen, NULL, 0, 0);
-		/* A check at once: it also brings what a cold open left for
-		 * later (References, Content-Type: the store's second pass). */
-		if (!a->open_failed && r->status == WARY_OK && is_imap(a) && !a->check_running) {
-			a->check_running = true;
-			worker_send(a->wk, WK_CHECK, a->gen, NULL, 0, 0);
-		}
+		/* The folder list and a check go out once the index is drawn:
+		 * the check brings what a cold open left for later (References,
+		 * Content-Type: the store's second pass), and the server's work
+		 * on it took the cores from the last rebuild. */
+		a->index_followups_due = !a->open_failed;
+		a->index_check_due = !a->open_failed && r->status == WARY_OK && is_imap(a);
 		break;
 	case WK_CHECK:
 		a->check_running = false;
@@ -2279,6 +2279,15 @@ int app_run(struct config *cfg, const char *location, struct worker_account *wa,
 			draw(&a);
 			last_draw = now_ms();
 			pending_draw = false;
+			if (a.index_followups_due) {
+				a.index_followups_due = false;
+				worker_send(a.wk, WK_FOLDERS, a.gen, NULL, 0, 0);
+				if (a.index_check_due && !a.check_running) {
+					a.check_running = true;
+					worker_send(a.wk, WK_CHECK, a.gen, NULL, 0, 0);
+				}
+				a.index_check_due = false;
+			}
 			if (a.spam_known_due) {
 				a.spam_known_due = false;
 				spam_ui_index_loaded(&a);

@@ -66,6 +66,9 @@ struct app {
 	bool keyed_while_loading; /* the user moved while the index streams in */
 	bool traced_first, traced_full;
 	bool spam_known_due; /* spam_ui_index_loaded after the full index is drawn */
+	/* the folder list (and for IMAP a check) to ask for once the index
+	 * that just came is drawn */
+	bool index_followups_due, index_check_due;
 	size_t load_done, load_total;
 	long long last_rebuild_ms, rebuild_cost_ms, next_check_ms;
 
