@@ -14,7 +14,7 @@ BUILD_PKGS="autoconf automake make gcc pkg-config libc6-dev
 libetpan-dev libsasl2-modules libssl-dev libgpgme-dev libunbound-dev libsqlite3-dev
 libpsl-dev publicsuffix libidn2-dev libunistring-dev libgumbo-dev libmagic-dev libncurses-dev
 ca-certificates locales"
-TEST_PKGS="tmux clang libclang-rt-14-dev chromium python3-dkim python3-nacl python3-yaml python3-spf gnupg gpg-agent"
+TEST_PKGS="tmux clang libclang-rt-14-dev chromium python3-dkim python3-nacl python3-yaml python3-spf gnupg gpg-agent time"
 
 # The test servers list their own packages, one per line.
 server_pkgs() {

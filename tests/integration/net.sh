@@ -14,7 +14,8 @@ SECRET=peer-secret-pw-$$
 
 # tests/run builds only the unit tests; the driver is made here, a no-op
 # when it is up to date.
-make -C "$BUILD" -s tests/integration/net_check >/dev/null 2>&1
+make -C "$BUILD" -s tests/integration/net_check tests/integration/imap-driver >/dev/null 2>&1
+DRIVER=$BUILD/tests/integration/imap-driver
 if [ ! -x "$NC" ]; then
 	not_ok "net_check is built ($NC)"
 	t_done
@@ -91,7 +92,8 @@ peer() {
 	for a in "$@"; do args+=("${a//@PORT/$port}"); done
 	local t0 t1
 	t0=$(date +%s%N)
-	"$NC" "${args[@]}" >"$W/$name.out" 2>&1
+	"${CLIENT:-$NC}" "${args[@]}" >"$W/$name.out" 2>&1
+	echo $? >"$W/$name.rc"
 	t1=$(date +%s%N)
 	echo $(((t1 - t0) / 1000000)) >"$W/$name.ms"
 	wait "$pid"
@@ -267,6 +269,33 @@ check "silent server: given up after the 1 s timeout, before the peer's 3 s (${m
 
 "$NC" imap implicit 127.0.0.1 1 --timeout 2 >"$W/refused.out" 2>&1
 is refused status ENET "nothing listening -> ENET"
+
+# Hostile answers to the index's FETCH, read by the store itself (the
+# test driver of imap.sh): each must end in a clean error, in bounded
+# time and memory, with the connection dropped rather than read on.
+# fetch_peer NAME SCRIPT: the index of INBOX against the peer.
+fetch_peer() {
+	CLIENT=/usr/bin/time peer "$1" "$2" good -- -f "maxrss %M" -o "$W/$1.rss" env IMAP_DRIVER_SECRET="$SECRET" \
+		timeout 20 "$DRIVER" --host 127.0.0.1 --port @PORT --ca "$W/ca.crt" --user alice index
+}
+fetch_refused() {
+	local name=$1 label=$2 kb
+	kb=$(sed -n 's/^maxrss //p' "$W/$name.rss")
+	if [ "$(cat "$W/$name.rc")" = 3 ] && grep -q "^error index EPARSE: index: the server's response did not parse" "$W/$name.out"; then
+		ok "$label: a clean parse error"
+	else
+		not_ok "$label: a clean parse error"
+		sed 's/^/#   | /' "$W/$name.out" | head -8
+	fi
+	check "$label: the client's peak memory stays bounded (${kb:-?} KB)" test "${kb:-999999}" -lt 65536
+	log_has "$name" "client closed|send failed" "$label: the client hung up instead of reading on"
+}
+fetch_peer imap-literal imap-literal-oversized.peer
+fetch_refused imap-literal "a literal of 4 GiB + 1 announced"
+fetch_peer imap-endless imap-line-endless.peer
+fetch_refused imap-endless "a response line that never ends (5 MB sent)"
+fetch_peer imap-bogus imap-bogus-set.peer
+fetch_refused imap-bogus "VANISHED with sequence sets out of range or malformed"
 
 # ---------------------------------------------------------------- real servers
 if ! . "$TOP/tests/servers/env.sh" 2>/dev/null || [ -z "${WARY_TEST_IMAPS_PORT:-}" ]; then

@@ -13,6 +13,8 @@ connection and exits.  Script lines (# starts a comment):
                      variables; TEXT may hold several lines, sent in one
                      write (an injection rides in the same segment)
     send-raw TEXT    the same without the CRLF at the end
+    send-repeat N TEXT   TEXT (no CRLF) N times, logged once: a line that
+                     does not end, or a flood
     expect REGEX     read one line from the client; it must match (case
                      does not matter), else the mismatch is logged and the
                      connection closed.  $TAG is then the line's first word
@@ -138,6 +140,15 @@ class Peer:
                 self.send((unescape(self.subst(arg)) + '\r\n').encode('latin-1'))
             elif cmd == 'send-raw':
                 self.send(unescape(self.subst(arg)).encode('latin-1'))
+            elif cmd == 'send-repeat':
+                count, _, text = arg.partition(' ')
+                chunk = unescape(self.subst(text)).encode('latin-1')
+                self.note('S', '%s (x%d)' % (visible(chunk), int(count)))
+                try:
+                    for _ in range(int(count)):
+                        self.sock.sendall(chunk)
+                except OSError as e:
+                    raise Stop('send failed: %s' % e)
             elif cmd == 'expect':
                 got = self.readline()
                 if not re.search(self.subst(arg), got, re.I):
