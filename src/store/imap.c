@@ -1793,7 +1793,7 @@ static void row_from_fetch(const struct imap_fetch *x, struct buf *tmp, struct s
 	const char *f[ROW_STRINGS];
 	size_t len[ROW_STRINGS], nfrom;
 	struct store_row h;
-	char key[16];
+	char key[IMAP_KEY_SIZE];
 	bool date_ok = false;
 
 	memset(row, 0, sizeof(*row));
@@ -1811,7 +1811,7 @@ static void row_from_fetch(const struct imap_fetch *x, struct buf *tmp, struct s
 	imap_addrs_format(tmp, x, x->from, x->nfrom);
 	nfrom = tmp->len;
 	imap_addrs_format(tmp, x, x->to, x->nto);
-	len[0] = (size_t)snprintf(key, sizeof(key), "%u", x->uid);
+	len[0] = imap_uid_to_key(x->uid, key);
 	f[0] = key;
 	f[1] = nfrom ? tmp->data : NULL;
 	len[1] = nfrom;

@@ -638,7 +638,7 @@ static size_t scan(struct icache *ic, const char *folder, uint32_t only, icache_
 		                           &row.in_reply_to, &row.references, &row.content_type };
 		const unsigned char *hdr = NULL;
 		size_t hlen = 0, klen;
-		char key[16], *block, *p, *end;
+		char key[IMAP_KEY_SIZE], *block, *p, *end;
 		unsigned mask = 0;
 		int stop;
 
@@ -655,7 +655,7 @@ static size_t scan(struct icache *ic, const char *folder, uint32_t only, icache_
 			break;
 		}
 		mask = hdr[0];
-		klen = (size_t)snprintf(key, sizeof(key), "%u", (unsigned)uid);
+		klen = imap_uid_to_key((uint32_t)uid, key);
 		block = xmalloc(klen + 1 + hlen - 1);
 		memcpy(block, key, klen + 1);
 		memcpy(block + klen + 1, hdr + 1, hlen - 1);

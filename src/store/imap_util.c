@@ -61,6 +61,21 @@ bool imap_key_to_uid(const char *key, uint32_t *uid)
 	return true;
 }
 
+size_t imap_uid_to_key(uint32_t uid, char key[IMAP_KEY_SIZE])
+{
+	char rev[IMAP_KEY_SIZE];
+	size_t n = 0;
+
+	do {
+		rev[n++] = (char)('0' + uid % 10);
+		uid /= 10;
+	} while (uid != 0);
+	for (size_t i = 0; i < n; i++)
+		key[i] = rev[n - 1 - i];
+	key[n] = '\0';
+	return n;
+}
+
 /* RFC 5322 atext, plus space: a display name made only of these (and
  * encoded-words, which are atext) needs no quotes. */
 static bool phrase_char(unsigned char c)

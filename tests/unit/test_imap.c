@@ -46,6 +46,21 @@ static void test_keys(void)
 	T_OK(imap_key_to_uid("1", &u) && u == 1, "key 1");
 	T_OK(imap_key_to_uid("4294967295", &u) && u == 4294967295u, "the largest UID");
 	T_OK(!imap_key_to_uid("4294967296", &u), "past 2^32-1 refused");
+	{
+		static const uint32_t v[] = { 1, 9, 10, 99, 100, 65535, 1000000007u, 4294967295u };
+		bool same = true;
+
+		for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
+			char k[IMAP_KEY_SIZE], want[16];
+			uint32_t back = 0;
+
+			snprintf(want, sizeof(want), "%u", v[i]);
+			if (imap_uid_to_key(v[i], k) != strlen(want) || strcmp(k, want) != 0 ||
+			    !imap_key_to_uid(k, &back) || back != v[i])
+				same = false;
+		}
+		T_OK(same, "imap_uid_to_key writes what %u does, and it reads back");
+	}
 	T_OK(!imap_key_to_uid("0", &u), "UID 0 refused");
 	T_OK(!imap_key_to_uid("012", &u), "leading zero refused");
 	T_OK(!imap_key_to_uid("-1", &u), "sign refused");
