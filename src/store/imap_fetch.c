@@ -114,22 +114,23 @@ static bool nstring(struct cur *c, char **s, size_t *len)
 {
 	*s = NULL;
 	*len = 0;
-	if (word(c, "NIL"))
-		return true;
 	if (eat(c, '"')) {
-		char *w, *start = c->p, *q = c->p;
+		char *w, *start = c->p, *q;
+		size_t n;
 
-		/* most strings have no escape: found whole, ended in place */
-		while (q < c->end && *q != '"' && *q != '\\' && *q != '\r' && *q != '\n')
-			q++;
-		if (q < c->end && *q == '"') {
+		/* most strings have no escape and no line end: found whole by
+		 * memchr, ended in place */
+		q = memchr(start, '"', (size_t)(c->end - start));
+		n = q != NULL ? (size_t)(q - start) : 0;
+		if (q != NULL && memchr(start, '\\', n) == NULL && memchr(start, '\r', n) == NULL &&
+		    memchr(start, '\n', n) == NULL) {
 			*q = '\0';
 			c->p = q + 1;
 			*s = start;
-			*len = (size_t)(q - start);
+			*len = n;
 			return true;
 		}
-		w = c->p = q;
+		w = c->p;
 		for (;;) {
 			if (c->p >= c->end || *c->p == '\r' || *c->p == '\n')
 				return false;
@@ -166,7 +167,7 @@ static bool nstring(struct cur *c, char **s, size_t *len)
 		*len = n;
 		return true;
 	}
-	return false;
+	return word(c, "NIL");
 }
 
 /* Any value: number, atom, quoted, literal, NIL, or a parenthesised
