@@ -840,11 +840,17 @@ int worker_fd(const struct worker *w)
 void worker_send(struct worker *w, enum wk_kind kind, unsigned gen, const char *arg,
                  unsigned set, unsigned clear)
 {
+	worker_send_take(w, kind, gen, arg ? xstrdup(arg) : NULL, set, clear);
+}
+
+void worker_send_take(struct worker *w, enum wk_kind kind, unsigned gen, char *arg,
+                      unsigned set, unsigned clear)
+{
 	struct wk_req *q = xcalloc(1, sizeof(*q));
 
 	q->kind = kind;
 	q->gen = gen;
-	q->arg = arg ? xstrdup(arg) : NULL;
+	q->arg = arg;
 	q->set = set;
 	q->clear = clear;
 	if (gen > atomic_load(&w->newest_gen))

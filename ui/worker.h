@@ -96,6 +96,9 @@ int worker_fd(const struct worker *w);
  * than any seen before) cancels a running index read. */
 void worker_send(struct worker *w, enum wk_kind kind, unsigned gen, const char *arg,
                  unsigned set, unsigned clear);
+/* The same with arg (malloc'd, may be NULL) handed over, not copied. */
+void worker_send_take(struct worker *w, enum wk_kind kind, unsigned gen, char *arg,
+                      unsigned set, unsigned clear);
 /* Before WK_OPEN_ACCOUNT; wa is borrowed for the worker's life. */
 void worker_set_account(struct worker *w, const struct worker_account *wa);
 /* The answer to a WK_SECRET reply: the secret, or NULL to give up.  The
