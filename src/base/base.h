@@ -71,6 +71,9 @@ char *buf_detach(struct buf *b, size_t *len);
 void buf_release(struct buf *b);
 /* Append s as a JSON string literal, quotes included. */
 void buf_add_json_str(struct buf *b, const char *s);
+/* Append a JSON array of the names of the bits set in flags; bits whose
+ * name is NULL are left out. */
+void buf_add_json_flags(struct buf *b, unsigned flags, const char *(*name)(unsigned));
 
 /* Copy with truncation; dst always terminated. Returns strlen(src). */
 size_t str_copy(char *dst, const char *src, size_t dstsize);
@@ -132,6 +135,8 @@ int fs_read_file(const char *path, struct buf *out, size_t max, char *err, size_
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                     char *err, size_t errlen);
 int fs_fsync_dir(const char *dir, char *err, size_t errlen);
+/* Write all of it, again after EINTR: 0, or -1 with errno. */
+int fs_write_all(int fd, const void *data, size_t len);
 int fs_mkdir_p(const char *path, mode_t mode, char *err, size_t errlen);
 /* Create a private (0700) temporary directory; path is returned in out. */
 int fs_private_tmpdir(struct buf *out, char *err, size_t errlen);

@@ -258,3 +258,21 @@ void buf_add_json_str(struct buf *b, const char *s)
 	}
 	buf_addch(b, '"');
 }
+
+void buf_add_json_flags(struct buf *b, unsigned flags, const char *(*name)(unsigned))
+{
+	bool first = true;
+
+	buf_addch(b, '[');
+	for (unsigned bit = 0; bit < 32; bit++) {
+		const char *n = (flags & (1u << bit)) ? name(1u << bit) : NULL;
+
+		if (n == NULL)
+			continue;
+		if (!first)
+			buf_addch(b, ',');
+		buf_add_json_str(b, n);
+		first = false;
+	}
+	buf_addch(b, ']');
+}

@@ -51,14 +51,20 @@ out:
 	return rc;
 }
 
-static int write_all(int fd, const char *p, size_t len)
+int fs_write_all(int fd, const void *data, size_t len)
 {
+	const char *p = data;
+
 	while (len > 0) {
 		ssize_t n = write(fd, p, len);
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			/* would loop for ever */
+			errno = EIO;
 			return -1;
 		}
 		p += n;
@@ -105,7 +111,7 @@ int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		rc = err_set(err, errlen, WARY_EIO, "%s: %s", tmp.data, strerror(errno));
 		goto out;
 	}
-	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (fchmod(fd, mode) < 0 || fs_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		rc = err_set(err, errlen, WARY_EIO, "%s: %s", tmp.data, strerror(errno));
 		unlink(tmp.data);
 		goto out;
@@ -266,7 +272,7 @@ int fs_create_in_dir(const char *dir, const char *name, const void *data, size_t
 		rc = err_set(err, errlen, WARY_EIO, "%s/%s: %s", dir, try.data, strerror(errno));
 		goto out;
 	}
-	if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+	if (fs_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
 		rc = err_set(err, errlen, WARY_EIO, "%s/%s: %s", dir, try.data, strerror(errno));
 		unlinkat(dfd, try.data, 0); /* no half-written file left behind */
 		goto out;

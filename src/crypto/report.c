@@ -13,21 +13,6 @@ static void json_str_or_null(struct buf *out, const char *s)
 		buf_add_json_str(out, s);
 }
 
-static void flags_json(struct buf *out, unsigned flags)
-{
-	bool first = true;
-
-	buf_addch(out, '[');
-	for (unsigned bit = 0; bit < 32; bit++)
-		if ((flags & (1u << bit)) && crypto_flag_name(1u << bit)) {
-			if (!first)
-				buf_addch(out, ',');
-			buf_add_json_str(out, crypto_flag_name(1u << bit));
-			first = false;
-		}
-	buf_addch(out, ']');
-}
-
 void crypto_result_json(const struct crypto_result *r, struct buf *out)
 {
 	const struct crypto_sig *s = r->nsigs ? &r->sigs[0] : NULL;
@@ -42,7 +27,7 @@ void crypto_result_json(const struct crypto_result *r, struct buf *out)
 	buf_adds(out, ",\"fingerprint\":");
 	buf_add_json_str(out, s ? (s->key_fpr[0] ? s->key_fpr : s->fpr) : "");
 	buf_adds(out, ",\"flags\":");
-	flags_json(out, r->flags);
+	buf_add_json_flags(out, r->flags, crypto_flag_name);
 	buf_adds(out, ",\"status\":");
 	json_str_or_null(out, s ? crypto_sig_status_name(s->status) : NULL);
 	buf_adds(out, ",\"validity\":");

@@ -472,7 +472,6 @@ static void json_links(struct buf *out, const struct render_doc *doc)
 	buf_adds(out, "\"links\":[");
 	for (size_t i = 0; i < render_link_count(doc); i++) {
 		const struct render_link *l = render_link_get(doc, i);
-		bool first = true;
 
 		if (i > 0)
 			buf_addch(out, ',');
@@ -482,18 +481,9 @@ static void json_links(struct buf *out, const struct render_doc *doc)
 		add_json_safe(out, l->href);
 		buf_adds(out, ",\"host\":");
 		add_json_safe(out, l->host);
-		buf_adds(out, ",\"flags\":[");
-		for (unsigned bit = 0; bit < 32; bit++) {
-			const char *name = render_link_flag_name(1u << bit);
-
-			if (!(l->flags & (1u << bit)) || name == NULL)
-				continue;
-			if (!first)
-				buf_addch(out, ',');
-			buf_add_json_str(out, name);
-			first = false;
-		}
-		buf_adds(out, "],\"detail\":");
+		buf_adds(out, ",\"flags\":");
+		buf_add_json_flags(out, l->flags, render_link_flag_name);
+		buf_adds(out, ",\"detail\":");
 		add_json_safe(out, l->detail);
 		buf_addf(out, ",\"number\":%u}", l->number);
 	}

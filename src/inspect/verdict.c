@@ -87,24 +87,6 @@ static void js_or_null(struct buf *out, const char *s)
 		buf_adds(out, "null");
 }
 
-static void flags_json(struct buf *out, unsigned flags, const char *(*name)(unsigned))
-{
-	bool first = true;
-
-	buf_addch(out, '[');
-	for (unsigned bit = 0; bit < 32; bit++) {
-		const char *n;
-
-		if (!(flags & (1u << bit)) || (n = name(1u << bit)) == NULL)
-			continue;
-		if (!first)
-			buf_addch(out, ',');
-		buf_add_json_str(out, n);
-		first = false;
-	}
-	buf_addch(out, ']');
-}
-
 void inspect_from_json(const struct auth_verdict *v, struct buf *out)
 {
 	bool first = true;
@@ -181,7 +163,7 @@ void inspect_verdict_json(const struct auth_verdict *v, struct buf *out)
 		{
 			struct buf f = BUF_INIT;
 
-			flags_json(&f, s->flags & ~extra, dkim_flag);
+			buf_add_json_flags(&f, s->flags & ~extra, dkim_flag);
 			if (s->duplicated) {
 				buf_truncate(&f, f.len - 1); /* reopen the list */
 				for (unsigned b = 0; b < AUTH_DKIM_H_COUNT; b++)
@@ -245,7 +227,7 @@ void inspect_verdict_json(const struct auth_verdict *v, struct buf *out)
 	buf_adds(out, ",\"arc\":");
 	js_or_null(out, v->said_arc);
 	buf_adds(out, "}},\"flags\":");
-	flags_json(out, v->flags, auth_verdict_flag_name);
+	buf_add_json_flags(out, v->flags, auth_verdict_flag_name);
 	buf_addf(out, ",\"aligned_pass\":%s,\"pass_by\":", v->aligned_pass ? "true" : "false");
 	js_or_null(out, v->pass_by);
 	buf_adds(out, ",\"level\":");

@@ -631,22 +631,6 @@ static void md_close(struct store *s)
 
 /* ---- delivery ---- */
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* The host part of a unique name: "/" and ":" escaped as the Maildir
  * spec says (\057, \072); anything else odd becomes "_". */
 static void host_part(struct buf *b)
@@ -756,7 +740,7 @@ int maildir_deliver(const char *maildir, const char *data, size_t len, unsigned 
 			rc = err_set(err, errlen, WARY_EIO, "%s: %s", tmp.data, strerror(errno));
 			goto out;
 		}
-		if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		if (fs_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 			rc = err_set(err, errlen, WARY_EIO, "%s: %s", tmp.data, strerror(errno));
 			close(fd);
 			fd = -1;

@@ -205,25 +205,10 @@ static int open_db(struct pop3_uidl *u, bool *fresh, char *err, size_t errlen)
 	return store_db_open(u->db_path, &spec, u, &u->db, fresh, err, errlen);
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Append whole lines and make them durable before returning. */
 static int journal_append(struct pop3_uidl *u, const struct buf *lines, char *err, size_t errlen)
 {
-	if (write_all(u->jfd, lines->data, lines->len) < 0 || fdatasync(u->jfd) < 0)
+	if (fs_write_all(u->jfd, lines->data, lines->len) < 0 || fdatasync(u->jfd) < 0)
 		return err_set(err, errlen, WARY_EIO, "%s: %s", u->journal_path, strerror(errno));
 	return WARY_OK;
 }

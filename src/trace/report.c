@@ -14,22 +14,6 @@ static void json_safe(struct buf *out, const char *s)
 	buf_release(&b);
 }
 
-static void json_flags(struct buf *out, unsigned f, const char *(*name)(unsigned), unsigned count)
-{
-	bool first = true;
-	buf_addch(out, '[');
-	for (unsigned bit = 0; bit < count; bit++) {
-		const char *n = (f & (1u << bit)) ? name(1u << bit) : NULL;
-		if (!n)
-			continue;
-		if (!first)
-			buf_addch(out, ',');
-		buf_add_json_str(out, n);
-		first = false;
-	}
-	buf_addch(out, ']');
-}
-
 void trace_json(const struct trace *t, struct buf *out)
 {
 	buf_adds(out, "{\"hops\":[");
@@ -64,7 +48,7 @@ void trace_json(const struct trace *t, struct buf *out)
 		else
 			buf_adds(out, ",\"delay_s\":null");
 		buf_adds(out, ",\"flags\":");
-		json_flags(out, h->flags, trace_flag_name, TRACE_F_COUNT);
+		buf_add_json_flags(out, h->flags, trace_flag_name);
 		if (h->dnsbl[0]) {
 			buf_adds(out, ",\"dnsbl\":");
 			json_safe(out, h->dnsbl);
@@ -79,7 +63,7 @@ void trace_json(const struct trace *t, struct buf *out)
 	else
 		buf_adds(out, ",\"boundary\":null");
 	buf_adds(out, ",\"flags\":");
-	json_flags(out, trace_flags(t), trace_chain_flag_name, 8);
+	buf_add_json_flags(out, trace_flags(t), trace_chain_flag_name);
 	buf_addch(out, '}');
 }
 
