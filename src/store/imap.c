@@ -1854,23 +1854,6 @@ static void batch_row(struct imap *m, struct fetch *f, uint32_t uid, struct stor
 	f->done++;
 }
 
-/* A copy of src with every string its own (store_row_clear frees it). */
-static void copy_row(struct store_row *d, const struct store_row *src)
-{
-	memset(d, 0, sizeof(*d));
-	d->key = xstrdup(src->key);
-	d->flags = src->flags;
-	d->date = src->date;
-	d->size = src->size;
-	d->from = src->from ? xstrdup(src->from) : NULL;
-	d->to = src->to ? xstrdup(src->to) : NULL;
-	d->subject = src->subject ? xstrdup(src->subject) : NULL;
-	d->message_id = src->message_id ? xstrdup(src->message_id) : NULL;
-	d->in_reply_to = src->in_reply_to ? xstrdup(src->in_reply_to) : NULL;
-	d->references = src->references ? xstrdup(src->references) : NULL;
-	d->content_type = src->content_type ? xstrdup(src->content_type) : NULL;
-}
-
 /* The cached row, copied out; its References and Content-Type are left
  * out, since the second pass brings them. */
 static int take_cached(void *ctx, uint32_t uid, struct store_row *row)
@@ -1878,7 +1861,7 @@ static int take_cached(void *ctx, uint32_t uid, struct store_row *row)
 	struct store_row *out = ctx;
 
 	(void)uid;
-	copy_row(out, row);
+	store_row_copy(out, row);
 	free(out->references);
 	free(out->content_type);
 	out->references = out->content_type = NULL;
@@ -2160,7 +2143,7 @@ static int scan_row(void *ctx, uint32_t uid, struct store_row *row)
 	} else if (f->packed) {
 		pack_row(d, row);
 	} else {
-		copy_row(d, row);
+		store_row_copy(d, row);
 	}
 	f->done++;
 	sc->m->st.cache_rows++;

@@ -1738,14 +1738,7 @@ static int search_rows(void *ctx, struct store_row *rows, size_t n, size_t done,
 			ms->later = xreallocarray(ms->later, ms->caplater, sizeof(*ms->later));
 		}
 		k = &ms->later[ms->nlater++];
-		memset(k, 0, sizeof(*k));
-		k->key = xstrdup(r->key);
-		k->flags = r->flags;
-		k->date = r->date;
-		k->size = r->size;
-		k->from = r->from ? xstrdup(r->from) : NULL;
-		k->to = r->to ? xstrdup(r->to) : NULL;
-		k->subject = r->subject ? xstrdup(r->subject) : NULL;
+		store_row_copy(k, r);
 	}
 	return 0;
 }

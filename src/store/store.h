@@ -42,6 +42,8 @@ struct store_row {
 	char *content_type;  /* to mark attachments in the index */
 };
 void store_row_clear(struct store_row *r);
+/* dst = a copy of src with every string its own (not packed). */
+void store_row_copy(struct store_row *dst, const struct store_row *src);
 
 struct store_folder {
 	char *name;         /* display name, "INBOX" for the top Maildir */
