@@ -128,6 +128,10 @@ size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
 /* Append code point cp as UTF-8. */
 void utf8_encode(struct buf *b, uint32_t cp);
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (month 1..12;
+ * other months give a number, not a date). */
+int64_t time_days_from_civil(int64_t y, int64_t m, int64_t d);
+
 /* Files. */
 /* Read a whole file, at most max bytes (0 = no limit); WARY_ELIMIT if over. */
 int fs_read_file(const char *path, struct buf *out, size_t max, char *err, size_t errlen);

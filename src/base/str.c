@@ -129,3 +129,16 @@ const char *str_memcasemem(const char *h, size_t hlen, const char *needle)
 	}
 	return NULL;
 }
+
+int64_t time_days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+	/* H. Hinnant's algorithm: March-based years, 400-year eras. */
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}

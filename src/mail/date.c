@@ -83,19 +83,6 @@ static bool is_leap(long y)
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static long days_from_civil(long y, long m, long d)
-{
-	long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 static bool read_time(const char **pp, long *h, long *mi, long *s)
 {
 	const char *p = *pp;
@@ -229,7 +216,7 @@ int mail_date_parse(const char *value, time_t *when, int *tz_minutes)
 		return WARY_EPARSE;
 	if (s == 60)
 		s = 59; /* a leap second: close enough, and representable */
-	days = days_from_civil(year, mon, day);
+	days = time_days_from_civil(year, mon, day);
 	t = (long long)days * 86400 + h * 3600 + mi * 60 + s - (long long)tz * 60;
 	if (sizeof(time_t) < 8 && (t > INT32_MAX || t < INT32_MIN))
 		return WARY_EPARSE;

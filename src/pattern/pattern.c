@@ -134,19 +134,6 @@ static bool value_contains(const char *raw, const char *fold)
 
 /* ---- days ---- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (month 1..12). */
-static long days_from_civil(long y, long m, long d)
-{
-	long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 static void civil_from_days(long z, long *y, int *m, int *d)
 {
 	long era, doe, yoe, doy, mp;
@@ -177,7 +164,7 @@ static long local_day(time_t t)
 
 	if (localtime_r(&t, &tm) == NULL)
 		return 0;
-	return days_from_civil(tm.tm_year + 1900L, tm.tm_mon + 1L, tm.tm_mday);
+	return time_days_from_civil(tm.tm_year + 1900L, tm.tm_mon + 1L, tm.tm_mday);
 }
 
 /* ---- the parser ---- */
@@ -359,7 +346,7 @@ static bool abs_date(const struct parser *ps, const char *s, size_t len, long *d
 	}
 	if (y < 1900 || y > 9999 || m < 1 || m > 12 || d < 1 || d > month_days(y, (int)m))
 		return false;
-	*day = days_from_civil(y, m, d);
+	*day = time_days_from_civil(y, m, d);
 	return true;
 }
 
@@ -378,20 +365,20 @@ static bool rel_date(const struct parser *ps, const char *s, size_t len, long *d
 		n = n * 10 + (s[i] - '0');
 	}
 	switch (s[len - 1]) {
-	case 'd': *day = days_from_civil(y, m, d) - n; break;
-	case 'w': *day = days_from_civil(y, m, d) - 7 * n; break;
+	case 'd': *day = time_days_from_civil(y, m, d) - n; break;
+	case 'w': *day = time_days_from_civil(y, m, d) - 7 * n; break;
 	case 'm': {
 		/* As mutt does: the same day of the month, rolling over when
 		 * that month is shorter (31 March - 1m is 3 March). */
 		long t = y * 12 + (m - 1) - n;
 
-		*day = days_from_civil(t / 12, t % 12 + 1, 1) + d - 1;
+		*day = time_days_from_civil(t / 12, t % 12 + 1, 1) + d - 1;
 		break;
 	}
-	case 'y': *day = days_from_civil(y - n, m, 1) + d - 1; break;
+	case 'y': *day = time_days_from_civil(y - n, m, 1) + d - 1; break;
 	default: return false;
 	}
-	return *day >= days_from_civil(1900, 1, 1);
+	return *day >= time_days_from_civil(1900, 1, 1);
 }
 
 static int parse_date(struct parser *ps, struct node *n, const char *s, size_t start)

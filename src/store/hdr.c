@@ -150,20 +150,6 @@ bool hdr_parse_block(const char *buf, size_t len, struct store_row *row)
 
 /* ---- dates ---- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
 static int month_of(const char *w, size_t n)
 {
 	static const char *const months[] = { "jan", "feb", "mar", "apr", "may", "jun",
@@ -302,7 +288,7 @@ bool hdr_parse_date(const char *s, time_t *out)
 		return false;
 	if (day > 31)
 		return false;
-	days = days_from_civil(year, (unsigned)month, (unsigned)day);
+	days = time_days_from_civil(year, (unsigned)month, (unsigned)day);
 	t = days * 86400 + hh * 3600 + mm * 60 + (ss == 60 ? 59 : ss) - (int64_t)zone * 60;
 	*out = (time_t)t;
 	return true;
