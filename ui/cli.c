@@ -1,8 +1,10 @@
 /* What the two programs of wary share: the command line, the config it
  * names, messages read from files or stdin, and `wary show`. */
 #include <langinfo.h>
+#include <limits.h>
 #include <locale.h>
 #include <pthread.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "base/base.h"
@@ -345,3 +347,33 @@ int cli_show(const struct config *cfg, int argc, char **argv)
 	return status;
 }
 
+int cli_ask_secret(const char *prompt, char *buf, size_t len)
+{
+	struct termios old, quiet;
+	bool restore = false;
+	FILE *tty;
+	int rc = WARY_ERR;
+
+	if (len == 0)
+		return WARY_ERR;
+	buf[0] = '\0';
+	tty = fopen("/dev/tty", "r+e");
+	if (tty == NULL)
+		return WARY_ERR;
+	fputs(prompt, tty);
+	fflush(tty);
+	if (tcgetattr(fileno(tty), &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		restore = tcsetattr(fileno(tty), TCSAFLUSH, &quiet) == 0;
+	}
+	if (fgets(buf, len > INT_MAX ? INT_MAX : (int)len, tty) != NULL) {
+		buf[strcspn(buf, "\r\n")] = '\0';
+		rc = buf[0] ? WARY_OK : WARY_ERR;
+	}
+	if (restore)
+		tcsetattr(fileno(tty), TCSAFLUSH, &old);
+	fputc('\n', tty);
+	fclose(tty);
+	return rc;
+}

@@ -30,6 +30,9 @@ void cli_release(struct cli *c);
 int cli_read_message(const char *path, struct buf *out, char *err, size_t errlen);
 /* An error on stderr, made safe (it may quote file names or message bytes). */
 void cli_complain(const char *what, const char *err);
+/* Ask for a secret on the terminal, without echo: WARY_OK when a
+ * non-empty line was read into buf (its line end removed). */
+int cli_ask_secret(const char *prompt, char *buf, size_t len);
 /* wary show FILE...: messages as the pager shows them, on stdout. */
 int cli_show(const struct config *cfg, int argc, char **argv);
 

@@ -5,7 +5,6 @@
 #include <locale.h>
 #include <malloc.h>
 #include <pthread.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "base/base.h"
@@ -165,10 +164,8 @@ static int cli_secret_cb(void *ctx, const char *what, char *buf, size_t len)
 {
 	struct cli_secret *cs = ctx;
 	const char *cmd = strcmp(what, "token") == 0 ? cs->wa->token_command : cs->wa->password_command;
-	char err[WARY_ERRLEN];
-	struct termios old, quiet;
-	FILE *tty;
-	int rc = WARY_ERR;
+	char err[WARY_ERRLEN], prompt[512];
+	int rc;
 
 	if (cmd && *cmd) {
 		rc = worker_run_secret_command(cmd, buf, len, err, sizeof(err));
@@ -176,25 +173,10 @@ static int cli_secret_cb(void *ctx, const char *what, char *buf, size_t len)
 			cli_complain("password_command", err);
 		return rc;
 	}
-	tty = fopen("/dev/tty", "r+e");
-	if (tty == NULL)
-		return WARY_ERR;
-	fprintf(tty, "%s for %s@%s: ", strcmp(what, "token") == 0 ? "OAuth token" : "Password",
-	        cs->wa->acct.user, cs->wa->acct.host);
-	fflush(tty);
-	if (tcgetattr(fileno(tty), &old) == 0) {
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
-	}
-	if (fgets(buf, (int)len, tty) != NULL) {
-		buf[strcspn(buf, "\r\n")] = '\0';
-		rc = buf[0] ? WARY_OK : WARY_ERR;
-	}
-	tcsetattr(fileno(tty), TCSAFLUSH, &old);
-	fputc('\n', tty);
-	fclose(tty);
-	return rc;
+	snprintf(prompt, sizeof(prompt), "%s for %s@%s: ",
+	         strcmp(what, "token") == 0 ? "OAuth token" : "Password", cs->wa->acct.user,
+	         cs->wa->acct.host);
+	return cli_ask_secret(prompt, buf, len);
 }
 
 /* wary fetch: download a POP3 account's new mail, for scripts and cron. */

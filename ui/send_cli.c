@@ -7,12 +7,12 @@
 #include <errno.h>
 #include <signal.h>
 #include <strings.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "crypto/crypto.h"
 #include "mail/mail.h"
 #include "store/store.h"
+#include "ui/cli.h"
 #include "ui/compose.h"
 
 static char *dup_or_null(const char *s)
@@ -265,35 +265,18 @@ static int cli_secret(void *ctx, const char *what, char *buf, size_t len)
 	struct cli_secret *cs = ctx;
 	bool token = strcmp(what, "token") == 0;
 	const char *cmd = token ? cs->s->token_command : cs->s->password_command;
-	char err[WARY_ERRLEN];
-	struct termios old, quiet;
-	FILE *tty;
-	int rc = WARY_ERR;
+	char err[WARY_ERRLEN], prompt[512];
+	int rc;
 
 	if (cmd && *cmd) {
 		rc = worker_run_secret_command(cmd, buf, len, err, sizeof(err));
 		if (rc != WARY_OK)
-			fprintf(stderr, "wary: password_command: %s\n", err);
+			cli_complain("password_command", err);
 		return rc;
 	}
-	tty = fopen("/dev/tty", "r+e");
-	if (tty == NULL)
-		return WARY_ERR;
-	fprintf(tty, "%s for %s: ", token ? "OAuth token" : "Password", cs->s->account);
-	fflush(tty);
-	if (tcgetattr(fileno(tty), &old) == 0) {
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
-	}
-	if (fgets(buf, (int)len, tty) != NULL) {
-		buf[strcspn(buf, "\r\n")] = '\0';
-		rc = buf[0] ? WARY_OK : WARY_ERR;
-	}
-	tcsetattr(fileno(tty), TCSAFLUSH, &old);
-	fputc('\n', tty);
-	fclose(tty);
-	return rc;
+	snprintf(prompt, sizeof(prompt), "%s for %s: ", token ? "OAuth token" : "Password",
+	         cs->s->account);
+	return cli_ask_secret(prompt, buf, len);
 }
 
 static int store_secret(void *ctx, const char *what, char *buf, size_t len)
