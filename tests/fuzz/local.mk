@@ -132,3 +132,11 @@ tests_fuzz_fuzz_imap_fetch_SOURCES = tests/fuzz/fuzz_imap_fetch.c
 tests_fuzz_fuzz_imap_fetch_LDADD = $(WARY_FUZZ_LIBS)
 tests_fuzz_fuzz_imap_fetch_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
 endif
+
+# Every analysis of a shown message, in both reports (owned by src/inspect)
+if FUZZING
+EXTRA_PROGRAMS += tests/fuzz/fuzz_inspect
+tests_fuzz_fuzz_inspect_SOURCES = tests/fuzz/fuzz_inspect.c
+tests_fuzz_fuzz_inspect_LDADD = $(WARY_FUZZ_LIBS)
+tests_fuzz_fuzz_inspect_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
+endif
