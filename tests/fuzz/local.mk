@@ -140,3 +140,11 @@ tests_fuzz_fuzz_inspect_SOURCES = tests/fuzz/fuzz_inspect.c
 tests_fuzz_fuzz_inspect_LDADD = $(WARY_FUZZ_LIBS)
 tests_fuzz_fuzz_inspect_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
 endif
+
+# A whole message as the pager shows it (owned by src/render)
+if FUZZING
+EXTRA_PROGRAMS += tests/fuzz/fuzz_render
+tests_fuzz_fuzz_render_SOURCES = tests/fuzz/fuzz_render.c
+tests_fuzz_fuzz_render_LDADD = $(WARY_FUZZ_LIBS)
+tests_fuzz_fuzz_render_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
+endif
