@@ -79,6 +79,10 @@ endif
 # SPF records (owned by src/auth) and Received chains (src/trace)
 if FUZZING
 EXTRA_PROGRAMS += tests/fuzz/fuzz_spf tests/fuzz/fuzz_received
+tests_fuzz_fuzz_dmarc_SOURCES = tests/fuzz/fuzz_dmarc.c
+tests_fuzz_fuzz_dmarc_LDADD = $(WARY_FUZZ_LIBS)
+tests_fuzz_fuzz_dmarc_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
+EXTRA_PROGRAMS += tests/fuzz/fuzz_dmarc
 tests_fuzz_fuzz_spf_SOURCES = tests/fuzz/fuzz_spf.c
 tests_fuzz_fuzz_spf_LDADD = $(WARY_FUZZ_LIBS)
 tests_fuzz_fuzz_spf_LDFLAGS = $(WARY_FUZZ_LINKFLAGS)
