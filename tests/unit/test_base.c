@@ -1,8 +1,10 @@
 /* Tests for src/base: buffers, strings, safe text and files. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/base.h"
@@ -498,6 +500,72 @@ static void test_safe_names(void)
 	buf_release(&dir);
 }
 
+static const char *two_names(unsigned bit)
+{
+	return bit == 1u ? "one" : bit == 4u ? "four" : bit == 1u << 31 ? "top" : NULL;
+}
+
+/* The shared helpers against an independent answer: glibc's timegm for
+ * the calendar, a file read back for the writer. */
+static void test_shared_helpers(void)
+{
+	struct buf b;
+	int bad = 0, fd;
+	char path[] = "/tmp/wary-test-write-XXXXXX";
+	struct buf back;
+	char err[WARY_ERRLEN];
+
+	for (int y = 1900; y <= 2200 && !bad; y++)
+		for (int m = 1; m <= 12; m++) {
+			struct tm tm = { 0 };
+
+			tm.tm_year = y - 1900;
+			tm.tm_mon = m - 1;
+			tm.tm_mday = 28;
+			if ((int64_t)timegm(&tm) / 86400 != time_days_from_civil(y, m, 28)) {
+				bad = 1;
+				printf("#   %d-%02d-28: %lld, timegm %lld\n", y, m,
+				       (long long)time_days_from_civil(y, m, 28), (long long)timegm(&tm) / 86400);
+				break;
+			}
+		}
+	T_OK(!bad, "time_days_from_civil agrees with timegm, 1900 to 2200");
+	T_OK(time_days_from_civil(1970, 1, 1) == 0 && time_days_from_civil(2000, 3, 1) == 11017 &&
+	     time_days_from_civil(1969, 12, 31) == -1, "time_days_from_civil: known days");
+
+	buf_init(&b);
+	buf_add_json_flags(&b, 0, two_names);
+	T_STR(b.data, "[]", "buf_add_json_flags: no flag, an empty array");
+	buf_reset(&b);
+	buf_add_json_flags(&b, 1u | 2u | 4u | 1u << 31, two_names);
+	T_STR(b.data, "[\"one\",\"four\",\"top\"]", "buf_add_json_flags: named bits in order, unnamed left out");
+	buf_release(&b);
+
+	fd = mkstemp(path);
+	buf_init(&back);
+	{
+		static char big[1 << 20];
+
+		for (size_t i = 0; i < sizeof(big); i++)
+			big[i] = (char)('a' + i % 26);
+		T_OK(fd >= 0 && fs_write_all(fd, big, sizeof(big)) == 0, "fs_write_all: 1 MiB written");
+		if (fd >= 0)
+			close(fd);
+		T_OK(fs_read_file(path, &back, 0, err, sizeof(err)) == WARY_OK && back.len == sizeof(big) &&
+		     memcmp(back.data, big, sizeof(big)) == 0, "fs_write_all: read back the same");
+	}
+	unlink(path);
+	buf_release(&back);
+	fd = open("/dev/full", O_WRONLY);
+	if (fd < 0) {
+		t_skip("fs_write_all: a full device is an error", "no /dev/full");
+	} else {
+		errno = 0;
+		T_OK(fs_write_all(fd, "x", 1) == -1 && errno == ENOSPC, "fs_write_all: a full device is an error");
+		close(fd);
+	}
+}
+
 int main(void)
 {
 	test_buf();
@@ -506,5 +574,6 @@ int main(void)
 	test_safe();
 	test_fs();
 	test_safe_names();
+	test_shared_helpers();
 	return t_done();
 }
