@@ -1283,6 +1283,32 @@ static void test_10k(void)
 	free(cpath);
 }
 
+/* A copy owns every string: the source changed or freed leaves it whole,
+ * and NULL fields stay NULL. */
+static void test_row_copy(void)
+{
+	struct store_row src = { 0 }, dst;
+
+	src.key = xstrdup("k1");
+	src.flags = STORE_SEEN;
+	src.date = 1234567890;
+	src.size = 42;
+	src.from = xstrdup("a@example.com");
+	src.subject = xstrdup("subject");
+	src.references = xstrdup("<r@x>");
+	store_row_copy(&dst, &src);
+	src.subject[0] = 'X';
+	store_row_clear(&src);
+	T_OK(!dst.packed && dst.flags == STORE_SEEN && dst.date == 1234567890 && dst.size == 42,
+	     "store_row_copy: flags, date and size");
+	T_STR(dst.key, "k1", "store_row_copy: the key is its own");
+	T_STR(dst.subject, "subject", "store_row_copy: the subject is its own");
+	T_STR(dst.references, "<r@x>", "store_row_copy: References too");
+	T_OK(dst.to == NULL && dst.message_id == NULL && dst.content_type == NULL,
+	     "store_row_copy: absent fields stay NULL");
+	store_row_clear(&dst);
+}
+
 int main(void)
 {
 	struct buf dir = BUF_INIT;
@@ -1307,6 +1333,7 @@ int main(void)
 	test_hostile();
 	test_cache();
 	test_10k();
+	test_row_copy();
 	rm_rf(top);
 	buf_release(&dir);
 	return t_done();
