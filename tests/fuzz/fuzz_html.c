@@ -7,24 +7,14 @@
 #include <string.h>
 
 #include "base/base.h"
+#include "tests/fuzz/terminal_check.h"
 #include "render/render_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void check_safe(const char *s)
+static void check_line(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
-	for (; *p; p++) {
-		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
-			abort();
-		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
-			abort(); /* C1 */
-		if (p[0] == 0xe2 && p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae)
-			abort(); /* bidi override */
-		if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
-			abort(); /* bidi isolate */
-	}
+	fuzz_check_terminal_safe(s, strlen(s), false);
 }
 
 /* The whitespace squeeze before the parse must change nothing anyone
@@ -66,16 +56,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (render_html((const char *)data, size, 80, &doc, err, sizeof(err)) != WARY_OK)
 		return 0;
 	for (size_t i = 0; i < render_line_count(doc); i++)
-		check_safe(render_line(doc, i, NULL));
+		check_line(render_line(doc, i, NULL));
 	for (size_t i = 0; i < render_link_count(doc); i++) {
 		const struct render_link *l = render_link_get(doc, i);
 
-		check_safe(l->text);
-		check_safe(l->href);
-		check_safe(l->host);
+		check_line(l->text);
+		check_line(l->href);
+		check_line(l->host);
 	}
 	for (size_t i = 0; i < render_tracker_count(doc); i++)
-		check_safe(render_tracker(doc, i));
+		check_line(render_tracker(doc, i));
 	render_free(&doc);
 	check_squeeze_changes_nothing((const char *)data, size);
 	{

@@ -8,35 +8,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/base.h"
+#include "tests/fuzz/terminal_check.h"
 #include "inspect/inspect.h"
 #include "mail/mail.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check_safe(const struct buf *b, bool one_line)
-{
-	const unsigned char *p = (const unsigned char *)b->data;
-
-	for (size_t i = 0; i < b->len; i++) {
-		if (p[i] == '\n') {
-			if (one_line && i + 1 != b->len)
-				abort();
-			continue;
-		}
-		if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
-			abort();
-		if (i + 1 < b->len && p[i] == 0xc2 && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f)
-			abort(); /* C1 */
-		if (i + 2 < b->len && p[i] == 0xe2 && p[i + 1] == 0x80 && p[i + 2] >= 0xaa &&
-		    p[i + 2] <= 0xae)
-			abort(); /* bidi embedding and override */
-		if (i + 2 < b->len && p[i] == 0xe2 && p[i + 1] == 0x81 && p[i + 2] >= 0xa6 &&
-		    p[i + 2] <= 0xa9)
-			abort(); /* bidi isolate */
-	}
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -55,13 +34,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	buf_init(&out);
 	if (inspect_report_text(in, m, &out, err, sizeof(err)) == WARY_OK)
-		check_safe(&out, false);
+		fuzz_check_terminal_safe(out.data, out.len, true);
 	buf_reset(&out);
 	if (inspect_report_json(in, m, &out, err, sizeof(err)) == WARY_OK) {
 		if (out.len < 3 || out.data[0] != '{' || out.data[out.len - 1] != '\n' ||
 		    out.data[out.len - 2] != '}')
 			abort();
-		check_safe(&out, true);
+		if (memchr(out.data, '\n', out.len - 1) != NULL)
+			abort();
+		fuzz_check_terminal_safe(out.data, out.len, true);
 	}
 	buf_release(&out);
 	mail_free(&m);

@@ -8,25 +8,15 @@
 #include <string.h>
 
 #include "base/base.h"
+#include "tests/fuzz/terminal_check.h"
 #include "mail/mail.h"
 #include "render/render.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void check_safe(const char *s)
+static void check_line(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
-	for (; *p; p++) {
-		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
-			abort();
-		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
-			abort(); /* C1 */
-		if (p[0] == 0xe2 && p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae)
-			abort(); /* bidi embedding and override */
-		if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
-			abort(); /* bidi isolate */
-	}
+	fuzz_check_terminal_safe(s, strlen(s), false);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -49,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (render_message(m, &opts[k], &doc, err, sizeof(err)) != WARY_OK)
 			continue;
 		for (size_t i = 0; i < render_line_count(doc); i++)
-			check_safe(render_line(doc, i, NULL));
+			check_line(render_line(doc, i, NULL));
 		buf_init(&text);
 		render_text(doc, &text);
 		for (size_t i = 0; i < text.len; i++)
