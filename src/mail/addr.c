@@ -52,23 +52,8 @@ static void lex_next(struct lexer *lx)
 		}
 		if (s[i] != '(')
 			break;
-		{
-			size_t depth = 0; /* counted, not recursed */
-			while (s[i] != '\0') {
-				if (s[i] == '\\' && s[i + 1] != '\0') {
-					i += 2;
-					continue;
-				}
-				if (s[i] == '(')
-					depth++;
-				else if (s[i] == ')' && --depth == 0) {
-					i++;
-					break;
-				}
-				i++;
-			}
-			t->space_before = true;
-		}
+		i = mail_skip_comment(s, i);
+		t->space_before = true;
 	}
 	if (s[i] == '\0') {
 		t->kind = T_END;

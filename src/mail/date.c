@@ -46,18 +46,7 @@ static void skip_cfws(const char **pp)
 			p++;
 		if (*p != '(')
 			break;
-		{
-			int depth = 0;
-			while (*p != '\0') {
-				if (*p == '(')
-					depth++;
-				else if (*p == ')' && --depth == 0) {
-					p++;
-					break;
-				}
-				p++;
-			}
-		}
+		p += mail_skip_comment(p, 0);
 	}
 	*pp = p;
 }

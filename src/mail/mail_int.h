@@ -72,6 +72,11 @@ void mail_params_parse(const char *value, char **type, struct mail_param **param
 void mail_params_free(struct mail_param *params, size_t n);
 const char *mail_params_find(const struct mail_param *params, size_t n, const char *name);
 
+/* s[i] is '(': the index just after the comment that starts there
+ * (RFC 5322: quoted-pairs inside, nesting counted rather than recursed, so
+ * any depth is safe), or of the string's end when it never closes. */
+size_t mail_skip_comment(const char *s, size_t i);
+
 /* Address parsing with what the From rules need to know. */
 struct mail_addr_extra {
 	bool display_encoded; /* display name had an encoded-word */

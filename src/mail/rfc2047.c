@@ -209,23 +209,26 @@ static size_t skip_cfws(const char *s, size_t i)
 			i++;
 		if (s[i] != '(')
 			return i;
-		{
-			size_t depth = 0; /* counted, not recursed: comments can nest deeply */
-			while (s[i] != '\0') {
-				if (s[i] == '\\' && s[i + 1] != '\0') {
-					i += 2;
-					continue;
-				}
-				if (s[i] == '(')
-					depth++;
-				else if (s[i] == ')' && --depth == 0) {
-					i++;
-					break;
-				}
-				i++;
-			}
-		}
+		i = mail_skip_comment(s, i);
 	}
+}
+
+size_t mail_skip_comment(const char *s, size_t i)
+{
+	size_t depth = 0;
+
+	while (s[i] != '\0') {
+		if (s[i] == '\\' && s[i + 1] != '\0') {
+			i += 2;
+			continue;
+		}
+		if (s[i] == '(')
+			depth++;
+		else if (s[i] == ')' && --depth == 0)
+			return i + 1;
+		i++;
+	}
+	return i;
 }
 
 static int hex1(char c)

@@ -488,6 +488,12 @@ static void test_addr(void)
 	T_OK(l.v[1].display == NULL, "comment is not a display name");
 	mail_addr_list_clear(&l);
 
+	T_INT(mail_addr_parse("a@x.example (one \\) (two, c@evil.example)), b@y.example", &l, err,
+	                      sizeof(err)), WARY_OK, "a comment with a quoted ')' and a nested one");
+	T_INT(l.n, 2, "the comment's address is not an address");
+	T_STR(l.n == 2 ? l.v[1].address : NULL, "b@y.example", "the list goes on after the comment");
+	mail_addr_list_clear(&l);
+
 	T_INT(mail_addr_parse("team: a@x.example, B <b@y.example>;, c@z.example", &l, err,
 	                      sizeof(err)), WARY_OK, "group parses");
 	T_INT(l.n, 4, "group entry and three mailboxes");
@@ -641,6 +647,9 @@ static void test_dates(void)
 	T_INT(t, 1718013600, "asctime value");
 	T_INT(mail_date_parse("Mon, 10 Jun 2024 10:00:00 +0000 (UTC)", &t, &tz), WARY_OK,
 	      "trailing comment");
+	T_INT(mail_date_parse("(sent (from \\) here)) Mon, 10 Jun 2024 10:00:00 +0000", &t, &tz),
+	      WARY_OK, "a nested comment with a quoted ')' before the date");
+	T_INT(t, 1718013600, "the date after that comment");
 	T_INT(mail_date_parse("29 Feb 2024 00:00:00 +0000", &t, NULL), WARY_OK, "leap day");
 	T_INT(mail_date_parse("29 Feb 2023 00:00:00 +0000", &t, NULL), WARY_EPARSE, "no leap day");
 	T_INT(mail_date_parse("Thu, 31 Feb 2024 25:61:00 +9900", &t, NULL), WARY_EPARSE,
