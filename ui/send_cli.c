@@ -15,11 +15,6 @@
 #include "ui/cli.h"
 #include "ui/compose.h"
 
-static char *dup_or_null(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
 /* The account that sends: the one asked for, else the first that can. */
 static const char *pick_account(const struct config *cfg, const char *want)
 {
@@ -208,7 +203,7 @@ int send_setup_queue(struct send_setup *s, struct send_draft *d, unsigned pgp, c
 	if (mint_ms)
 		*mint_ms = 0;
 	if (d->from == NULL)
-		d->from = dup_or_null(s->a.from);
+		d->from = xstrdup_null(s->a.from);
 	if (s->hashcash_bits > 0) {
 		struct timespec t0, t1;
 

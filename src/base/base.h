@@ -47,6 +47,8 @@ void *xrealloc(void *p, size_t n);
 /* Multiply-checked realloc for arrays. */
 void *xreallocarray(void *p, size_t nmemb, size_t size);
 char *xstrdup(const char *s);
+/* xstrdup, or NULL for NULL. */
+char *xstrdup_null(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

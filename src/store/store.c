@@ -39,11 +39,6 @@ void store_row_clear(struct store_row *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static char *dup_or_null(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
 void store_row_copy(struct store_row *d, const struct store_row *src)
 {
 	memset(d, 0, sizeof(*d));
@@ -51,13 +46,13 @@ void store_row_copy(struct store_row *d, const struct store_row *src)
 	d->flags = src->flags;
 	d->date = src->date;
 	d->size = src->size;
-	d->from = dup_or_null(src->from);
-	d->to = dup_or_null(src->to);
-	d->subject = dup_or_null(src->subject);
-	d->message_id = dup_or_null(src->message_id);
-	d->in_reply_to = dup_or_null(src->in_reply_to);
-	d->references = dup_or_null(src->references);
-	d->content_type = dup_or_null(src->content_type);
+	d->from = xstrdup_null(src->from);
+	d->to = xstrdup_null(src->to);
+	d->subject = xstrdup_null(src->subject);
+	d->message_id = xstrdup_null(src->message_id);
+	d->in_reply_to = xstrdup_null(src->in_reply_to);
+	d->references = xstrdup_null(src->references);
+	d->content_type = xstrdup_null(src->content_type);
 }
 
 void store_folder_clear(struct store_folder *f)
