@@ -182,6 +182,7 @@ static void analysis_facts(const struct mail_msg *msg, const struct render_doc *
 	if (verdict)
 		verdict_facts(verdict, f);
 	f->hashcash = hashcash_fact(msg);
+	f->anomalies = (int)spam_header_anomalies(msg);
 	if (dnsbl >= 0)
 		f->dnsbl = dnsbl ? SPAM_YES : SPAM_NO;
 }

@@ -91,12 +91,15 @@ static bool read_time(const char **pp, long *h, long *mi, long *s)
 	return true;
 }
 
-static bool read_zone(const char **pp, int *tz)
+/* *known: the zone places the time (RFC 5322 3.3: "-0000", a missing,
+ * military or unknown zone say nothing of where the clock stood). */
+static bool read_zone(const char **pp, int *tz, bool *known)
 {
 	const char *p = *pp;
 
 	skip_cfws(&p);
 	*tz = 0;
+	*known = false;
 	if (*p == '+' || *p == '-') {
 		int sign = *p == '-' ? -1 : 1;
 		const char *q = p + 1;
@@ -107,6 +110,7 @@ static bool read_zone(const char **pp, int *tz)
 		if (v / 100 > 23 || v % 100 > 59)
 			return false;
 		*tz = sign * (int)(v / 100 * 60 + v % 100);
+		*known = !(sign < 0 && v == 0);
 		*pp = q;
 		return true;
 	}
@@ -123,6 +127,7 @@ static bool read_zone(const char **pp, int *tz)
 		for (i = 0; i < ARRAY_SIZE(zones); i++) {
 			if (strcmp(zones[i].name, name) == 0) {
 				*tz = zones[i].minutes;
+				*known = true;
 				break;
 			}
 		}
@@ -131,7 +136,7 @@ static bool read_zone(const char **pp, int *tz)
 		skip_word(&p);
 		if (*p == '+' || *p == '-') { /* "GMT+0100" */
 			int off;
-			if (read_zone(&p, &off))
+			if (read_zone(&p, &off, known))
 				*tz = off;
 		}
 	}
@@ -141,9 +146,15 @@ static bool read_zone(const char **pp, int *tz)
 
 int mail_date_parse(const char *value, time_t *when, int *tz_minutes)
 {
+	return mail_date_parse_zone(value, when, tz_minutes, NULL);
+}
+
+int mail_date_parse_zone(const char *value, time_t *when, int *tz_minutes, bool *zone_known)
+{
 	const char *p = value;
 	long day, mon = 0, year, h, mi, s, days;
 	int tz = 0;
+	bool known = false;
 	long long t;
 
 	if (value == NULL)
@@ -168,7 +179,7 @@ int mail_date_parse(const char *value, time_t *when, int *tz_minutes)
 		skip_cfws(&p);
 		if (!read_num(&p, 4, &year))
 			return WARY_EPARSE;
-		if (!read_zone(&p, &tz))
+		if (!read_zone(&p, &tz, &known))
 			tz = 0;
 	} else {
 		if (!read_num(&p, 2, &day))
@@ -186,7 +197,7 @@ int mail_date_parse(const char *value, time_t *when, int *tz_minutes)
 		skip_cfws(&p);
 		if (!read_time(&p, &h, &mi, &s))
 			return WARY_EPARSE;
-		if (!read_zone(&p, &tz))
+		if (!read_zone(&p, &tz, &known))
 			return WARY_EPARSE;
 	}
 	if (year < 50)
@@ -213,5 +224,7 @@ int mail_date_parse(const char *value, time_t *when, int *tz_minutes)
 		*when = (time_t)t;
 	if (tz_minutes != NULL)
 		*tz_minutes = tz;
+	if (zone_known != NULL)
+		*zone_known = known;
 	return WARY_OK;
 }

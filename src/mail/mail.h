@@ -153,6 +153,9 @@ void mail_flowed_decode(struct buf *out, const char *text, size_t len, bool dels
 
 /* Dates (RFC 5322 with the obsolete forms seen in the wild). */
 int mail_date_parse(const char *value, time_t *when, int *tz_minutes);
+/* The same; *zone_known is false when the zone does not place the time
+ * ("-0000", none, a military or unknown name): such a clock may be local. */
+int mail_date_parse_zone(const char *value, time_t *when, int *tz_minutes, bool *zone_known);
 
 /* JWZ threading. */
 struct mail_thread_in {

@@ -234,6 +234,22 @@ void spam_digest(const char *raw, size_t len, char hex[65]);
 
 /* ---- hybrid score --------------------------------------------------- */
 
+/* Header anomalies (anomaly.c): what ratware writes and mail programs
+ * do not.  Each is a rule of the hybrid score. */
+enum {
+	SPAM_A_DATE_FUTURE          = 1u << 0, /* Date 3 h or more after the first hop's */
+	SPAM_A_DATE_PAST            = 1u << 1, /* Date 96 h or more before it */
+	SPAM_A_MSGID_NO_AT          = 1u << 2,
+	SPAM_A_OUTLOOK_ID_NO_MAILER = 1u << 3, /* a "$" Message-ID without X-Mailer */
+	SPAM_A_SUBJ_CAPS            = 1u << 4, /* 10 capitals or more, no lower case */
+	SPAM_A_SUBJ_EXCLAIM         = 1u << 5, /* two "!" or more */
+	SPAM_A_FROM_CAPS            = 1u << 6, /* a From name of capitals only */
+	SPAM_A_TO_IS_FROM           = 1u << 7, /* addressed to its sender, not by a list */
+	SPAM_A_PRIORITY_HIGH        = 1u << 8, /* X-Priority 1 */
+	SPAM_A_MIME_NO_VERSION      = 1u << 9, /* multipart without MIME-Version */
+};
+unsigned spam_header_anomalies(const struct mail_msg *msg);
+
 /* Each fact the analyses may know; SPAM_UNKNOWN when they did not run. */
 enum spam_tri { SPAM_UNKNOWN = -1, SPAM_NO = 0, SPAM_YES = 1 };
 enum spam_auth {
@@ -263,6 +279,7 @@ struct spam_facts {
 	enum spam_tri dnsbl;      /* the origin IP is listed */
 	enum spam_tri hashcash;   /* a valid stamp for a recipient */
 	enum spam_tri from_ambiguous;
+	int anomalies;            /* SPAM_A_* bits, -1 unknown */
 };
 void spam_facts_init(struct spam_facts *f); /* everything unknown */
 

@@ -35,7 +35,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *date = mail_header_get(m, "Date");
 		time_t t;
 		int tz;
+		time_t t2;
+		int tz2;
+		bool known;
 		if (date != NULL && mail_date_parse(date, &t, &tz) == WARY_OK && (tz < -1439 || tz > 1439))
+			abort();
+		/* the zone-telling parse reads the same date */
+		if (date != NULL && (mail_date_parse(date, &t, &tz) == WARY_OK) !=
+		                            (mail_date_parse_zone(date, &t2, &tz2, &known) == WARY_OK))
+			abort();
+		if (date != NULL && mail_date_parse(date, &t, &tz) == WARY_OK && (t != t2 || tz != tz2))
 			abort();
 	}
 	mail_free(&m);

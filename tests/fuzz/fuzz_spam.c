@@ -1,7 +1,8 @@
 /* libFuzzer target: the spam tokenizer on arbitrary bytes, as a message
  * (headers, the MIME walk, the text and HTML scanners, URLs) and as an
  * HTML fragment alone.  The token set must stay within its limit, and
- * every token must be found again by its text. */
+ * every token must be found again by its text.  The header anomalies
+ * of the same message must name only known bits. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -31,6 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    spam_token_hash(tx, strlen(tx)) != spam_toks_hash(t, i))
 				abort();
 		}
+		if (spam_header_anomalies(m) & ~((SPAM_A_MIME_NO_VERSION << 1) - 1))
+			abort();
 		mail_free(&m);
 	}
 	spam_toks_clear(t);

@@ -658,6 +658,29 @@ static void test_dates(void)
 	T_INT(mail_date_parse("Mon, 01 Jan 99999999999999999999 99:99:99 -99999999999", &t, NULL),
 	      WARY_EPARSE, "overflowing numbers rejected");
 	T_INT(mail_date_parse("", &t, NULL), WARY_EPARSE, "empty date");
+	{
+		static const struct {
+			const char *date;
+			bool known;
+		} zones[] = {
+			{ "Mon, 10 Jun 2024 10:00:00 +0000", true },
+			{ "Mon, 10 Jun 2024 10:00:00 -0400 (EDT)", true },
+			{ "Mon, 10 Jun 2024 10:00:00 EDT", true },
+			{ "Mon, 10 Jun 2024 10:00:00 GMT+0100", true },
+			{ "Mon, 10 Jun 2024 10:00:00 -0000", false },
+			{ "Mon, 10 Jun 2024 10:00:00 XYZ", false },
+			{ "Mon, 10 Jun 2024 10:00:00 A", false },
+			{ "Mon Jun 10 10:00:00 2024", false },
+		};
+
+		for (size_t i = 0; i < ARRAY_SIZE(zones); i++) {
+			bool known = !zones[i].known;
+
+			T_OK(mail_date_parse_zone(zones[i].date, &t, &tz, &known) == WARY_OK &&
+			             known == zones[i].known,
+			     zones[i].date);
+		}
+	}
 	T_INT(mail_date_parse("yesterday", &t, NULL), WARY_EPARSE, "words");
 	T_INT(mail_date_parse(NULL, &t, NULL), WARY_EPARSE, "NULL date");
 }

@@ -907,6 +907,117 @@ static void test_lr(void)
 	spam_lr_free(&a);
 }
 
+/* The header anomalies: each one on a header that has it, and not on the
+ * nearest header a mail program writes. */
+static unsigned anomalies_of(const char *headers)
+{
+	char *raw = xasprintf("%s\nbody\n", headers);
+	struct mail_msg *m = NULL;
+	char err[WARY_ERRLEN];
+	unsigned a = ~0u;
+
+	if (mail_parse(raw, strlen(raw), &m, err, sizeof(err)) == WARY_OK)
+		a = spam_header_anomalies(m);
+	mail_free(&m);
+	free(raw);
+	return a;
+}
+
+static void test_anomalies(void)
+{
+	static const char rcvd[] =
+		"Received: from a.example by mx.example; Wed, 2 Oct 2002 10:00:00 +0100\n"
+		"Received: from pc by a.example; Wed, 2 Oct 2002 08:59:00 +0000\n";
+	static const struct {
+		const char *headers;
+		unsigned want;
+		const char *what;
+	} cases[] = {
+		{ "From: Ann <ann@a.example>\nTo: bob@b.example\nSubject: lunch\n"
+		  "Message-ID: <1@a.example>\nDate: Wed, 2 Oct 2002 09:58:00 +0100\n",
+		  0, "a plain message: no anomaly" },
+		{ "Subject: hi\nDate: Wed, 2 Oct 2002 13:00:00 +0100\n", SPAM_A_DATE_FUTURE,
+		  "Date 3 h after the first hop: DATE_FUTURE" },
+		{ "Subject: hi\nDate: Wed, 2 Oct 2002 11:58:00 +0100\n", 0,
+		  "Date 2 h after the first hop: nothing" },
+		{ "Subject: hi\nDate: Sat, 28 Sep 2002 08:59:00 +0000\n", SPAM_A_DATE_PAST,
+		  "Date 96 h before the first hop: DATE_PAST" },
+		{ "Subject: hi\nDate: Sun, 29 Sep 2002 08:59:00 +0000\n", 0,
+		  "Date 72 h before the first hop: nothing" },
+		{ "Subject: hi\nDate: Wed, 02 Oct 0102 08:59:00 +0000\n", SPAM_A_DATE_PAST,
+		  "a year written 0102: DATE_PAST" },
+		{ "Subject: hi\nDate: Wed, 2 Oct 2002 23:00:00 -0000\n", 0,
+		  "a Date at -0000 places nothing: no date anomaly" },
+		{ "Message-ID: <12345.example>\n", SPAM_A_MSGID_NO_AT, "a Message-ID without @" },
+		{ "Message-ID: <000801c2$4a3b$2c00@pc>\n", SPAM_A_OUTLOOK_ID_NO_MAILER,
+		  "an Outlook Message-ID without X-Mailer" },
+		{ "Message-ID: <000801c2$4a3b$2c00@pc>\nX-Mailer: Microsoft Outlook Express 6\n", 0,
+		  "... with its X-Mailer: nothing" },
+		{ "Subject: =?utf-8?q?FREE_MONEY_FOR_YOU_=C3=89T=C3=89?=\n", SPAM_A_SUBJ_CAPS,
+		  "an encoded Subject in capitals" },
+		{ "Subject: FREE money for YOU\n", 0, "a Subject with lower case: not in capitals" },
+		{ "Subject: =?utf-8?b?0J/QoNCY0JLQldCiINCU0KDQo9CX0KzQrw==?=\n", SPAM_A_SUBJ_CAPS,
+		  "a Cyrillic Subject in capitals" },
+		{ "Subject: =?utf-8?b?5L2g5aW95LiW55WM5L2g5aW95LiW55WM5L2g5aW95LiW55WM?=\n", 0,
+		  "a Subject in a script without case: not shouting" },
+		{ "Subject: act now! now!\n", SPAM_A_SUBJ_EXCLAIM, "two ! in the Subject" },
+		{ "Subject: act now!\n", 0, "one !: nothing" },
+		{ "From: CHEAP MEDS <x@c.example>\n", SPAM_A_FROM_CAPS, "a From name in capitals" },
+		{ "From: Ann ANDERSON <x@c.example>\n", 0, "a name with lower case: nothing" },
+		{ "From: Ann <ann@a.example>\nTo: Ann <ANN@a.example>\n", SPAM_A_TO_IS_FROM,
+		  "addressed to its sender" },
+		{ "From: Ann <ann@a.example>\nTo: ann@a.example\nList-Id: <l.a.example>\n", 0,
+		  "... by a list: nothing" },
+		{ "From: Ann <ann@a.example>\nTo: annie@a.example\n", 0,
+		  "a longer address holding the sender's: nothing" },
+		{ "X-Priority: 1 (Highest)\n", SPAM_A_PRIORITY_HIGH, "X-Priority 1" },
+		{ "X-Priority: 3\n", 0, "X-Priority 3: nothing" },
+		{ "Content-Type: multipart/alternative; boundary=x\n", SPAM_A_MIME_NO_VERSION,
+		  "multipart without MIME-Version" },
+		{ "MIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=x\n", 0,
+		  "... with it: nothing" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *h = xasprintf("%s%s", rcvd, cases[i].headers);
+		unsigned got = anomalies_of(h);
+
+		if (got != cases[i].want)
+			printf("#   got 0x%x, want 0x%x\n", got, cases[i].want);
+		T_OK(got == cases[i].want, cases[i].what);
+		free(h);
+	}
+	/* the first hop is the lowest one with a zone that places it */
+	T_INT((int)anomalies_of("Received: from a by b; Wed, 2 Oct 2002 10:00:00 +0000\n"
+	                        "Received: from c by a; Wed, 2 Oct 2002 01:00:00 -0000\n"
+	                        "Date: Wed, 2 Oct 2002 09:00:00 +0000\n"),
+	      0, "a -0000 hop below is passed over for the one above it");
+	T_INT((int)anomalies_of("Date: Wed, 2 Oct 2002 09:00:00 +0000\n"), 0,
+	      "no Received at all: no date anomaly");
+	{
+		struct spam_facts f;
+		struct spam_score sc;
+		struct buf b = BUF_INIT;
+
+		buf_init(&b);
+		spam_facts_init(&f);
+		f.bayes = 0.52;
+		f.dkim = SPAM_AUTH_NONE;
+		f.anomalies = SPAM_A_DATE_FUTURE;
+		spam_score_compute(&f, &sc);
+		spam_score_format(&sc, &b);
+		T_STR(b.data, "score=5.1, required 5: BAYES_51 3.00, DKIM_NONE 0.10, DATE_IN_FUTURE 2.00",
+		      "one anomaly at the band's top: spam by the score");
+		f.bayes = 0.47;
+		spam_score_compute(&f, &sc);
+		T_OK(!spam_score_is_spam(&sc), "one anomaly at BAYES_45: not spam");
+		f.anomalies = SPAM_A_DATE_FUTURE | SPAM_A_SUBJ_CAPS;
+		spam_score_compute(&f, &sc);
+		T_OK(spam_score_is_spam(&sc) && sc.nhits == 4, "two at BAYES_45: spam, both listed");
+		buf_release(&b);
+	}
+}
+
 int main(void)
 {
 	struct buf dir = BUF_INIT;
@@ -930,6 +1041,7 @@ int main(void)
 		T_OK(0, "a private temporary directory");
 	}
 	test_score();
+	test_anomalies();
 	test_inspect_facts();
 	buf_release(&dir);
 	return t_done();
