@@ -724,7 +724,7 @@ void index_rebuild(struct index *ix)
 
 	if (ix->cursor < ix->norder)
 		cur_key = ix->rows[ix->order[ix->cursor]].r.key;
-	keep = cur_key ? xstrdup(cur_key) : NULL;
+	keep = xstrdup_null(cur_key);
 
 	ix->order = xreallocarray(ix->order, n ? n : 1, sizeof(*ix->order));
 	ix->depth = xreallocarray(ix->depth, n ? n : 1, sizeof(*ix->depth));

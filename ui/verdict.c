@@ -112,7 +112,7 @@ struct verdict_ui *verdict_ui_new(const struct config *cfg, const char *account,
 	struct verdict_ui *p = xcalloc(1, sizeof(*p));
 
 	p->cfg = cfg;
-	p->account = account ? xstrdup(account) : NULL;
+	p->account = xstrdup_null(account);
 	p->job = latest_new(&verdict_ops, p, wake_fd, VERDICT_UI_WAKE);
 	if (p->job == NULL) {
 		free(p->account);

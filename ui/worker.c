@@ -84,7 +84,7 @@ static struct wk_reply *reply_new(enum wk_kind kind, const struct wk_req *q)
 
 	r->kind = kind;
 	r->gen = q->gen;
-	r->arg = q->arg ? xstrdup(q->arg) : NULL;
+	r->arg = xstrdup_null(q->arg);
 	r->set = q->set;
 	r->clear = q->clear;
 	buf_init(&r->data);
@@ -750,7 +750,7 @@ int worker_new(const char *cache, struct worker **out, char *err, size_t errlen)
 	pthread_cond_init(&w->cond, NULL);
 	pthread_cond_init(&w->secret_cond, NULL);
 	pthread_cond_init(&w->taken, NULL);
-	w->cache = cache ? xstrdup(cache) : NULL;
+	w->cache = xstrdup_null(cache);
 	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
 		rc = err_set(err, errlen, WARY_EIO, "pipe: %s", strerror(errno));
 		goto fail;
@@ -840,7 +840,7 @@ int worker_fd(const struct worker *w)
 void worker_send(struct worker *w, enum wk_kind kind, unsigned gen, const char *arg,
                  unsigned set, unsigned clear)
 {
-	worker_send_take(w, kind, gen, arg ? xstrdup(arg) : NULL, set, clear);
+	worker_send_take(w, kind, gen, xstrdup_null(arg), set, clear);
 }
 
 void worker_send_take(struct worker *w, enum wk_kind kind, unsigned gen, char *arg,

@@ -490,8 +490,8 @@ int mail_from_get(const struct mail_msg *msg, struct mail_from *out)
 
 		if (a->address == NULL)
 			out->flags |= MAIL_FROM_MALFORMED;
-		out->display = a->display ? xstrdup(a->display) : NULL;
-		out->domain = a->domain ? xstrdup(a->domain) : NULL;
+		out->display = xstrdup_null(a->display);
+		out->domain = xstrdup_null(a->domain);
 		if (a->address != NULL)
 			out->address = xstrdup(a->address);
 		if (holds_address(a->display)) {

@@ -115,7 +115,7 @@ void send_draft_attach_data(struct send_draft *d, const char *name, const char *
 	d->att = xreallocarray(d->att, d->natt + 1, sizeof(*d->att));
 	a = &d->att[d->natt++];
 	memset(a, 0, sizeof(*a));
-	a->name = name ? xstrdup(name) : NULL;
+	a->name = xstrdup_null(name);
 	a->data = xmalloc(len + 1);
 	if (len > 0)
 		memcpy(a->data, data, len);

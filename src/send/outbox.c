@@ -495,7 +495,7 @@ static int store_has(struct store *s, const char *folder, const char *msgid, boo
 	}
 	buf_addch(&q, '"');
 	/* the store may be the one the index shows: select its folder back after */
-	prev = store_current(s) ? xstrdup(store_current(s)) : NULL;
+	prev = xstrdup_null(store_current(s));
 	rc = store_select(s, folder, err, errlen);
 	if (rc == WARY_OK)
 		rc = pattern_parse(q.data, q.len, time(NULL), &p, err, errlen);

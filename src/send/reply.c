@@ -342,11 +342,11 @@ int send_reply_draft(const struct mail_msg *m, enum send_reply how, const char *
 		if (to.len == 0 && cc.len == 0)
 			add_from_header(m, "From", &to, &seen, NULL, 0);
 	}
-	out->from = from ? xstrdup(from) : NULL;
+	out->from = xstrdup_null(from);
 	out->to = buf_detach(&to, NULL);
 	out->cc = cc.len ? buf_detach(&cc, NULL) : NULL;
 	out->subject = prefixed_subject(m, "Re: ");
-	out->in_reply_to = msgid ? xstrdup(msgid) : NULL;
+	out->in_reply_to = xstrdup_null(msgid);
 	out->references = references(m, msgid);
 	attribution(&body, attr, m);
 	message_text(m, &text);
@@ -374,7 +374,7 @@ int send_forward_draft(const struct mail_msg *m, bool as_attachment, const char 
 	buf_init(&body);
 	buf_init(&text);
 	send_draft_init(out);
-	out->from = from ? xstrdup(from) : NULL;
+	out->from = xstrdup_null(from);
 	out->subject = prefixed_subject(m, "Fwd: ");
 	if (as_attachment) {
 		size_t len;

@@ -1015,7 +1015,7 @@ int spam_db_classify_toks(struct spam_db *d, const struct spam_toks *t, size_t n
 		for (size_t i = 0; i < nc; i++) {
 			const char *tx = spam_toks_text(t, v[i].i);
 
-			out->clues[i].text = tx ? xstrdup(tx) : NULL;
+			out->clues[i].text = xstrdup_null(tx);
 			out->clues[i].f = v[i].f;
 			out->clues[i].spam = v[i].s;
 			out->clues[i].ham = v[i].h;

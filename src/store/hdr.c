@@ -288,7 +288,7 @@ bool hdr_parse_date(const char *s, time_t *out)
 		return false;
 	if (day > 31)
 		return false;
-	days = time_days_from_civil(year, (unsigned)month, (unsigned)day);
+	days = time_days_from_civil(year, month, day);
 	t = days * 86400 + hh * 3600 + mm * 60 + (ss == 60 ? 59 : ss) - (int64_t)zone * 60;
 	*out = (time_t)t;
 	return true;

@@ -1081,7 +1081,7 @@ static void cache_ready(struct store *s, struct imap *m)
 	}
 	icache_close(&m->ic);
 	free(m->ic_path);
-	m->ic_path = path != NULL ? xstrdup(path) : NULL;
+	m->ic_path = xstrdup_null(path);
 	if (path != NULL && icache_open(path, &m->ic, err, sizeof(err)) == WARY_OK)
 		return;
 	free(m->ic_path);
@@ -1336,9 +1336,9 @@ int imap_open_account(const struct store_account *acct, unsigned caps_mask, stru
 	m->user = xstrdup(acct->user);
 	m->name = xstrdup(acct->name ? acct->name : "?");
 	m->host = xstrdup(acct->host);
-	m->auth = acct->auth != NULL ? xstrdup(acct->auth) : NULL;
-	m->ca_file = acct->ca_file != NULL ? xstrdup(acct->ca_file) : NULL;
-	m->trusted = acct->trusted_sha256 != NULL ? xstrdup(acct->trusted_sha256) : NULL;
+	m->auth = xstrdup_null(acct->auth);
+	m->ca_file = xstrdup_null(acct->ca_file);
+	m->trusted = xstrdup_null(acct->trusted_sha256);
 	m->port = acct->port;
 	m->tls = acct->tls;
 	m->secret = acct->secret;
@@ -1530,7 +1530,7 @@ static int im_list_folders(struct store *s, struct store_folder **out, size_t *n
 		if (!imap_mutf7_decode(mb->mb_name, &name))
 			buf_adds(&name, mb->mb_name);
 		f->name = buf_detach(&name, NULL);
-		f->special = special != NULL ? xstrdup(special) : NULL;
+		f->special = xstrdup_null(special);
 		r = status_of(m, mb->mb_name, &f->total, &f->unread);
 		if (r != MAILIMAP_NO_ERROR && etpan_status(r) == WARY_ENET) {
 			rc = fail(m, r, "STATUS", err, errlen);

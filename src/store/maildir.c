@@ -471,7 +471,7 @@ static void add_folder(struct folder_vec *fv, const char *name, const char *id, 
 	f->id = xstrdup(id);
 	count_folder(path, &f->total, &f->unread);
 	sp = strcmp(id, "INBOX") == 0 ? NULL : special_of(name);
-	f->special = sp ? xstrdup(sp) : NULL;
+	f->special = xstrdup_null(sp);
 }
 
 static int cmp_str(const void *a, const void *b)

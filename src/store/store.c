@@ -142,7 +142,7 @@ char *store_default_cache_path(const char *dir, const char *kind, const char *lo
 void store_set_cache(struct store *s, const char *path_or_null)
 {
 	free(s->cache_path);
-	s->cache_path = path_or_null != NULL ? xstrdup(path_or_null) : NULL;
+	s->cache_path = xstrdup_null(path_or_null);
 }
 
 const char *store_cache_path(const struct store *s)
