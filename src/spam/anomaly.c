@@ -46,10 +46,11 @@ static bool first_hop_date(const struct mail_msg *msg, time_t *when)
 
 /* "18 Jul 0102": ratware that wrote tm_year + 0 as four digits.  The
  * date parser reads it as 2002 (a 3-digit year is 1900 + it), but the
- * field says a year 1900 years back. */
+ * field says a year 1900 years back.  The year stands before the time's
+ * first ':'; a comment after the zone may hold any number. */
 static bool year_below_1000(const char *date)
 {
-	for (const char *p = date; *p; p++)
+	for (const char *p = date; *p && *p != ':'; p++)
 		if (*p == '0' && (p == date || p[-1] == ' ') && isdigit((unsigned char)p[1]) &&
 		    isdigit((unsigned char)p[2]) && isdigit((unsigned char)p[3]) && p[4] == ' ')
 			return true;

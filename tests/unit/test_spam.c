@@ -946,6 +946,8 @@ static void test_anomalies(void)
 		  "Date 72 h before the first hop: nothing" },
 		{ "Subject: hi\nDate: Wed, 02 Oct 0102 08:59:00 +0000\n", SPAM_A_DATE_PAST,
 		  "a year written 0102: DATE_PAST" },
+		{ "Subject: hi\nDate: Wed, 2 Oct 2002 09:00:00 +0000 (sent 0102 here)\n", 0,
+		  "a 0102 in a comment after the time is no year" },
 		{ "Subject: hi\nDate: Wed, 2 Oct 2002 23:00:00 -0000\n", 0,
 		  "a Date at -0000 places nothing: no date anomaly" },
 		{ "Message-ID: <12345.example>\n", SPAM_A_MSGID_NO_AT, "a Message-ID without @" },
