@@ -105,14 +105,15 @@ static bool shouts(const char *s, size_t min)
 
 static unsigned subject_anomalies(const struct mail_msg *msg)
 {
-	char *subj = mail_header_decoded(msg, "Subject");
+	char *subj = mail_header_decoded(msg, "Subject"), *bang;
 	unsigned a = 0;
 
 	if (subj == NULL)
 		return 0;
 	if (shouts(subj, SUBJ_CAPS_MIN))
 		a |= SPAM_A_SUBJ_CAPS;
-	if (strchr(subj, '!') && strchr(strchr(subj, '!') + 1, '!'))
+	bang = strchr(subj, '!');
+	if (bang && strchr(bang + 1, '!'))
 		a |= SPAM_A_SUBJ_EXCLAIM;
 	free(subj);
 	return a;
@@ -144,6 +145,14 @@ static unsigned sender_anomalies(const struct mail_msg *msg)
 	return a;
 }
 
+/* Raw values keep their folding: a value may start on the next line. */
+static const char *skip_blank(const char *v)
+{
+	while (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n')
+		v++;
+	return v;
+}
+
 static unsigned id_anomalies(const struct mail_msg *msg)
 {
 	const char *mid = mail_header_get(msg, "Message-ID");
@@ -156,18 +165,13 @@ static unsigned id_anomalies(const struct mail_msg *msg)
 	/* Outlook's "<000801c2...$...$...@host>" always comes with its X-Mailer */
 	if (mid && strchr(mid, '$') && mail_header_get(msg, "X-Mailer") == NULL)
 		a |= SPAM_A_OUTLOOK_ID_NO_MAILER;
-	if (pri) {
-		while (*pri == ' ' || *pri == '\t')
-			pri++;
-		if (*pri == '1')
-			a |= SPAM_A_PRIORITY_HIGH;
-	}
-	if (ct) {
-		while (*ct == ' ' || *ct == '\t')
-			ct++;
-		if (str_ncasecmp(ct, "multipart/", 10) == 0 && mail_header_get(msg, "MIME-Version") == NULL)
-			a |= SPAM_A_MIME_NO_VERSION;
-	}
+	if (pri && *skip_blank(pri) == '1')
+		a |= SPAM_A_PRIORITY_HIGH;
+	/* the type as declared: the parser reads a multipart whose body has
+	 * no delimiter as text */
+	if (ct && str_ncasecmp(skip_blank(ct), "multipart/", 10) == 0 &&
+	    mail_header_get(msg, "MIME-Version") == NULL)
+		a |= SPAM_A_MIME_NO_VERSION;
 	return a;
 }
 
